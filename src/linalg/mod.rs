@@ -1,0 +1,5 @@
+//! Dense linear algebra over any [`Scalar`](crate::scalar::Scalar).
+
+mod matrix;
+
+pub use matrix::Matrix;

@@ -1,0 +1,103 @@
+//! `f64`: the fast path. Results are estimates; comparisons treat NaN as undecided.
+
+use super::{Scalar, Transcendental};
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use std::cmp::Ordering;
+
+impl Scalar for f64 {
+    const NAME: &'static str = "f64";
+    fn zero() -> Self {
+        0.0
+    }
+    fn one() -> Self {
+        1.0
+    }
+    fn from_i64(n: i64) -> Self {
+        n as f64
+    }
+    fn from_ratio(num: i64, den: i64) -> Result<Self> {
+        if den == 0 {
+            return Err(Error::DivisionByZero { context: format!("ratio {num}/0") });
+        }
+        Ok(num as f64 / den as f64)
+    }
+    fn from_f64(x: f64) -> Result<Self> {
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(Error::NonFinite { context: format!("f64 value {x}") })
+        }
+    }
+    fn from_rational(q: &rug::Rational) -> Self {
+        q.to_f64()
+    }
+    fn to_f64(&self) -> f64 {
+        *self
+    }
+    fn add(&self, rhs: &Self) -> Self {
+        self + rhs
+    }
+    fn sub(&self, rhs: &Self) -> Self {
+        self - rhs
+    }
+    fn mul(&self, rhs: &Self) -> Self {
+        self * rhs
+    }
+    fn div(&self, rhs: &Self) -> Option<Self> {
+        if *rhs == 0.0 || rhs.is_nan() {
+            None
+        } else {
+            Some(self / rhs)
+        }
+    }
+    fn neg(&self) -> Self {
+        -self
+    }
+    fn abs(&self) -> Self {
+        f64::abs(*self)
+    }
+    fn max(&self, rhs: &Self) -> Self {
+        f64::max(*self, *rhs)
+    }
+    fn min(&self, rhs: &Self) -> Self {
+        f64::min(*self, *rhs)
+    }
+    fn sign(&self) -> Option<Ordering> {
+        self.partial_cmp(&0.0)
+    }
+    fn sqrt_upper(&self) -> Self {
+        f64::max(*self, 0.0).sqrt()
+    }
+    fn is_finite(&self) -> bool {
+        f64::is_finite(*self)
+    }
+    fn cmp3(&self, rhs: &Self) -> Option<Ordering> {
+        self.partial_cmp(rhs)
+    }
+    fn mul_add(&self, a: &Self, b: &Self) -> Self {
+        f64::mul_add(*a, *b, *self)
+    }
+    fn matmul_kernel(a: &Matrix<f64>, b: &Matrix<f64>) -> Option<Matrix<f64>> {
+        // Tiny products are faster in the plain loop than through nalgebra's set-up.
+        if a.rows() * a.cols() * b.cols() < 4096 {
+            return None;
+        }
+        let na = a.to_nalgebra();
+        let nb = b.to_nalgebra();
+        Some(Matrix::from_nalgebra(&(na * nb)))
+    }
+}
+
+impl Transcendental for f64 {
+    fn exp(&self) -> Self {
+        f64::exp(*self)
+    }
+    fn ln(&self) -> Option<Self> {
+        if *self > 0.0 {
+            Some(f64::ln(*self))
+        } else {
+            None
+        }
+    }
+}
