@@ -4,11 +4,17 @@
 //! `f64` for speed and in exact rationals or intervals to prove them.
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod certify;
+pub mod diff;
 pub mod error;
+pub mod excess;
+pub mod io;
 pub mod linalg;
 pub mod maps;
 pub mod matset;
 pub mod scalar;
+pub mod selection;
 
 pub use error::{Error, Result};
 pub use linalg::Matrix;

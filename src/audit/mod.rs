@@ -1,0 +1,1 @@
+//! Audit: a fuzzing harness for conservative-Jacobian implementations (MATH.md §2).

@@ -1,0 +1,1 @@
+//! Certificates: contraction, refutation, invertibility, fixed point, derivative enclosure (MATH.md §7).

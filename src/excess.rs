@@ -1,0 +1,1 @@
+//! Excess, gap and Hausdorff distance between sets of matrices (MATH.md §4).

@@ -1,0 +1,1 @@
+//! Problem files, data files (CSV) and certificate (de)serialisation.
