@@ -53,8 +53,8 @@ impl LuScalar for f64 {
                         (k, -1.0),
                         |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
                     );
-            // `!(val > tol)` also rejects NaN produced by overflow during elimination.
-            if !(val > tol) {
+            // NaN (from overflow during elimination) is rejected explicitly.
+            if val.is_nan() || val <= tol {
                 None
             } else {
                 Some(best)

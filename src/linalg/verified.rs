@@ -79,8 +79,8 @@ fn precondition<S: Enclosure>(a: &Matrix<S>) -> Result<(Matrix<f64>, Matrix<S>, 
 /// is numerically singular; [`Error::DimensionMismatch`], [`Error::NonFinite`].
 pub fn verify_nonsingular_family<S: Enclosure>(a: &Matrix<S>) -> Result<NonsingularProof> {
     let (r, _, beta) = precondition(a)?;
-    // `!(β < 1)` also catches NaN.
-    if !(beta < 1.0) {
+    // NaN counts as failure.
+    if beta.is_nan() || beta >= 1.0 {
         return Err(could_not(format!("‖I − R[A]‖_∞ ≤ {beta:e} is not < 1")));
     }
     Ok(NonsingularProof { r, beta })
@@ -107,7 +107,7 @@ pub fn verified_solve<S: Enclosure>(a: &Matrix<S>, b: &Matrix<S>) -> Result<Matr
     }
     b.check_finite("interval right-hand side")?;
     let (r, c, beta) = precondition(a)?;
-    if !(beta < 1.0) {
+    if beta.is_nan() || beta >= 1.0 {
         return Err(could_not(format!("‖I − R[A]‖_∞ ≤ {beta:e} is not < 1")));
     }
     let n = a.rows();
