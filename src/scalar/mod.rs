@@ -42,12 +42,12 @@ impl Verdict {
     pub fn is_false(self) -> bool {
         self == Verdict::False
     }
-    /// Logical negation (Unknown stays Unknown).
-    pub fn not(self) -> Verdict {
-        match self {
-            Verdict::True => Verdict::False,
-            Verdict::False => Verdict::True,
-            Verdict::Unknown => Verdict::Unknown,
+    /// Both certainly true: `True` only if both are, `False` if either is.
+    pub fn and(self, rhs: Verdict) -> Verdict {
+        match (self, rhs) {
+            (Verdict::False, _) | (_, Verdict::False) => Verdict::False,
+            (Verdict::True, Verdict::True) => Verdict::True,
+            _ => Verdict::Unknown,
         }
     }
     fn from_ordering(o: Option<Ordering>, want: fn(Ordering) -> bool) -> Verdict {
@@ -55,6 +55,18 @@ impl Verdict {
             Some(o) if want(o) => Verdict::True,
             Some(_) => Verdict::False,
             None => Verdict::Unknown,
+        }
+    }
+}
+
+impl std::ops::Not for Verdict {
+    type Output = Verdict;
+    /// Logical negation (Unknown stays Unknown).
+    fn not(self) -> Verdict {
+        match self {
+            Verdict::True => Verdict::False,
+            Verdict::False => Verdict::True,
+            Verdict::Unknown => Verdict::Unknown,
         }
     }
 }
