@@ -14,8 +14,13 @@
 //! there; comparisons are three-valued ([`Verdict`]) because an interval can straddle.
 
 mod bigrational;
+pub use bigrational::{big_to_rug, rug_to_big};
 mod float;
 mod interval;
+mod parse;
+
+pub use interval::enclose_rational;
+pub use parse::{format_rational, parse_rational, MAX_DIGITS, MAX_EXPONENT};
 mod rational;
 
 use crate::error::Result;
