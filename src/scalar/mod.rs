@@ -258,6 +258,14 @@ pub fn vec_to_f64<S: Scalar>(xs: &[S]) -> Vec<f64> {
     xs.iter().map(|x| x.to_f64()).collect()
 }
 
+/// The `f64` nearest to an exact rational (ties to even; ±∞ beyond the f64 range).
+/// (`rug::Rational::to_f64` truncates toward zero, which is not what an estimate wants.)
+pub fn rational_to_f64(q: &rug::Rational) -> f64 {
+    rug::Float::with_val_round(53, q, rug::float::Round::Nearest)
+        .0
+        .to_f64()
+}
+
 /// A rational upper bound of `√q` for `q ≥ 0` (0 for `q ≤ 0`), within about 1e-15
 /// relative: the f64 square root rounded up, then nudged until `r² ≥ q` holds exactly.
 pub fn rational_sqrt_upper(q: &rug::Rational) -> rug::Rational {
