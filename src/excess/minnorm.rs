@@ -263,9 +263,9 @@ pub(crate) fn wolfe<S: Scalar>(g: &[Vec<S>], eps: &S, w_eps: &S) -> Result<Vec<S
             lam[dropped] = S::zero();
             // Also drop points whose weight vanished (exactly zero for rationals).
             corral.retain(|&i| i != dropped && less(w_eps, &lam[i]));
-            for i in 0..k {
+            for (i, l) in lam.iter_mut().enumerate() {
                 if !corral.contains(&i) {
-                    lam[i] = S::zero();
+                    *l = S::zero();
                 }
             }
             if corral.is_empty() {
@@ -337,9 +337,10 @@ pub(crate) fn solve_dense<S: Scalar>(mut a: Vec<Vec<S>>, mut b: Vec<S>) -> Optio
                 continue;
             }
             let f = a[r][col].div(&a[col][col])?;
-            for c in col..n {
-                let v = a[col][c].mul(&f);
-                a[r][c] = a[r][c].sub(&v);
+            let (top, bottom) = a.split_at_mut(r);
+            let (pivot_row, row) = (&top[col], &mut bottom[0]);
+            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *x = x.sub(&p.mul(&f));
             }
             let v = b[col].mul(&f);
             b[r] = b[r].sub(&v);
