@@ -269,7 +269,10 @@ pub fn find_norm_bound(
                 .fold(Rational::new(), |m, x| Scalar::max(&m, &x));
             let est_q = Rational::from_f64(est).unwrap_or_else(|| upper.clone());
             let floor = Rational::from_f64(est * (1.0 - 1e-9)).unwrap_or_default();
+            // Short convergents only: denominators up to 10^max_digits.
+            let max_den = Integer::from(Integer::u_pow_u(10, opts.max_digits));
             let mut cands: Vec<Rational> = convergents(&est_q, 64);
+            cands.retain(|c| *c.denom() <= max_den);
             cands.extend((0..=opts.max_digits).map(|k| decimal_ceil(&est_q, k)));
             cands.retain(|c| *c >= floor && *c < upper);
             cands.push(upper);
