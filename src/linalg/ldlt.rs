@@ -99,7 +99,7 @@ fn integer_scaled<S: Exact>(m: &Matrix<S>) -> Vec<Vec<Integer>> {
             (0..n)
                 .map(|j| {
                     let x = &q[i + j * n];
-                    Integer::from(x.numer() * Integer::from(&den / x.denom()))
+                    x.numer() * Integer::from(&den / x.denom())
                 })
                 .collect()
         })
