@@ -1,0 +1,210 @@
+//! A box that provably contains the unique fixed point `x̄(θ) = F(x̄(θ), θ)`
+//! (MATH.md §7), for any [`FixedPointMap`] evaluated in interval arithmetic.
+//!
+//! Theorem used. Let `X` be a box with `F(X, θ) ⊆ X` (interval evaluation) and
+//! `‖A‖ ≤ ρ < 1` for every `[A, B]` in the conservative Jacobian over `X` (in some
+//! fixed norm). Then `F(·, θ)` maps `X` into itself and is a `ρ`-contraction on `X`
+//! (path differentiability: `F(x) − F(y) = ∫₀¹ A(t)(x − y) dt` with `A(t)` in the
+//! conservative Jacobian along the segment, which stays in the convex `X`), so by
+//! Banach it has exactly one fixed point in `X`, and it lies in `F(X)`. Every later
+//! box `X_{k+1} = F(X_k) ∩ X_k` still contains it, which tightens the enclosure.
+//!
+//! The norm bound is taken over the interval hull of the `A`-blocks of the
+//! conservative Jacobian (its bounding box, which contains the set): the smallest of
+//! the interval bounds `‖·‖_∞`, `‖·‖₁` and the spectral upper bound
+//! `min(√(‖·‖₁‖·‖_∞), ‖·‖_F)`, each rounded outward. This is a sound result computed
+//! in interval arithmetic, not a file certificate for the exact checker.
+
+use crate::error::{Error, Result};
+use crate::linalg::norms::spectral_norm_upper;
+use crate::linalg::Matrix;
+use crate::maps::FixedPointMap;
+use crate::scalar::{Enclosure, Interval, Scalar};
+
+/// Settings of [`enclose_fixed_point`].
+#[derive(Clone, Debug)]
+pub struct FixedPointOptions {
+    /// Attempts to reach `F(X) ⊆ X` by ε-inflation (default 20).
+    pub inflation_steps: usize,
+    /// Relative inflation `ε` per attempt (default 0.1).
+    pub epsilon: f64,
+    /// Tightening steps `X ← F(X) ∩ X` after success (default 100; stops early when
+    /// the box no longer shrinks).
+    pub refine_steps: usize,
+}
+
+impl Default for FixedPointOptions {
+    fn default() -> Self {
+        FixedPointOptions {
+            inflation_steps: 20,
+            epsilon: 0.1,
+            refine_steps: 100,
+        }
+    }
+}
+
+/// A proven enclosure of the unique fixed point in `domain`.
+#[derive(Clone, Debug)]
+pub struct FixedPointEnclosure {
+    /// The tightened box containing `x̄(θ)`.
+    pub x: Vec<Interval>,
+    /// The box on which `F(X) ⊆ X` and the contraction bound were proven
+    /// (`x̄(θ)` is the only fixed point of `F(·, θ)` in it).
+    pub domain: Vec<Interval>,
+    /// An upper bound of `sup ‖A‖` over the conservative Jacobian on `domain`, `< 1`.
+    pub rho: f64,
+    /// Which norm `rho` refers to (`"inf"`, `"one"` or `"two"`).
+    pub norm: &'static str,
+}
+
+/// Sound upper bound of `sup ‖A‖` over the `A`-blocks of the conservative Jacobian on
+/// the box `x`, with the name of the norm achieving the minimum.
+pub fn jacobian_norm_bound<F: FixedPointMap<Interval> + ?Sized>(
+    f: &F,
+    x: &[Interval],
+    theta: &[Interval],
+) -> Result<(f64, &'static str)> {
+    let (n, _) = f.dims();
+    let set = f.conservative_jacobian(x, theta)?;
+    let (lo, hi) = set.bounding_box()?;
+    let ab = lo.zip_with(&hi, "jacobian hull", |a, b| a.hull(b))?;
+    let (a, _) = ab.split_cols(n)?;
+    if !a.is_finite() {
+        return Err(Error::NonFinite {
+            context: "conservative Jacobian over the box".into(),
+        });
+    }
+    let cands = [
+        (a.norm_inf().sup(), "inf"),
+        (a.norm_1().sup(), "one"),
+        (spectral_norm_upper(&a).sup(), "two"),
+    ];
+    Ok(cands.into_iter().fold(
+        (f64::INFINITY, "inf"),
+        |best, c| if c.0 < best.0 { c } else { best },
+    ))
+}
+
+fn subset(a: &[Interval], b: &[Interval]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.subset_of(y))
+}
+
+/// Prove that `F(·, θ)` has a unique fixed point near `guess` and enclose it.
+///
+/// Starts from the box `guess ± radius`, ε-inflates until `F(X) ⊆ X`, bounds the
+/// conservative Jacobian on `X`, then tightens (see the module documentation).
+/// Errors: [`Error::CouldNotVerify`] if inclusion is not reached within the budget or
+/// the interval evaluation is inconclusive, [`Error::NotContractive`] if the sound
+/// norm bound on the final box is not `< 1` (the map may still contract: the bound
+/// is sufficient only), dimension and finiteness errors from the map.
+pub fn enclose_fixed_point<F: FixedPointMap<Interval> + ?Sized>(
+    f: &F,
+    guess: &[f64],
+    theta: &[Interval],
+    radius: f64,
+    opts: &FixedPointOptions,
+) -> Result<FixedPointEnclosure> {
+    let (n, _) = f.dims();
+    if guess.len() != n {
+        return Err(Error::DimensionMismatch {
+            op: "enclose_fixed_point",
+            left: (n, 1),
+            right: (guess.len(), 1),
+        });
+    }
+    if !radius.is_finite() || radius < 0.0 || guess.iter().any(|g| !g.is_finite()) {
+        return Err(Error::NonFinite {
+            context: "fixed-point guess or radius".into(),
+        });
+    }
+    let mut x: Vec<Interval> = guess
+        .iter()
+        .map(|&g| {
+            let r = radius.max(1e-300) + f64::EPSILON * g.abs();
+            let c = Interval::from_f64(g)?;
+            Ok(c.add(&Interval::from_bounds(-r, r)?))
+        })
+        .collect::<Result<_>>()?;
+    let mut found = false;
+    for _ in 0..opts.inflation_steps {
+        let fx = f.apply(&x, theta)?;
+        if fx.len() != n || fx.iter().any(|v| !v.is_finite()) {
+            return Err(Error::CouldNotVerify {
+                reason: "interval image is not finite".into(),
+            });
+        }
+        if subset(&fx, &x) {
+            found = true;
+            break;
+        }
+        // X ← hull(X, F(X)) widened by ε·width (+ a tiny absolute amount).
+        x = x
+            .iter()
+            .zip(&fx)
+            .map(|(a, b)| {
+                let h = a.hull(b);
+                let w = opts.epsilon * h.width() + f64::MIN_POSITIVE;
+                let out = h.add(&Interval::from_bounds(-w, w)?);
+                if out.is_finite() {
+                    Ok(out)
+                } else {
+                    Err(Error::NonFinite {
+                        context: "inflated box".into(),
+                    })
+                }
+            })
+            .collect::<Result<_>>()?;
+    }
+    if !found {
+        return Err(Error::CouldNotVerify {
+            reason: format!(
+                "F(X) ⊆ X not reached in {} inflation steps",
+                opts.inflation_steps
+            ),
+        });
+    }
+    let (rho, norm) = jacobian_norm_bound(f, &x, theta)?;
+    if rho.is_nan() || rho >= 1.0 {
+        return Err(Error::NotContractive {
+            rho,
+            context: format!("sound {norm}-norm bound of the Jacobian over the box"),
+        });
+    }
+    let domain = x.clone();
+    let mut cur = f.apply(&x, theta)?;
+    for _ in 0..opts.refine_steps {
+        let fx = f.apply(&cur, theta)?;
+        let next: Vec<Interval> = fx
+            .iter()
+            .zip(&cur)
+            .map(|(a, b)| Interval::from_bounds(a.inf().max(b.inf()), a.sup().min(b.sup())))
+            .collect::<Result<_>>()
+            .map_err(|_| Error::CouldNotVerify {
+                reason: "empty intersection while tightening".into(),
+            })?;
+        let shrunk = next.iter().zip(&cur).any(|(a, b)| a.width() < b.width());
+        cur = next;
+        if !shrunk {
+            break;
+        }
+    }
+    Ok(FixedPointEnclosure {
+        x: cur,
+        domain,
+        rho,
+        norm,
+    })
+}
+
+/// The interval matrix `[A]` of `A`-blocks over the box (for callers that want to
+/// reuse it, e.g. derivative enclosures).
+pub fn jacobian_hull<F: FixedPointMap<Interval> + ?Sized>(
+    f: &F,
+    x: &[Interval],
+    theta: &[Interval],
+) -> Result<(Matrix<Interval>, Matrix<Interval>)> {
+    let (n, _) = f.dims();
+    let (lo, hi) = f.conservative_jacobian(x, theta)?.bounding_box()?;
+    lo.zip_with(&hi, "jacobian hull", |a, b| a.hull(b))?
+        .split_cols(n)
+}

@@ -1,0 +1,176 @@
+//! Fixed-point enclosures for maps evaluated in interval arithmetic
+//! (`piggyback::certify::fixed_point`). References are exact rational fixed points
+//! computed independently (hand derivation, or an exact linear solve on the active piece).
+
+use piggyback::certify::fixed_point::{enclose_fixed_point, FixedPointOptions};
+use piggyback::linalg::lu::solve_vec;
+use piggyback::maps::{AffinePiece, PiecewiseAffine};
+use piggyback::scalar::{Interval, Rational};
+use piggyback::{Enclosure, Error, FixedPointMap, Matrix, Scalar};
+use proptest::prelude::*;
+
+fn q(p: i64, d: i64) -> Rational {
+    Rational::from((p, d))
+}
+
+/// `F(x, θ) = |x|/2 + θ` as two affine pieces (x ≥ 0 and x ≤ 0).
+fn half_abs<S: Scalar>() -> PiecewiseAffine<S> {
+    let m = |v: &[(i64, i64)]| Matrix::<S>::from_ratio_rows(&[v.to_vec()]).expect("matrix");
+    let piece = |slope: i64, g: i64| AffinePiece {
+        a: m(&[(slope, 2)]),
+        b: m(&[(1, 1)]),
+        c: vec![S::zero()],
+        g: m(&[(g, 1), (0, 1)]),
+        h: vec![S::zero()],
+    };
+    PiecewiseAffine::new(vec![piece(1, -1), piece(-1, 1)]).expect("pieces")
+}
+
+#[test]
+fn half_abs_fixed_point() -> piggyback::Result<()> {
+    // x = |x|/2 + 1: for x ≥ 0, x = x/2 + 1 ⇒ x = 2 (and x < 0 gives x = −x/2 + 1 ⇒
+    // x = 2/3 > 0, not in that piece). So x̄ = 2, and the slope bound is 1/2.
+    let f = half_abs::<Interval>();
+    let theta = [Interval::from_i64(1)];
+    let e = enclose_fixed_point(&f, &[1.9], &theta, 0.01, &FixedPointOptions::default())?;
+    assert!(e.x[0].contains_rational(&q(2, 1)));
+    assert!(e.domain[0].contains_rational(&q(2, 1)));
+    assert!(e.x[0].width() < 1e-12, "width {}", e.x[0].width());
+    assert!(e.rho <= 0.5 + 1e-12);
+    Ok(())
+}
+
+#[test]
+fn expanding_map_is_not_certified() -> piggyback::Result<()> {
+    // F(x, θ) = 2x + θ: slope 2, no box maps into itself around its fixed point −θ.
+    let m = |v: &[(i64, i64)]| Matrix::<Interval>::from_ratio_rows(&[v.to_vec()]).expect("matrix");
+    let f = PiecewiseAffine::new(vec![AffinePiece {
+        a: m(&[(2, 1)]),
+        b: m(&[(1, 1)]),
+        c: vec![Interval::zero()],
+        g: Matrix::zeros(0, 2),
+        h: vec![],
+    }])?;
+    let r = enclose_fixed_point(
+        &f,
+        &[-1.0],
+        &[Interval::from_i64(1)],
+        0.1,
+        &FixedPointOptions::default(),
+    );
+    assert!(
+        matches!(
+            r,
+            Err(Error::CouldNotVerify { .. }) | Err(Error::NotContractive { .. })
+        ),
+        "{r:?}"
+    );
+    Ok(())
+}
+
+/// `F(x, θ) = relu(W x + θ)` as 2ⁿ affine pieces `diag(q)(W x + θ)` on the regions
+/// `(Wx + θ)ᵢ ≥ 0` (qᵢ = 1) / `≤ 0` (qᵢ = 0).
+fn relu_layer<S: Scalar>(w: &Matrix<Rational>) -> PiecewiseAffine<S> {
+    let n = w.rows();
+    let conv = |x: &Rational| S::from_rational(x);
+    let pieces = (0u32..1 << n)
+        .map(|mask| {
+            let d: Vec<S> = (0..n)
+                .map(|i| S::from_i64(((mask >> i) & 1) as i64))
+                .collect();
+            let ws = w.map(conv);
+            let g = Matrix::from_fn(n, 2 * n, |i, j| {
+                let sign = if (mask >> i) & 1 == 1 {
+                    S::from_i64(-1)
+                } else {
+                    S::one()
+                };
+                let v = if j < n {
+                    ws[(i, j)].clone()
+                } else if j - n == i {
+                    S::one()
+                } else {
+                    S::zero()
+                };
+                sign.mul(&v)
+            });
+            AffinePiece {
+                a: ws.scale_rows(&d).expect("shape"),
+                b: Matrix::diag(&d),
+                c: vec![S::zero(); n],
+                g,
+                h: vec![S::zero(); n],
+            }
+        })
+        .collect();
+    PiecewiseAffine::new(pieces).expect("pieces")
+}
+
+/// Exact fixed point of relu(Wx + θ) given the f64 estimate: decide the active set
+/// from the estimate, solve (I − DW)x = Dθ exactly, and confirm x = relu(Wx + θ)
+/// exactly with the strict sign pattern (an independent exact computation).
+fn exact_relu_fixed_point(
+    w: &Matrix<Rational>,
+    theta: &[Rational],
+    est: &[f64],
+) -> Option<Vec<Rational>> {
+    let n = w.rows();
+    let pre: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| w[(i, j)].to_f64() * est[j]).sum::<f64>() + theta[i].to_f64())
+        .collect();
+    let d: Vec<Rational> = pre
+        .iter()
+        .map(|&v| Rational::from(u8::from(v > 0.0)))
+        .collect();
+    let dw = w.scale_rows(&d).ok()?;
+    let m = Matrix::identity(n).sub(&dw).ok()?;
+    let rhs: Vec<Rational> = (0..n).map(|i| d[i].clone() * &theta[i]).collect();
+    let x = solve_vec(&m, &rhs).ok()?;
+    let wx = w.mul_vec(&x).ok()?;
+    for i in 0..n {
+        let z = Rational::from(&wx[i] + &theta[i]);
+        let relu = if z > 0 { z.clone() } else { Rational::new() };
+        if relu != x[i] || z == 0 {
+            return None;
+        }
+    }
+    Some(x)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// ReLU layer with ‖W‖ ≤ 9/10 (W = (9/10)·rotation·diag(s), s ∈ [0,1]): the enclosure
+    /// contains the exact fixed point.
+    #[test]
+    fn relu_layer_enclosure_contains_exact(s in (0i64..=4, 0i64..=4), th in prop::collection::vec(-8i64..=8, 2)) {
+        // W = (9/10)[[3/5, −4/5], [4/5, 3/5]]·diag(s₁/4, s₂/4).
+        let w = Matrix::from_fn(2, 2, |i, j| {
+            let r = [[q(27, 50), q(-36, 50)], [q(36, 50), q(27, 50)]];
+            Rational::from(&r[i][j] * &q([s.0, s.1][j], 4))
+        });
+        let theta: Vec<Rational> = th.iter().map(|&t| q(t, 4)).collect();
+        // f64 fixed-point iteration (a guess only).
+        let wf = w.to_f64();
+        let mut x = vec![0.0f64; 2];
+        for _ in 0..400 {
+            x = (0..2).map(|i| ((0..2).map(|j| wf[(i, j)] * x[j]).sum::<f64>() + theta[i].to_f64()).max(0.0)).collect();
+        }
+        let Some(exact) = exact_relu_fixed_point(&w, &theta, &x) else { return Ok(()); };
+        let f = relu_layer::<Interval>(&w);
+        let ti: Vec<Interval> = theta.iter().map(Interval::from_rational).collect();
+        match enclose_fixed_point(&f, &x, &ti, 1e-9, &FixedPointOptions::default()) {
+            Ok(e) => {
+                prop_assert!(e.rho < 1.0);
+                for (box_i, ex) in e.x.iter().zip(&exact) {
+                    prop_assert!(box_i.contains_rational(ex), "{:?} misses {}", box_i, ex);
+                    prop_assert!(box_i.width() <= 1e-9 * (1.0 + ex.to_f64().abs()));
+                }
+            }
+            // A box straddling a kink makes the interval evaluation refuse (sound).
+            Err(Error::CouldNotVerify { .. }) => {}
+            Err(e) => prop_assert!(false, "unexpected error {}", e),
+        }
+        let _ = FixedPointMap::<Interval>::dims(&f);
+    }
+}
