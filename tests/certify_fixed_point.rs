@@ -2,6 +2,7 @@
 //! (`piggyback::certify::fixed_point`). References are exact rational fixed points
 //! computed independently (hand derivation, or an exact linear solve on the active piece).
 
+use piggyback::certify::enclosure::{derivative_enclosure, derivative_error_bound};
 use piggyback::certify::fixed_point::{enclose_fixed_point, FixedPointOptions};
 use piggyback::linalg::lu::solve_vec;
 use piggyback::maps::{AffinePiece, PiecewiseAffine};
@@ -172,5 +173,78 @@ proptest! {
             Err(e) => prop_assert!(false, "unexpected error {}", e),
         }
         let _ = FixedPointMap::<Interval>::dims(&f);
+    }
+}
+
+#[test]
+fn kink_derivative_enclosure_is_the_piggyback_set() -> piggyback::Result<()> {
+    // F(x, θ) = |x|/2 + θ at θ = 0 has x̄ = 0 (a kink): 𝒥 = {[a, 1] : a ∈ [−1/2, 1/2]}.
+    // Its fixed set X = {aJ + 1} solves hi = hi/2 + 1 ⇒ hi = 2 and lo = −hi/2 + 1 = 0:
+    // X = [0, 2], strictly larger than the implicit set {1/(1 − a)} = [2/3, 2].
+    // The enclosure starts at [−β, β], β = 1/(1 − 1/2) = 2, and one step gives
+    // [−1/2, 1/2]·[−2, 2] + 1 = [0, 2], which is stable.
+    let a = Matrix::from_fn(1, 1, |_, _| {
+        Interval::from_bounds(-0.5, 0.5).expect("bounds")
+    });
+    let b = Matrix::from_fn(1, 1, |_, _| Interval::one());
+    let e = derivative_enclosure(&a, &b, 50)?;
+    assert_eq!((e.j[(0, 0)].inf(), e.j[(0, 0)].sup()), (0.0, 2.0));
+    assert_eq!(e.rho, 0.5);
+    // Ĵ = 1 (AD with the convention |·|'(0) = 0) is in the set: the bound is
+    // sup |a + 1 − 1| / (1 − 1/2) = (1/2)/(1/2) = 1 ≥ d(1, [0, 2]) = 0.
+    let bound = derivative_error_bound(&a, &b, &Matrix::from_fn(1, 1, |_, _| 1.0))?;
+    assert!((1.0..1.0 + 1e-12).contains(&bound));
+    // Ĵ = 5 is at distance 3 from [0, 2]: the bound sup|5a + 1 − 5| / (1/2) = (4 + 5/2)·2 = 13 ≥ 3.
+    let bound = derivative_error_bound(&a, &b, &Matrix::from_fn(1, 1, |_, _| 5.0))?;
+    assert!(bound >= 3.0);
+    Ok(())
+}
+
+#[test]
+fn expanding_jacobian_has_no_enclosure() {
+    let a = Matrix::from_fn(1, 1, |_, _| {
+        Interval::from_bounds(-1.5, 0.5).expect("bounds")
+    });
+    let b = Matrix::from_fn(1, 1, |_, _| Interval::one());
+    assert!(matches!(
+        derivative_enclosure(&a, &b, 5),
+        Err(Error::NotContractive { .. })
+    ));
+}
+
+fn exact_inf_dist(x: &Matrix<Rational>, y: &Matrix<Rational>) -> Rational {
+    (0..x.rows())
+        .map(|i| {
+            (0..x.cols()).fold(Rational::new(), |acc, j| {
+                acc + Rational::from(&x[(i, j)] - &y[(i, j)]).abs()
+            })
+        })
+        .fold(Rational::new(), |m, s| if s > m { s } else { m })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Smooth case (singleton 𝒥): the enclosure contains the exact (I − A)⁻¹B and the
+    /// error bound of a perturbed f64 derivative dominates its exact distance.
+    #[test]
+    fn smooth_enclosure_and_error_bound(e in prop::collection::vec(-3i64..=3, 4), bv in prop::collection::vec(-6i64..=6, 4), pert in -100i64..=100) {
+        // Entries e/8 with |e| ≤ 3: row sums ≤ 6/8 < 1, so ‖A‖_∞ < 1.
+        let a = Matrix::from_fn(2, 2, |i, j| q(e[2 * i + j], 8));
+        let b = Matrix::from_fn(2, 2, |i, j| q(bv[2 * i + j], 3));
+        let exact = piggyback::linalg::lu::solve(&Matrix::identity(2).sub(&a)?, &b)?;
+        let ai = a.map(Interval::from_rational);
+        let bi = b.map(Interval::from_rational);
+        let enc = derivative_enclosure(&ai, &bi, 200)?;
+        for r in 0..2 {
+            for c in 0..2 {
+                prop_assert!(enc.j[(r, c)].contains_rational(&exact[(r, c)]));
+            }
+        }
+        let j_hat = exact.to_f64().map(|x| x + pert as f64 * 1e-6);
+        let bound = derivative_error_bound(&ai, &bi, &j_hat)?;
+        let j_hat_q: Matrix<Rational> = Matrix::from_f64_matrix(&j_hat)?;
+        prop_assert!(Rational::from_f64(bound).expect("finite") >= exact_inf_dist(&j_hat_q, &exact));
+        prop_assert!(bound <= 1e-4 * 8.0 + 1e-9);
     }
 }

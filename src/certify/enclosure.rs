@@ -1,0 +1,127 @@
+//! Enclosure of every derivative any AD system could return at the fixed point, and
+//! rigorous a-posteriori error bounds for a computed derivative (MATH.md §5, §7).
+//!
+//! Setting: an interval matrix `[A]` (`n × n`) and `[B]` (`n × m`) containing every
+//! `[A, B]` of the conservative Jacobian (e.g. its hull over a box enclosing `x̄`, see
+//! [`crate::certify::fixed_point`]). With `ρ ≥ sup ‖A‖_∞ < 1` (interval bound):
+//! - **Enclosure.** Every `J` of the fixed set `fix 𝒥` satisfies `J = AJ + B` for some
+//!   `[A, B]`, so `‖J‖_∞ ≤ ρ‖J‖_∞ + ‖B‖_∞`, i.e. `‖J‖_∞ ≤ β = sup‖[B]‖_∞/(1 − ρ)`:
+//!   the box `𝒳₀ = [−β, β]^{n×m}` contains `fix 𝒥`. If `fix 𝒥 ⊆ 𝒳` then
+//!   `fix 𝒥 = 𝒥(fix 𝒥) ⊆ [A]𝒳 + [B]`, so `𝒳_{k+1} = ([A]𝒳_k + [B]) ∩ 𝒳_k` keeps it.
+//! - **Error bound.** For a computed `Ĵ`, `d(Ĵ, fix 𝒥) ≤ sup ‖AĴ + B − Ĵ‖_∞/(1 − ρ)`
+//!   (contraction of the set map in the Hausdorff distance), evaluated with outward
+//!   rounding over `[A]`, `[B]`.
+//!
+//! The ∞-norm of an `n × m` matrix is the induced one (largest row sum), for which
+//! `‖AJ‖_∞ ≤ ‖A‖_∞‖J‖_∞`.
+
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::scalar::{Enclosure, Interval, Scalar};
+
+/// An enclosure of the fixed set of `J ↦ AJ + B` over an interval family.
+#[derive(Clone, Debug)]
+pub struct DerivativeEnclosure {
+    /// A box containing every element of `fix 𝒥` (every AD derivative).
+    pub j: Matrix<Interval>,
+    /// The contraction bound `ρ ≥ sup ‖A‖_∞` used, `< 1`.
+    pub rho: f64,
+}
+
+fn contraction(a: &Matrix<Interval>) -> Result<f64> {
+    if !a.is_square() {
+        return Err(Error::DimensionMismatch {
+            op: "derivative enclosure",
+            left: a.shape(),
+            right: a.shape(),
+        });
+    }
+    a.check_finite("interval Jacobian block A")?;
+    let rho = a.norm_inf().sup();
+    if rho.is_nan() || rho >= 1.0 {
+        return Err(Error::NotContractive {
+            rho,
+            context: "sup ‖[A]‖_∞ of the interval Jacobian".into(),
+        });
+    }
+    Ok(rho)
+}
+
+/// `sup(x / (1 − ρ))`, rounded up through interval division.
+fn over_one_minus(x: f64, rho: f64) -> Result<f64> {
+    let den = Interval::one().sub(&Interval::from_f64(rho)?);
+    let q = Interval::from_f64(x)?
+        .div(&den)
+        .ok_or_else(|| Error::DivisionByZero {
+            context: "1 − ρ".into(),
+        })?;
+    Ok(q.sup())
+}
+
+/// Enclose `fix 𝒥` for `𝒥 = {[A, B] : A ∈ [A], B ∈ [B]}` (see the module docs),
+/// tightening with at most `steps` intersections.
+///
+/// Errors: [`Error::NotContractive`] unless `sup ‖[A]‖_∞ < 1`; shape and finiteness
+/// errors.
+pub fn derivative_enclosure(
+    a: &Matrix<Interval>,
+    b: &Matrix<Interval>,
+    steps: usize,
+) -> Result<DerivativeEnclosure> {
+    let rho = contraction(a)?;
+    if b.rows() != a.rows() {
+        return Err(Error::DimensionMismatch {
+            op: "derivative enclosure",
+            left: a.shape(),
+            right: b.shape(),
+        });
+    }
+    b.check_finite("interval Jacobian block B")?;
+    let beta = over_one_minus(b.norm_inf().sup(), rho)?;
+    let mut j = Matrix::from_fn(b.rows(), b.cols(), |_, _| {
+        Interval::from_bounds(-beta, beta).unwrap_or(Interval::ENTIRE)
+    });
+    j.check_finite("initial enclosure")?;
+    for _ in 0..steps {
+        let next = a.matmul(&j)?.add(b)?;
+        let mut shrunk = false;
+        let mut out = Matrix::zeros(j.rows(), j.cols());
+        for c in 0..j.cols() {
+            for r in 0..j.rows() {
+                let (u, v) = (&next[(r, c)], &j[(r, c)]);
+                let w = Interval::from_bounds(u.inf().max(v.inf()), u.sup().min(v.sup())).map_err(
+                    |_| Error::CouldNotVerify {
+                        reason: "empty intersection in enclosure".into(),
+                    },
+                )?;
+                shrunk |= w.width() < v.width();
+                out[(r, c)] = w;
+            }
+        }
+        j = out;
+        if !shrunk {
+            break;
+        }
+    }
+    Ok(DerivativeEnclosure { j, rho })
+}
+
+/// Rigorous bound `d(Ĵ, fix 𝒥) ≤ sup ‖AĴ + B − Ĵ‖_∞ / (1 − ρ)` (∞-norm, outward
+/// rounding) for a computed derivative `Ĵ` (`n × m`, f64).
+pub fn derivative_error_bound(
+    a: &Matrix<Interval>,
+    b: &Matrix<Interval>,
+    j_hat: &Matrix<f64>,
+) -> Result<f64> {
+    let rho = contraction(a)?;
+    if b.rows() != a.rows() || j_hat.shape() != b.shape() {
+        return Err(Error::DimensionMismatch {
+            op: "derivative error bound",
+            left: b.shape(),
+            right: j_hat.shape(),
+        });
+    }
+    let ji: Matrix<Interval> = Matrix::from_f64_matrix(j_hat)?;
+    let resid = a.matmul(&ji)?.add(b)?.sub(&ji)?;
+    over_one_minus(resid.norm_inf().sup(), rho)
+}
