@@ -635,3 +635,134 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ more checker cases
+
+/// Exact ground truth for 2×2: ‖A‖₂ ≤ ρ ⇔ G = ρ²I − AᵀA ⪰ 0 ⇔ (2×2 principal minors)
+/// g₁₁ ≥ 0, g₂₂ ≥ 0, g₁₁g₂₂ − g₁₂² ≥ 0; written out by hand, independent of the LDLᵀ.
+fn two_norm_at_most_2x2(a: &Matrix<Rational>, rho: &Rational) -> bool {
+    let (p, r, s, t) = (&a[(0, 0)], &a[(0, 1)], &a[(1, 0)], &a[(1, 1)]);
+    let r2 = Rational::from(rho * rho);
+    let g11 = r2.clone() - Rational::from(p * p) - Rational::from(s * s);
+    let g22 = r2 - Rational::from(r * r) - Rational::from(t * t);
+    let g12 = -(Rational::from(p * r) + Rational::from(s * t));
+    g11 >= 0 && g22 >= 0 && Rational::from(&g11 * &g22) - Rational::from(&g12 * &g12) >= 0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Against the exact 2×2 ground truth: a spectral-norm certificate for a given ρ
+    /// exists iff the claim is true (both directions, exactly).
+    #[test]
+    fn contraction_decision_matches_exact_truth((a, b) in pair(), rho in (0i64..=30, 1i64..=10)) {
+        let r = q(rho.0, rho.1);
+        let truth = two_norm_at_most_2x2(&a, &r) && two_norm_at_most_2x2(&b, &r);
+        let set = MatrixSet::Hull(vec![a, b]);
+        prop_assert_eq!(certify_norm_bound(&set, NormKind::Two, &r).is_ok(), truth);
+    }
+
+    /// Weighted-norm bounds are never below a lower bound of the joint spectral
+    /// radius (max over words of length ≤ 4 of ρ(product)^{1/L}, nalgebra eigenvalues).
+    #[test]
+    fn weighted_bounds_respect_jsr((a, b) in pair()) {
+        let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
+        let vs = [a.to_f64(), b.to_f64()];
+        let mut lower = 0.0f64;
+        for len in 1..=4u32 {
+            for w in 0..(1u32 << len) {
+                let mut p = vs[(w & 1) as usize].clone();
+                for k in 1..len { p = p.matmul(&vs[((w >> k) & 1) as usize])?; }
+                let rho = p.to_nalgebra().complex_eigenvalues().iter().map(|z| z.norm()).fold(0.0, f64::max);
+                lower = lower.max(rho.powf(1.0 / len as f64));
+            }
+        }
+        if let Ok(c) = find_weighted_bound(&set, &opts()) {
+            prop_assert_eq!(check(&c), Ok(()));
+            let rho = certified_rho(&c).expect("rho").to_f64();
+            prop_assert!(rho >= lower * (1.0 - 1e-9), "rho {} below JSR lower bound {}", rho, lower);
+        }
+    }
+
+    /// Arbitrary text never panics the parser/checker.
+    #[test]
+    fn arbitrary_text_never_panics(s in ".{0,200}") {
+        let _ = check_json(&s);
+    }
+}
+
+#[test]
+fn structured_sets_in_the_checker() -> piggyback::Result<()> {
+    let w = relu_weight();
+    let db = MatrixSet::DiagBox {
+        q_lo: vec![q(0, 1); 2],
+        q_hi: vec![q(1, 1); 2],
+        m: w.clone(),
+        offset: Matrix::zeros(2, 2),
+    };
+    let c = certify_norm_bound(&db, NormKind::Two, &q(9, 10))?;
+    // q_hi = 2 leaves the |q| ≤ 1 lemma; the vertex q = (2, 2) has norm 9/5 > 9/10.
+    let mut bad = c.clone();
+    if let SetData::DiagBox { q_hi, .. } = &mut bad.data {
+        q_hi[0] = "2".into();
+        q_hi[1] = "2".into();
+    }
+    assert!(matches!(check(&bad), Err(CheckFailure::Rejected { .. })));
+    // Nonzero offset: enumerated. diag(q)W + (1/20)I over q ∈ [0,1]²: at q = (1,1),
+    // ‖W + I/20‖ = ‖(9/10)Q + I/20‖ > 9/10 (Q has eigenvalues (3 ± 4i)/5, so
+    // (9/10)Q + I/20 has |eigenvalue| = |(9/10)(3 ± 4i)/5 + 1/20| > 9/10).
+    let mut off = c.clone();
+    if let SetData::DiagBox { offset, .. } = &mut off.data {
+        offset[0][0] = "1/20".into();
+        offset[1][1] = "1/20".into();
+    }
+    assert!(matches!(check(&off), Err(CheckFailure::Rejected { .. })));
+    // q_lo > q_hi is bad data.
+    let mut inv = c.clone();
+    if let SetData::DiagBox { q_lo, .. } = &mut inv.data {
+        q_lo[0] = "3".into();
+    }
+    assert!(matches!(check(&inv), Err(CheckFailure::BadData { .. })));
+    // A box with weighted norm is enumerated; too many free entries is refused.
+    let lo: Matrix<Rational> = Matrix::from_fn(4, 4, |_, _| q(-1, 100));
+    let hi: Matrix<Rational> = Matrix::from_fn(4, 4, |_, _| q(1, 100));
+    let bx = MatrixSet::Box {
+        lo: lo.clone(),
+        hi: hi.clone(),
+    };
+    assert!(
+        certify_norm_bound(&bx, NormKind::Two, &q(1, 20))?.claim
+            == Claim::Contraction {
+                norm: piggyback::certify::NormSpec::Two,
+                rho: "1/20".into()
+            }
+    );
+    let r = certify_weighted_bound(&bx, &Matrix::identity(4), &q(1, 20));
+    assert!(
+        matches!(r, Err(Error::CouldNotVerify { .. })),
+        "2^16 vertices must exceed the cap: {r:?}"
+    );
+    // Neumann witness with rho ≥ 1, or with a false bound, is rejected.
+    let fam = relu_family(&w);
+    let neu = |rho: &str| Certificate {
+        format: "piggyback-certificate".into(),
+        version: 1,
+        data: piggyback::certify::set_data(&fam).expect("data"),
+        claim: Claim::Invertible {
+            witness: InvertWitness::Neumann {
+                norm: piggyback::certify::NormSpec::Two,
+                rho: rho.into(),
+            },
+        },
+    };
+    assert_eq!(check(&neu("9/10")), Ok(()));
+    assert!(matches!(
+        check(&neu("1")),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    assert!(matches!(
+        check(&neu("1/2")),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    Ok(())
+}
