@@ -17,6 +17,7 @@
 use super::check::{num_text, rows_text};
 use super::{accepted, set_data, Certificate, Claim, NormSpec};
 use crate::error::{Error, Result};
+use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::positive_semidefinite;
 use crate::linalg::norms::spectral_norm_upper;
 use crate::linalg::Matrix;
@@ -253,10 +254,7 @@ pub fn find_norm_bound(
             .map(|a| a.norm_inf())
             .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
         NormKind::Two => {
-            let grams: Vec<Matrix<Rational>> = ts
-                .iter()
-                .map(|a| a.transpose().matmul(a))
-                .collect::<Result<_>>()?;
+            let grams: Vec<Matrix<Rational>> = ts.iter().map(gram_exact).collect::<Result<_>>()?;
             let est = ts
                 .iter()
                 .map(|a| sigma_max(&a.to_f64()))
