@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod certify;
+pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod excess;
