@@ -1,7 +1,7 @@
 //! Certificates: contraction, refutation, invertibility, fixed point, derivative enclosure (MATH.md §7).
 //!
 //! Finding a certificate may use f64 heuristics; checking one never does. The trusted
-//! kernel is [`check`] (file format + exact re-verification, depending only on the
+//! kernel is the module [`check`](mod@check) (file format + exact re-verification, depending only on the
 //! scalar and exact linear-algebra code); the finders ([`contraction`], [`refute`],
 //! [`invertible`]) produce candidate certificates and return one only after
 //! [`check::check`] has accepted it, so a finder bug can cost a certificate but never

@@ -13,7 +13,7 @@
 //! true `e`. The result is `x̃ + E`.
 //!
 //! Soundness: every product that enters the proof is an interval operation through
-//! [`Scalar`] (inari); no BLAS or nalgebra product touches an interval. f64 is used
+//! [`Scalar`](crate::scalar::Scalar) (inari); no BLAS or nalgebra product touches an interval. f64 is used
 //! only to *find* `R` and `x̃`, which are then treated as exact data.
 
 use crate::error::{Error, Result};
