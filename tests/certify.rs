@@ -572,6 +572,31 @@ fn mutations_that_falsify_are_rejected() -> piggyback::Result<()> {
 
 // ------------------------------------------------------------------ soundness (random)
 
+fn det2(m: &Matrix<Rational>) -> Rational {
+    m[(0, 0)].mul(&m[(1, 1)]).sub(&m[(0, 1)].mul(&m[(1, 0)]))
+}
+
+/// Whether the quadratic through (0, q0), (1/2, qh), (1, q1) vanishes on [0, 1]:
+/// q(t) = αt² + βt + γ with γ = q0, α = 2q1 − 4qh + 2q0, β = q1 − q0 − α. A zero exists
+/// iff q0·q1 ≤ 0, or the vertex t* = −β/(2α) lies in (0, 1) with q(t*)·q0 ≤ 0.
+fn quadratic_has_root_in_unit_interval(q0: &Rational, qh: &Rational, q1: &Rational) -> bool {
+    if Rational::from(q0 * q1) <= 0 {
+        return true;
+    }
+    let alpha = Rational::from(2 * q1.clone()) - Rational::from(4 * qh.clone())
+        + Rational::from(2 * q0.clone());
+    if alpha == 0 {
+        return false;
+    }
+    let beta = Rational::from(q1 - q0) - &alpha;
+    let t = Rational::from(-&beta) / Rational::from(2 * alpha.clone());
+    if t <= 0 || t >= 1 {
+        return false;
+    }
+    let qt = Rational::from(&alpha * &t) * &t + Rational::from(&beta * &t) + q0;
+    Rational::from(&qt * q0) <= 0
+}
+
 fn small() -> impl Strategy<Value = i64> {
     -8i64..=8
 }
@@ -617,21 +642,38 @@ proptest! {
         }
     }
 
-    /// Invertibility is issued only when det(I − A) has no zero on the edge [a, b]
-    /// (exact determinants of the 2×2 matrices at t = k/16).
+    /// Invertibility is issued only when det(I − A) has no zero on the edge [a, b].
+    /// Exact ground truth: q(t) = det(I − (1 − t)a − t b) is a quadratic in t,
+    /// recovered from q(0), q(1/2), q(1); its zero set on [0, 1] is decided exactly.
     #[test]
     fn invertibility_certificates_are_true((a, b) in pair()) {
         let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
         let id: Matrix<Rational> = Matrix::identity(2);
-        let det2 = |m: &Matrix<Rational>| m[(0, 0)].mul(&m[(1, 1)]).sub(&m[(0, 1)].mul(&m[(1, 0)]));
-        let dets: Vec<Rational> = (0..=16).map(|k| {
-            let t = q(k, 16);
-            let m = a.scale(&q(1, 1).sub(&t)).add(&b.scale(&t)).expect("shape");
+        let q_at = |t: &Rational| {
+            let m = a.scale(&q(1, 1).sub(t)).add(&b.scale(t)).expect("shape");
             det2(&id.sub(&m).expect("shape"))
-        }).collect();
-        let sign_change = dets.windows(2).any(|w| w[0].clone() * w[1].clone() <= 0) || dets.iter().any(|d| *d == 0);
+        };
+        let zero_on_edge = quadratic_has_root_in_unit_interval(&q_at(&q(0, 1)), &q_at(&q(1, 2)), &q_at(&q(1, 1)));
         if certify_invertible(&set, &opts()).is_ok() {
-            prop_assert!(!sign_change, "certified but det(I − A) vanishes on the edge: {:?}", dets);
+            prop_assert!(!zero_on_edge, "certified but det(I − A) vanishes on the edge");
+        }
+    }
+
+    /// Boxes: det(I − A) is multilinear in the entries of A, so over a box its range is
+    /// spanned by the 16 vertex values; the family is invertible iff they share a strict
+    /// sign (exact ground truth). A certificate must imply that.
+    #[test]
+    fn box_invertibility_certificates_are_true(c in prop::collection::vec(-12i64..=12, 4), r in prop::collection::vec(0i64..=3, 4)) {
+        let lo = Matrix::from_fn(2, 2, |i, j| q(c[2 * i + j] - r[2 * i + j], 4));
+        let hi = Matrix::from_fn(2, 2, |i, j| q(c[2 * i + j] + r[2 * i + j], 4));
+        let id: Matrix<Rational> = Matrix::identity(2);
+        let dets: Vec<Rational> = (0u32..16).map(|mask| {
+            let v = Matrix::from_fn(2, 2, |i, j| if mask & (1 << (2 * i + j)) != 0 { hi[(i, j)].clone() } else { lo[(i, j)].clone() });
+            det2(&id.sub(&v).expect("shape"))
+        }).collect();
+        let invertible = dets.iter().all(|d| *d > 0) || dets.iter().all(|d| *d < 0);
+        if certify_invertible(&MatrixSet::Box { lo, hi }, &opts()).is_ok() {
+            prop_assert!(invertible, "certified a box containing a singular I − A: {:?}", dets);
         }
     }
 }
@@ -765,4 +807,22 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
         Err(CheckFailure::Rejected { .. })
     ));
     Ok(())
+}
+
+#[test]
+fn quadratic_reference_helper() {
+    // q(t) = 1 − 2t (sign change), (2t − 1)² (double root at 1/2), t² + 1 (no root),
+    // (t − 2)(t − 3) (roots outside [0, 1]).
+    let f = |g: &dyn Fn(Rational) -> Rational| {
+        quadratic_has_root_in_unit_interval(&g(q(0, 1)), &g(q(1, 2)), &g(q(1, 1)))
+    };
+    assert!(f(&|t| q(1, 1) - Rational::from(2 * t)));
+    assert!(f(&|t| {
+        let u = Rational::from(2 * t) - 1;
+        Rational::from(&u * &u)
+    }));
+    assert!(!f(&|t| Rational::from(&t * &t) + 1));
+    assert!(!f(
+        &|t| Rational::from(&t - 2u32) * Rational::from(&t - 3u32)
+    ));
 }
