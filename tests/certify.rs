@@ -583,13 +583,12 @@ fn quadratic_has_root_in_unit_interval(q0: &Rational, qh: &Rational, q1: &Ration
     if Rational::from(q0 * q1) <= 0 {
         return true;
     }
-    let alpha = Rational::from(2 * q1.clone()) - Rational::from(4 * qh.clone())
-        + Rational::from(2 * q0.clone());
+    let alpha: Rational = 2 * q1.clone() - 4 * qh.clone() + 2 * q0.clone();
     if alpha == 0 {
         return false;
     }
     let beta = Rational::from(q1 - q0) - &alpha;
-    let t = Rational::from(-&beta) / Rational::from(2 * alpha.clone());
+    let t = Rational::from(-&beta) / (2 * alpha.clone());
     if t <= 0 || t >= 1 {
         return false;
     }
