@@ -815,9 +815,9 @@ fn quadratic_reference_helper() {
     let f = |g: &dyn Fn(Rational) -> Rational| {
         quadratic_has_root_in_unit_interval(&g(q(0, 1)), &g(q(1, 2)), &g(q(1, 1)))
     };
-    assert!(f(&|t| q(1, 1) - Rational::from(2 * t)));
+    assert!(f(&|t| q(1, 1) - 2 * t));
     assert!(f(&|t| {
-        let u = Rational::from(2 * t) - 1;
+        let u: Rational = 2 * t - 1;
         Rational::from(&u * &u)
     }));
     assert!(!f(&|t| Rational::from(&t * &t) + 1));
