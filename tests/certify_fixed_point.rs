@@ -3,7 +3,7 @@
 //! computed independently (hand derivation, or an exact linear solve on the active piece).
 
 use piggyback::certify::enclosure::{derivative_enclosure, derivative_error_bound};
-use piggyback::certify::fixed_point::{enclose_fixed_point, FixedPointOptions};
+use piggyback::certify::fixed_point::{enclose_derivative, enclose_fixed_point, FixedPointOptions};
 use piggyback::linalg::lu::solve_vec;
 use piggyback::maps::{AffinePiece, PiecewiseAffine};
 use piggyback::scalar::{Interval, Rational};
@@ -38,6 +38,11 @@ fn half_abs_fixed_point() -> piggyback::Result<()> {
     assert!(e.domain[0].contains_rational(&q(2, 1)));
     assert!(e.x[0].width() < 1e-12, "width {}", e.x[0].width());
     assert!(e.rho <= 0.5 + 1e-12);
+    // One piece is active at x̄ = 2: the derivative is single-valued and equals
+    // ∂x̄/∂θ = 1/(1 − 1/2) = 2 (differentiate x = x/2 + θ).
+    assert!(e.single_valued);
+    let d = enclose_derivative(&f, &e, &theta, 100)?;
+    assert!(d.j[(0, 0)].contains_rational(&q(2, 1)) && d.j[(0, 0)].width() < 1e-12);
     Ok(())
 }
 
@@ -167,6 +172,19 @@ proptest! {
                     prop_assert!(box_i.contains_rational(ex), "{:?} misses {}", box_i, ex);
                     prop_assert!(box_i.width() <= 1e-9 * (1.0 + ex.to_f64().abs()));
                 }
+                // Strict activity pattern at x̄ (checked exactly above): one piece, so the
+                // derivative is single-valued and equals (I − DW)⁻¹D, computed exactly.
+                prop_assert!(e.single_valued);
+                let wx = w.mul_vec(&exact)?;
+                let d: Vec<Rational> = (0..2).map(|i| Rational::from(u8::from(Rational::from(&wx[i] + &theta[i]) > 0))).collect();
+                let jac = piggyback::linalg::lu::solve(&Matrix::identity(2).sub(&w.scale_rows(&d)?)?, &Matrix::diag(&d))?;
+                if let Ok(enc) = enclose_derivative(&f, &e, &ti, 200) {
+                    for r in 0..2 {
+                        for c in 0..2 {
+                            prop_assert!(enc.j[(r, c)].contains_rational(&jac[(r, c)]));
+                        }
+                    }
+                }
             }
             // A box straddling a kink makes the interval evaluation refuse (sound).
             Err(Error::CouldNotVerify { .. }) => {}
@@ -192,10 +210,10 @@ fn kink_derivative_enclosure_is_the_piggyback_set() -> piggyback::Result<()> {
     assert_eq!(e.rho, 0.5);
     // Ĵ = 1 (AD with the convention |·|'(0) = 0) is in the set: the bound is
     // sup |a + 1 − 1| / (1 − 1/2) = (1/2)/(1/2) = 1 ≥ d(1, [0, 2]) = 0.
-    let bound = derivative_error_bound(&a, &b, &Matrix::from_fn(1, 1, |_, _| 1.0))?;
+    let (bound, _) = derivative_error_bound(&a, &b, &Matrix::from_fn(1, 1, |_, _| 1.0))?;
     assert!((1.0..1.0 + 1e-12).contains(&bound));
     // Ĵ = 5 is at distance 3 from [0, 2]: the bound sup|5a + 1 − 5| / (1/2) = (4 + 5/2)·2 = 13 ≥ 3.
-    let bound = derivative_error_bound(&a, &b, &Matrix::from_fn(1, 1, |_, _| 5.0))?;
+    let (bound, _) = derivative_error_bound(&a, &b, &Matrix::from_fn(1, 1, |_, _| 5.0))?;
     assert!(bound >= 3.0);
     Ok(())
 }
@@ -210,6 +228,14 @@ fn expanding_jacobian_has_no_enclosure() {
         derivative_enclosure(&a, &b, 5),
         Err(Error::NotContractive { .. })
     ));
+}
+
+fn exact_max_entry_dist(x: &Matrix<Rational>, y: &Matrix<Rational>) -> Rational {
+    x.as_slice()
+        .iter()
+        .zip(y.as_slice())
+        .map(|(a, b)| Rational::from(a - b).abs())
+        .fold(Rational::new(), |m, s| if s > m { s } else { m })
 }
 
 fn exact_inf_dist(x: &Matrix<Rational>, y: &Matrix<Rational>) -> Rational {
@@ -242,9 +268,12 @@ proptest! {
             }
         }
         let j_hat = exact.to_f64().map(|x| x + pert as f64 * 1e-6);
-        let bound = derivative_error_bound(&ai, &bi, &j_hat)?;
+        let (bound, norm) = derivative_error_bound(&ai, &bi, &j_hat)?;
         let j_hat_q: Matrix<Rational> = Matrix::from_f64_matrix(&j_hat)?;
-        prop_assert!(Rational::from_f64(bound).expect("finite") >= exact_inf_dist(&j_hat_q, &exact));
+        // Exact lower bounds of the true distance: the ∞-norm itself, or for the
+        // 2-norm the largest entry (|Δᵢⱼ| ≤ ‖Δ‖₂).
+        let lower = if norm == "inf" { exact_inf_dist(&j_hat_q, &exact) } else { exact_max_entry_dist(&j_hat_q, &exact) };
+        prop_assert!(Rational::from_f64(bound).expect("finite") >= lower);
         // And it is not loose: ‖AΔ − Δ‖_∞ ≤ (1 + ρ)‖Δ‖_∞ with ‖Δ‖_∞ = 2|pert|·1e-6
         // (plus rounding of Ĵ and of the exact solution to f64).
         let delta = 2.0 * (pert.abs() as f64) * 1e-6;

@@ -3,7 +3,10 @@
 //!
 //! Setting: an interval matrix `[A]` (`n × n`) and `[B]` (`n × m`) containing every
 //! `[A, B]` of the conservative Jacobian (e.g. its hull over a box enclosing `x̄`, see
-//! [`crate::certify::fixed_point`]). With `ρ ≥ sup ‖A‖_∞ < 1` (interval bound):
+//! [`crate::certify::fixed_point`]). With `ρ ≥ sup ‖A‖ < 1` (interval bound) in the
+//! induced ∞-norm or, if that one is `≥ 1` or larger, the spectral norm (bounded by
+//! `min(√(‖·‖₁‖·‖_∞), ‖·‖_F)`); written for ∞ below, the same holds for the 2-norm
+//! since `|Jᵢⱼ| ≤ ‖J‖₂` too:
 //! - **Enclosure.** Every `J` of the fixed set `fix 𝒥` satisfies `J = AJ + B` for some
 //!   `[A, B]`, so `‖J‖_∞ ≤ ρ‖J‖_∞ + ‖B‖_∞`, i.e. `‖J‖_∞ ≤ β = sup‖[B]‖_∞/(1 − ρ)`:
 //!   the box `𝒳₀ = [−β, β]^{n×m}` contains `fix 𝒥`. If `fix 𝒥 ⊆ 𝒳` then
@@ -12,8 +15,8 @@
 //!   (contraction of the set map in the Hausdorff distance), evaluated with outward
 //!   rounding over `[A]`, `[B]`.
 //!
-//! The ∞-norm of an `n × m` matrix is the induced one (largest row sum), for which
-//! `‖AJ‖_∞ ≤ ‖A‖_∞‖J‖_∞`.
+//! Norms of `n × m` matrices are the induced ones (∞: largest row sum), for which
+//! `‖AJ‖ ≤ ‖A‖‖J‖` and every entry satisfies `|Jᵢⱼ| ≤ ‖J‖`.
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -24,11 +27,22 @@ use crate::scalar::{Enclosure, Interval, Scalar};
 pub struct DerivativeEnclosure {
     /// A box containing every element of `fix 𝒥` (every AD derivative).
     pub j: Matrix<Interval>,
-    /// The contraction bound `ρ ≥ sup ‖A‖_∞` used, `< 1`.
+    /// The contraction bound `ρ ≥ sup ‖A‖` used, `< 1`.
     pub rho: f64,
+    /// The norm of `rho` (`"inf"` or `"two"`).
+    pub norm: &'static str,
 }
 
-fn contraction(a: &Matrix<Interval>) -> Result<f64> {
+/// The chosen norm (∞ or 2) as a function on interval matrices (sup of the bound).
+fn norm_of(name: &'static str, m: &Matrix<Interval>) -> f64 {
+    if name == "inf" {
+        m.norm_inf().sup()
+    } else {
+        crate::linalg::norms::spectral_norm_upper(m).sup()
+    }
+}
+
+fn contraction(a: &Matrix<Interval>) -> Result<(f64, &'static str)> {
     if !a.is_square() {
         return Err(Error::DimensionMismatch {
             op: "derivative enclosure",
@@ -37,14 +51,19 @@ fn contraction(a: &Matrix<Interval>) -> Result<f64> {
         });
     }
     a.check_finite("interval Jacobian block A")?;
-    let rho = a.norm_inf().sup();
+    let (inf, two) = (norm_of("inf", a), norm_of("two", a));
+    let (rho, name) = if inf <= two {
+        (inf, "inf")
+    } else {
+        (two, "two")
+    };
     if rho.is_nan() || rho >= 1.0 {
         return Err(Error::NotContractive {
             rho,
-            context: "sup ‖[A]‖_∞ of the interval Jacobian".into(),
+            context: "sup ‖[A]‖ of the interval Jacobian (∞- and 2-norm bounds)".into(),
         });
     }
-    Ok(rho)
+    Ok((rho, name))
 }
 
 /// `sup(x / (1 − ρ))`, rounded up through interval division.
@@ -68,7 +87,7 @@ pub fn derivative_enclosure(
     b: &Matrix<Interval>,
     steps: usize,
 ) -> Result<DerivativeEnclosure> {
-    let rho = contraction(a)?;
+    let (rho, norm) = contraction(a)?;
     if b.rows() != a.rows() {
         return Err(Error::DimensionMismatch {
             op: "derivative enclosure",
@@ -77,7 +96,7 @@ pub fn derivative_enclosure(
         });
     }
     b.check_finite("interval Jacobian block B")?;
-    let beta = over_one_minus(b.norm_inf().sup(), rho)?;
+    let beta = over_one_minus(norm_of(norm, b), rho)?;
     let mut j = Matrix::from_fn(b.rows(), b.cols(), |_, _| {
         Interval::from_bounds(-beta, beta).unwrap_or(Interval::ENTIRE)
     });
@@ -103,17 +122,19 @@ pub fn derivative_enclosure(
             break;
         }
     }
-    Ok(DerivativeEnclosure { j, rho })
+    Ok(DerivativeEnclosure { j, rho, norm })
 }
 
-/// Rigorous bound `d(Ĵ, fix 𝒥) ≤ sup ‖AĴ + B − Ĵ‖_∞ / (1 − ρ)` (∞-norm, outward
-/// rounding) for a computed derivative `Ĵ` (`n × m`, f64).
+/// Rigorous bound `d(Ĵ, fix 𝒥) ≤ sup ‖AĴ + B − Ĵ‖ / (1 − ρ)` (outward rounding) for a
+/// computed derivative `Ĵ` (`n × m`, f64), with the norm it is measured in (`"inf"`
+/// or `"two"`, the one with the smaller contraction bound, as in
+/// [`derivative_enclosure`]).
 pub fn derivative_error_bound(
     a: &Matrix<Interval>,
     b: &Matrix<Interval>,
     j_hat: &Matrix<f64>,
-) -> Result<f64> {
-    let rho = contraction(a)?;
+) -> Result<(f64, &'static str)> {
+    let (rho, norm) = contraction(a)?;
     if b.rows() != a.rows() || j_hat.shape() != b.shape() {
         return Err(Error::DimensionMismatch {
             op: "derivative error bound",
@@ -123,5 +144,5 @@ pub fn derivative_error_bound(
     }
     let ji: Matrix<Interval> = Matrix::from_f64_matrix(j_hat)?;
     let resid = a.matmul(&ji)?.add(b)?.sub(&ji)?;
-    over_one_minus(resid.norm_inf().sup(), rho)
+    Ok((over_one_minus(norm_of(norm, &resid), rho)?, norm))
 }

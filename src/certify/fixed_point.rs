@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::linalg::norms::spectral_norm_upper;
 use crate::linalg::Matrix;
 use crate::maps::FixedPointMap;
+use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Scalar};
 
 /// Settings of [`enclose_fixed_point`].
@@ -55,6 +56,10 @@ pub struct FixedPointEnclosure {
     pub rho: f64,
     /// Which norm `rho` refers to (`"inf"`, `"one"` or `"two"`).
     pub norm: &'static str,
+    /// Whether the (sound superset of the) conservative Jacobian over the tightened box
+    /// `x` is a single matrix: then the derivative of `x̄` is certified single-valued
+    /// (every AD convention returns the same `[A, B]` at `x̄`).
+    pub single_valued: bool,
 }
 
 /// Sound upper bound of `sup ‖A‖` over the `A`-blocks of the conservative Jacobian on
@@ -188,12 +193,34 @@ pub fn enclose_fixed_point<F: FixedPointMap<Interval> + ?Sized>(
             break;
         }
     }
+    // The conservative Jacobian at x̄ is contained in the one over the box `cur`. One
+    // listed member (one active piece) is a singleton even when its interval entries
+    // are not points (equality of wide intervals is undecided).
+    let single_valued = match f.conservative_jacobian(&cur, theta) {
+        Ok(MatrixSet::Finite(v) | MatrixSet::Hull(v)) if v.len() == 1 => true,
+        Ok(j) => j.is_singleton(),
+        Err(_) => false,
+    };
     Ok(FixedPointEnclosure {
         x: cur,
         domain,
         rho,
         norm,
+        single_valued,
     })
+}
+
+/// Enclosure of every derivative `∂x̄/∂θ` any AD system could return at the fixed
+/// point (the fixed set of `J ↦ AJ + B` over the conservative Jacobian on the
+/// tightened box), via [`crate::certify::enclosure::derivative_enclosure`].
+pub fn enclose_derivative<F: FixedPointMap<Interval> + ?Sized>(
+    f: &F,
+    fixed_point: &FixedPointEnclosure,
+    theta: &[Interval],
+    steps: usize,
+) -> Result<crate::certify::enclosure::DerivativeEnclosure> {
+    let (a, b) = jacobian_hull(f, &fixed_point.x, theta)?;
+    crate::certify::enclosure::derivative_enclosure(&a, &b, steps)
 }
 
 /// The interval matrix `[A]` of `A`-blocks over the box (for callers that want to
