@@ -825,3 +825,19 @@ fn quadratic_reference_helper() {
         &|t| Rational::from(&t - 2u32) * Rational::from(&t - 3u32)
     ));
 }
+
+#[test]
+fn weighted_norm_with_many_vertices_uses_an_active_set() -> piggyback::Result<()> {
+    // Eight non-normal vertices Aₖ = [[1/2, 2 − k/8], [0, 1/2]] (k = 0..7): each has
+    // ‖Aₖ‖₂ > 1 and ρ(Aₖ) = 1/2. A single P for the hull exists for ρ = 9/10 (the
+    // hull is {[[1/2, t], [0, 1/2]] : t ∈ [9/8, 2]}; P = diag(1, c) with c large enough
+    // works for every t ≤ 2 once it works at t = 2 and t = 9/8 by convexity). The sum
+    // over all eight would need ρ² > ρ(Σ Aₖ ⊗ Aₖ) = 8/4 = 2, so only an active set finds it.
+    let vs: Vec<Matrix<Rational>> = (0..8)
+        .map(|k| mat(&[vec![(1, 2), (16 - k, 8)], vec![(0, 1), (1, 2)]]))
+        .collect();
+    let set = MatrixSet::Hull(vs);
+    let c = certify_weighted_at(&set, &q(9, 10), &opts())?;
+    assert_eq!(check(&c), Ok(()));
+    Ok(())
+}
