@@ -9,10 +9,13 @@
 //! - Weighted norms `‖A‖_P` (which can certify families whose Euclidean norm exceeds
 //!   1): for a target `ρ`, iterate `P ← I + Σᵢ AᵢᵀPAᵢ/ρ²` in f64. At its fixed point
 //!   `ρ²P − AᵢᵀPAᵢ = ρ²I + Σ_{j≠i} AⱼᵀPAⱼ ≻ 0`, a margin that survives rounding `P`
-//!   to short decimals; the rounded `P` is then verified exactly. The iteration
-//!   converges when the spectral radius of `X ↦ Σ AᵢᵀXAᵢ/ρ²` is `< 1`, which is
-//!   sufficient but not necessary for the existence of a `P` (a stated limit).
-//!   [`find_weighted_bound`] bisects on `ρ` over short decimals.
+//!   to short decimals; the rounded `P` is then verified exactly. The sum runs over an
+//!   *active set* of vertices (start with the largest norm, add the most violated
+//!   vertex, repeat), so a few dominant vertices do not have to pay for all `m`. The
+//!   iteration converges when the spectral radius of `X ↦ Σ_{active} AᵢᵀXAᵢ/ρ²` is
+//!   `< 1`, which is sufficient but not necessary for the existence of a `P` (a
+//!   stated limit: no SDP solver). [`find_weighted_bound`] bisects on `ρ` over short
+//!   decimals.
 
 use super::check::{num_text, rows_text};
 use super::{accepted, set_data, Certificate, Claim, NormSpec};
