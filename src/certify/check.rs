@@ -371,6 +371,7 @@ fn parse_set(d: &SetData) -> Checked<(Set, usize)> {
                 n = Some(m.rows());
                 out.push(m);
             }
+            // invariant: `vertices` is nonempty (checked above), so `out[0]` exists.
             let n = out[0].rows();
             Ok((Set::Vertices(out), n))
         }
@@ -486,6 +487,7 @@ fn extreme_points(set: &Set) -> Checked<Vec<Matrix<Rational>>> {
 fn bounding_box(set: &Set) -> (Matrix<Rational>, Matrix<Rational>) {
     match set {
         Set::Vertices(v) => {
+            // invariant: parse_set rejects an empty vertex list.
             let mut lo = v[0].clone();
             let mut hi = v[0].clone();
             for m in &v[1..] {
@@ -676,6 +678,7 @@ fn check_refutation(set: &Set, r: &str, word: &[usize], witness: &RadiusText) ->
             format!("vertex index {bad} out of range (have {})", vs.len()),
         ));
     }
+    // invariant: the word is nonempty and its indices are in range (checked above).
     let mut prod = vs[word[0]].clone();
     for &i in &word[1..] {
         prod = matmul_exact(&prod, &vs[i]).map_err(|e| bad_data("claim.word", e.to_string()))?;

@@ -120,7 +120,7 @@ pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>
         }
         RadiusWitness::Determinant => {
             let p = char_poly(m)?;
-            // det M = (−1)ⁿ p(0) = ±c₀.
+            // det M = (−1)ⁿ p(0) = ±c₀. invariant: p has n + 1 ≥ 1 coefficients.
             Ok(p[0].abs().cmp_exact(&pow(r, n)) == Ordering::Greater)
         }
         RadiusWitness::TracePower { k } => {
