@@ -5,7 +5,7 @@
 //! `[A, B]` of the conservative Jacobian (e.g. its hull over a box enclosing `x̄`, see
 //! [`crate::certify::fixed_point`]). With `ρ ≥ sup ‖A‖ < 1` (interval bound) in the
 //! induced ∞-norm or, if that one is `≥ 1` or larger, the spectral norm (bounded by
-//! `min(√(‖·‖₁‖·‖_∞), ‖·‖_F)`); written for ∞ below, the same holds for the 2-norm
+//! [`two_norm_upper`]); written for ∞ below, the same holds for the 2-norm
 //! since `|Jᵢⱼ| ≤ ‖J‖₂` too:
 //! - **Enclosure.** Every `J` of the fixed set `fix 𝒥` satisfies `J = AJ + B` for some
 //!   `[A, B]`, so `‖J‖_∞ ≤ ρ‖J‖_∞ + ‖B‖_∞`, i.e. `‖J‖_∞ ≤ β = sup‖[B]‖_∞/(1 − ρ)`:
@@ -33,12 +33,20 @@ pub struct DerivativeEnclosure {
     pub norm: &'static str,
 }
 
+/// Sound upper bound of `sup ‖M‖₂` over an interval matrix: the smaller of the
+/// closed-form bound `min(√(‖·‖₁‖·‖_∞), ‖·‖_F)` and the verified
+/// `ρ²I − MᵀM ≻ 0` bound ([`crate::linalg::verified::verified_spectral_norm_upper`]).
+pub fn two_norm_upper(m: &Matrix<Interval>) -> f64 {
+    let closed = crate::linalg::norms::spectral_norm_upper(m).sup();
+    crate::linalg::verified::verified_spectral_norm_upper(m).map_or(closed, |v| v.min(closed))
+}
+
 /// The chosen norm (∞ or 2) as a function on interval matrices (sup of the bound).
 fn norm_of(name: &'static str, m: &Matrix<Interval>) -> f64 {
     if name == "inf" {
         m.norm_inf().sup()
     } else {
-        crate::linalg::norms::spectral_norm_upper(m).sup()
+        two_norm_upper(m)
     }
 }
 

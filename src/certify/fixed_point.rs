@@ -11,12 +11,13 @@
 //!
 //! The norm bound is taken over the interval hull of the `A`-blocks of the
 //! conservative Jacobian (its bounding box, which contains the set): the smallest of
-//! the interval bounds `‖·‖_∞`, `‖·‖₁` and the spectral upper bound
-//! `min(√(‖·‖₁‖·‖_∞), ‖·‖_F)`, each rounded outward. This is a sound result computed
+//! the interval bounds `‖·‖_∞`, `‖·‖₁` and the spectral bound
+//! [`crate::certify::enclosure::two_norm_upper`] (closed form, or `ρ²I − AᵀA ≻ 0`
+//! verified for the whole interval family), each rounded outward. This is a sound result computed
 //! in interval arithmetic, not a file certificate for the exact checker.
 
+use crate::certify::enclosure::two_norm_upper;
 use crate::error::{Error, Result};
-use crate::linalg::norms::spectral_norm_upper;
 use crate::linalg::Matrix;
 use crate::maps::FixedPointMap;
 use crate::matset::MatrixSet;
@@ -82,7 +83,7 @@ pub fn jacobian_norm_bound<F: FixedPointMap<Interval> + ?Sized>(
     let cands = [
         (a.norm_inf().sup(), "inf"),
         (a.norm_1().sup(), "one"),
-        (spectral_norm_upper(&a).sup(), "two"),
+        (two_norm_upper(&a), "two"),
     ];
     Ok(cands.into_iter().fold(
         (f64::INFINITY, "inf"),
