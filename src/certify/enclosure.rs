@@ -11,6 +11,10 @@
 //!   `[A, B]`, so `‖J‖_∞ ≤ ρ‖J‖_∞ + ‖B‖_∞`, i.e. `‖J‖_∞ ≤ β = sup‖[B]‖_∞/(1 − ρ)`:
 //!   the box `𝒳₀ = [−β, β]^{n×m}` contains `fix 𝒥`. If `fix 𝒥 ⊆ 𝒳` then
 //!   `fix 𝒥 = 𝒥(fix 𝒥) ⊆ [A]𝒳 + [B]`, so `𝒳_{k+1} = ([A]𝒳_k + [B]) ∩ 𝒳_k` keeps it.
+//!   Before iterating, `𝒳₀` is intersected with the centred box `J̃ ± sup‖AJ̃ + B − J̃‖
+//!   /(1 − ρ)` around the f64 solution `J̃ = (I − mid A)⁻¹ mid B` (every `J ∈ fix 𝒥`
+//!   lies in it, since `J − J̃ = A(J − J̃) + (AJ̃ + B − J̃)`): this keeps the enclosure
+//!   tight when the plain interval iteration suffers from wrapping (`ρ(|A|) ≥ 1`).
 //! - **Error bound.** For a computed `Ĵ`, `d(Ĵ, fix 𝒥) ≤ sup ‖AĴ + B − Ĵ‖_∞/(1 − ρ)`
 //!   (contraction of the set map in the Hausdorff distance), evaluated with outward
 //!   rounding over `[A]`, `[B]`.
@@ -109,6 +113,27 @@ pub fn derivative_enclosure(
         Interval::from_bounds(-beta, beta).unwrap_or(Interval::ENTIRE)
     });
     j.check_finite("initial enclosure")?;
+    // Centred box: J̃ = (I − mid A)⁻¹ mid B (f64) and every J ∈ fix 𝒥 has
+    // ‖J − J̃‖ ≤ sup‖AJ̃ + B − J̃‖/(1 − ρ) (from J − J̃ = A(J − J̃) + (AJ̃ + B − J̃)),
+    // which avoids the wrapping effect of the plain interval iteration.
+    let n = a.rows();
+    let centre =
+        crate::linalg::lu::solve(&Matrix::<f64>::identity(n).sub(&a.to_f64())?, &b.to_f64());
+    if let Ok(jt) = centre {
+        if let Ok((eb, _)) = derivative_error_bound(a, b, &jt) {
+            let ball = Interval::from_bounds(-eb, eb)?;
+            for c in 0..j.cols() {
+                for r in 0..j.rows() {
+                    let w = Interval::from_f64(jt[(r, c)])?.add(&ball);
+                    let (lo, hi) = (w.inf().max(j[(r, c)].inf()), w.sup().min(j[(r, c)].sup()));
+                    j[(r, c)] =
+                        Interval::from_bounds(lo, hi).map_err(|_| Error::CouldNotVerify {
+                            reason: "empty intersection in enclosure".into(),
+                        })?;
+                }
+            }
+        }
+    }
     for _ in 0..steps {
         let next = a.matmul(&j)?.add(b)?;
         let mut shrunk = false;
