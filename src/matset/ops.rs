@@ -71,7 +71,7 @@ fn pairwise<S: Scalar>(
 fn points_of<S: Scalar>(x: &MatrixSet<S>, cap: usize) -> Result<Option<(Vec<Matrix<S>>, bool)>> {
     match x {
         MatrixSet::Finite(ms) => Ok(Some((x.members()?.to_vec(), ms.len() == 1))),
-        MatrixSet::Hull(_) => Ok(Some((x.members()?.to_vec(), false))),
+        MatrixSet::Hull(ms) => Ok(Some((x.members()?.to_vec(), ms.len() == 1))),
         MatrixSet::Box { .. } => Ok(None),
         MatrixSet::DiagBox { .. } => match x.vertices(cap) {
             Ok(v) => Ok(Some((v, false))),
@@ -82,7 +82,8 @@ fn points_of<S: Scalar>(x: &MatrixSet<S>, cap: usize) -> Result<Option<(Vec<Matr
 }
 
 /// Build the result of a pointwise-bilinear operation from the point lists.
-/// `x_finite`/`y_finite`: operand is a finite set; `*_single`: a certain singleton.
+/// `x_finite`/`y_finite`: operand is a finite set or a one-vertex hull;
+/// `*_single`: a one-member finite set or one-vertex hull.
 fn assemble<S: Scalar>(
     out: Vec<Matrix<S>>,
     x_finite: bool,
@@ -176,8 +177,8 @@ impl<S: Scalar> MatrixSet<S> {
         let (px, py) = (points_of(self, cap)?, points_of(rhs, cap)?);
         if let (Some((xs, xsing)), Some((ys, ysing))) = (px, py) {
             if let Some(out) = pairwise(&xs, &ys, cap, |a, b| a.add(b))? {
-                let xf = matches!(self, MatrixSet::Finite(_));
-                let yf = matches!(rhs, MatrixSet::Finite(_));
+                let xf = xsing || matches!(self, MatrixSet::Finite(_));
+                let yf = ysing || matches!(rhs, MatrixSet::Finite(_));
                 let (set, ex) = assemble(out, xf, yf, xsing, ysing, false);
                 return Ok((set.pruned(), ex));
             }
@@ -215,8 +216,8 @@ impl<S: Scalar> MatrixSet<S> {
         let (px, py) = (points_of(self, cap)?, points_of(rhs, cap)?);
         if let (Some((xs, xsing)), Some((ys, ysing))) = (px, py) {
             if let Some(out) = pairwise(&xs, &ys, cap, |a, b| a.matmul(b))? {
-                let xf = matches!(self, MatrixSet::Finite(_));
-                let yf = matches!(rhs, MatrixSet::Finite(_));
+                let xf = xsing || matches!(self, MatrixSet::Finite(_));
+                let yf = ysing || matches!(rhs, MatrixSet::Finite(_));
                 let (set, ex) = assemble(out, xf, yf, xsing, ysing, true);
                 return Ok((set.pruned(), ex));
             }
@@ -303,8 +304,8 @@ impl<S: Scalar> MatrixSet<S> {
         if let (Some((js, jsing)), Some((xs, xsing))) = (pj, px) {
             if js.len().saturating_mul(xs.len()) <= cap {
                 let out = act_points(&js, &xs, n)?;
-                let jf = matches!(self, MatrixSet::Finite(_));
-                let xf = matches!(x, MatrixSet::Finite(_));
+                let jf = jsing || matches!(self, MatrixSet::Finite(_));
+                let xf = xsing || matches!(x, MatrixSet::Finite(_));
                 let (set, ex) = assemble(out, jf, xf, jsing, xsing, true);
                 return Ok((set.pruned(), ex));
             }
