@@ -76,9 +76,9 @@ fn solve(mut a: Vec<Vec<Rational>>, mut b: Vec<Rational>) -> Option<Vec<Rational
         for r in 0..n {
             if r != c && a[r][c] != 0 {
                 let f = Rational::from(&a[r][c] / &a[c][c]);
-                for k in 0..n {
-                    let v = Rational::from(&a[c][k] * &f);
-                    a[r][k] -= v;
+                let pivot_row = a[c].clone();
+                for (x, p) in a[r].iter_mut().zip(&pivot_row) {
+                    *x -= Rational::from(p * &f);
                 }
                 let v = Rational::from(&b[c] * &f);
                 b[r] -= v;

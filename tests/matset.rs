@@ -11,6 +11,7 @@ use piggyback::Matrix;
 use proptest::prelude::*;
 
 type RawMat = Vec<Vec<(i64, i64)>>;
+type NormFn = fn(&Matrix<Rational>) -> Rational;
 
 fn q(p: i64, d: i64) -> Rational {
     Rational::from((p, d))
@@ -221,7 +222,7 @@ proptest! {
         // Singleton J on a hull: exact, so its hull equals conv of the images.
         let (res1, e1) = MatrixSet::singleton(jp.clone()).act(&MatrixSet::Hull(xv.clone())).unwrap();
         prop_assert_eq!(e1, Exactness::Exact);
-        let imgs = MatrixSet::Hull(act_ref(&[jp.clone()], &xv));
+        let imgs = MatrixSet::Hull(act_ref(std::slice::from_ref(&jp), &xv));
         prop_assert_eq!(hausdorff_sq(&res1, &imgs).unwrap().sq, Rational::new());
         // Box enclosure of the same action contains the image too.
         let (bres, be) = MatrixSet::Hull(jv.clone()).to_box().unwrap().act(&MatrixSet::Hull(xv.clone())).unwrap();
@@ -255,7 +256,7 @@ proptest! {
         let (lo, hi) = box_matmul((&bx.0, &bx.1), (&bz.0, &bz.1)).unwrap();
         let boxed = MatrixSet::interval_box(lo.clone(), hi.clone()).unwrap();
         prop_assert_eq!(boxed.contains(&prod_pt).unwrap(), Verdict::True);
-        let to_iv = |m: &Matrix<Rational>| m.map(|v| Interval::from_rational(v));
+        let to_iv = |m: &Matrix<Rational>| m.map(Interval::from_rational);
         let (ilo, ihi) = box_matmul((&to_iv(&bx.0), &to_iv(&bx.1)), (&to_iv(&bz.0), &to_iv(&bz.1))).unwrap();
         for k in 0..lo.as_slice().len() {
             prop_assert!(ilo.as_slice()[k].contains_rational(&lo.as_slice()[k]));
@@ -275,7 +276,7 @@ proptest! {
         let v = mats::<Rational>(&vs);
         let h = MatrixSet::Hull(v.clone());
         let p = combo(&v, &w);
-        let norms: [(Norm, fn(&Matrix<Rational>) -> Rational); 3] = [(Norm::One, |m| m.norm_1()), (Norm::Inf, |m| m.norm_inf()), (Norm::SpectralUpper, |m| piggyback::matset::spectral_upper(m))];
+        let norms: [(Norm, NormFn); 3] = [(Norm::One, |m| m.norm_1()), (Norm::Inf, |m| m.norm_inf()), (Norm::SpectralUpper, |m| piggyback::matset::spectral_upper(m))];
         for (norm, f) in norms {
             let s = h.sup_norm(norm).unwrap();
             let vmax = v.iter().map(f).max().unwrap();
@@ -343,7 +344,7 @@ proptest! {
         let q_hi: Vec<Rational> = (0..rows).map(|i| Rational::from(ql[i] + 1)).collect();
         let off = v[v.len() - 1].clone();
         let db = MatrixSet::diag_box(q_lo.clone(), q_hi.clone(), v[0].clone(), off.clone()).unwrap();
-        let qm: Vec<Rational> = (0..rows).map(|i| Rational::from(&q_lo[i] + q(1, 2))).collect();
+        let qm: Vec<Rational> = (0..rows).map(|i| &q_lo[i] + q(1, 2)).collect();
         let inside = Matrix::diag(&qm).matmul(&v[0]).unwrap().add(&off).unwrap();
         prop_assert_eq!(db.contains(&inside).unwrap(), Verdict::True);
         let mut qo = qm.clone();
@@ -381,7 +382,7 @@ proptest! {
         let pf = MatrixSet::Hull(f64_all).prune().unwrap();
         prop_assert_eq!(pf.members().unwrap().len(), n_pruned);
         // The excess of the unpruned hull over the pruned one is 0 in every scalar.
-        let e = excess_sq(&MatrixSet::Hull(all.iter().map(|m| m.map(|x| Interval::from_rational(x))).collect()), &MatrixSet::Hull(kept.iter().map(|m| m.map(|x| Interval::from_rational(x))).collect())).unwrap();
+        let e = excess_sq(&MatrixSet::Hull(all.iter().map(|m| m.map(Interval::from_rational)).collect()), &MatrixSet::Hull(kept.iter().map(|m| m.map(Interval::from_rational)).collect())).unwrap();
         prop_assert!(e.sq.contains_rational(&Rational::new()));
     }
 
