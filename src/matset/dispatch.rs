@@ -56,3 +56,11 @@ pub(crate) fn from_f64_value<S: Scalar>(x: f64) -> Option<S> {
         .downcast_mut::<Option<S>>()
         .and_then(|s| s.take())
 }
+
+/// `x` re-typed as `T` when `T` is its own type (a `TypeId` dispatch helper).
+pub(crate) fn cast<T: 'static, U: 'static>(x: U) -> Option<T> {
+    let mut slot: Option<U> = Some(x);
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .and_then(|s| s.take())
+}

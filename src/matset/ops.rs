@@ -2,6 +2,7 @@
 //! `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` (MATH.md §3). See the module docs of
 //! [`crate::matset`] for the exactness policy.
 
+use super::dispatch::{as_f64_matrix, cast};
 use super::{check_pair, Exactness, MatrixSet};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -327,6 +328,13 @@ impl<S: Scalar> MatrixSet<S> {
 
 /// `{A X + B}` over all pairs, one stacked product per `[A, B]`.
 fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result<Vec<Matrix<S>>> {
+    let jf: Option<Vec<&Matrix<f64>>> = js.iter().map(as_f64_matrix).collect();
+    let xf: Option<Vec<&Matrix<f64>>> = xs.iter().map(as_f64_matrix).collect();
+    if let (Some(jf), Some(xf)) = (jf, xf) {
+        if let Some(out) = cast::<Vec<Matrix<S>>, _>(act_points_f64(&jf, &xf, n)?) {
+            return Ok(out);
+        }
+    }
     let m = xs[0].cols();
     // Column-major: stacking horizontally is concatenating the data.
     let mut data = Vec::with_capacity(n * m * xs.len());
@@ -347,6 +355,41 @@ fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result
                 .map(|(p, q)| p.add(q))
                 .collect();
             out.push(Matrix::from_col_major(n, m, sum)?);
+        }
+    }
+    Ok(out)
+}
+
+/// f64 fast path: each `A X + B` is written once, into its own buffer initialised
+/// with `B`, by an in-place nalgebra `gemm` on borrowed views (no copies of `A`, `X`).
+fn act_points_f64(js: &[&Matrix<f64>], xs: &[&Matrix<f64>], n: usize) -> Result<Vec<Matrix<f64>>> {
+    use nalgebra::{DMatrixView, DMatrixViewMut};
+    let m = xs.first().map_or(0, |x| x.cols());
+    let mut out = Vec::with_capacity(js.len() * xs.len());
+    if let Some(bad) = js.iter().find(|j| j.shape() != (n, n + m)) {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::act",
+            left: (n, n + m),
+            right: bad.shape(),
+        });
+    }
+    if let Some(bad) = xs.iter().find(|x| x.shape() != (n, m)) {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::act",
+            left: (n, m),
+            right: bad.shape(),
+        });
+    }
+    for j in js {
+        let (a, b) = j.as_slice().split_at(n * n);
+        let a = DMatrixView::from_slice(a, n, n);
+        for x in xs {
+            let mut buf = b.to_vec();
+            {
+                let mut o = DMatrixViewMut::from_slice(&mut buf, n, m);
+                o.gemm(1.0, &a, &DMatrixView::from_slice(x.as_slice(), n, m), 1.0);
+            }
+            out.push(Matrix::from_col_major(n, m, buf)?);
         }
     }
     Ok(out)
