@@ -360,12 +360,12 @@ fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result
     Ok(out)
 }
 
-/// f64 fast path: each `A X + B` is written once, into its own buffer initialised
-/// with `B`, by an in-place nalgebra `gemm` on borrowed views (no copies of `A`, `X`).
+/// f64 fast path: `X₁ … X_k` are stacked once into `n × mk`; per `[A, B]` one
+/// buffer is filled with `[B … B]` and updated in place by a single nalgebra `gemm`
+/// on borrowed views (`A` and the stack are never copied), then cut into the results.
 fn act_points_f64(js: &[&Matrix<f64>], xs: &[&Matrix<f64>], n: usize) -> Result<Vec<Matrix<f64>>> {
     use nalgebra::{DMatrixView, DMatrixViewMut};
     let m = xs.first().map_or(0, |x| x.cols());
-    let mut out = Vec::with_capacity(js.len() * xs.len());
     if let Some(bad) = js.iter().find(|j| j.shape() != (n, n + m)) {
         return Err(Error::DimensionMismatch {
             op: "MatrixSet::act",
@@ -380,16 +380,31 @@ fn act_points_f64(js: &[&Matrix<f64>], xs: &[&Matrix<f64>], n: usize) -> Result<
             right: bad.shape(),
         });
     }
+    let k = xs.len();
+    if n * m == 0 {
+        return Ok(vec![Matrix::zeros(n, m); js.len() * k]);
+    }
+    let mut stack = Vec::with_capacity(n * m * k);
+    for x in xs {
+        stack.extend_from_slice(x.as_slice());
+    }
+    let stack = DMatrixView::from_slice(&stack, n, m * k);
+    let mut out = Vec::with_capacity(js.len() * k);
+    let mut buf = Vec::with_capacity(n * m * k);
     for j in js {
         let (a, b) = j.as_slice().split_at(n * n);
-        let a = DMatrixView::from_slice(a, n, n);
-        for x in xs {
-            let mut buf = b.to_vec();
-            {
-                let mut o = DMatrixViewMut::from_slice(&mut buf, n, m);
-                o.gemm(1.0, &a, &DMatrixView::from_slice(x.as_slice(), n, m), 1.0);
-            }
-            out.push(Matrix::from_col_major(n, m, buf)?);
+        buf.clear();
+        for _ in 0..k {
+            buf.extend_from_slice(b);
+        }
+        DMatrixViewMut::from_slice(&mut buf, n, m * k).gemm(
+            1.0,
+            &DMatrixView::from_slice(a, n, n),
+            &stack,
+            1.0,
+        );
+        for block in buf.chunks_exact(n * m) {
+            out.push(Matrix::from_col_major(n, m, block.to_vec())?);
         }
     }
     Ok(out)
