@@ -76,6 +76,18 @@ fn one_third_is_enclosed_and_exact() {
 }
 
 #[test]
+fn rational_to_f64_rounds_to_nearest_not_toward_zero() {
+    // 1/10 lies between the doubles 0.09999999999999999167… and 0.1000000000000000055…;
+    // the second is nearer. rug's own `to_f64` truncates to the first.
+    assert_eq!(Scalar::to_f64(&q(1, 10)), 0.1);
+    assert_eq!(f64::from_rational(&q(-1, 10)), -0.1);
+    assert_eq!(
+        Scalar::to_f64(&<BigRational as Scalar>::from_ratio(2, 3).unwrap()),
+        2.0 / 3.0
+    );
+}
+
+#[test]
 fn interval_comparisons_can_be_undecided() {
     let a = <Interval as Enclosure>::from_bounds(0.0, 1.0).unwrap();
     let half = <Interval as Scalar>::from_ratio(1, 2).unwrap();
