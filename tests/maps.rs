@@ -59,9 +59,9 @@ fn solve_exact(mut m: Vec<Vec<Rational>>, mut rhs: Vec<Rational>) -> Vec<Rationa
         rhs.swap(k, p);
         for i in k + 1..n {
             let f = Rational::from(&m[i][k] / &m[k][k]);
-            for j in k..n {
-                let t = Rational::from(&f * &m[k][j]);
-                m[i][j] -= t;
+            let pivot_row = m[k].clone();
+            for (mij, mkj) in m[i].iter_mut().zip(&pivot_row).skip(k) {
+                *mij -= Rational::from(&f * mkj);
             }
             let t = Rational::from(&f * &rhs[k]);
             rhs[i] -= t;
@@ -96,7 +96,7 @@ fn lasso_kkt_solution(lambda: &Rational, support: &[usize], signs: &[i64]) -> Ve
     let rhs: Vec<Rational> = support
         .iter()
         .zip(signs)
-        .map(|(&j, &s)| dotr(&col(j), &bb) - Rational::from(lambda * Rational::from(s)))
+        .map(|(&j, &s)| dotr(&col(j), &bb) - (lambda * Rational::from(s)))
         .collect();
     let xs = solve_exact(gram, rhs);
     let mut x = vec![Rational::new(); 3];
@@ -120,7 +120,7 @@ fn lasso_kkt_solution(lambda: &Rational, support: &[usize], signs: &[i64]) -> Ve
     for j in 0..3 {
         let c = dotr(&col(j), &resid);
         match support.iter().position(|&s| s == j) {
-            Some(k) => assert_eq!(c, Rational::from(lambda * Rational::from(signs[k]))),
+            Some(k) => assert_eq!(c, (lambda * Rational::from(signs[k]))),
             None => assert!(
                 Rational::from(c.abs_ref()) < *lambda,
                 "strict complementarity off the support"
@@ -329,7 +329,7 @@ proptest! {
         let mut rng = Rng(seed);
         let exact = random_fb(&mut rng, 4, 3, Penalty::ElasticNet, false);
         let a = exact.design().to_dense();
-        let ai = a.map(|v| Interval::from_rational(v));
+        let ai = a.map(Interval::from_rational);
         let bi: Vec<Interval> = exact.response().iter().map(Interval::from_rational).collect();
         let gi = Interval::from_rational(exact.gamma());
         let fbi = ForwardBackward::new(Design::Dense(ai), bi, Penalty::ElasticNet, StepRule::Given(gi)).unwrap();
@@ -392,7 +392,7 @@ fn fb_one_sided_derivatives_at_kinks() {
         let dx: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
         let dth = vec![rng.rat(5, 2)];
         for sgn in [1i64, -1] {
-            let hs = Rational::from(&h * Rational::from(sgn));
+            let hs: Rational = &h * Rational::from(sgn);
             let dq = diff_quotient(&fb, &x, &th, &dx, &dth, &hs);
             let d: Vec<Rational> = dx.iter().chain(&dth).cloned().collect();
             assert!(

@@ -20,7 +20,7 @@ pub fn rv(xs: &[(i64, i64)]) -> Vec<Rational> {
 pub fn axpy(p: &[Rational], h: &Rational, d: &[Rational]) -> Vec<Rational> {
     p.iter()
         .zip(d)
-        .map(|(a, b)| Rational::from(a + Rational::from(h * b)))
+        .map(|(a, b)| a + Rational::from(h * b))
         .collect()
 }
 
@@ -121,7 +121,7 @@ pub fn matrix_in_set(set: &MatrixSet<Rational>, j: &Matrix<Rational>) -> bool {
                                 _ => {}
                             }
                         }
-                        t.is_none_or(|t| t >= 0 && t <= 1)
+                        t.map_or(true, |t| (0..=1).contains(&t))
                     })
                 })
         }
