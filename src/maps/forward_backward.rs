@@ -229,7 +229,7 @@ impl<S: Scalar> ForwardBackward<S> {
                 "forward–backward: λ₁ must be > 0".into(),
             ));
         }
-        if !l2.ge(&S::zero()).is_true() {
+        if !crate::selection::nonnegative(&l2) {
             return Err(Error::InvalidInput(
                 "forward–backward: λ₂ must be ≥ 0".into(),
             ));
