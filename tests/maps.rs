@@ -426,3 +426,247 @@ fn fb_rejects_bad_input() {
     assert!((fb.lipschitz() - 5.0).abs() < 1e-12 && fb.strong_convexity().abs() < 1e-12);
     assert!((fb.gamma() - 0.2).abs() < 1e-15);
 }
+
+// ---------------------------------------------------------------- heavy ball
+
+use piggyback::maps::{Admm, DouglasRachford, HeavyBall, ReluLayer};
+
+fn mat(rows: &[&[(i64, i64)]]) -> Matrix<Rational> {
+    Matrix::from_ratio_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).unwrap()
+}
+
+/// MATH.md §5: at 0 with `α = 1`, `β = 3/4`, `D_F = conv{M₁, M₂}`,
+/// `M₁ = [[3/4, −3/4], [1, 0]]` (`f'' = 1`), `M₂ = [[3/2, −3/4], [1, 0]]` (`f'' = 1/4`);
+/// `B = [[−f'(0), x − y], [0, 0]] = 0` there. Hand derivation: `1 − α f'' + β`.
+#[test]
+fn heavy_ball_set_at_zero() {
+    let hb = HeavyBall::seeds();
+    let x = vec![Rational::new(), Rational::new()];
+    let th = vec![r(1, 1), r(3, 4)];
+    let m1 = mat(&[
+        &[(3, 4), (-3, 4), (0, 1), (0, 1)],
+        &[(1, 1), (0, 1), (0, 1), (0, 1)],
+    ]);
+    let m2 = mat(&[
+        &[(3, 2), (-3, 4), (0, 1), (0, 1)],
+        &[(1, 1), (0, 1), (0, 1), (0, 1)],
+    ]);
+    match hb.conservative_jacobian(&x, &th).unwrap() {
+        MatrixSet::Hull(vs) => {
+            assert_eq!(vs.len(), 2);
+            assert!(vs.contains(&m1) && vs.contains(&m2));
+        }
+        other => panic!("expected a hull, got {other:?}"),
+    }
+    let (a, b) = hb.jacobian(&x, &th).unwrap();
+    assert_eq!(a.hstack(&b).unwrap(), m1, "AD convention f''(0) = 1");
+    // The seeds' product M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]].
+    let (a1, _) = m1.split_cols(2).unwrap();
+    let (a2, _) = m2.split_cols(2).unwrap();
+    let p = a1
+        .matmul(&a1)
+        .unwrap()
+        .matmul(&a2)
+        .unwrap()
+        .matmul(&a2)
+        .unwrap();
+    assert_eq!(p, mat(&[&[(-9, 8), (81, 128)], &[(0, 1), (-9, 32)]]));
+    // One-sided derivatives along random lines through the kink.
+    let mut rng = Rng(3);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..16 {
+        let dx = vec![rng.rat(5, 2), rng.rat(5, 2)];
+        let dth = vec![rng.rat(5, 2), rng.rat(5, 2)];
+        for v in kink_check(&hb, &x, &th, &dx, &dth) {
+            seen.insert(format!("{v:?}"));
+        }
+    }
+    assert!(seen.len() > 16, "both pieces show up");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Heavy ball, ReLU layer, Douglas–Rachford and ADMM: the defining identity along
+    /// random lines off the kinks, exactly.
+    #[test]
+    fn splitting_maps_line_identity(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let mut ran = 0;
+        // Heavy ball (degree 2 along lines: exact by Richardson).
+        let hb = HeavyBall::seeds();
+        let x: Vec<Rational> = (0..2).map(|_| rng.rat(12, 5)).collect();
+        let th = vec![rng.rat(4, 4), rng.rat(4, 4)];
+        let dx: Vec<Rational> = (0..2).map(|_| rng.rat(5, 2)).collect();
+        let dth: Vec<Rational> = (0..2).map(|_| rng.rat(5, 2)).collect();
+        ran += usize::from(line_identity(&hb, &x, &th, &dx, &dth));
+        // ReLU layer.
+        let n = 4;
+        let w = Matrix::from_fn(n, n, |_, _| rng.rat(3, 8));
+        let u = Matrix::from_fn(n, 2, |_, _| rng.rat(4, 4));
+        let b: Vec<Rational> = (0..n).map(|_| rng.rat(4, 4)).collect();
+        let layer = ReluLayer::new(w, u, b).unwrap();
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th: Vec<Rational> = (0..2).map(|_| rng.rat(4, 4)).collect();
+        let dx: Vec<Rational> = (0..n).map(|_| rng.rat(5, 2)).collect();
+        let dth: Vec<Rational> = (0..2).map(|_| rng.rat(5, 2)).collect();
+        ran += usize::from(line_identity(&layer, &x, &th, &dx, &dth));
+        // Douglas–Rachford and ADMM on a random LASSO instance.
+        let a = Matrix::from_fn(4, 3, |_, _| rng.rat(6, 3));
+        let bb: Vec<Rational> = (0..4).map(|_| rng.rat(10, 4)).collect();
+        if let Ok(dr) = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::FrobeniusBound) {
+            let z: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+            let th = vec![r(1 + (rng.next_u64() % 8) as i64, 4)];
+            let dz: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
+            ran += usize::from(line_identity(&dr, &z, &th, &dz, &[rng.rat(5, 2)]));
+        }
+        if let Ok(admm) = Admm::new(Design::Dense(a), bb, r(3, 2)) {
+            let s: Vec<Rational> = (0..6).map(|_| rng.rat(12, 5)).collect();
+            let th = vec![r(1 + (rng.next_u64() % 8) as i64, 4)];
+            let ds: Vec<Rational> = (0..6).map(|_| rng.rat(5, 2)).collect();
+            ran += usize::from(line_identity(&admm, &s, &th, &ds, &[rng.rat(5, 2)]));
+        }
+        prop_assert!(ran >= 2, "most random points are off the kinks");
+    }
+
+    /// Kinks placed exactly: ReLU layer with `(Wx + Uθ + b)_0 = 0`, Douglas–Rachford
+    /// with `|w_0| = γλ`, ADMM with `|v_0| = λ/ρ`: one-sided derivatives in the set.
+    #[test]
+    fn splitting_maps_kinks(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let n = 3;
+        let w = Matrix::from_fn(n, n, |_, _| rng.rat(3, 8));
+        let u = Matrix::from_fn(n, 1, |_, _| rng.rat(4, 4));
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th = vec![rng.rat(4, 4)];
+        let pre = w.mul_vec(&x).unwrap().iter().zip(u.mul_vec(&th).unwrap()).map(|(a, b)| Rational::from(a + &b)).collect::<Vec<_>>();
+        let mut b: Vec<Rational> = (0..n).map(|_| rng.rat(4, 4)).collect();
+        b[0] = Rational::from(-&pre[0]);
+        let layer = ReluLayer::new(w, u, b).unwrap();
+        let dx: Vec<Rational> = (0..n).map(|_| rng.rat(5, 2)).collect();
+        kink_check(&layer, &x, &th, &dx, &[rng.rat(5, 2)]);
+
+        let a = Matrix::from_fn(4, 3, |_, _| rng.rat(6, 3));
+        let bb: Vec<Rational> = (0..4).map(|_| rng.rat(10, 4)).collect();
+        if let Ok(dr) = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::FrobeniusBound) {
+            let z: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+            let xz = dr.primal(&z).unwrap();
+            let w0 = Rational::from(&xz[0] * 2) - z[0].clone();
+            if w0 != 0 {
+                let lam = Rational::from(w0.abs_ref()) / dr.gamma().clone();
+                let dz: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
+                kink_check(&dr, &z, &[lam.clone()], &dz, &[rng.rat(5, 2)]);
+                prop_assert!(!dr.linearize(&z, &[lam]).unwrap().is_smooth_point());
+            }
+        }
+        if let Ok(admm) = Admm::new(Design::Dense(a), bb, r(3, 2)) {
+            let s: Vec<Rational> = (0..6).map(|_| rng.rat(12, 5)).collect();
+            // v_0 = (ρP(z − u))_0 + c_0 + u_0: read it off F's u-part at a tiny λ …
+            // computed independently: F(s, λ)_z + F(s, λ)_u = v for every λ > 0.
+            let f = admm.apply(&s, &[r(1, 1000)]).unwrap();
+            let v0 = Rational::from(&f[0] + &f[3]);
+            if v0 != 0 {
+                let lam = Rational::from(v0.abs_ref()) * r(3, 2);
+                let ds: Vec<Rational> = (0..6).map(|_| rng.rat(5, 2)).collect();
+                kink_check(&admm, &s, &[lam], &ds, &[rng.rat(5, 2)]);
+            }
+        }
+    }
+
+    /// f64 JVP/VJP of the splitting maps and the heavy ball agree with the dense
+    /// Jacobian and are adjoint.
+    #[test]
+    fn splitting_maps_f64_jvp_vjp(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        check_jvp_vjp(&HeavyBall::seeds(), &[rng.unit(), rng.unit()], &[0.9, 0.5], &mut rng, 1e-12);
+        let n = 5;
+        let w = Matrix::<f64>::from_fn(n, n, |_, _| 0.3 * rng.unit());
+        let u = Matrix::<f64>::from_fn(n, 2, |_, _| rng.unit());
+        let b: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let layer = ReluLayer::new(w, u, b).unwrap();
+        let x: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        check_jvp_vjp(&layer, &x, &[rng.unit(), rng.unit()], &mut rng, 1e-12);
+        let a = Matrix::<f64>::from_fn(6, 4, |_, _| rng.unit());
+        let bb: Vec<f64> = (0..6).map(|_| rng.unit()).collect();
+        let dr = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::InverseLipschitz).unwrap();
+        let z: Vec<f64> = (0..4).map(|_| rng.unit()).collect();
+        check_jvp_vjp(&dr, &z, &[0.2], &mut rng, 1e-12);
+        let admm = Admm::new(Design::Sparse(Csr::from_dense(&a)), bb, 1.5).unwrap();
+        let s: Vec<f64> = (0..8).map(|_| rng.unit()).collect();
+        check_jvp_vjp(&admm, &s, &[0.2], &mut rng, 1e-12);
+    }
+}
+
+/// Douglas–Rachford and ADMM solve the same LASSO as forward–backward: their exact
+/// fixed points are built from the exact KKT solution (`z̄ = x̂ + γAᵀ(Ax̂ − b)` for DR,
+/// `(x̂, −Aᵀ(Ax̂ − b)/ρ)` for ADMM) and are fixed exactly; f64 iterations reach them.
+#[test]
+fn dr_and_admm_fixed_points_match_kkt_solution() {
+    let lambda = Rational::from(2);
+    let xstar = lasso_kkt_solution(&lambda, &[0, 2], &[1, -1]);
+    let (a, b) = lasso_data();
+    let ar = Matrix::from_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| Rational::from(v)).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let br: Vec<Rational> = b.iter().map(|&v| Rational::from(v)).collect();
+    let resid: Vec<Rational> = ar
+        .mul_vec(&xstar)
+        .unwrap()
+        .iter()
+        .zip(&br)
+        .map(|(p, q)| Rational::from(p - q))
+        .collect();
+    let grad = ar.tr_mul_vec(&resid).unwrap();
+    let dr = DouglasRachford::new(
+        Design::Dense(ar.clone()),
+        br.clone(),
+        StepRule::Given(r(1, 10)),
+    )
+    .unwrap();
+    let zbar: Vec<Rational> = xstar
+        .iter()
+        .zip(&grad)
+        .map(|(x, g)| x.clone() + r(1, 10) * g.clone())
+        .collect();
+    assert_eq!(
+        dr.apply(&zbar, std::slice::from_ref(&lambda)).unwrap(),
+        zbar
+    );
+    assert_eq!(dr.primal(&zbar).unwrap(), xstar);
+    let rho = r(3, 2);
+    let admm = Admm::new(Design::Dense(ar), br, rho.clone()).unwrap();
+    let sbar: Vec<Rational> = xstar
+        .iter()
+        .cloned()
+        .chain(grad.iter().map(|g| Rational::from(-g) / rho.clone()))
+        .collect();
+    assert_eq!(
+        admm.apply(&sbar, std::slice::from_ref(&lambda)).unwrap(),
+        sbar
+    );
+    // f64.
+    let af = Matrix::<f64>::from_f64_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| v as f64).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let bf: Vec<f64> = b.iter().map(|&v| v as f64).collect();
+    let dr = DouglasRachford::new(
+        Design::Dense(af.clone()),
+        bf.clone(),
+        StepRule::InverseLipschitz,
+    )
+    .unwrap();
+    let (z, _) = iterate(&dr, &[0.0; 3], &[2.0], 1e-15, 100_000).unwrap();
+    let x = dr.primal(&z).unwrap();
+    let admm = Admm::new(Design::Dense(af), bf, 1.5).unwrap();
+    let (s, _) = iterate(&admm, &[0.0; 6], &[2.0], 1e-15, 100_000).unwrap();
+    for j in 0..3 {
+        assert!((x[j] - xstar[j].to_f64()).abs() <= 1e-12, "DR x[{j}]");
+        assert!((s[j] - xstar[j].to_f64()).abs() <= 1e-12, "ADMM z[{j}]");
+    }
+}
