@@ -555,7 +555,7 @@ proptest! {
             if w0 != 0 {
                 let lam = Rational::from(w0.abs_ref()) / dr.gamma().clone();
                 let dz: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
-                kink_check(&dr, &z, &[lam.clone()], &dz, &[rng.rat(5, 2)]);
+                kink_check(&dr, &z, std::slice::from_ref(&lam), &dz, &[rng.rat(5, 2)]);
                 prop_assert!(!dr.linearize(&z, &[lam]).unwrap().is_smooth_point());
             }
         }
