@@ -670,3 +670,277 @@ fn dr_and_admm_fixed_points_match_kkt_solution() {
         assert!((s[j] - xstar[j].to_f64()).abs() <= 1e-12, "ADMM z[{j}]");
     }
 }
+
+// ------------------------------------------------ maps with exp/log (f64 and intervals)
+
+use piggyback::maps::{EntropicNnls, Labels, LogParams, LogisticFb, Sinkhorn};
+
+fn iv(x: f64) -> Interval {
+    Interval::from_f64(x).unwrap()
+}
+
+/// Mean-value consistency in interval arithmetic: with `p₁ = p₀ + h d` (exact in f64),
+/// the interval difference quotient `(F(p₁) − F(p₀))/h` and the interval Jacobian over
+/// the box `hull(p₀, p₁)` applied to `d` both contain `(J(ξᵢ) d)ᵢ` for some `ξᵢ` on the
+/// segment, so they must intersect; the Jacobian enclosure must also be narrow (so a
+/// wrong derivative, off by O(1), would be caught).
+fn mean_value_check<M: FixedPointMap<Interval>>(
+    map: &M,
+    x: &[f64],
+    th: &[f64],
+    dx: &[f64],
+    dth: &[f64],
+) {
+    let h = 1.0 / (1u64 << 20) as f64;
+    let p0: Vec<f64> = x.iter().chain(th).cloned().collect();
+    let d: Vec<f64> = dx.iter().chain(dth).cloned().collect();
+    let p1: Vec<f64> = p0.iter().zip(&d).map(|(a, b)| a + h * b).collect();
+    for i in 0..p0.len() {
+        assert_eq!(
+            (p1[i] - p0[i]) / h,
+            d[i],
+            "test setup: the step must be exact in f64"
+        );
+    }
+    let n = x.len();
+    let pt = |p: &[f64]| -> Vec<Interval> { p.iter().map(|&v| iv(v)).collect() };
+    let f0 = map.apply(&pt(&p0[..n]), &pt(&p0[n..])).unwrap();
+    let f1 = map.apply(&pt(&p1[..n]), &pt(&p1[n..])).unwrap();
+    let hb: Vec<Interval> = p0
+        .iter()
+        .zip(&p1)
+        .map(|(&a, &b)| Interval::from_bounds(a.min(b), a.max(b)).unwrap())
+        .collect();
+    let (ja, jb) = map.jacobian(&hb[..n], &hb[n..]).unwrap();
+    let di = pt(&d);
+    for i in 0..n {
+        let dq = (f1[i] - f0[i]) / iv(h);
+        let mut jd = iv(0.0);
+        for j in 0..n {
+            jd = jd + ja[(i, j)] * di[j];
+        }
+        for j in 0..th.len() {
+            jd = jd + jb[(i, j)] * di[n + j];
+        }
+        assert!(
+            !dq.intersection(jd).is_empty(),
+            "row {i}: difference quotient {dq:?} vs Jacobian·d {jd:?}"
+        );
+        assert!(
+            jd.wid() < 1e-3,
+            "row {i}: Jacobian enclosure too wide to be a test: {jd:?}"
+        );
+    }
+}
+
+fn grid(rng: &mut Rng, k: usize, den: f64) -> Vec<f64> {
+    (0..k)
+        .map(|_| ((rng.next_u64() % 41) as f64 - 20.0) / den)
+        .collect()
+}
+
+fn logistic_instance<S: piggyback::Transcendental>(
+    rng: &mut Rng,
+    multiclass: bool,
+    enet: bool,
+) -> LogisticFb<S> {
+    let (nsamp, p) = (6, 3);
+    let a = Matrix::<S>::from_fn(nsamp, p, |_, _| {
+        S::from_f64(((rng.next_u64() % 17) as f64 - 8.0) / 8.0).unwrap()
+    });
+    let labels = if multiclass {
+        Labels::Multiclass {
+            classes: 3,
+            labels: (0..nsamp).map(|i| i % 3).collect(),
+        }
+    } else {
+        Labels::Binary(
+            (0..nsamp)
+                .map(|i| if i % 2 == 0 { 1 } else { -1 })
+                .collect(),
+        )
+    };
+    let penalty = if enet {
+        Penalty::ElasticNet
+    } else {
+        Penalty::Lasso
+    };
+    LogisticFb::new(
+        Design::Dense(a),
+        labels,
+        penalty,
+        StepRule::Given(S::from_f64(0.5).unwrap()),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Logistic FB (binary and multiclass), log-parametrised FB, Sinkhorn and the
+    /// entropic NNLS map: f64 JVP/VJP against the dense Jacobian and adjointness, and
+    /// the interval mean-value check.
+    #[test]
+    fn transcendental_maps(seed in any::<u64>(), multiclass in any::<bool>(), enet in any::<bool>()) {
+        let mut rng = Rng(seed);
+        // Logistic (the same seed builds the f64 and the interval instance).
+        let lf: LogisticFb<f64> = logistic_instance(&mut Rng(seed), multiclass, enet);
+        let li: LogisticFb<Interval> = logistic_instance(&mut Rng(seed), multiclass, enet);
+        let (n, m) = lf.dims();
+        let x = grid(&mut rng, n, 16.0);
+        let th: Vec<f64> = if enet { vec![0.0625, 0.25] } else { vec![0.0625] };
+        check_jvp_vjp(&lf, &x, &th, &mut rng, 1e-12);
+        let dx = grid(&mut rng, n, 4.0);
+        let mut dth = grid(&mut rng, m, 64.0);
+        dth[0] = dth[0].abs() / 4.0;
+        mean_value_check(&li, &x, &th, &dx, &dth);
+
+        // Log-parametrised elastic-net FB.
+        let a = Matrix::<f64>::from_fn(4, 3, |_, _| ((rng.next_u64() % 9) as f64 - 4.0) / 4.0);
+        let b = grid(&mut rng, 4, 4.0);
+        let fb = ForwardBackward::new(Design::Dense(a.clone()), b.clone(), Penalty::ElasticNet, StepRule::Given(0.125)).unwrap();
+        let fbi = ForwardBackward::new(Design::Dense(a.map(|v| iv(*v))), b.iter().map(|&v| iv(v)).collect(), Penalty::ElasticNet, StepRule::Given(iv(0.125))).unwrap();
+        let lp = LogParams::new(fb.clone());
+        let x = grid(&mut rng, 3, 8.0);
+        let eta = vec![-1.0, -0.5];
+        check_jvp_vjp(&lp, &x, &eta, &mut rng, 1e-12);
+        // Chain rule against the inner map: B̃ = B diag(exp η).
+        let (_, b_in) = fb.jacobian(&x, &[(-1.0f64).exp(), (-0.5f64).exp()]).unwrap();
+        let (_, b_out) = lp.jacobian(&x, &eta).unwrap();
+        for i in 0..3 {
+            prop_assert!((b_out[(i, 0)] - b_in[(i, 0)] * (-1.0f64).exp()).abs() < 1e-15);
+            prop_assert!((b_out[(i, 1)] - b_in[(i, 1)] * (-0.5f64).exp()).abs() < 1e-15);
+        }
+        mean_value_check(&LogParams::new(fbi), &x, &eta, &grid(&mut rng, 3, 4.0), &grid(&mut rng, 2, 16.0));
+
+        // Sinkhorn.
+        let (sn, sm) = (3, 4);
+        let cost = Matrix::<f64>::from_fn(sn, sm, |_, _| (rng.next_u64() % 9) as f64 / 8.0);
+        let av = vec![0.25, 0.25, 0.5];
+        let bv = vec![0.125, 0.375, 0.25, 0.25];
+        let sk = Sinkhorn::new(&av, &cost, &0.5).unwrap();
+        let ski = Sinkhorn::new(&av.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &cost.map(|v| iv(*v)), &iv(0.5)).unwrap();
+        let x = grid(&mut rng, sn, 16.0);
+        check_jvp_vjp(&sk, &x, &bv, &mut rng, 1e-12);
+        mean_value_check(&ski, &x, &bv, &grid(&mut rng, sn, 4.0), &grid(&mut rng, sm, 256.0));
+        // Row-stochastic A: A 1 = 1 (σ_max = 1, not a contraction).
+        let lin = sk.linearize(&x, &bv).unwrap();
+        let mut out = vec![0.0; sn];
+        lin.a_mul_into(&[1.0; 3], &mut out);
+        prop_assert!(out.iter().all(|v| (v - 1.0).abs() < 1e-12));
+        let lini = ski.linearize(&x.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &bv.iter().map(|&v| iv(v)).collect::<Vec<_>>()).unwrap();
+        let mut outi = vec![iv(0.0); sn];
+        lini.a_mul_into(&[iv(1.0); 3], &mut outi);
+        prop_assert!(outi.iter().all(|v| v.contains(1.0)));
+
+        // Entropic NNLS.
+        let nn = EntropicNnls::new(Design::Dense(a.clone()), b.clone(), StepRule::Given(0.125)).unwrap();
+        let nni = EntropicNnls::new(Design::Dense(a.map(|v| iv(*v))), b.iter().map(|&v| iv(v)).collect(), StepRule::Given(iv(0.125))).unwrap();
+        let x: Vec<f64> = (0..3).map(|_| 0.125 + (rng.next_u64() % 16) as f64 / 16.0).collect();
+        check_jvp_vjp(&nn, &x, &[0.25], &mut rng, 1e-12);
+        mean_value_check(&nni, &x, &[0.25], &grid(&mut rng, 3, 4.0), &grid(&mut rng, 1, 16.0));
+    }
+}
+
+/// Logistic FB fixed points satisfy the KKT conditions of the elastic-net logistic
+/// problem, with the gradient of the mean cross-entropy computed here by hand.
+#[test]
+fn logistic_fixed_point_is_kkt() {
+    for multiclass in [false, true] {
+        let mut rng = Rng(11);
+        let map: LogisticFb<f64> = logistic_instance(&mut rng, multiclass, true);
+        let mut rng = Rng(11);
+        let nsamp = 6;
+        let amat =
+            Matrix::<f64>::from_fn(nsamp, 3, |_, _| ((rng.next_u64() % 17) as f64 - 8.0) / 8.0);
+        let (l1, l2) = (0.05, 0.1);
+        let (n, _) = map.dims();
+        let (x, _) = iterate(&map, &vec![0.0; n], &[l1, l2], 1e-14, 200_000).unwrap();
+        let k = n / 3;
+        // Hand gradient: binary (1/N) Σ (σ(mᵢ) − [yᵢ=1]) aᵢ; multiclass (1/N) Σ (pᵢ − e_{yᵢ}) ⊗ aᵢ.
+        let mut g = vec![0.0; n];
+        for i in 0..nsamp {
+            let row: Vec<f64> = (0..3).map(|j| amat[(i, j)]).collect();
+            let logits: Vec<f64> = (0..k)
+                .map(|c| (0..3).map(|j| row[j] * x[j + 3 * c]).sum())
+                .collect();
+            let resid: Vec<f64> = if k == 1 {
+                let y1 = if i % 2 == 0 { 1.0 } else { 0.0 };
+                vec![1.0 / (1.0 + (-logits[0]).exp()) - y1]
+            } else {
+                let mx = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = logits.iter().map(|l| (l - mx).exp()).sum();
+                (0..k)
+                    .map(|c| (logits[c] - mx).exp() / z - if i % 3 == c { 1.0 } else { 0.0 })
+                    .collect()
+            };
+            for c in 0..k {
+                for j in 0..3 {
+                    g[j + 3 * c] += resid[c] * row[j] / nsamp as f64;
+                }
+            }
+        }
+        for j in 0..n {
+            let s = g[j] + l2 * x[j];
+            if x[j] != 0.0 {
+                assert!(
+                    (s + l1 * x[j].signum()).abs() < 1e-9,
+                    "KKT on the support, coordinate {j}"
+                );
+            } else {
+                assert!(s.abs() <= l1 + 1e-9, "KKT off the support, coordinate {j}");
+            }
+        }
+    }
+}
+
+/// Sinkhorn's fixed point gives a plan with marginals `a` and `b`; entropic NNLS reaches
+/// the interior solution of `AᵀA x = Aᵀb − λ1` (solved here with nalgebra's LU).
+#[test]
+fn sinkhorn_and_entropic_fixed_points() {
+    let cost = Matrix::<f64>::from_f64_rows(&[vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 1.0]]).unwrap();
+    let a = vec![0.4, 0.6];
+    let b = vec![0.2, 0.5, 0.3];
+    let sk = Sinkhorn::new(&a, &cost, &0.7).unwrap();
+    let (x, _) = iterate(&sk, &[0.0, 0.0], &b, 1e-15, 10_000).unwrap();
+    let p = sk.plan(&x, &b).unwrap();
+    for i in 0..2 {
+        assert!(((0..3).map(|j| p[(i, j)]).sum::<f64>() - a[i]).abs() < 1e-12);
+    }
+    for j in 0..3 {
+        assert!(((0..2).map(|i| p[(i, j)]).sum::<f64>() - b[j]).abs() < 1e-12);
+    }
+    let am =
+        Matrix::<f64>::from_f64_rows(&[vec![2.0, 0.5], vec![0.5, 1.0], vec![0.0, 1.0]]).unwrap();
+    let xs = [1.0, 2.0];
+    let lam = 0.1;
+    let bb = am.mul_vec(&xs).unwrap();
+    let nn = EntropicNnls::new(
+        Design::Dense(am.clone()),
+        bb.clone(),
+        StepRule::InverseLipschitz,
+    )
+    .unwrap();
+    let (x, _) = iterate(&nn, &[1.0, 1.0], &[lam], 1e-15, 100_000).unwrap();
+    let ata = am.transpose().matmul(&am).unwrap().to_nalgebra();
+    let rhs = nalgebra::DVector::from_vec(
+        am.tr_mul_vec(&bb)
+            .unwrap()
+            .iter()
+            .map(|v| v - lam)
+            .collect(),
+    );
+    let sol = ata.lu().solve(&rhs).unwrap();
+    for j in 0..2 {
+        assert!(
+            (x[j] - sol[j]).abs() < 1e-10,
+            "x[{j}] = {} vs {}",
+            x[j],
+            sol[j]
+        );
+    }
+    assert!(
+        nn.apply(&[0.0, 1.0], &[lam]).is_err(),
+        "state must stay positive"
+    );
+}

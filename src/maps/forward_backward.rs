@@ -70,10 +70,14 @@ pub enum StepRule<S> {
 }
 
 /// Decide `γ` for a design and a rule; shared by the learning maps.
+///
+/// The smooth part's Lipschitz constant is taken as `scale·L_A + extra_l` with
+/// `L_A = λ_max(AᵀA)` (estimate) or `‖A‖_F²` (bound, for [`StepRule::FrobeniusBound`]).
 pub(crate) fn choose_step<S: Scalar>(
     design: &Design<S>,
     rule: &StepRule<S>,
     spec: &SpectralEstimate,
+    scale: f64,
     extra_l: f64,
 ) -> Result<S> {
     let from_est = |g: f64| -> Result<S> {
@@ -85,11 +89,11 @@ pub(crate) fn choose_step<S: Scalar>(
         S::from_f64(g)
     };
     let gamma = match rule {
-        StepRule::InverseLipschitz => from_est(1.0 / (spec.l + extra_l))?,
-        StepRule::Optimal => from_est(2.0 / (spec.l + spec.mu + 2.0 * extra_l))?,
+        StepRule::InverseLipschitz => from_est(1.0 / (scale * spec.l + extra_l))?,
+        StepRule::Optimal => from_est(2.0 / (scale * (spec.l + spec.mu) + 2.0 * extra_l))?,
         StepRule::FrobeniusBound => {
             let extra = S::from_f64(extra_l)?;
-            let fro = design.frobenius_sq().add(&extra);
+            let fro = design.frobenius_sq().mul(&S::from_f64(scale)?).add(&extra);
             S::one().div(&fro).ok_or_else(|| Error::DivisionByZero {
                 context: "γ = 1/‖A‖_F²: zero design matrix".into(),
             })?
@@ -134,7 +138,7 @@ impl<S: Scalar> ForwardBackward<S> {
             });
         }
         let spectral = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spectral, 0.0)?;
+        let gamma = choose_step(&design, &step, &spectral, 1.0, 0.0)?;
         Ok(ForwardBackward {
             design,
             b,

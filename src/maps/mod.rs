@@ -137,17 +137,25 @@ pub trait Linearization<S: Scalar> {
 }
 
 pub mod admm;
+pub mod bregman;
 pub mod design;
 pub mod douglas_rachford;
 pub mod forward_backward;
 pub mod heavy_ball;
 pub mod iterate;
+pub mod log_params;
+pub mod logistic;
 pub mod relu_layer;
+pub mod sinkhorn;
 pub mod util;
 
 pub use admm::Admm;
+pub use bregman::EntropicNnls;
 pub use design::{Csr, Design, SpectralEstimate};
 pub use douglas_rachford::DouglasRachford;
 pub use forward_backward::{ForwardBackward, Penalty, StepRule};
 pub use heavy_ball::HeavyBall;
+pub use log_params::LogParams;
+pub use logistic::{Labels, LogisticFb};
 pub use relu_layer::ReluLayer;
+pub use sinkhorn::Sinkhorn;
