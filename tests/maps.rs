@@ -717,10 +717,10 @@ fn mean_value_check<M: FixedPointMap<Interval>>(
         let dq = (f1[i] - f0[i]) / iv(h);
         let mut jd = iv(0.0);
         for j in 0..n {
-            jd = jd + ja[(i, j)] * di[j];
+            jd += ja[(i, j)] * di[j];
         }
         for j in 0..th.len() {
-            jd = jd + jb[(i, j)] * di[n + j];
+            jd += jb[(i, j)] * di[n + j];
         }
         assert!(
             !dq.intersection(jd).is_empty(),
