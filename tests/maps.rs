@@ -944,3 +944,85 @@ fn sinkhorn_and_entropic_fixed_points() {
         "state must stay positive"
     );
 }
+
+/// Clarke's map `F(x, y) = (|x| + y, 2x + |y|)` as a fixed-point map (`m = 0`): the
+/// conservative Jacobian at the origin has the four vertices `[[±1, 1], [2, ±1]]`
+/// (hand derivation), the AD element is `[[0, 1], [2, 0]]` (`abs'(0) = 0`), and
+/// one-sided derivatives along random lines are vertices applied to the direction.
+#[test]
+fn clarke_map_at_origin() {
+    use piggyback::maps::SelectionMap;
+    use piggyback::selection::{primitives::Abs, Affine, Compose, Coordinatewise, Stack};
+    let l = mat(&[
+        &[(1, 1), (0, 1), (0, 1), (1, 1)],
+        &[(0, 1), (1, 1), (2, 1), (0, 1)],
+    ]);
+    let sel = Compose {
+        inner: Stack(
+            Coordinatewise {
+                primitive: Abs,
+                n: 2,
+            },
+            piggyback::selection::Affine::linear(Matrix::<Rational>::identity(2)),
+        ),
+        outer: Affine::linear(l),
+    };
+    let f = SelectionMap::new::<Rational>(sel, 0).unwrap();
+    let zero = vec![Rational::new(), Rational::new()];
+    let set = f.conservative_jacobian(&zero, &[]).unwrap();
+    let MatrixSet::Hull(vs) = &set else {
+        panic!("expected a hull")
+    };
+    assert_eq!(vs.len(), 4);
+    for a in [-1, 1] {
+        for d in [-1, 1] {
+            assert!(vs.contains(&mat(&[&[(a, 1), (1, 1)], &[(2, 1), (d, 1)]])));
+        }
+    }
+    let (a, _) = f.jacobian(&zero, &[]).unwrap();
+    assert_eq!(a, mat(&[&[(0, 1), (1, 1)], &[(2, 1), (0, 1)]]));
+    let mut rng = Rng(5);
+    for _ in 0..8 {
+        let dx = vec![rng.rat(5, 2), rng.rat(5, 2)];
+        kink_check(&f, &zero, &[], &dx, &[]);
+    }
+    assert!(line_identity(
+        &f,
+        &[r(1, 3), r(-2, 5)],
+        &[],
+        &[r(1, 1), r(1, 2)],
+        &[]
+    ));
+}
+
+/// f64 tolerance: at the f64 fixed point of the degenerate LASSO (λ = 1, where
+/// `|z_1| = τ` holds exactly in exact arithmetic), the tie is recognised with the
+/// default tolerance and the conservative Jacobian has `q_1 ∈ [0, 1]`.
+#[test]
+fn fb_f64_tolerance_at_degenerate_fixed_point() {
+    let (a, b) = lasso_data();
+    let af = Matrix::<f64>::from_f64_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| v as f64).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
+    let (x, _) = iterate(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000).unwrap();
+    match fb.conservative_jacobian(&x, &[1.0]).unwrap() {
+        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+            assert_eq!(
+                (q_lo[1], q_hi[1]),
+                (0.0, 1.0),
+                "tie at the threshold recognised"
+            );
+            assert_eq!((q_lo[0], q_hi[0]), (1.0, 1.0));
+        }
+        other => panic!("expected a DiagBox, got {other:?}"),
+    }
+    assert!(!fb.linearize(&x, &[1.0]).unwrap().is_smooth_point());
+    let exact = fb
+        .clone()
+        .with_tolerance(piggyback::selection::Tolerance::EXACT);
+    let _ = exact.conservative_jacobian(&x, &[1.0]).unwrap();
+}

@@ -58,7 +58,9 @@ impl Penalty {
 /// How the step size `γ` is chosen.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepRule<S> {
-    /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default).
+    /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default). For exact
+    /// scalars `γ` is the exact value of that f64 number: an estimate, not a proof of
+    /// `γ ≤ 1/L` (use [`StepRule::FrobeniusBound`] or [`StepRule::Given`] for that).
     InverseLipschitz,
     /// `γ = 2/(L̂ + μ̂)` (the best contraction factor `(L − μ)/(L + μ)` when `μ > 0`).
     Optimal,

@@ -146,6 +146,7 @@ pub mod iterate;
 pub mod log_params;
 pub mod logistic;
 pub mod relu_layer;
+pub mod selection_map;
 pub mod sinkhorn;
 pub mod util;
 
@@ -158,4 +159,5 @@ pub use heavy_ball::HeavyBall;
 pub use log_params::LogParams;
 pub use logistic::{Labels, LogisticFb};
 pub use relu_layer::ReluLayer;
+pub use selection_map::SelectionMap;
 pub use sinkhorn::Sinkhorn;
