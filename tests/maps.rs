@@ -1026,3 +1026,58 @@ fn fb_f64_tolerance_at_degenerate_fixed_point() {
         .with_tolerance(piggyback::selection::Tolerance::EXACT);
     let _ = exact.conservative_jacobian(&x, &[1.0]).unwrap();
 }
+
+/// Intervals over a box straddling the kink of the degenerate LASSO (λ = 1): the tie is
+/// possibly active (`q_1 ∈ [0, 1]`), and the AD element encloses both choices of the
+/// derivative (its row 1 contains 0 and the exact `q_1 = 1` row).
+#[test]
+fn fb_interval_box_across_kink() {
+    let exact = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+    let a = exact.design().to_dense().map(Interval::from_rational);
+    let b: Vec<Interval> = exact
+        .response()
+        .iter()
+        .map(Interval::from_rational)
+        .collect();
+    let fbi = ForwardBackward::new(
+        Design::Dense(a),
+        b,
+        Penalty::Lasso,
+        StepRule::Given(Interval::from_rational(exact.gamma())),
+    )
+    .unwrap();
+    let xs = [1.5, 0.0, -0.5];
+    let x: Vec<Interval> = xs
+        .iter()
+        .map(|&v| Interval::from_bounds(v - 1e-6, v + 1e-6).unwrap())
+        .collect();
+    let th = [iv(1.0)];
+    match fbi.conservative_jacobian(&x, &th).unwrap() {
+        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+            assert!(
+                q_lo[1].contains(0.0) && q_hi[1].contains(1.0),
+                "possibly active tie"
+            );
+            assert!(q_lo[0].contains(1.0) && q_hi[0].contains(1.0));
+        }
+        other => panic!("expected a DiagBox, got {other:?}"),
+    }
+    let lin = fbi.linearize(&x, &th).unwrap();
+    assert!(!lin.is_smooth_point());
+    let (ai, _) = lin.to_dense().unwrap();
+    // The q_1 = 1 row of the exact map at x̂: c(I − γAᵀA) row 1, computed exactly.
+    let (ae, _) = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso)
+        .jacobian(&rv(&[(3, 2), (1, 1), (-1, 2)]), &[Rational::from(1)])
+        .unwrap();
+    assert!(ae[(1, 1)] != 0, "the reference row is the q = 1 row");
+    for j in 0..3 {
+        assert!(
+            ai[(1, j)].contains(0.0),
+            "AD row 1 contains the q = 0 choice"
+        );
+        assert!(
+            ai[(1, j)].contains_rational(&ae[(1, j)]),
+            "AD row 1 contains the q = 1 choice"
+        );
+    }
+}

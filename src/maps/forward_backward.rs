@@ -26,15 +26,15 @@
 //! The `A`-block has norm at most `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)`.
 
 use super::design::{Design, SpectralEstimate};
+use super::util::{classify_threshold, Threshold};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
-use crate::selection::{compare, hull2, unit_hull, Side, Tolerance};
+use crate::selection::Tolerance;
 use std::cell::RefCell;
-use std::cmp::Ordering;
 
 /// Which regulariser, hence which parameters `θ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,42 +269,15 @@ impl<S: Scalar> ForwardBackward<S> {
             .ok_or_else(|| Error::DivisionByZero {
                 context: "forward–backward: 1 + γλ₂".into(),
             })?;
-        let n = z.len();
-        let mut q_ad = Vec::with_capacity(n);
-        let mut q_lo = Vec::with_capacity(n);
-        let mut q_hi = Vec::with_capacity(n);
-        let mut sign = Vec::with_capacity(n);
-        let mut soft = Vec::with_capacity(n);
-        let mut smooth = true;
-        let pm1 = hull2(&S::one().neg(), &S::one());
-        for zi in &z {
-            let side = compare(&zi.abs(), &tau, &self.tol);
-            let s = match zi.sign() {
-                Some(Ordering::Greater) => S::one(),
-                Some(Ordering::Less) => S::one().neg(),
-                Some(Ordering::Equal) => S::zero(),
-                None => pm1.clone().unwrap_or_else(S::zero),
-            };
-            let (lo, hi) = match side {
-                Side::Above => (S::one(), S::one()),
-                Side::Below => (S::zero(), S::zero()),
-                Side::Tie => {
-                    smooth = false;
-                    (S::zero(), S::one())
-                }
-            };
-            // AD element: strict comparison, derivative 0 at the threshold.
-            let ad = match zi.abs().cmp3(&tau) {
-                Some(Ordering::Greater) => S::one(),
-                Some(_) => S::zero(),
-                None => unit_hull().unwrap_or_else(S::zero),
-            };
-            soft.push(soft_threshold(zi, &tau));
-            q_ad.push(ad);
-            q_lo.push(lo);
-            q_hi.push(hi);
-            sign.push(s);
-        }
+        let t = classify_threshold(&z, &tau, &self.tol);
+        let soft = z.iter().map(|zi| soft_threshold(zi, &tau)).collect();
+        let Threshold {
+            q_lo,
+            q_hi,
+            q_ad,
+            sign,
+            smooth,
+        } = t;
         Ok(Local {
             c,
             q_ad,
