@@ -1081,3 +1081,60 @@ fn fb_interval_box_across_kink() {
         );
     }
 }
+
+/// Sparse (CSR) and dense designs give the same logistic map and JVP (f64, up to
+/// summation order).
+#[test]
+fn logistic_sparse_equals_dense() {
+    for multiclass in [false, true] {
+        let mut rng = Rng(21);
+        let a = Matrix::<f64>::from_fn(7, 4, |_, _| {
+            if rng.next_u64() % 3 == 0 {
+                0.0
+            } else {
+                rng.unit()
+            }
+        });
+        let labels = if multiclass {
+            Labels::Multiclass {
+                classes: 3,
+                labels: (0..7).map(|i| i % 3).collect(),
+            }
+        } else {
+            Labels::Binary((0..7).map(|i| if i % 3 == 0 { 1 } else { -1 }).collect())
+        };
+        let dense = LogisticFb::new(
+            Design::Dense(a.clone()),
+            labels.clone(),
+            Penalty::ElasticNet,
+            StepRule::InverseLipschitz,
+        )
+        .unwrap();
+        let sparse = LogisticFb::new(
+            Design::Sparse(Csr::from_dense(&a)),
+            labels,
+            Penalty::ElasticNet,
+            StepRule::InverseLipschitz,
+        )
+        .unwrap();
+        assert!((dense.gamma() - sparse.gamma()).abs() < 1e-14);
+        let (n, _) = dense.dims();
+        let x: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let th = [0.01, 0.1];
+        let fd = dense.apply(&x, &th).unwrap();
+        let fs = sparse.apply(&x, &th).unwrap();
+        assert!(fd.iter().zip(&fs).all(|(p, q)| (p - q).abs() < 1e-13));
+        let d: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let jd = dense
+            .linearize(&x, &th)
+            .unwrap()
+            .jvp(&d, &[0.3, -0.2])
+            .unwrap();
+        let js = sparse
+            .linearize(&x, &th)
+            .unwrap()
+            .jvp(&d, &[0.3, -0.2])
+            .unwrap();
+        assert!(jd.iter().zip(&js).all(|(p, q)| (p - q).abs() < 1e-13));
+    }
+}
