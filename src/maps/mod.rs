@@ -1,4 +1,19 @@
 //! Fixed-point maps `F(x, θ)` with their conservative Jacobians (MATH.md §2, §5, §6).
+//!
+//! | map | `θ` | scalars | conservative Jacobian | AD convention |
+//! |---|---|---|---|---|
+//! | [`ForwardBackward`] (LASSO, elastic net) | `λ₁` or `(λ₁, λ₂)` | any | `DiagBox` | `S_τ'` = 0 at the threshold |
+//! | [`LogisticFb`] (binary, multiclass) | `λ₁` or `(λ₁, λ₂)` | f64, intervals | `DiagBox` | same |
+//! | [`LogParams`] wrapper | `log θ` | f64, intervals | inner, `θ` columns scaled | inner |
+//! | [`HeavyBall`] | `(α, β)` | any | `Hull` at the kink | `f''(0) = 1` |
+//! | [`DouglasRachford`], [`Admm`] (LASSO) | `λ` | any | `DiagBox` / `Hull` | `S_τ'` = 0 at the threshold |
+//! | [`ReluLayer`] | input `θ` | any | `DiagBox` | `relu'(0) = 0` |
+//! | [`Sinkhorn`] (log domain) | `b` | f64, intervals | singleton (smooth) | — |
+//! | [`EntropicNnls`] (Bregman prox) | `λ` | f64, intervals | singleton (smooth) | — |
+//! | [`SelectionMap`] (any selection) | trailing inputs | any | the selection's hull | the primitives' |
+//! | [`piecewise_affine::PiecewiseAffine`] | — | any | `Hull` of active pieces | first piece |
+//!
+//! Design matrices are dense or CSR ([`Design`]); step sizes come from [`StepRule`].
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
