@@ -11,7 +11,7 @@
 //! | [`Sinkhorn`] (log domain) | `b` | f64, intervals | singleton (smooth) | — |
 //! | [`EntropicNnls`] (Bregman prox) | `λ` | f64, intervals | singleton (smooth) | — |
 //! | [`SelectionMap`] (any selection) | trailing inputs | any | the selection's hull | the primitives' |
-//! | [`piecewise_affine::PiecewiseAffine`] | — | any | `Hull` of active pieces | first piece |
+//! | [`PiecewiseAffine`] | — | any | `Hull` of active pieces | first piece |
 //!
 //! Design matrices are dense or CSR ([`Design`]); step sizes come from [`StepRule`].
 
