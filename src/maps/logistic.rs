@@ -176,7 +176,8 @@ impl<S: Transcendental> LogisticFb<S> {
             Labels::Multiclass { labels, .. } => {
                 let mut probs = vec![S::zero(); nsamp * k];
                 for i in 0..nsamp {
-                    // Exact shift by an f64 constant: softmax is invariant under it.
+                    // Exact shift by an f64 constant: softmax is invariant under it (invariant: the
+                    // constant is finite, so from_f64 succeeds).
                     let shift = (0..k)
                         .map(|c| logits[i + c * nsamp].to_f64())
                         .fold(f64::NEG_INFINITY, f64::max);
@@ -187,7 +188,7 @@ impl<S: Transcendental> LogisticFb<S> {
                         .collect();
                     let z = e.iter().fold(S::zero(), |a, v| a.add(v));
                     for c in 0..k {
-                        // z ≥ 1 (the largest term is exp(≈0)); the fallback is unreachable for finite input.
+                        // invariant: z ≥ 1 (the largest term is exp(≈0)), so the division succeeds for finite input.
                         let pc = e[c].div(&z).unwrap_or_else(S::zero);
                         let target = if labels[i] == c { S::one() } else { S::zero() };
                         resid[i + c * nsamp] = pc.sub(&target).mul(&self.inv_n);
@@ -247,7 +248,7 @@ impl<S: Transcendental> LogisticFb<S> {
 }
 
 fn sigmoid<S: Transcendental>(m: &S) -> S {
-    // 1/(1 + e^{−m}); the divisor is ≥ 1.
+    // 1/(1 + e^{−m}); invariant: the divisor is ≥ 1, so the fallback is never taken.
     S::one()
         .div(&S::one().add(&m.neg().exp()))
         .unwrap_or_else(S::zero)
