@@ -1138,3 +1138,146 @@ fn logistic_sparse_equals_dense() {
         assert!(jd.iter().zip(&js).all(|(p, q)| (p - q).abs() < 1e-13));
     }
 }
+
+/// Whether the exact set (at a point) is enclosed by the interval set (over a box):
+/// `DiagBox` — `q` ranges and `M`, `C` entries enclosed; `Finite`/`Hull` — every exact
+/// vertex lies entrywise in some interval vertex.
+fn set_enclosed(exact: &MatrixSet<Rational>, enc: &MatrixSet<Interval>) -> bool {
+    let mat_in = |e: &Matrix<Rational>, i: &Matrix<Interval>| {
+        e.as_slice()
+            .iter()
+            .zip(i.as_slice())
+            .all(|(q, iv)| iv.contains_rational(q))
+    };
+    match (exact, enc) {
+        (
+            MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            },
+            MatrixSet::DiagBox {
+                q_lo: il,
+                q_hi: ih,
+                m: im,
+                offset: io,
+            },
+        ) => {
+            (0..q_lo.len()).all(|k| {
+                let lo_ok = Rational::from_f64(il[k].inf()).is_some_and(|v| v <= q_lo[k]);
+                let hi_ok = Rational::from_f64(ih[k].sup()).is_some_and(|v| v >= q_hi[k]);
+                // A row with q = 0 everywhere in the exact set needs no M enclosure.
+                let row_needed = q_hi[k] != 0;
+                let m_ok =
+                    !row_needed || (0..m.cols()).all(|j| im[(k, j)].contains_rational(&m[(k, j)]));
+                let c_ok = (0..m.cols()).all(|j| io[(k, j)].contains_rational(&offset[(k, j)]));
+                lo_ok && hi_ok && m_ok && c_ok
+            })
+        }
+        (
+            MatrixSet::Finite(ev) | MatrixSet::Hull(ev),
+            MatrixSet::Finite(iv) | MatrixSet::Hull(iv),
+        ) => ev.iter().all(|e| iv.iter().any(|i| mat_in(e, i))),
+        _ => false,
+    }
+}
+
+fn to_interval_box(c: &[Rational], rad: f64) -> Vec<Interval> {
+    c.iter()
+        .map(|v| {
+            let lo = Interval::from_rational(v).inf() - rad;
+            let hi = Interval::from_rational(v).sup() + rad;
+            Interval::from_bounds(lo, hi).unwrap()
+        })
+        .collect()
+}
+
+fn point_in_box(b: &[Interval], rng: &mut Rng) -> Vec<Rational> {
+    b.iter()
+        .map(|iv| {
+            let lo = Rational::from_f64(iv.inf()).unwrap();
+            let hi = Rational::from_f64(iv.sup()).unwrap();
+            let s = Rational::from(((rng.next_u64() % 9) as i64, 8));
+            lo.clone() + s * (hi - lo)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Soundness over boxes: the interval conservative Jacobian over a small box encloses
+    /// the exact one at sampled rational points of the box (FB, ReLU layer, DR, ADMM,
+    /// heavy ball), including boxes centred on a kink.
+    #[test]
+    fn interval_sets_enclose_exact_sets(seed in any::<u64>(), at_kink in any::<bool>()) {
+        let mut rng = Rng(seed);
+        let rad = 1.0 / 1024.0;
+        let imat = |m: &Matrix<Rational>| m.map(Interval::from_rational);
+        let ivec = |v: &[Rational]| v.iter().map(Interval::from_rational).collect::<Vec<_>>();
+        // ReLU layer (kink: pre-activation 0 at the centre).
+        let n = 3;
+        let w = Matrix::from_fn(n, n, |_, _| rng.rat(3, 8));
+        let u = Matrix::from_fn(n, 1, |_, _| rng.rat(4, 4));
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th = vec![rng.rat(4, 4)];
+        let mut b: Vec<Rational> = (0..n).map(|_| rng.rat(4, 4)).collect();
+        if at_kink {
+            let pre = w.mul_vec(&x).unwrap()[0].clone() + Rational::from(&u[(0, 0)] * &th[0]);
+            b[0] = Rational::from(-&pre);
+        }
+        let exact = ReluLayer::new(w.clone(), u.clone(), b.clone()).unwrap();
+        let enc = ReluLayer::new(imat(&w), imat(&u), ivec(&b)).unwrap();
+        let (bx, bt) = (to_interval_box(&x, rad), to_interval_box(&th, rad));
+        let set_i = enc.conservative_jacobian(&bx, &bt).unwrap();
+        for _ in 0..4 {
+            let (px, pt) = (point_in_box(&bx, &mut rng), point_in_box(&bt, &mut rng));
+            prop_assert!(set_enclosed(&exact.conservative_jacobian(&px, &pt).unwrap(), &set_i), "ReLU layer");
+        }
+        prop_assert!(set_enclosed(&exact.conservative_jacobian(&x, &th).unwrap(), &set_i), "ReLU layer centre");
+
+        // Heavy ball (kink at x = 0).
+        let hx = if at_kink { vec![Rational::new(), rng.rat(4, 4)] } else { vec![rng.rat(12, 5), rng.rat(4, 4)] };
+        let hth = vec![r(1, 1), r(3, 4)];
+        let (bx, bt) = (to_interval_box(&hx, rad), to_interval_box(&hth, 0.0));
+        let set_i = HeavyBall::seeds().conservative_jacobian(&bx, &bt).unwrap();
+        for _ in 0..4 {
+            let px = point_in_box(&bx, &mut rng);
+            prop_assert!(set_enclosed(&HeavyBall::seeds().conservative_jacobian(&px, &hth).unwrap(), &set_i), "heavy ball");
+        }
+
+        // FB, DR and ADMM on the fixed LASSO instance, at the degenerate point (λ = 1) or a random one.
+        let fbq = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+        let a = fbq.design().to_dense();
+        let bb = fbq.response().to_vec();
+        let fbi = ForwardBackward::new(Design::Dense(imat(&a)), ivec(&bb), Penalty::Lasso, StepRule::Given(Interval::from_rational(fbq.gamma()))).unwrap();
+        let fx = if at_kink { rv(&[(3, 2), (0, 1), (-1, 2)]) } else { (0..3).map(|_| rng.rat(12, 5)).collect() };
+        let lam = vec![r(1, 1)];
+        let (bx, bt) = (to_interval_box(&fx, rad), to_interval_box(&lam, 0.0));
+        let set_i = fbi.conservative_jacobian(&bx, &bt).unwrap();
+        for _ in 0..4 {
+            let px = point_in_box(&bx, &mut rng);
+            prop_assert!(set_enclosed(&fbq.conservative_jacobian(&px, &lam).unwrap(), &set_i), "forward–backward");
+        }
+        let gamma = r(1, 16);
+        let drq = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::Given(gamma.clone())).unwrap();
+        let dri = DouglasRachford::new(Design::Dense(imat(&a)), ivec(&bb), StepRule::Given(Interval::from_rational(&gamma))).unwrap();
+        let z: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+        let bz = to_interval_box(&z, rad);
+        let set_i = dri.conservative_jacobian(&bz, &bt).unwrap();
+        for _ in 0..4 {
+            let pz = point_in_box(&bz, &mut rng);
+            prop_assert!(set_enclosed(&drq.conservative_jacobian(&pz, &lam).unwrap(), &set_i), "Douglas–Rachford");
+        }
+        let admq = Admm::new(Design::Dense(a.clone()), bb.clone(), r(3, 2)).unwrap();
+        let admi = Admm::new(Design::Dense(imat(&a)), ivec(&bb), Interval::from_rational(&r(3, 2))).unwrap();
+        let s: Vec<Rational> = (0..6).map(|_| rng.rat(12, 5)).collect();
+        let bs = to_interval_box(&s, rad);
+        let set_i = admi.conservative_jacobian(&bs, &bt).unwrap();
+        for _ in 0..4 {
+            let ps = point_in_box(&bs, &mut rng);
+            prop_assert!(set_enclosed(&admq.conservative_jacobian(&ps, &lam).unwrap(), &set_i), "ADMM");
+        }
+    }
+}
