@@ -1,7 +1,11 @@
 //! A box that provably contains the unique fixed point `x̄(θ) = F(x̄(θ), θ)`
 //! (MATH.md §7), for any [`FixedPointMap`] evaluated in interval arithmetic.
 //!
-//! Theorem used. Let `X` be a box with `F(X, θ) ⊆ X` (interval evaluation) and
+//! Two proofs. (1) Norm ball: with `δ ≥ ‖F(x̃) − x̃‖` and `ρ ≥ sup ‖A‖` over the box
+//! `x̃ ± r`, `δ + ρr ≤ r` proves a unique fixed point with `‖x̄ − x̃‖ ≤ δ/(1 − ρ)`
+//! (no wrapping effect: preferred). (2) Box inclusion, stated next.
+//!
+//! Theorem used in (2). Let `X` be a box with `F(X, θ) ⊆ X` (interval evaluation) and
 //! `‖A‖ ≤ ρ < 1` for every `[A, B]` in the conservative Jacobian over `X` (in some
 //! fixed norm). Then `F(·, θ)` maps `X` into itself and is a `ρ`-contraction on `X`
 //! (path differentiability: `F(x) − F(y) = ∫₀¹ A(t)(x − y) dt` with `A(t)` in the
@@ -95,14 +99,153 @@ fn subset(a: &[Interval], b: &[Interval]) -> bool {
     a.iter().zip(b).all(|(x, y)| x.subset_of(y))
 }
 
+/// `sup ‖v‖` of an interval vector in the named norm (`"inf"`, `"one"`, `"two"`),
+/// rounded up through interval arithmetic.
+fn vec_norm_sup(v: &[Interval], norm: &str) -> f64 {
+    let abs = v.iter().map(|x| x.abs());
+    match norm {
+        "inf" => abs.fold(Interval::zero(), |m, x| Scalar::max(&m, &x)).sup(),
+        "one" => abs.fold(Interval::zero(), |m, x| Scalar::add(&m, &x)).sup(),
+        _ => v
+            .iter()
+            .fold(Interval::zero(), |m, x| m.add(&x.square()))
+            .sqrt_upper()
+            .sup(),
+    }
+}
+
+/// The box `c ± r` (outward).
+fn ball_box(c: &[Interval], r: f64) -> Result<Vec<Interval>> {
+    let rr = Interval::from_bounds(-r, r)?;
+    Ok(c.iter().map(|x| x.add(&rr)).collect())
+}
+
+/// Norm-ball (mean-value) proof, free of the wrapping effect: with the residual
+/// `δ ≥ ‖F(x̃) − x̃‖` and `ρ ≥ sup ‖A‖` over the box `X = x̃ ± r` (which contains the
+/// ball `B(x̃, r)` of the same norm), `δ + ρr ≤ r` gives `F(B) ⊆ B`
+/// (`‖F(x) − x̃‖ ≤ ‖F(x) − F(x̃)‖ + δ ≤ ρr + δ`), so `x̄ ∈ B` exists, is unique in `X`,
+/// and `‖x̄ − x̃‖ ≤ δ/(1 − ρ)`. Returns `(X, ρ, norm, δ/(1 − ρ))`.
+fn norm_ball_proof<F: FixedPointMap<Interval> + ?Sized>(
+    f: &F,
+    centre: &[Interval],
+    theta: &[Interval],
+    radius: f64,
+    steps: usize,
+) -> Result<(Vec<Interval>, f64, &'static str, f64)> {
+    let fx = f.apply(centre, theta)?;
+    let resid: Vec<Interval> = fx.iter().zip(centre).map(|(a, b)| a.sub(b)).collect();
+    let d_inf = vec_norm_sup(&resid, "inf");
+    if !d_inf.is_finite() {
+        return Err(Error::CouldNotVerify {
+            reason: "residual is not finite".into(),
+        });
+    }
+    // Start from a radius a few times the residual (or the caller's radius).
+    let mut r = radius.max(8.0 * vec_norm_sup(&resid, "two")).max(1e-300);
+    let mut last = String::from("no attempt");
+    for _ in 0..steps {
+        let x = ball_box(centre, r)?;
+        match jacobian_norm_bound(f, &x, theta) {
+            Ok((rho, norm)) if rho < 1.0 => {
+                let delta = vec_norm_sup(&resid, norm);
+                // δ + ρ r ≤ r, evaluated with outward rounding.
+                let lhs = Interval::from_f64(delta)?
+                    .add(&Interval::from_f64(rho)?.mul(&Interval::from_f64(r)?));
+                if lhs.sup() <= r {
+                    let bound = Interval::from_f64(delta)?
+                        .div(&Interval::one().sub(&Interval::from_f64(rho)?))
+                        .ok_or_else(|| Error::DivisionByZero {
+                            context: "1 − ρ".into(),
+                        })?
+                        .sup();
+                    return Ok((x, rho, norm, bound));
+                }
+                last = format!("δ = {delta:e} > (1 − ρ)r with ρ = {rho}, r = {r:e}");
+                r = (2.0 * r).max(2.0 * delta / (1.0 - rho));
+            }
+            Ok((rho, norm)) => {
+                last = format!("{norm}-norm bound {rho} >= 1 on the box of radius {r:e}");
+                r /= 16.0;
+            }
+            // A box straddling a kink may be refused by the interval evaluation.
+            Err(e) => {
+                last = e.to_string();
+                r /= 16.0;
+            }
+        }
+        if !(r.is_finite() && r > 0.0) {
+            break;
+        }
+    }
+    Err(Error::CouldNotVerify {
+        reason: format!("norm-ball proof failed: {last}"),
+    })
+}
+
+/// Box-inclusion proof: ε-inflate `X` until the interval image satisfies
+/// `F(X) ⊆ X`, then bound the Jacobian on `X`. Returns `(X, ρ, norm)`.
+fn box_proof<F: FixedPointMap<Interval> + ?Sized>(
+    f: &F,
+    centre: &[Interval],
+    theta: &[Interval],
+    radius: f64,
+    opts: &FixedPointOptions,
+) -> Result<(Vec<Interval>, f64, &'static str)> {
+    let n = centre.len();
+    let mut x = ball_box(centre, radius.max(1e-300))?;
+    for _ in 0..opts.inflation_steps {
+        let fx = f.apply(&x, theta)?;
+        if fx.len() != n || fx.iter().any(|v| !v.is_finite()) {
+            return Err(Error::CouldNotVerify {
+                reason: "interval image is not finite".into(),
+            });
+        }
+        if subset(&fx, &x) {
+            let (rho, norm) = jacobian_norm_bound(f, &x, theta)?;
+            if rho.is_nan() || rho >= 1.0 {
+                return Err(Error::NotContractive {
+                    rho,
+                    context: format!("sound {norm}-norm bound of the Jacobian over the box"),
+                });
+            }
+            return Ok((x, rho, norm));
+        }
+        // X ← hull(X, F(X)) widened by ε·width (+ a tiny absolute amount).
+        x = x
+            .iter()
+            .zip(&fx)
+            .map(|(a, b)| {
+                let h = a.hull(b);
+                let w = opts.epsilon * h.width() + f64::MIN_POSITIVE;
+                let out = h.add(&Interval::from_bounds(-w, w)?);
+                if out.is_finite() {
+                    Ok(out)
+                } else {
+                    Err(Error::NonFinite {
+                        context: "inflated box".into(),
+                    })
+                }
+            })
+            .collect::<Result<_>>()?;
+    }
+    Err(Error::CouldNotVerify {
+        reason: format!(
+            "F(X) ⊆ X not reached in {} inflation steps",
+            opts.inflation_steps
+        ),
+    })
+}
+
 /// Prove that `F(·, θ)` has a unique fixed point near `guess` and enclose it.
 ///
-/// Starts from the box `guess ± radius`, ε-inflates until `F(X) ⊆ X`, bounds the
-/// conservative Jacobian on `X`, then tightens (see the module documentation).
-/// Errors: [`Error::CouldNotVerify`] if inclusion is not reached within the budget or
-/// the interval evaluation is inconclusive, [`Error::NotContractive`] if the sound
-/// norm bound on the final box is not `< 1` (the map may still contract: the bound
-/// is sufficient only), dimension and finiteness errors from the map.
+/// Two sound proofs are tried: the norm-ball (mean-value) argument around `guess`,
+/// which avoids the wrapping effect of interval evaluation and works for dense maps
+/// (e.g. forward–backward), then box inclusion `F(X) ⊆ X` by ε-inflation from
+/// `guess ± radius`. Both need a sound Jacobian norm bound `< 1` on the box (see the
+/// module documentation). The enclosure is then tightened by `X ← F(X) ∩ X`.
+/// Errors: [`Error::CouldNotVerify`] if neither proof succeeds within the budget,
+/// [`Error::NotContractive`] if the box inclusion holds but the bound is not `< 1`
+/// (the bound is sufficient only), dimension and finiteness errors from the map.
 pub fn enclose_fixed_point<F: FixedPointMap<Interval> + ?Sized>(
     f: &F,
     guess: &[f64],
@@ -123,63 +266,33 @@ pub fn enclose_fixed_point<F: FixedPointMap<Interval> + ?Sized>(
             context: "fixed-point guess or radius".into(),
         });
     }
-    let mut x: Vec<Interval> = guess
+    let centre: Vec<Interval> = guess
         .iter()
-        .map(|&g| {
-            let r = radius.max(1e-300) + f64::EPSILON * g.abs();
-            let c = Interval::from_f64(g)?;
-            Ok(c.add(&Interval::from_bounds(-r, r)?))
-        })
+        .map(|&g| Interval::from_f64(g))
         .collect::<Result<_>>()?;
-    let mut found = false;
-    for _ in 0..opts.inflation_steps {
-        let fx = f.apply(&x, theta)?;
-        if fx.len() != n || fx.iter().any(|v| !v.is_finite()) {
-            return Err(Error::CouldNotVerify {
-                reason: "interval image is not finite".into(),
-            });
-        }
-        if subset(&fx, &x) {
-            found = true;
-            break;
-        }
-        // X ← hull(X, F(X)) widened by ε·width (+ a tiny absolute amount).
-        x = x
-            .iter()
-            .zip(&fx)
-            .map(|(a, b)| {
-                let h = a.hull(b);
-                let w = opts.epsilon * h.width() + f64::MIN_POSITIVE;
-                let out = h.add(&Interval::from_bounds(-w, w)?);
-                if out.is_finite() {
-                    Ok(out)
-                } else {
-                    Err(Error::NonFinite {
-                        context: "inflated box".into(),
+    let (domain, rho, norm, mut cur) =
+        match norm_ball_proof(f, &centre, theta, radius, opts.inflation_steps) {
+            Ok((x, rho, norm, bound)) => {
+                let tight = ball_box(&centre, bound)?;
+                (x, rho, norm, tight)
+            }
+            Err(ball_err) => match box_proof(f, &centre, theta, radius, opts) {
+                Ok((x, rho, norm)) => {
+                    let fx = f.apply(&x, theta)?;
+                    (x, rho, norm, fx)
+                }
+                Err(Error::CouldNotVerify { reason }) => {
+                    return Err(Error::CouldNotVerify {
+                        reason: format!("{reason}; {ball_err}"),
                     })
                 }
-            })
-            .collect::<Result<_>>()?;
-    }
-    if !found {
-        return Err(Error::CouldNotVerify {
-            reason: format!(
-                "F(X) ⊆ X not reached in {} inflation steps",
-                opts.inflation_steps
-            ),
-        });
-    }
-    let (rho, norm) = jacobian_norm_bound(f, &x, theta)?;
-    if rho.is_nan() || rho >= 1.0 {
-        return Err(Error::NotContractive {
-            rho,
-            context: format!("sound {norm}-norm bound of the Jacobian over the box"),
-        });
-    }
-    let domain = x.clone();
-    let mut cur = f.apply(&x, theta)?;
+                Err(e) => return Err(e),
+            },
+        };
     for _ in 0..opts.refine_steps {
-        let fx = f.apply(&cur, theta)?;
+        // x̄ = F(x̄) ∈ F(cur) whenever x̄ ∈ cur. A refused evaluation (a kink inside
+        // `cur`) just stops the tightening.
+        let Ok(fx) = f.apply(&cur, theta) else { break };
         let next: Vec<Interval> = fx
             .iter()
             .zip(&cur)
