@@ -54,7 +54,7 @@ impl Default for FixedPointOptions {
 pub struct FixedPointEnclosure {
     /// The tightened box containing `x̄(θ)`.
     pub x: Vec<Interval>,
-    /// The box on which `F(X) ⊆ X` and the contraction bound were proven
+    /// The box on which the contraction bound was proven and which contains `x̄(θ)`
     /// (`x̄(θ)` is the only fixed point of `F(·, θ)` in it).
     pub domain: Vec<Interval>,
     /// An upper bound of `sup ‖A‖` over the conservative Jacobian on `domain`, `< 1`.

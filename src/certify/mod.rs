@@ -14,7 +14,7 @@
 //! | [`refute::find_refutation`] | joint spectral radius `> r` | products of vertices (length ≤ 6), exact characteristic-polynomial witness |
 //! | [`invertible::certify_invertible`] | `I − A` invertible on the set | Neumann (`ρ < 1`), else a preconditioned interval-box test |
 //! | [`enclosure::derivative_enclosure`], [`enclosure::derivative_error_bound`] | box ⊇ `fix 𝒥` (every AD derivative); `d(Ĵ, fix 𝒥) ≤ …` | norm box + `𝒳 ← ([A]𝒳 + [B]) ∩ 𝒳`; residual over `1 − ρ`, outward rounding |
-//! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | `F(X) ⊆ X` by ε-inflation + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
+//! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | norm ball `δ + ρr ≤ r` (or box inclusion `F(X) ⊆ X`) + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
 
 pub mod check;
 pub mod contraction;
