@@ -116,3 +116,46 @@ fn lasso_p50_fixed_point_box_and_support() -> piggyback::Result<()> {
     assert!(dwidth < 1e-6, "derivative enclosure width {dwidth}");
     Ok(())
 }
+
+#[test]
+fn exact_contraction_certificate_of_the_fb_map() -> piggyback::Result<()> {
+    // Elastic-net-free LASSO forward–backward in exact rationals, p = 6: the A-blocks
+    // are diag(q)(I − γXᵀX), q ∈ [0, 1]ᵖ, so sup ‖A‖₂ = ‖I − γXᵀX‖₂ (q = 1), and with
+    // γ ≤ 1/L this is 1 − γμ (independent value from nalgebra's eigenvalues).
+    let (n, p) = (10, 6);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let x: Matrix<Rational> =
+        Matrix::from_fn(n, p, |_, _| Rational::from((rng.gen_range(-4i64..=4), 4)));
+    let b: Vec<Rational> = (0..n)
+        .map(|_| Rational::from((rng.gen_range(-8i64..=8), 8)))
+        .collect();
+    let fro = x.norm_frobenius_sq();
+    let gamma = Rational::from(fro.recip_ref());
+    let fb = ForwardBackward::new(
+        Design::Dense(x.clone()),
+        b,
+        Penalty::Lasso,
+        StepRule::Given(gamma.clone()),
+    )?;
+    let point = vec![Rational::new(); p];
+    let c = piggyback::certify::contraction::certify_map_contraction(
+        &fb,
+        &point,
+        &[Rational::from((1, 10))],
+        piggyback::certify::contraction::NormKind::Two,
+        &piggyback::certify::contraction::SearchOptions::default(),
+    )?;
+    assert_eq!(piggyback::certify::check(&c), Ok(()));
+    let rho = piggyback::certify::contraction::certified_rho(&c)
+        .expect("rho")
+        .to_f64();
+    let g = x.transpose().matmul(&x)?.to_f64().to_nalgebra();
+    let mu = g.symmetric_eigenvalues().min();
+    let truth = 1.0 - gamma.to_f64() * mu;
+    assert!(
+        rho >= truth * (1.0 - 1e-12) && rho <= truth * (1.0 + 1e-5),
+        "rho {rho} vs 1 − γμ = {truth}"
+    );
+    assert!(rho < 1.0);
+    Ok(())
+}

@@ -446,3 +446,43 @@ pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> R
     }
     Ok(best)
 }
+
+/// The `A`-blocks (first `n` columns) of a set of `[A, B]` matrices, in the same
+/// representation (a finite set, hull, box or diag box of `n × n` matrices).
+pub fn a_blocks<S: Scalar>(set: &MatrixSet<S>, n: usize) -> Result<MatrixSet<S>> {
+    let left = |m: &Matrix<S>| m.split_cols(n).map(|(a, _)| a);
+    Ok(match set {
+        MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(left).collect::<Result<_>>()?),
+        MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(left).collect::<Result<_>>()?),
+        MatrixSet::Box { lo, hi } => MatrixSet::Box {
+            lo: left(lo)?,
+            hi: left(hi)?,
+        },
+        MatrixSet::DiagBox {
+            q_lo,
+            q_hi,
+            m,
+            offset,
+        } => MatrixSet::DiagBox {
+            q_lo: q_lo.clone(),
+            q_hi: q_hi.clone(),
+            m: left(m)?,
+            offset: left(offset)?,
+        },
+    })
+}
+
+/// Certify the contraction constant of an exact map at a point: the smallest
+/// certifiable `ρ ≥ sup ‖A‖` over the `A`-blocks of its whole conservative Jacobian
+/// at `(x, θ)` (every tie decided exactly by the map), via [`find_norm_bound`].
+pub fn certify_map_contraction<M: crate::maps::FixedPointMap<Rational> + ?Sized>(
+    map: &M,
+    x: &[Rational],
+    theta: &[Rational],
+    norm: NormKind,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    let (n, _) = map.dims();
+    let set = a_blocks(&map.conservative_jacobian(x, theta)?, n)?;
+    find_norm_bound(&set, norm, opts)
+}
