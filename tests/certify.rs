@@ -841,3 +841,26 @@ fn weighted_norm_with_many_vertices_uses_an_active_set() -> piggyback::Result<()
     assert_eq!(check(&c), Ok(()));
     Ok(())
 }
+
+#[test]
+fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
+    // The maps module's heavy ball at (x, y) = (0, 0), θ = (α, β) = (1, 3/4): its whole
+    // conservative Jacobian's A-blocks are conv{M₁, M₂} (h ∈ {1/4, 1} at the kink), which
+    // the refutation search must refute, while no spectral bound below 1 exists.
+    use piggyback::certify::contraction::a_blocks;
+    use piggyback::maps::HeavyBall;
+    let map = HeavyBall::seeds();
+    let x = [Rational::new(), Rational::new()];
+    let theta = [q(1, 1), q(3, 4)];
+    let jac = piggyback::FixedPointMap::<Rational>::conservative_jacobian(&map, &x, &theta)?;
+    let set = a_blocks(&jac, 2)?;
+    let (m1, m2) = heavy_ball();
+    let (MatrixSet::Hull(vs) | MatrixSet::Finite(vs)) = &set else {
+        panic!("expected vertices, got {set:?}")
+    };
+    assert!(vs.contains(&m1) && vs.contains(&m2) && vs.len() == 2);
+    let c = find_refutation(&set, &q(1, 1), 6)?.expect("refuted");
+    assert_eq!(check_json(&to_json(&c)), Ok(()));
+    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    Ok(())
+}
