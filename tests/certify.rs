@@ -864,3 +864,19 @@ fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
     assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
     Ok(())
 }
+
+#[test]
+fn relu_layer_map_at_a_kink_certified_at_nine_tenths() -> piggyback::Result<()> {
+    // The maps module's ReLU layer relu(Wx + Uθ + b) with W = (9/10)Q (Q orthogonal),
+    // at x = 0, θ = 0, b = 0: every pre-activation is a tie, so the conservative
+    // Jacobian is {diag(q)[W, U] : q ∈ [0, 1]²} and sup ‖diag(q)W‖₂ = ‖W‖₂ = 9/10.
+    use piggyback::certify::contraction::certify_map_contraction;
+    use piggyback::maps::ReluLayer;
+    let layer = ReluLayer::new(relu_weight(), Matrix::identity(2), vec![Rational::new(); 2])?;
+    let zero = [Rational::new(), Rational::new()];
+    let c = certify_map_contraction(&layer, &zero, &zero, NormKind::Two, &opts())?;
+    assert_eq!(certified_rho(&c), Some(q(9, 10)));
+    assert!(matches!(c.data, SetData::DiagBox { .. }));
+    assert_eq!(check_json(&to_json(&c)), Ok(()));
+    Ok(())
+}
