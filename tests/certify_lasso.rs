@@ -159,3 +159,53 @@ fn exact_contraction_certificate_of_the_fb_map() -> piggyback::Result<()> {
     assert!(rho < 1.0);
     Ok(())
 }
+
+/// Rational Householder reflection `I − 2vvᵀ/(vᵀv)` (symmetric, orthogonal).
+fn householder(v: &[i64]) -> Matrix<Rational> {
+    let vv: i64 = v.iter().map(|x| x * x).sum();
+    Matrix::from_fn(v.len(), v.len(), |i, j| {
+        let id = if i == j {
+            Rational::from(1)
+        } else {
+            Rational::new()
+        };
+        id - Rational::from((2 * v[i] * v[j], vv))
+    })
+}
+
+#[test]
+fn elastic_net_fb_map_certified_at_analytic_rho() -> piggyback::Result<()> {
+    // The maps module's elastic-net forward–backward F = S_{γλ₁}(x − γXᵀ(Xx − b))/(1 + γλ₂)
+    // with X = H₁ diag(1, 2, 3) H₂ (Householder, exact): XᵀX has eigenvalues μ_f = 1, 4,
+    // L_f = 9. With λ₂ = 1 and γ = 2/(L_f + μ_f) = 1/5 the A-blocks are
+    // diag(q)(I − γXᵀX)/(1 + γλ₂) with norm max(|1 − γμ_f|, |1 − γL_f|)/(1 + γλ₂)
+    // = (4/5)/(6/5) = 2/3 = (L − μ)/(L + μ) for L = L_f + λ₂ = 10, μ = μ_f + λ₂ = 2.
+    let (h1, h2) = (householder(&[1, 2, 2]), householder(&[3, -1, 1]));
+    let d = Matrix::diag(&[Rational::from(1), Rational::from(2), Rational::from(3)]);
+    let x = h1.matmul(&d)?.matmul(&h2)?;
+    let b = vec![
+        Rational::from(1),
+        Rational::from(-2),
+        Rational::from((1, 2)),
+    ];
+    let fb = ForwardBackward::new(
+        Design::Dense(x),
+        b,
+        Penalty::ElasticNet,
+        StepRule::Given(Rational::from((1, 5))),
+    )?;
+    let point = vec![Rational::from((1, 3)); 3];
+    let theta = [Rational::from((1, 10)), Rational::from(1)];
+    let c = piggyback::certify::contraction::certify_map_contraction(
+        &fb,
+        &point,
+        &theta,
+        piggyback::certify::contraction::NormKind::Two,
+        &piggyback::certify::contraction::SearchOptions::default(),
+    )?;
+    assert_eq!(
+        piggyback::certify::contraction::certified_rho(&c),
+        Some(Rational::from((2, 3)))
+    );
+    Ok(())
+}
