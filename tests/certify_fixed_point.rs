@@ -281,3 +281,35 @@ proptest! {
         prop_assert!(bound <= (1.0 + enc.rho) / (1.0 - enc.rho) * delta * (1.0 + 1e-9) + 1e-12);
     }
 }
+
+#[test]
+fn sinkhorn_is_rejected_honestly() -> piggyback::Result<()> {
+    // Log-domain Sinkhorn: A is row-stochastic, σ_max(A) = 1, so no contraction bound
+    // < 1 exists on any box (MATH.md §5); the fixed point is not unique (x + c·1). The
+    // enclosure must refuse (NotContractive or CouldNotVerify), never claim a box.
+    use piggyback::maps::Sinkhorn;
+    let a = [Interval::from_ratio(1, 2)?, Interval::from_ratio(1, 2)?];
+    let b = [Interval::from_ratio(1, 3)?, Interval::from_ratio(2, 3)?];
+    let cost: Matrix<Interval> =
+        Matrix::from_ratio_rows(&[vec![(0, 1), (1, 1)], vec![(1, 1), (0, 1)]])?;
+    let map = Sinkhorn::new(&a, &cost, &Interval::one())?;
+    // A guess from f64 iterations of the same map.
+    let af: Vec<f64> = vec![0.5, 0.5];
+    let mf = Sinkhorn::new(&af, &cost.to_f64(), &1.0)?;
+    let (x, _) = piggyback::maps::iterate::iterate(
+        &mf,
+        &[0.0, 0.0],
+        &[1.0 / 3.0, 2.0 / 3.0],
+        1e-14,
+        10_000,
+    )?;
+    let r = enclose_fixed_point(&map, &x, &b, 1e-8, &FixedPointOptions::default());
+    assert!(
+        matches!(
+            r,
+            Err(Error::NotContractive { .. }) | Err(Error::CouldNotVerify { .. })
+        ),
+        "{r:?}"
+    );
+    Ok(())
+}
