@@ -3,11 +3,9 @@
 
 use crate::certify::{self, contraction, refute, Certificate, Claim};
 use crate::error::{Error, Result};
-use crate::io::problem::{MapSpec, Problem};
-use crate::maps::{AffinePiece, PiecewiseAffine};
+use crate::io::problem::Problem;
 use crate::matset::MatrixSet;
 use crate::scalar::Rational;
-use crate::Matrix;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,52 +63,12 @@ pub enum Outcome {
     Undecided(String),
 }
 
-/// The set containing every `A = ∂ₓF` block the map's conservative Jacobian can take,
-/// at any point (so a bound over it is global).
-pub fn state_jacobian_family(problem: &Problem) -> Result<MatrixSet<Rational>> {
-    match &problem.file.map {
-        MapSpec::PiecewiseAffine { .. } => {
-            let map = piecewise_affine(problem)?;
-            MatrixSet::hull(map.pieces().iter().map(|p| p.a.clone()).collect())
-        }
-    }
-}
-
-/// Build the piecewise-affine map of a problem in exact arithmetic.
-pub fn piecewise_affine(problem: &Problem) -> Result<PiecewiseAffine<Rational>> {
-    let MapSpec::PiecewiseAffine { pieces } = &problem.file.map;
-    let m = problem.file.theta.len();
-    let mut out = Vec::new();
-    for p in pieces {
-        let a: Matrix<Rational> = problem.matrix(&p.a)?;
-        let n = a.rows();
-        let b = match &p.b {
-            Some(b) => problem.matrix(b)?,
-            None => Matrix::zeros(n, m),
-        };
-        let c = match &p.c {
-            Some(c) => problem.numbers(c)?,
-            None => vec![Rational::new(); n],
-        };
-        let (g, h) = match (&p.g, &p.h) {
-            (Some(g), Some(h)) => (problem.matrix(g)?, problem.numbers(h)?),
-            (None, None) => (Matrix::zeros(0, n + m), vec![]),
-            _ => {
-                return Err(Error::InvalidInput(
-                    "a piece's region needs both g and h".into(),
-                ))
-            }
-        };
-        out.push(AffinePiece { a, b, c, g, h });
-    }
-    PiecewiseAffine::new(out)
-}
-
 /// Certify a problem: the smallest short-rational contraction constant in the
 /// spectral norm, else the ∞- or 1-norm, else a weighted norm; failing all, a
 /// refutation (a product of vertices with spectral radius > 1).
 pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
-    let family = state_jacobian_family(problem)?;
+    let map = problem.build_map::<Rational>()?;
+    let family = map.state_jacobian_family(&problem.theta::<Rational>()?)?;
     let opts = contraction::SearchOptions::default();
     let one = Rational::from(1);
     let mut best: Option<Certificate> = None;
@@ -241,6 +199,10 @@ pub fn builtin_examples() -> Vec<(&'static str, String)> {
         (
             "relu_layer.json",
             include_str!("../examples/problems/relu_layer.json").to_string(),
+        ),
+        (
+            "elastic_net.json",
+            include_str!("../examples/problems/elastic_net.json").to_string(),
         ),
         (
             "clarke.json",

@@ -72,6 +72,25 @@ fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
 }
 
 #[test]
+fn elastic_net_is_certified_at_its_analytic_rate() {
+    // AᵀA = [[52/25, −36/25], [−36/25, 73/25]] has trace 5 and determinant 4, so its
+    // eigenvalues are L = 4, μ = 1. With γ = 2/(L + μ) = 2/5 and λ₂ = 0 the family is
+    // {diag(q)(I − γAᵀA)}, q ∈ [0,1]², whose largest norm (q = 1) is
+    // max |1 − γσ| = 3/5 = (L − μ)/(L + μ).
+    let dir = tmpdir("enet");
+    let cert = dir.join("enet.cert.json");
+    let (code, text) = run_cli(&[
+        "certify",
+        "examples/problems/elastic_net.json",
+        "-o",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(code, EXIT_OK, "{text}");
+    assert!(text.contains("≤ 3/5"), "{text}");
+    assert_eq!(run_cli(&["check", cert.to_str().unwrap()]).0, EXIT_OK);
+}
+
+#[test]
 fn bad_invocations_are_input_errors() {
     assert_eq!(run_cli(&["certify"]).0, EXIT_INPUT);
     assert_eq!(run_cli(&["certify", "no/such/file.json"]).0, EXIT_INPUT);
@@ -87,7 +106,7 @@ fn demo_runs_and_every_certificate_checks() {
     assert_eq!(code, EXIT_OK, "{text}");
     assert_eq!(
         text.matches("VALID").count() - text.matches("INVALID").count(),
-        3,
+        4,
         "{text}"
     );
 }
