@@ -79,14 +79,25 @@ impl fmt::Display for Error {
                 "dimension mismatch in {op}: {}x{} vs {}x{}",
                 left.0, left.1, right.0, right.1
             ),
-            Error::NonFinite { context } => write!(f, "non-finite number (NaN or infinity) in {context}"),
-            Error::DivisionByZero { context } => write!(f, "division by (possibly) zero in {context}"),
+            Error::NonFinite { context } => {
+                write!(f, "non-finite number (NaN or infinity) in {context}")
+            }
+            Error::DivisionByZero { context } => {
+                write!(f, "division by (possibly) zero in {context}")
+            }
             Error::Singular { pivot } => write!(f, "singular system: zero pivot in column {pivot}"),
             Error::NotPositiveDefinite { pivot } => {
-                write!(f, "matrix is not positive definite: pivot {pivot} is not > 0")
+                write!(
+                    f,
+                    "matrix is not positive definite: pivot {pivot} is not > 0"
+                )
             }
             Error::CouldNotVerify { reason } => write!(f, "could not verify: {reason}"),
-            Error::NotConverged { what, iterations, residual } => write!(
+            Error::NotConverged {
+                what,
+                iterations,
+                residual,
+            } => write!(
                 f,
                 "{what} did not converge in {iterations} iterations (residual {residual:e})"
             ),

@@ -18,6 +18,6 @@ pub mod selection;
 
 pub use error::{Error, Result};
 pub use linalg::Matrix;
-pub use scalar::{Enclosure, Exact, Scalar, Sound, Transcendental, Verdict};
 pub use maps::{FixedPointMap, Linearization};
 pub use matset::MatrixSet;
+pub use scalar::{Enclosure, Exact, Scalar, Sound, Transcendental, Verdict};

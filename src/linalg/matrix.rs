@@ -29,14 +29,22 @@ impl<S> IndexMut<(usize, usize)> for Matrix<S> {
 }
 
 fn mismatch(op: &'static str, a: (usize, usize), b: (usize, usize)) -> Error {
-    Error::DimensionMismatch { op, left: a, right: b }
+    Error::DimensionMismatch {
+        op,
+        left: a,
+        right: b,
+    }
 }
 
 impl<S: Scalar> Matrix<S> {
     /// A matrix from column-major data; errors if `data.len() != rows·cols`.
     pub fn from_col_major(rows: usize, cols: usize, data: Vec<S>) -> Result<Self> {
         if data.len() != rows * cols {
-            return Err(mismatch("Matrix::from_col_major", (rows, cols), (data.len(), 1)));
+            return Err(mismatch(
+                "Matrix::from_col_major",
+                (rows, cols),
+                (data.len(), 1),
+            ));
         }
         Ok(Matrix { rows, cols, data })
     }
@@ -46,22 +54,30 @@ impl<S: Scalar> Matrix<S> {
         let r = rows.len();
         let c = rows.first().map_or(0, |row| row.len());
         if let Some(bad) = rows.iter().find(|row| row.len() != c) {
-            return Err(mismatch("Matrix::from_rows (ragged)", (r, c), (1, bad.len())));
+            return Err(mismatch(
+                "Matrix::from_rows (ragged)",
+                (r, c),
+                (1, bad.len()),
+            ));
         }
         Ok(Self::from_fn(r, c, |i, j| rows[i][j].clone()))
     }
 
     /// A matrix of f64 rows converted exactly; rejects NaN and infinities and ragged rows.
     pub fn from_f64_rows(rows: &[Vec<f64>]) -> Result<Self> {
-        let converted: Result<Vec<Vec<S>>> =
-            rows.iter().map(|r| r.iter().map(|&x| S::from_f64(x)).collect()).collect();
+        let converted: Result<Vec<Vec<S>>> = rows
+            .iter()
+            .map(|r| r.iter().map(|&x| S::from_f64(x)).collect())
+            .collect();
         Self::from_rows(&converted?)
     }
 
     /// A matrix of small integer ratios `(num, den)` given by rows (handy in tests).
     pub fn from_ratio_rows(rows: &[Vec<(i64, i64)>]) -> Result<Self> {
-        let converted: Result<Vec<Vec<S>>> =
-            rows.iter().map(|r| r.iter().map(|&(p, q)| S::from_ratio(p, q)).collect()).collect();
+        let converted: Result<Vec<Vec<S>>> = rows
+            .iter()
+            .map(|r| r.iter().map(|&(p, q)| S::from_ratio(p, q)).collect())
+            .collect();
         Self::from_rows(&converted?)
     }
 
@@ -78,7 +94,11 @@ impl<S: Scalar> Matrix<S> {
 
     /// The zero matrix.
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Matrix { rows, cols, data: vec![S::zero(); rows * cols] }
+        Matrix {
+            rows,
+            cols,
+            data: vec![S::zero(); rows * cols],
+        }
     }
 
     /// The identity matrix.
@@ -94,7 +114,11 @@ impl<S: Scalar> Matrix<S> {
 
     /// A column vector.
     pub fn column_vector(v: &[S]) -> Self {
-        Matrix { rows: v.len(), cols: 1, data: v.to_vec() }
+        Matrix {
+            rows: v.len(),
+            cols: 1,
+            data: v.to_vec(),
+        }
     }
 
     /// Number of rows.
@@ -142,13 +166,19 @@ impl<S: Scalar> Matrix<S> {
         if self.is_finite() {
             Ok(())
         } else {
-            Err(Error::NonFinite { context: context.to_string() })
+            Err(Error::NonFinite {
+                context: context.to_string(),
+            })
         }
     }
 
     /// Apply `f` to every entry.
     pub fn map<T: Scalar>(&self, f: impl Fn(&S) -> T) -> Matrix<T> {
-        Matrix { rows: self.rows, cols: self.cols, data: self.data.iter().map(f).collect() }
+        Matrix {
+            rows: self.rows,
+            cols: self.cols,
+            data: self.data.iter().map(f).collect(),
+        }
     }
 
     /// Convert to another scalar through exact rationals where possible
@@ -160,7 +190,11 @@ impl<S: Scalar> Matrix<S> {
     /// Exact conversion of an f64 matrix; rejects NaN and infinities.
     pub fn from_f64_matrix(m: &Matrix<f64>) -> Result<Self> {
         let data: Result<Vec<S>> = m.data.iter().map(|&x| S::from_f64(x)).collect();
-        Ok(Matrix { rows: m.rows, cols: m.cols, data: data? })
+        Ok(Matrix {
+            rows: m.rows,
+            cols: m.cols,
+            data: data?,
+        })
     }
 
     /// `Mᵀ`.
@@ -181,8 +215,17 @@ impl<S: Scalar> Matrix<S> {
         if self.shape() != rhs.shape() {
             return Err(mismatch(op, self.shape(), rhs.shape()));
         }
-        let data = self.data.iter().zip(&rhs.data).map(|(a, b)| f(a, b)).collect();
-        Ok(Matrix { rows: self.rows, cols: self.cols, data })
+        let data = self
+            .data
+            .iter()
+            .zip(&rhs.data)
+            .map(|(a, b)| f(a, b))
+            .collect();
+        Ok(Matrix {
+            rows: self.rows,
+            cols: self.cols,
+            data,
+        })
     }
     /// `c · self`.
     pub fn scale(&self, c: &S) -> Self {
@@ -238,7 +281,9 @@ impl<S: Scalar> Matrix<S> {
         if self.rows != v.len() {
             return Err(mismatch("tr_mul_vec", (self.cols, self.rows), (v.len(), 1)));
         }
-        Ok((0..self.cols).map(|j| crate::scalar::dot(self.column(j), v).unwrap_or_else(|_| S::zero())).collect())
+        Ok((0..self.cols)
+            .map(|j| crate::scalar::dot(self.column(j), v).unwrap_or_else(|_| S::zero()))
+            .collect())
     }
 
     /// `diag(d) · self` (scale row `i` by `d[i]`).
@@ -246,7 +291,9 @@ impl<S: Scalar> Matrix<S> {
         if d.len() != self.rows {
             return Err(mismatch("scale_rows", (d.len(), d.len()), self.shape()));
         }
-        Ok(Self::from_fn(self.rows, self.cols, |i, j| d[i].mul(&self[(i, j)])))
+        Ok(Self::from_fn(self.rows, self.cols, |i, j| {
+            d[i].mul(&self[(i, j)])
+        }))
     }
 
     /// `[self, rhs]` (same number of rows).
@@ -256,7 +303,11 @@ impl<S: Scalar> Matrix<S> {
         }
         let mut data = self.data.clone();
         data.extend_from_slice(&rhs.data);
-        Ok(Matrix { rows: self.rows, cols: self.cols + rhs.cols, data })
+        Ok(Matrix {
+            rows: self.rows,
+            cols: self.cols + rhs.cols,
+            data,
+        })
     }
 
     /// Split `[A, B]` after column `k` into `(A, B)`.
@@ -266,8 +317,16 @@ impl<S: Scalar> Matrix<S> {
         }
         let (a, b) = self.data.split_at(k * self.rows);
         Ok((
-            Matrix { rows: self.rows, cols: k, data: a.to_vec() },
-            Matrix { rows: self.rows, cols: self.cols - k, data: b.to_vec() },
+            Matrix {
+                rows: self.rows,
+                cols: k,
+                data: a.to_vec(),
+            },
+            Matrix {
+                rows: self.rows,
+                cols: self.cols - k,
+                data: b.to_vec(),
+            },
         ))
     }
 
@@ -276,13 +335,19 @@ impl<S: Scalar> Matrix<S> {
         if rows.iter().any(|&i| i >= self.rows) || cols.iter().any(|&j| j >= self.cols) {
             return Err(mismatch("select", self.shape(), (rows.len(), cols.len())));
         }
-        Ok(Self::from_fn(rows.len(), cols.len(), |i, j| self[(rows[i], cols[j])].clone()))
+        Ok(Self::from_fn(rows.len(), cols.len(), |i, j| {
+            self[(rows[i], cols[j])].clone()
+        }))
     }
 
     /// Induced 1-norm: the largest column sum of absolute values.
     pub fn norm_1(&self) -> S {
         (0..self.cols)
-            .map(|j| self.column(j).iter().fold(S::zero(), |acc, x| acc.add(&x.abs())))
+            .map(|j| {
+                self.column(j)
+                    .iter()
+                    .fold(S::zero(), |acc, x| acc.add(&x.abs()))
+            })
             .fold(S::zero(), |m, s| m.max(&s))
     }
 
@@ -316,6 +381,10 @@ impl Matrix<f64> {
     }
     /// Copy from an nalgebra matrix.
     pub fn from_nalgebra(m: &nalgebra::DMatrix<f64>) -> Self {
-        Matrix { rows: m.nrows(), cols: m.ncols(), data: m.as_slice().to_vec() }
+        Matrix {
+            rows: m.nrows(),
+            cols: m.ncols(),
+            data: m.as_slice().to_vec(),
+        }
     }
 }

@@ -43,7 +43,9 @@ pub trait FixedPointMap<S: Scalar> {
             });
         }
         if !x.iter().chain(theta).all(|v| v.is_finite()) {
-            return Err(Error::NonFinite { context: "FixedPointMap input (x, θ)".into() });
+            return Err(Error::NonFinite {
+                context: "FixedPointMap input (x, θ)".into(),
+            });
         }
         Ok(())
     }
@@ -70,7 +72,11 @@ pub trait Linearization<S: Scalar> {
     fn jvp(&self, dx: &[S], dtheta: &[S]) -> Result<Vec<S>> {
         let (n, m) = self.dims();
         if dx.len() != n || dtheta.len() != m {
-            return Err(Error::DimensionMismatch { op: "jvp", left: (n, m), right: (dx.len(), dtheta.len()) });
+            return Err(Error::DimensionMismatch {
+                op: "jvp",
+                left: (n, m),
+                right: (dx.len(), dtheta.len()),
+            });
         }
         let mut a = vec![S::zero(); n];
         let mut b = vec![S::zero(); n];
@@ -83,7 +89,11 @@ pub trait Linearization<S: Scalar> {
     fn vjp(&self, w: &[S]) -> Result<(Vec<S>, Vec<S>)> {
         let (n, m) = self.dims();
         if w.len() != n {
-            return Err(Error::DimensionMismatch { op: "vjp", left: (n, 1), right: (w.len(), 1) });
+            return Err(Error::DimensionMismatch {
+                op: "vjp",
+                left: (n, 1),
+                right: (w.len(), 1),
+            });
         }
         let mut wx = vec![S::zero(); n];
         let mut wt = vec![S::zero(); m];

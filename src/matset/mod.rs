@@ -67,9 +67,15 @@ impl<S: Scalar> MatrixSet<S> {
 }
 
 fn check_same_shape<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()> {
-    let first = ms.first().ok_or_else(|| Error::InvalidInput(format!("{op}: empty set")))?;
+    let first = ms
+        .first()
+        .ok_or_else(|| Error::InvalidInput(format!("{op}: empty set")))?;
     if let Some(bad) = ms.iter().find(|m| m.shape() != first.shape()) {
-        return Err(Error::DimensionMismatch { op, left: first.shape(), right: bad.shape() });
+        return Err(Error::DimensionMismatch {
+            op,
+            left: first.shape(),
+            right: bad.shape(),
+        });
     }
     Ok(())
 }

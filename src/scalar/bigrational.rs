@@ -50,13 +50,16 @@ impl Scalar for BigRational {
     }
     fn from_ratio(num: i64, den: i64) -> Result<Self> {
         if den == 0 {
-            return Err(Error::DivisionByZero { context: format!("ratio {num}/0") });
+            return Err(Error::DivisionByZero {
+                context: format!("ratio {num}/0"),
+            });
         }
         Ok(BigRational::new(BigInt::from(num), BigInt::from(den)))
     }
     fn from_f64(x: f64) -> Result<Self> {
-        let q = rug::Rational::from_f64(x)
-            .ok_or_else(|| Error::NonFinite { context: format!("f64 value {x}") })?;
+        let q = rug::Rational::from_f64(x).ok_or_else(|| Error::NonFinite {
+            context: format!("f64 value {x}"),
+        })?;
         Ok(rug_to_big(&q))
     }
     fn from_rational(q: &rug::Rational) -> Self {

@@ -18,7 +18,9 @@ impl Scalar for f64 {
     }
     fn from_ratio(num: i64, den: i64) -> Result<Self> {
         if den == 0 {
-            return Err(Error::DivisionByZero { context: format!("ratio {num}/0") });
+            return Err(Error::DivisionByZero {
+                context: format!("ratio {num}/0"),
+            });
         }
         Ok(num as f64 / den as f64)
     }
@@ -26,7 +28,9 @@ impl Scalar for f64 {
         if x.is_finite() {
             Ok(x)
         } else {
-            Err(Error::NonFinite { context: format!("f64 value {x}") })
+            Err(Error::NonFinite {
+                context: format!("f64 value {x}"),
+            })
         }
     }
     fn from_rational(q: &rug::Rational) -> Self {

@@ -11,8 +11,12 @@ use std::cmp::Ordering;
 /// Smallest f64 interval enclosing an exact rational (each bound rounded once,
 /// directly from the exact value, in its own direction).
 pub fn enclose_rational(q: &rug::Rational) -> Interval {
-    let lo = rug::Float::with_val_round(53, q, Round::Down).0.to_f64_round(Round::Down);
-    let hi = rug::Float::with_val_round(53, q, Round::Up).0.to_f64_round(Round::Up);
+    let lo = rug::Float::with_val_round(53, q, Round::Down)
+        .0
+        .to_f64_round(Round::Down);
+    let hi = rug::Float::with_val_round(53, q, Round::Up)
+        .0
+        .to_f64_round(Round::Up);
     Interval::try_from((lo, hi)).unwrap_or(Interval::ENTIRE)
 }
 
@@ -29,15 +33,21 @@ impl Scalar for Interval {
     }
     fn from_ratio(num: i64, den: i64) -> Result<Self> {
         if den == 0 {
-            return Err(Error::DivisionByZero { context: format!("ratio {num}/0") });
+            return Err(Error::DivisionByZero {
+                context: format!("ratio {num}/0"),
+            });
         }
         Ok(enclose_rational(&rug::Rational::from((num, den))))
     }
     fn from_f64(x: f64) -> Result<Self> {
         if !x.is_finite() {
-            return Err(Error::NonFinite { context: format!("f64 value {x}") });
+            return Err(Error::NonFinite {
+                context: format!("f64 value {x}"),
+            });
         }
-        Interval::try_from((x, x)).map_err(|_| Error::NonFinite { context: format!("f64 value {x}") })
+        Interval::try_from((x, x)).map_err(|_| Error::NonFinite {
+            context: format!("f64 value {x}"),
+        })
     }
     fn from_rational(q: &rug::Rational) -> Self {
         enclose_rational(q)
@@ -111,7 +121,9 @@ impl Enclosure for Interval {
     }
     fn from_bounds(lo: f64, hi: f64) -> Result<Self> {
         if !(lo.is_finite() && hi.is_finite()) {
-            return Err(Error::NonFinite { context: format!("interval [{lo}, {hi}]") });
+            return Err(Error::NonFinite {
+                context: format!("interval [{lo}, {hi}]"),
+            });
         }
         Interval::try_from((lo, hi))
             .map_err(|_| Error::InvalidInput(format!("interval bounds out of order: [{lo}, {hi}]")))

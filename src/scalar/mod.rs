@@ -226,7 +226,9 @@ pub fn dot<S: Scalar>(x: &[S], y: &[S]) -> Result<S> {
             right: (y.len(), 1),
         });
     }
-    Ok(x.iter().zip(y).fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b)))
+    Ok(x.iter()
+        .zip(y)
+        .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b)))
 }
 
 /// Convert a slice of f64 to scalars exactly, rejecting NaN and infinities.

@@ -18,12 +18,16 @@ impl Scalar for Rational {
     }
     fn from_ratio(num: i64, den: i64) -> Result<Self> {
         if den == 0 {
-            return Err(Error::DivisionByZero { context: format!("ratio {num}/0") });
+            return Err(Error::DivisionByZero {
+                context: format!("ratio {num}/0"),
+            });
         }
         Ok(Rational::from((num, den)))
     }
     fn from_f64(x: f64) -> Result<Self> {
-        Rational::from_f64(x).ok_or_else(|| Error::NonFinite { context: format!("f64 value {x}") })
+        Rational::from_f64(x).ok_or_else(|| Error::NonFinite {
+            context: format!("f64 value {x}"),
+        })
     }
     fn from_rational(q: &Rational) -> Self {
         q.clone()
