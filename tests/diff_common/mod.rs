@@ -1,6 +1,6 @@
 //! Small fixed-point maps written in the tests (independent of `src/maps`), so the
 //! differentiation engines are tested against hand-checkable references.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop)]
 
 use piggyback::linalg::Matrix;
 use piggyback::maps::{FixedPointMap, Linearization};
