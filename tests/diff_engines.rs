@@ -48,7 +48,10 @@ fn exact_lasso_aid_solve_equals_closed_form() {
     assert_eq!(c, vec![q(1, 1), q(-1, 1), q(1, 2)]);
     let map = LassoFb::new(a.clone(), b, q(1, 5)); // γ = 1/5 ≤ 1/‖AᵀA‖ (row sums ≤ 5)
                                                    // x̂ is an exact fixed point.
-    assert_eq!(map.apply(&xhat, std::slice::from_ref(&lambda)).unwrap(), xhat);
+    assert_eq!(
+        map.apply(&xhat, std::slice::from_ref(&lambda)).unwrap(),
+        xhat
+    );
     let lin = map.linearize(&xhat, std::slice::from_ref(&lambda)).unwrap();
     assert!(lin.is_smooth_point());
     let out = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap();
