@@ -66,7 +66,7 @@ impl Scalar for BigRational {
         rug_to_big(q)
     }
     fn to_f64(&self) -> f64 {
-        big_to_rug(self).to_f64()
+        super::rational_to_f64(&big_to_rug(self))
     }
     fn add(&self, rhs: &Self) -> Self {
         self + rhs

@@ -34,7 +34,7 @@ impl Scalar for f64 {
         }
     }
     fn from_rational(q: &rug::Rational) -> Self {
-        q.to_f64()
+        super::rational_to_f64(q)
     }
     fn to_f64(&self) -> f64 {
         *self

@@ -14,8 +14,13 @@
 //! there; comparisons are three-valued ([`Verdict`]) because an interval can straddle.
 
 mod bigrational;
+pub use bigrational::{big_to_rug, rug_to_big};
 mod float;
 mod interval;
+mod parse;
+
+pub use interval::enclose_rational;
+pub use parse::{format_rational, parse_rational, MAX_DIGITS, MAX_EXPONENT};
 mod rational;
 
 use crate::error::Result;
@@ -42,12 +47,12 @@ impl Verdict {
     pub fn is_false(self) -> bool {
         self == Verdict::False
     }
-    /// Logical negation (Unknown stays Unknown).
-    pub fn not(self) -> Verdict {
-        match self {
-            Verdict::True => Verdict::False,
-            Verdict::False => Verdict::True,
-            Verdict::Unknown => Verdict::Unknown,
+    /// Both certainly true: `True` only if both are, `False` if either is.
+    pub fn and(self, rhs: Verdict) -> Verdict {
+        match (self, rhs) {
+            (Verdict::False, _) | (_, Verdict::False) => Verdict::False,
+            (Verdict::True, Verdict::True) => Verdict::True,
+            _ => Verdict::Unknown,
         }
     }
     fn from_ordering(o: Option<Ordering>, want: fn(Ordering) -> bool) -> Verdict {
@@ -55,6 +60,18 @@ impl Verdict {
             Some(o) if want(o) => Verdict::True,
             Some(_) => Verdict::False,
             None => Verdict::Unknown,
+        }
+    }
+}
+
+impl std::ops::Not for Verdict {
+    type Output = Verdict;
+    /// Logical negation (Unknown stays Unknown).
+    fn not(self) -> Verdict {
+        match self {
+            Verdict::True => Verdict::False,
+            Verdict::False => Verdict::True,
+            Verdict::Unknown => Verdict::Unknown,
         }
     }
 }
@@ -239,6 +256,14 @@ pub fn vec_from_f64<S: Scalar>(xs: &[f64]) -> Result<Vec<S>> {
 /// Convert a slice of scalars to their f64 estimates.
 pub fn vec_to_f64<S: Scalar>(xs: &[S]) -> Vec<f64> {
     xs.iter().map(|x| x.to_f64()).collect()
+}
+
+/// The `f64` nearest to an exact rational (ties to even; ±∞ beyond the f64 range).
+/// (`rug::Rational::to_f64` truncates toward zero, which is not what an estimate wants.)
+pub fn rational_to_f64(q: &rug::Rational) -> f64 {
+    rug::Float::with_val_round(53, q, rug::float::Round::Nearest)
+        .0
+        .to_f64()
 }
 
 /// A rational upper bound of `√q` for `q ≥ 0` (0 for `q ≤ 0`), within about 1e-15

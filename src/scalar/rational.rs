@@ -33,7 +33,7 @@ impl Scalar for Rational {
         q.clone()
     }
     fn to_f64(&self) -> f64 {
-        Rational::to_f64(self)
+        super::rational_to_f64(self)
     }
     fn add(&self, rhs: &Self) -> Self {
         Rational::from(self + rhs)
