@@ -135,3 +135,10 @@ pub trait Linearization<S: Scalar> {
     /// differentiable there as far as the arithmetic can tell).
     fn is_smooth_point(&self) -> bool;
 }
+
+pub mod design;
+pub mod forward_backward;
+pub mod iterate;
+
+pub use design::{Csr, Design, SpectralEstimate};
+pub use forward_backward::{ForwardBackward, Penalty, StepRule};
