@@ -224,6 +224,11 @@ impl Enet {
 
     /// Duality gap (scikit-learn's formula rescaled by `s`) from `corr = Xᵀr`.
     fn gap(&self, w: &[f64], r: &[f64], corr: &[f64], l1: f64, l2: f64) -> f64 {
+        self.gap_on(w, r, corr, l1, l2)
+    }
+
+    /// The gap of the problem restricted to the coordinates whose `w` and `corr` are given.
+    fn gap_on(&self, w: &[f64], r: &[f64], corr: &[f64], l1: f64, l2: f64) -> f64 {
         let (alpha, beta) = (l1 / self.scale, l2 / self.scale);
         let dual_norm = corr
             .iter()
@@ -266,6 +271,12 @@ impl Enet {
 
     /// Solve by working-set coordinate descent, warm-started from `warm` when given.
     ///
+    /// Outer iterations compute the full gradient `Xᵀr` and the duality gap, then pick a
+    /// working set: the support plus the largest KKT violators, at most
+    /// `max(2|S|, 32)` coordinates (it doubles as the support grows, after skglm/celer).
+    /// Inner epochs run on the working set until its restricted gap is below `0.3×` the
+    /// outer gap (or the target once no coordinate outside violates the KKT conditions).
+    ///
     /// Errors: [`Error::InvalidInput`] for `λ₁ < 0`, `λ₂ < 0` or non-finite values,
     /// [`Error::NotConverged`] when the budget ends before the gap tolerance.
     pub fn solve(
@@ -291,16 +302,12 @@ impl Enet {
         let mut r = self.residual(&w);
         let mut corr = vec![0.0; self.p];
         let target = opts.tol * self.scale * self.y_sq.max(f64::MIN_POSITIVE);
-        let mut ws: Vec<usize> = (0..self.p).filter(|&j| w[j] != 0.0).collect();
-        let mut in_ws = vec![false; self.p];
-        for &j in &ws {
-            in_ws[j] = true;
-        }
+        let mut scores: Vec<(f64, usize)> = Vec::with_capacity(self.p);
+        let mut ws: Vec<usize> = Vec::new();
+        let mut ws_corr: Vec<f64> = Vec::new();
+        let mut ws_w: Vec<f64> = Vec::new();
         let mut epochs = 0;
         let mut gap = f64::INFINITY;
-        // Epochs on the working set stop when coordinate moves are this small; shrunk
-        // whenever an outer iteration adds no violator (then only accuracy is missing).
-        let mut inner_tol = (target / self.scale).sqrt() * 1e-3;
         for outer in 0..opts.max_outer {
             for j in 0..self.p {
                 corr[j] = dot(self.col(j), &r);
@@ -321,17 +328,34 @@ impl Enet {
                     kkt,
                 });
             }
-            // Grow the working set with the KKT violators (the coordinates CD would move).
-            let mut added = 0;
+            // Working set: the support, then the largest violators `|s X_jᵀr| − λ₁ > 0`.
+            scores.clear();
+            let mut nnz = 0;
+            let mut violators = 0;
             for j in 0..self.p {
-                if !in_ws[j] && (self.scale * corr[j]).abs() > l1 {
-                    in_ws[j] = true;
-                    ws.push(j);
-                    added += 1;
+                if w[j] != 0.0 {
+                    nnz += 1;
+                    scores.push((f64::INFINITY, j));
+                } else {
+                    let v = (self.scale * corr[j]).abs() - l1;
+                    if v > 0.0 {
+                        violators += 1;
+                        scores.push((v, j));
+                    }
                 }
             }
-            if added == 0 && ws.is_empty() {
-                // No violator and nothing to optimise: w = 0 is optimal up to rounding.
+            let size = (2 * nnz).max(32).max(nnz + 1).min(scores.len());
+            if size < scores.len() {
+                scores.select_nth_unstable_by(size, |a, b| {
+                    b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal)
+                });
+                scores.truncate(size);
+            }
+            ws.clear();
+            ws.extend(scores.iter().map(|s| s.1));
+            ws.sort_unstable();
+            if ws.is_empty() {
+                // Nothing to optimise and no violator: only rounding separates us from 0 gap.
                 let kkt = self.kkt(&w, &corr, l1, l2, opts.kkt_tol);
                 return Ok(CdSolution {
                     w,
@@ -341,22 +365,29 @@ impl Enet {
                     kkt,
                 });
             }
-            ws.sort_unstable();
-            if added == 0 {
-                inner_tol *= 0.1;
-            }
-            for _ in 0..opts.max_inner {
+            let inner_target = if violators == 0 {
+                0.5 * target
+            } else {
+                (0.3 * gap).max(0.5 * target)
+            };
+            ws_corr.resize(ws.len(), 0.0);
+            ws_w.resize(ws.len(), 0.0);
+            for it in 0..opts.max_inner {
                 epochs += 1;
-                if self.epoch(&ws, &mut w, &mut r, l1, l2) <= inner_tol {
+                let moved = self.epoch(&ws, &mut w, &mut r, l1, l2);
+                if moved == 0.0 {
                     break;
                 }
+                if it % 4 == 3 {
+                    for (k, &j) in ws.iter().enumerate() {
+                        ws_corr[k] = dot(self.col(j), &r);
+                        ws_w[k] = w[j];
+                    }
+                    if self.gap_on(&ws_w, &r, &ws_corr, l1, l2) <= inner_target {
+                        break;
+                    }
+                }
             }
-            // Drop coordinates that stayed at zero so the working set tracks the support.
-            ws.retain(|&j| {
-                let keep = w[j] != 0.0;
-                in_ws[j] = keep;
-                keep
-            });
             // Refresh the residual occasionally to stop rounding drift.
             if outer % 8 == 7 {
                 r = self.residual(&w);
@@ -413,7 +444,8 @@ impl Enet {
             for (c, &j) in t.iter().enumerate() {
                 xt.column_mut(c).copy_from_slice(self.col(j));
             }
-            let mut g = xt.tr_mul(&xt);
+            // `Xᵀ·X` through the gemm kernel (`tr_mul` is a slower dot-product loop).
+            let mut g = xt.transpose() * &xt;
             g *= self.scale;
             for i in 0..k {
                 g[(i, i)] += l2;
