@@ -3,8 +3,9 @@
 //! and the fixed set `fix(J)` of a compact family with the distance bound
 //! `H(X_t, fix J) ≤ ρ^t H(X_0, J(X_0)) / (1 − ρ)`.
 //!
-//! Representations (local implementation of the action `J(X)` on
-//! [`MatrixSet`]; Frobenius norm throughout):
+//! Representations (Frobenius norm throughout). With [`Overflow::Enclose`] the action
+//! is [`MatrixSet::act_with_cap`]; the inner-approximation policies need every
+//! element and use the local implementation below, with the same semantics:
 //! - finite × finite → finite (exact: every element is kept);
 //! - a hull on either side → hull of the pairwise vertex images. Exact for the convex
 //!   hull: `(Σλᵢ Aᵢ)(Σμⱼ Xⱼ) + Σλᵢ Bᵢ = Σᵢⱼ λᵢμⱼ (Aᵢ Xⱼ + Bᵢ)`, so
@@ -241,6 +242,10 @@ pub fn act<S: Scalar>(
             left: (n, nm),
             right: (xn, m),
         });
+    }
+    if opts.overflow == Overflow::Enclose {
+        // The outer-enclosure policy is exactly `MatrixSet::act_with_cap`.
+        return Ok(d.act_with_cap(x, opts.cap)?.0);
     }
     let dv = view(d, opts)?;
     let xv = view(x, opts)?;
