@@ -105,8 +105,8 @@ proptest! {
         let j = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap().derivative;
         let lhs = Matrix::<Rational>::identity(3).sub(&a).unwrap().matmul(&j).unwrap();
         prop_assert_eq!(&lhs, &b);
-        let ai: Matrix<Interval> = a.map(|q| Interval::from_rational(q));
-        let bi: Matrix<Interval> = b.map(|q| Interval::from_rational(q));
+        let ai: Matrix<Interval> = a.map(Interval::from_rational);
+        let bi: Matrix<Interval> = b.map(Interval::from_rational);
         let ji = dense::solve(&Matrix::<Interval>::identity(3).sub(&ai).unwrap(), &bi).unwrap();
         for i in 0..3 {
             prop_assert!(ji[(i, 0)].contains_rational(&j[(i, 0)]));
