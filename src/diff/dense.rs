@@ -1,5 +1,5 @@
-//! Small dense linear solves over any [`Scalar`]: Gaussian elimination with pivoting,
-//! exact over rationals, with an nalgebra LU fast path for `f64`.
+//! Small dense linear solves over any [`Scalar`]: the crate's LU for rationals and f64,
+//! Gaussian elimination with decided pivots for the other scalars (intervals).
 //!
 //! Kept local to the differentiation engines (AID by direct solve); the verified
 //! interval solve of MATH.md §7 belongs to `linalg`/`certify`.
@@ -17,13 +17,14 @@ fn f64_singular_threshold(n: usize, scale: f64) -> f64 {
 
 /// Solve `M X = R` for square `M`.
 ///
-/// - rationals: exact Gaussian elimination; [`Error::Singular`] exactly when `M` is singular;
-/// - intervals: elimination with pivots decided nonzero; [`Error::Singular`] when no
-///   pivot can be proven nonzero (the family may or may not be singular). The result
-///   encloses the solution but may be very wide (no preconditioning: use
-///   `certify` for verified solves);
-/// - `f64`: nalgebra LU with partial pivoting; [`Error::Singular`] when a pivot is below
-///   `n·ε·max|M|`.
+/// - rationals (`rug`, `BigRational`): exact LU of [`crate::linalg::lu`];
+///   [`Error::Singular`] exactly when `M` is singular;
+/// - `f64`: [`crate::linalg::lu`] with partial pivoting; [`Error::Singular`] when a
+///   pivot is below `n·ε·‖M‖_∞`;
+/// - other scalars (intervals): [`solve_generic`], elimination with pivots decided
+///   nonzero; [`Error::Singular`] when no pivot can be proven nonzero (the family may or
+///   may not be singular). The result encloses the solution but may be very wide (no
+///   preconditioning: use [`crate::linalg::verified`] for verified solves).
 pub fn solve<S: Scalar>(m: &Matrix<S>, r: &Matrix<S>) -> Result<Matrix<S>> {
     let n = m.rows();
     if !m.is_square() || r.rows() != n {
@@ -35,45 +36,35 @@ pub fn solve<S: Scalar>(m: &Matrix<S>, r: &Matrix<S>) -> Result<Matrix<S>> {
     }
     m.check_finite("dense::solve matrix")?;
     r.check_finite("dense::solve right-hand side")?;
-    if let (Some(mf), Some(rf)) = (
-        (m as &dyn Any).downcast_ref::<Matrix<f64>>(),
-        (r as &dyn Any).downcast_ref::<Matrix<f64>>(),
-    ) {
-        let x = solve_f64(mf, rf)?;
-        let boxed: Box<dyn Any> = Box::new(x);
-        return boxed
-            .downcast::<Matrix<S>>()
-            .map(|b| *b)
-            .map_err(|_| Error::InvalidInput("dense::solve: internal type dispatch".into()));
+    // Rationals and f64: the crate's LU (`linalg::lu`); other scalars (intervals): the
+    // generic elimination below.
+    if let Some(x) = via_lu::<S, f64>(m, r) {
+        return x;
+    }
+    if let Some(x) = via_lu::<S, rug::Rational>(m, r) {
+        return x;
+    }
+    if let Some(x) = via_lu::<S, num_rational::BigRational>(m, r) {
+        return x;
     }
     solve_generic(m, r)
 }
 
-/// `f64` solve through nalgebra's LU.
-pub fn solve_f64(m: &Matrix<f64>, r: &Matrix<f64>) -> Result<Matrix<f64>> {
-    let n = m.rows();
-    if !m.is_square() || r.rows() != n {
-        return Err(Error::DimensionMismatch {
-            op: "dense::solve_f64",
-            left: m.shape(),
-            right: r.shape(),
-        });
-    }
-    let scale = m.max_abs();
-    let lu = m.to_nalgebra().lu();
-    let u = lu.u();
-    let thr = f64_singular_threshold(n, scale);
-    for i in 0..n {
-        if !(u[(i, i)].abs() > thr) {
-            return Err(Error::Singular { pivot: i });
-        }
-    }
-    let x = lu
-        .solve(&r.to_nalgebra())
-        .ok_or(Error::Singular { pivot: 0 })?;
-    let out = Matrix::from_nalgebra(&x);
-    out.check_finite("dense::solve_f64 result")?;
-    Ok(out)
+/// When `S` is the concrete type `T`, solve with [`crate::linalg::lu`] for `T`.
+fn via_lu<S: Scalar, T: crate::linalg::lu::LuScalar>(
+    m: &Matrix<S>,
+    r: &Matrix<S>,
+) -> Option<Result<Matrix<S>>> {
+    let mt = (m as &dyn Any).downcast_ref::<Matrix<T>>()?;
+    let rt = (r as &dyn Any).downcast_ref::<Matrix<T>>()?;
+    let out = crate::linalg::lu::solve(mt, rt).and_then(|x| {
+        let boxed: Box<dyn Any> = Box::new(x);
+        boxed
+            .downcast::<Matrix<S>>()
+            .map(|b| *b)
+            .map_err(|_| Error::InvalidInput("dense::solve: internal type dispatch".into()))
+    });
+    Some(out)
 }
 
 /// Gaussian elimination with row pivoting written once over any scalar. Among the
