@@ -81,6 +81,10 @@ pub struct CdOptions {
     pub max_inner: usize,
     /// Relative tolerance deciding ties `|s X_jᵀr| = λ₁` in the equicorrelation test.
     pub kkt_tol: f64,
+    /// Working-set size: `max(ws_growth·|S|, ws_min)` coordinates per outer iteration.
+    pub ws_growth: usize,
+    /// Smallest working set.
+    pub ws_min: usize,
 }
 
 impl Default for CdOptions {
@@ -90,6 +94,8 @@ impl Default for CdOptions {
             max_outer: 200,
             max_inner: 10_000,
             kkt_tol: 1e-7,
+            ws_growth: 2,
+            ws_min: 32,
         }
     }
 }
@@ -273,7 +279,8 @@ impl Enet {
     ///
     /// Outer iterations compute the full gradient `Xᵀr` and the duality gap, then pick a
     /// working set: the support plus the largest KKT violators, at most
-    /// `max(2|S|, 32)` coordinates (it doubles as the support grows, after skglm/celer).
+    /// `max(ws_growth·|S|, ws_min)` coordinates (it grows with the support, after
+    /// skglm/celer).
     /// Inner epochs run on the working set until its restricted gap is below `0.3×` the
     /// outer gap (or the target once no coordinate outside violates the KKT conditions).
     ///
@@ -344,7 +351,10 @@ impl Enet {
                     }
                 }
             }
-            let size = (2 * nnz).max(32).max(nnz + 1).min(scores.len());
+            let size = (opts.ws_growth.max(1) * nnz)
+                .max(opts.ws_min)
+                .max(nnz + 1)
+                .min(scores.len());
             if size < scores.len() {
                 scores.select_nth_unstable_by(size, |a, b| {
                     b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal)

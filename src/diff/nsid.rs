@@ -10,7 +10,7 @@
 //! (`a(1 − ρ) > 1`) the mean-square error is `O(1/k)` in the number of samples.
 //! Randomness comes from a seeded ChaCha generator: runs are reproducible.
 
-use super::{check_finite, check_len};
+use super::{check_finite, check_len, Report};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use rand::seq::index::sample;
@@ -46,6 +46,10 @@ pub trait StochasticComposite {
         out_z: &mut [f64],
         out_theta: &mut [f64],
     );
+    /// Whether `G` is differentiable at `(z, θ)` (no tie in its selection). Default `true`.
+    fn outer_is_smooth(&self, _z: &[f64], _theta: &[f64]) -> bool {
+        true
+    }
 }
 
 /// Step sizes `η_k`.
@@ -108,6 +112,8 @@ pub struct NsidOutput {
     pub w: Vec<f64>,
     /// Samples drawn (`K·batch_size`, plus the `T̄` batch).
     pub samples: usize,
+    /// `K`, the last step `‖w_K − w_{K−1}‖`, and whether `G` was at a smooth point at `x̃`.
+    pub report: Report,
 }
 
 /// Run NSID at `x` with outer gradients `v = ∇ₓL(x, θ)` and `grad_theta = ∇_θL(x, θ)`.
@@ -153,14 +159,19 @@ pub fn nsid<C: StochasticComposite + ?Sized>(
     let mut u = vec![0.0; n];
     let mut psi = vec![0.0; n];
     let mut th = vec![0.0; m];
+    let mut last_step = 0.0f64;
     for k in 0..opts.iterations {
         let batch = sample(&mut rng, big_n, opts.batch_size).into_vec();
         map.outer_vjp(&xt, theta, &w, &mut u, &mut th);
         map.inner_vjp_x(x, theta, &batch, &u, &mut psi);
         let eta = opts.step.eta(k);
+        let mut d = 0.0;
         for i in 0..n {
-            w[i] = (1.0 - eta) * w[i] + eta * (psi[i] + v[i]);
+            let new = (1.0 - eta) * w[i] + eta * (psi[i] + v[i]);
+            d += (new - w[i]).powi(2);
+            w[i] = new;
         }
+        last_step = d.sqrt();
     }
     check_finite(&w, "NSID w_K")?;
     let mut gz = vec![0.0; n];
@@ -170,10 +181,12 @@ pub fn nsid<C: StochasticComposite + ?Sized>(
     map.inner_vjp_theta(x, theta, &mean_batch, &gz, &mut g1);
     let grad: Vec<f64> = (0..m).map(|j| g1[j] + g2[j] + grad_theta[j]).collect();
     check_finite(&grad, "NSID hypergradient")?;
+    let report = Report::new(opts.iterations, last_step, map.outer_is_smooth(&xt, theta));
     Ok(NsidOutput {
         grad,
         w,
         samples: opts.iterations * opts.batch_size + mean_batch.len(),
+        report,
     })
 }
 
@@ -274,5 +287,9 @@ impl StochasticComposite for StochasticEnet {
         }
         out_theta[0] = d1;
         out_theta[1] = 0.0;
+    }
+    fn outer_is_smooth(&self, z: &[f64], theta: &[f64]) -> bool {
+        let t = self.gamma * theta[0];
+        z.iter().all(|zi| zi.abs() != t)
     }
 }
