@@ -79,6 +79,12 @@ pub fn compare<S: Scalar>(a: &S, b: &S, tol: &Tolerance) -> Side {
     }
 }
 
+/// Whether `v ≥ 0` holds for every point of `v` (decided as `min(v, 0) = 0`, which
+/// accepts intervals `[0, b]` that a three-valued `≥` leaves undecided).
+pub fn nonnegative<S: Scalar>(v: &S) -> bool {
+    v.min(&S::zero()).is_zero().is_true()
+}
+
 /// The convex hull of two values when the scalar can represent it: intervals give
 /// their hull; other scalars give `Some` only when `a` and `b` are equal.
 pub fn hull2<S: Scalar>(a: &S, b: &S) -> Option<S> {

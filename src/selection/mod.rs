@@ -13,6 +13,9 @@
 //! | `f64` | pieces active up to the stated [`Tolerance`] (an estimate) |
 
 mod compare;
+pub mod compose;
 
-pub use compare::{compare, hull2, unit_hull, Side, Tolerance};
+pub use compare::{compare, hull2, nonnegative, unit_hull, Side, Tolerance};
+pub use compose::{Affine, Compose, Coordinatewise, Lift, Selection, Stack};
+pub use primitives::PiecewiseScalar;
 pub mod primitives;

@@ -236,3 +236,81 @@ pub fn check_jvp_vjp<M: FixedPointMap<f64>>(
         "adjoint: {lhs} vs {rhs}"
     );
 }
+
+/// Exact derivative of `t ↦ F(x + t dx, θ + t dθ)` at `0±` (sign of `h`), exact when
+/// `F` is a polynomial of degree ≤ 2 along the segment `[0, h]`: with
+/// `Q(h) = (F(p + h d) − F(p))/h`, Richardson `2Q(h/2) − Q(h)` removes the `O(h)` term.
+pub fn one_sided_map<M: FixedPointMap<Rational>>(
+    map: &M,
+    x: &[Rational],
+    th: &[Rational],
+    dx: &[Rational],
+    dth: &[Rational],
+    h: &Rational,
+) -> Vec<Rational> {
+    let h2 = Rational::from(h / 2);
+    let q1 = diff_quotient(map, x, th, dx, dth, h);
+    let q2 = diff_quotient(map, x, th, dx, dth, &h2);
+    q2.iter()
+        .zip(&q1)
+        .map(|(a, b)| Rational::from(2) * a.clone() - b.clone())
+        .collect()
+}
+
+/// Off-kink check: if `p`, `p ± h d` are smooth points with the same AD Jacobian, the
+/// exact one-sided derivatives both equal `jvp(d)`. Returns whether the check ran.
+pub fn line_identity<M: FixedPointMap<Rational>>(
+    map: &M,
+    x: &[Rational],
+    th: &[Rational],
+    dx: &[Rational],
+    dth: &[Rational],
+) -> bool {
+    let h = r(1, 1 << 24);
+    let mh = Rational::from(-&h);
+    let lin = map.linearize(x, th).unwrap();
+    let j0 = lin.to_dense().unwrap();
+    for hh in [&h, &mh] {
+        let l1 = map.linearize(&axpy(x, hh, dx), &axpy(th, hh, dth)).unwrap();
+        if !l1.is_smooth_point() || l1.to_dense().unwrap().0 != j0.0 || !lin.is_smooth_point() {
+            return false;
+        }
+    }
+    let jv = lin.jvp(dx, dth).unwrap();
+    for hh in [&h, &mh] {
+        assert_eq!(
+            one_sided_map(map, x, th, dx, dth, hh),
+            jv,
+            "derivative along the line = [A, B] d"
+        );
+    }
+    true
+}
+
+/// At a kink: one-sided derivatives along `d` lie in the claimed set, and the AD
+/// element belongs to it. Returns the derivatives seen.
+pub fn kink_check<M: FixedPointMap<Rational>>(
+    map: &M,
+    x: &[Rational],
+    th: &[Rational],
+    dx: &[Rational],
+    dth: &[Rational],
+) -> Vec<Vec<Rational>> {
+    let set = map.conservative_jacobian(x, th).unwrap();
+    let (a, b) = map.jacobian(x, th).unwrap();
+    assert!(
+        matrix_in_set(&set, &a.hstack(&b).unwrap()),
+        "AD element in the conservative Jacobian"
+    );
+    let d: Vec<Rational> = dx.iter().chain(dth).cloned().collect();
+    let mut seen = vec![];
+    for h in [r(1, 1 << 24), r(-1, 1 << 24)] {
+        let v = one_sided_map(map, x, th, dx, dth, &h);
+        assert!(
+            applied_in_set(&set, &d, &v),
+            "one-sided derivative {v:?} outside the claimed set"
+        );
+        seen.push(v);
+    }
+    seen
+}
