@@ -220,3 +220,57 @@ fn nondegenerate_piggyback_is_a_singleton_equal_to_itd() {
     }
     assert_eq!(p.norms().len(), 81);
 }
+
+#[test]
+fn maps_forward_backward_degenerate_lasso_fixed_set() {
+    use piggyback::maps::design::Design;
+    use piggyback::maps::forward_backward::{ForwardBackward, Penalty, StepRule};
+    // The same degenerate instance through the crate's forward–backward map (exact).
+    let (a, b, xhat, lambda) = lasso_instance::<Rational>((1, 1));
+    let fb = ForwardBackward::new(
+        Design::Dense(a.clone()),
+        b,
+        Penalty::Lasso,
+        StepRule::Given(Rational::from((1, 5))),
+    )
+    .unwrap();
+    assert_eq!(
+        fb.apply(&xhat, std::slice::from_ref(&lambda)).unwrap(),
+        xhat
+    );
+    let d = fb
+        .conservative_jacobian(&xhat, std::slice::from_ref(&lambda))
+        .unwrap();
+    let ata = a.transpose().matmul(&a).unwrap();
+    let ig = Matrix::<f64>::identity(3)
+        .sub(&ata.to_f64().scale(&0.2))
+        .unwrap();
+    let rho = ig.to_nalgebra().singular_values().max() + 1e-9;
+    let t = 10;
+    let approx = pb::fixed_set(
+        &d,
+        &Matrix::zeros(3, 1),
+        t,
+        Some(rho),
+        &SetOptions {
+            overflow: Overflow::Fail,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Implicit elements at q₂ ∈ {0, 1} (independent elimination) lie within the bound.
+    let j0 = Matrix::column_vector(&[Rational::from(-1), Rational::from(1), Rational::from(0)]);
+    let j1 = Matrix::column_vector(&ref_solve(
+        &ata,
+        &[Rational::from(-1), Rational::from(1), Rational::from(-1)],
+    ));
+    for j in [&j0, &j1] {
+        let dist = pb::dist_to_set_est(j, &approx.set);
+        assert!(
+            dist <= approx.bound,
+            "distance {dist} > bound {}",
+            approx.bound
+        );
+    }
+    assert!(pb::element_count(&approx.set).unwrap_or(0) > 1);
+}
