@@ -115,7 +115,6 @@ fn main() -> piggyback::Result<()> {
             .map_err(|e| piggyback::Error::InvalidInput(e.to_string()))?;
     }
     let ts: Vec<f64> = rows.iter().map(|r| r.0 as f64).collect();
-    let half = 0;
     let r_itd = fit_rate(&ts, &rows.iter().map(|r| r.1).collect::<Vec<_>>());
     let r_aid = fit_rate(&ts, &rows.iter().map(|r| r.2).collect::<Vec<_>>());
     let ahead = rows.iter().filter(|r| r.2 <= r.1).count();
