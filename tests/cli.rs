@@ -110,3 +110,54 @@ fn demo_runs_and_every_certificate_checks() {
         "{text}"
     );
 }
+
+#[test]
+fn solve_proves_the_lasso_support_and_matches_the_closed_form() {
+    use piggyback::cli::solve_problem;
+    use piggyback::io::problem::Problem;
+    use piggyback::linalg::lu::solve_vec;
+    use piggyback::scalar::{Enclosure, Rational};
+    use piggyback::Matrix;
+
+    let problem = Problem::read(std::path::Path::new("examples/problems/lasso.json")).unwrap();
+    let r = solve_problem(&problem).unwrap();
+    let proof = r
+        .proof
+        .as_ref()
+        .expect("the LASSO example must be provable");
+    assert!(proof.single_valued);
+    let support: Vec<usize> = (0..r.x.len())
+        .filter(|&j| proof.nonzero[j] == Some(true))
+        .collect();
+    assert!(
+        proof.nonzero.iter().all(Option::is_some),
+        "every coordinate decided"
+    );
+    // Independent closed form (MATH.md §6, raw θ = λ): ∂x̂_S/∂λ = −(A_SᵀA_S)⁻¹ sign(x̂_S),
+    // 0 off S, with A read exactly (decimal CSV cells as rationals).
+    let a: Matrix<Rational> =
+        piggyback::io::csv::read_matrix(std::path::Path::new("examples/data/lasso_X.csv")).unwrap();
+    let rows: Vec<usize> = (0..a.rows()).collect();
+    let a_s = a.select(&rows, &support).unwrap();
+    let gram = a_s.transpose().matmul(&a_s).unwrap();
+    let rhs: Vec<Rational> = support
+        .iter()
+        .map(|&j| Rational::from(if r.x[j] > 0.0 { -1 } else { 1 }))
+        .collect();
+    let d_s = solve_vec(&gram, &rhs).unwrap();
+    for j in 0..r.x.len() {
+        let exact = support
+            .iter()
+            .position(|&k| k == j)
+            .map_or(Rational::new(), |k| d_s[k].clone());
+        assert!(
+            proof.derivative[(j, 0)].contains_rational(&exact),
+            "enclosure misses the exact derivative at {j}"
+        );
+        assert!(
+            (r.jacobian[(j, 0)] - exact.to_f64()).abs() <= 1e-12,
+            "f64 derivative at {j}"
+        );
+    }
+    assert!(proof.error_bound.0 < 1e-10);
+}
