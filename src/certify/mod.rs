@@ -18,9 +18,11 @@
 //! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | norm ball `δ + ρr ≤ r` (or box inclusion `F(X) ⊆ X`) + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
 
 pub mod check;
+pub mod check_fixed_point;
 pub mod contraction;
 pub mod enclosure;
 pub mod fixed_point;
+pub mod forward_backward;
 pub mod invertible;
 pub mod refute;
 

@@ -1,0 +1,132 @@
+//! Finder of fixed-point certificates for forward–backward (LASSO, elastic net): from
+//! an f64 solution, propose the center, radius, sign pattern and exact derivative
+//! `∂x̄/∂λ₁`, and return the certificate only if the trusted checker
+//! ([`check_fixed_point`]) accepts it.
+
+use super::check::num_text;
+use super::check_fixed_point::{
+    check_fixed_point, FixedPointCertificate, ForwardBackwardData, FIXED_POINT_FORMAT,
+    FIXED_POINT_VERSION,
+};
+use super::contraction::{certified_rho, decimal_ceil, find_norm_bound, NormKind, SearchOptions};
+use crate::error::{Error, Result};
+use crate::linalg::lu::solve_vec;
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::{Rational, Scalar};
+
+fn sq(x: &Rational) -> Rational {
+    Scalar::square(x)
+}
+
+/// Exact data of a forward–backward problem.
+#[derive(Clone, Debug)]
+pub struct FbProblem {
+    /// Design `A` (`n × p`).
+    pub a: Matrix<Rational>,
+    /// Response `b`.
+    pub b: Vec<Rational>,
+    /// Step `γ`.
+    pub gamma: Rational,
+    /// `λ₁ > 0`.
+    pub lambda1: Rational,
+    /// `λ₂ ≥ 0`.
+    pub lambda2: Rational,
+}
+
+/// Certify the fixed point near the f64 estimate `x_hat`: contraction constant, a ball
+/// containing the unique fixed point, every sign that can be proven on it, and (when all
+/// signs are proven) the exact derivative in `λ₁`.
+///
+/// Errors: [`Error::NotContractive`] when no Euclidean bound `< 1` is found,
+/// [`Error::CouldNotVerify`] when the checker rejects the proposal, input errors.
+pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPointCertificate> {
+    let FbProblem { a, b, gamma, lambda1, lambda2 } = problem;
+    let p = a.cols();
+    if x_hat.len() != p || b.len() != a.rows() {
+        return Err(Error::DimensionMismatch { op: "certify_fixed_point", left: a.shape(), right: (b.len(), x_hat.len()) });
+    }
+    let one = Rational::from(1);
+    let c = one
+        .div(&one.add(&gamma.mul(lambda2)))
+        .ok_or_else(|| Error::InvalidInput("1 + γλ₂ = 0".into()))?;
+    let m_prime = Matrix::identity(p).sub(&a.transpose().matmul(a)?.scale(gamma))?;
+    let family = MatrixSet::DiagBox {
+        q_lo: vec![Rational::new(); p],
+        q_hi: vec![one.clone(); p],
+        m: m_prime.scale(&c),
+        offset: Matrix::zeros(p, p),
+    };
+    let rho_cert = find_norm_bound(&family, NormKind::Two, &SearchOptions::default())?;
+    let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify { reason: "no ρ in certificate".into() })?;
+    if rho >= one {
+        return Err(Error::NotContractive { rho: rho.to_f64(), context: "forward–backward, Euclidean norm".into() });
+    }
+
+    // Center and the radius R ≥ ‖F(x̃) − x̃‖/(1 − ρ).
+    let x: Vec<Rational> = crate::scalar::vec_from_f64(x_hat)?;
+    let r_vec: Vec<Rational> = a.mul_vec(&x)?.iter().zip(b).map(|(u, v)| u.sub(v)).collect();
+    let grad = a.tr_mul_vec(&r_vec)?;
+    let tau = gamma.mul(lambda1);
+    let z: Vec<Rational> = x.iter().zip(&grad).map(|(xi, gi)| xi.sub(&gamma.mul(gi))).collect();
+    let soft = |zi: &Rational| {
+        if *zi > tau {
+            zi.sub(&tau)
+        } else if *zi < tau.neg() {
+            zi.add(&tau)
+        } else {
+            Rational::new()
+        }
+    };
+    let r2 = z.iter().zip(&x).fold(Rational::new(), |acc, (zi, xi)| acc.add(&sq(&c.mul(&soft(zi)).sub(xi))));
+    let bound = r2.sqrt_upper().div(&one.sub(&rho)).ok_or_else(|| Error::DivisionByZero { context: "1 − ρ".into() })?;
+    let radius = decimal_ceil(&bound, 24);
+
+    // Signs that hold with a strict margin over the ball.
+    let r_sq = sq(&radius);
+    let signs: Vec<Option<i8>> = (0..p)
+        .map(|i| {
+            let row_sq = (0..p).fold(Rational::new(), |acc, j| acc.add(&sq(&m_prime[(i, j)])));
+            let (s, margin) = if z[i] > tau {
+                (1, z[i].sub(&tau))
+            } else if z[i] < tau.neg() {
+                (-1, z[i].neg().sub(&tau))
+            } else {
+                (0, tau.sub(&Scalar::abs(&z[i])))
+            };
+            (margin > 0 && sq(&margin) > row_sq.mul(&r_sq)).then_some(s)
+        })
+        .collect();
+
+    // Exact derivative when the selection is certified: (I − cDM') J = −cγ D s.
+    let derivative = if signs.iter().all(Option::is_some) {
+        let d: Vec<Rational> = signs.iter().map(|s| Rational::from(i32::from(s.unwrap_or(0) != 0))).collect();
+        let a_blk = m_prime.scale(&c).scale_rows(&d)?;
+        let lhs = Matrix::identity(p).sub(&a_blk)?;
+        let rhs: Vec<Rational> =
+            signs.iter().map(|s| c.mul(gamma).mul(&Rational::from(s.unwrap_or(0))).neg()).collect();
+        Some(solve_vec(&lhs, &rhs)?.iter().map(num_text).collect())
+    } else {
+        None
+    };
+
+    let texts = |v: &[Rational]| v.iter().map(num_text).collect::<Vec<_>>();
+    let cert = FixedPointCertificate {
+        format: FIXED_POINT_FORMAT.into(),
+        version: FIXED_POINT_VERSION,
+        map: ForwardBackwardData {
+            design: super::check::rows_text(a),
+            response: texts(b),
+            gamma: num_text(gamma),
+            lambda1: num_text(lambda1),
+            lambda2: num_text(lambda2),
+        },
+        rho: num_text(&rho),
+        center: texts(&x),
+        radius: num_text(&radius),
+        signs,
+        derivative,
+    };
+    check_fixed_point(&cert).map_err(|f| Error::CouldNotVerify { reason: f.to_string() })?;
+    Ok(cert)
+}
