@@ -101,7 +101,7 @@ impl Scalar for Dual {
         }
         let v = Rational::from(&self.v / &rhs.v);
         // (a + εb)/(c + εe) = a/c + ε (b − (a/c) e)/c.
-        let d = (Rational::from(&self.d - Rational::from(&v * &rhs.d))) / &rhs.v;
+        let d = (&self.d - Rational::from(&v * &rhs.d)) / &rhs.v;
         Some(Dual::new(v, d))
     }
     fn neg(&self) -> Self {
@@ -138,7 +138,7 @@ impl Scalar for Dual {
     fn sqrt_upper(&self) -> Self {
         let r = self.v.sqrt_upper();
         let d = if r > 0 {
-            Rational::from(&self.d / Rational::from(&r * 2u32))
+            &self.d / Rational::from(&r * 2u32)
         } else {
             Rational::new()
         };

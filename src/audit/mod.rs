@@ -129,6 +129,9 @@ pub struct AuditConfig {
     pub segments: usize,
     /// Number of structured points (on likely kinks) with a structured direction.
     pub kink_points: usize,
+    /// Random structured directions tested through each structured point (besides
+    /// the directions tangent to a kink there).
+    pub directions_per_point: usize,
     /// Number of random lines scanned for kinks located exactly.
     pub kink_searches: usize,
     /// Confirmation points a chain-rule failure needs on the same line.
@@ -149,6 +152,7 @@ impl Default for AuditConfig {
             polylines: 16,
             segments: 3,
             kink_points: 64,
+            directions_per_point: 3,
             kink_searches: 8,
             confirmations: 2,
             derivative: derivative::DerivativeConfig::default(),
@@ -166,6 +170,7 @@ impl AuditConfig {
             polylines: 4,
             segments: 2,
             kink_points: 16,
+            directions_per_point: 2,
             kink_searches: 2,
             ..Default::default()
         }
@@ -327,6 +332,19 @@ impl Run<'_> {
         }
     }
 
+    /// The chain rule along each of `dirs` through `z`, and along the directions
+    /// tangent to a kink hyperplane through `z` if there is one.
+    fn lines_through(&mut self, z: &[Rational], dirs: &[Vec<Rational>]) {
+        let tangents = sample::tangent_directions(&self.probe, z);
+        for d in dirs.iter().chain(&tangents) {
+            if self.done() {
+                return;
+            }
+            let o = self.probe.chain_rule(z, d);
+            self.record(o);
+        }
+    }
+
     /// The kink checks at `z` along `±d`.
     fn kink_checks(&mut self, z: &[Rational], d: &[Rational], is_set: bool) {
         let nd: Vec<Rational> = d.iter().map(|x| Rational::from(-x)).collect();
@@ -422,11 +440,14 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
             break;
         }
         let z = sample::structured_point(&mut rng, nz, &hints);
-        let d = sample::structured_direction(&mut rng, nz);
-        let o = run.probe.chain_rule(&z, &d);
-        run.record(o);
+        let dirs: Vec<Vec<Rational>> = (0..cfg.directions_per_point.max(1))
+            .map(|_| sample::structured_direction(&mut rng, nz))
+            .collect();
+        run.lines_through(&z, &dirs);
         let is_set = matches!(run.probe.claim(&z), Ok(Claim::Set(_)));
-        run.kink_checks(&z, &d, is_set);
+        for d in dirs.iter().take(2) {
+            run.kink_checks(&z, d, is_set);
+        }
     }
 
     // 3. Kinks located exactly along random lines.
@@ -446,10 +467,9 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
             }
             let is_set = matches!(run.probe.claim(&kink), Ok(Claim::Set(_)));
             run.kink_checks(&kink, &d, is_set);
-            // Cross the kink along another direction, too.
+            // Lines through the kink, inside its manifold and across it.
             let d2 = sample::structured_direction(&mut rng, nz);
-            let o = run.probe.chain_rule(&kink, &d2);
-            run.record(o);
+            run.lines_through(&kink, &[d2]);
         }
     }
 

@@ -54,7 +54,7 @@ pub(crate) fn structured_point(rng: &mut impl Rng, n: usize, hints: &[Rational])
         .map(|_| pool.choose(rng).cloned().unwrap_or_default())
         .collect();
     // Sometimes repeat a coordinate (ties between inputs, e.g. for max).
-    if n >= 2 && rng.gen_bool(0.3) {
+    if n >= 2 && rng.gen_bool(0.5) {
         let i = rng.gen_range(0..n);
         let j = rng.gen_range(0..n);
         z[j] = z[i].clone();
@@ -143,4 +143,72 @@ pub(crate) fn locate_kinks(
         }
     }
     kinks.into_iter().map(|t| along(z, d, &t)).collect()
+}
+
+/// Directions tangent to a kink hyperplane through `z` (exact for a single affine
+/// switching surface `ν·(z' − z) = 0` of a piecewise-affine `F`).
+///
+/// The jump `s(d) = F'(z; d) + F'(z; −d)` is `|ν·d|·c` for one vector `c ≠ 0`. From
+/// the jumps `s_k` along the axes, `|ν_k| ∝ s_k[r]` for a coordinate `r` with
+/// `c_r ≠ 0`; the tangent direction in the plane of `e_i, e_j` is one of
+/// `|ν_j| e_i ± |ν_i| e_j`. Both signs are returned (the wrong one is just another
+/// line). Empty when `F` is differentiable at `z` along every axis.
+pub(crate) fn tangent_directions(probe: &Probe<'_>, z: &[Rational]) -> Vec<Vec<Rational>> {
+    let n = z.len();
+    let mut jumps: Vec<Option<Vec<Rational>>> = Vec::with_capacity(n);
+    for k in 0..n {
+        let mut e = vec![Rational::new(); n];
+        e[k] = Rational::from(1);
+        let r = probe.one_sided(z, &e).ok().flatten();
+        e[k] = Rational::from(-1);
+        let l = probe.one_sided(z, &e).ok().flatten();
+        jumps.push(match (r, l) {
+            (Some(r), Some(l)) => Some(
+                r.iter()
+                    .zip(&l)
+                    .map(|(a, b)| Rational::from(a + b))
+                    .collect(),
+            ),
+            _ => None,
+        });
+    }
+    // A coordinate r where some jump is nonzero.
+    let Some(r) = jumps
+        .iter()
+        .flatten()
+        .find_map(|s| s.iter().position(|x| *x != 0))
+    else {
+        return Vec::new();
+    };
+    let w: Vec<Option<Rational>> = jumps
+        .iter()
+        .map(|s| s.as_ref().map(|s| Rational::from(s[r].abs_ref())))
+        .collect();
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            let (Some(wi), Some(wj)) = (&w[i], &w[j]) else {
+                continue;
+            };
+            if *wi == 0 && *wj == 0 {
+                continue;
+            }
+            for sign in [1, -1] {
+                let mut d = vec![Rational::new(); n];
+                d[i] = wj.clone();
+                d[j] = Rational::from(wi * sign);
+                out.push(d);
+            }
+        }
+    }
+    // Axes with no jump are tangent too.
+    for (k, wk) in w.iter().enumerate() {
+        if wk.as_ref().is_some_and(|x| *x == 0) && w.iter().flatten().any(|x| *x != 0) {
+            let mut e = vec![Rational::new(); n];
+            e[k] = Rational::from(1);
+            out.push(e);
+        }
+    }
+    out.truncate(24);
+    out
 }
