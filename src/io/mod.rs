@@ -5,3 +5,4 @@
 
 pub mod csv;
 pub mod npy;
+pub mod problem;

@@ -1,5 +1,19 @@
 //! Dense linear algebra over any [`Scalar`](crate::scalar::Scalar).
+//!
+//! | module | what | scalars | guarantee |
+//! |---|---|---|---|
+//! | [`lu`] | LU with partial pivoting: solve, determinant, inverse | exact rationals; f64 | exact; f64 estimate with a stated singularity tolerance |
+//! | [`ldlt`] | `LDLᵀ`, positive (semi)definiteness decision | exact rationals | exact decision |
+//! | [`verified`] | enclosure of `A⁻¹b` for an interval family, nonsingularity of the family | intervals | sound (encloses every solution) |
+//! | [`norms`] | spectral-norm upper bound, exact `‖M‖₂ < ρ` decision, f64 estimate | any / exact / f64 | sound for sound scalars |
+//! | [`spectral`] | characteristic polynomial, proofs that `ρ(M) > r` | exact rationals | exact |
 
 mod matrix;
+
+pub mod ldlt;
+pub mod lu;
+pub mod norms;
+pub mod spectral;
+pub mod verified;
 
 pub use matrix::Matrix;

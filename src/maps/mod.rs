@@ -5,6 +5,9 @@ use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 
+mod piecewise_affine;
+pub use piecewise_affine::{AffinePiece, PiecewiseAffine};
+
 /// A map `F : Rⁿ × Rᵐ → Rⁿ` whose fixed points `x̄(θ) = F(x̄(θ), θ)` we differentiate.
 ///
 /// Jacobian elements are written `[A, B]` with `A = ∂ₓF` (`n × n`) and `B = ∂_θF`

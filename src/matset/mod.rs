@@ -1,5 +1,59 @@
 //! Sets of matrices (MATH.md §3): the representations the differentiation engines
 //! and certificates work with.
+//!
+//! # Exactness policy
+//! Operations that build a new set ([`MatrixSet::sum`], [`MatrixSet::product`],
+//! [`MatrixSet::act`], [`MatrixSet::union`]) return `(set, Exactness)`:
+//! [`Exactness::Exact`] when the returned set *is* the exact result, and
+//! [`Exactness::Over`] when it is a superset of it (a sound over-approximation).
+//!
+//! | operands | result |
+//! |---|---|
+//! | finite ∘ finite | finite, exact (sizes multiply) |
+//! | hull + hull | `conv{Vᵢ + Wⱼ}`, exact (Minkowski sum of polytopes) |
+//! | hull · hull, `J(X)` with both hulls | `conv{Vᵢ Wⱼ}` / `conv{Aᵢ Xⱼ + Bᵢ}`: **over** (the bilinear image of two hulls is not convex in general; the hull of pairwise vertex products contains it) |
+//! | one side a singleton, the other a hull | hull of the images, exact (affine image of a hull) |
+//! | finite (≥2) with hull | hull of all images, over (a union of hulls) |
+//! | box with box (sum) | box, exact |
+//! | anything with a box (product, action) | box by interval-matrix arithmetic, over |
+//! | `DiagBox` | converted to the hull of its `2^k` extreme points (exact) when `2^k ≤ cap`, else to its bounding box (over) |
+//! | result larger than `cap` | the bounding box computed by interval-matrix arithmetic on the operands' bounding boxes, over |
+//!
+//! Over intervals a "box" has interval bounds; the set it stands for is the widest one
+//! (`lo.inf ≤ M ≤ hi.sup`), and every enclosure here contains every exact member.
+
+pub(crate) mod dispatch;
+mod norms;
+mod ops;
+mod prune;
+mod vertices;
+
+pub use norms::{spectral_upper, spectral_upper_sq, Norm};
+
+/// Default cap on the number of matrices an exact finite or hull result (or a
+/// vertex enumeration) may have before a sound box enclosure is returned instead.
+pub const DEFAULT_CAP: usize = 4096;
+
+/// Whether a computed set (or number) is exact or a sound over-approximation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exactness {
+    /// The result is the exact set (or value; over intervals: an enclosure of it; in
+    /// f64: an estimate of it).
+    Exact,
+    /// The result contains the exact set (for a number: is an upper bound of it).
+    Over,
+}
+
+impl Exactness {
+    /// `Exact` only if both are.
+    pub fn and(self, rhs: Exactness) -> Exactness {
+        if self == Exactness::Exact && rhs == Exactness::Exact {
+            Exactness::Exact
+        } else {
+            Exactness::Over
+        }
+    }
+}
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -56,10 +110,120 @@ impl<S: Scalar> MatrixSet<S> {
         Ok(MatrixSet::Hull(vs))
     }
 
+    /// A box `{M : lo ≤ M ≤ hi}`; errors unless shapes agree, entries are finite and
+    /// `lo ≤ hi` is not refuted entrywise.
+    pub fn interval_box(lo: Matrix<S>, hi: Matrix<S>) -> Result<Self> {
+        if lo.shape() != hi.shape() {
+            return Err(Error::DimensionMismatch {
+                op: "MatrixSet::interval_box",
+                left: lo.shape(),
+                right: hi.shape(),
+            });
+        }
+        if !lo.is_finite() || !hi.is_finite() {
+            return Err(Error::NonFinite {
+                context: "MatrixSet::interval_box".into(),
+            });
+        }
+        if lo
+            .as_slice()
+            .iter()
+            .zip(hi.as_slice())
+            .any(|(a, b)| a.le(b).is_false())
+        {
+            return Err(Error::InvalidInput(
+                "MatrixSet::interval_box: lo > hi".into(),
+            ));
+        }
+        Ok(MatrixSet::Box { lo, hi })
+    }
+
+    /// The structured set `{diag(q)·M + C : q_lo ≤ q ≤ q_hi}`; errors on bad shapes,
+    /// non-finite entries or `q_lo > q_hi`.
+    pub fn diag_box(q_lo: Vec<S>, q_hi: Vec<S>, m: Matrix<S>, offset: Matrix<S>) -> Result<Self> {
+        if q_lo.len() != m.rows() || q_hi.len() != m.rows() {
+            return Err(Error::DimensionMismatch {
+                op: "MatrixSet::diag_box",
+                left: m.shape(),
+                right: (q_lo.len(), q_hi.len()),
+            });
+        }
+        if offset.shape() != m.shape() {
+            return Err(Error::DimensionMismatch {
+                op: "MatrixSet::diag_box",
+                left: m.shape(),
+                right: offset.shape(),
+            });
+        }
+        if !m.is_finite() || !offset.is_finite() || !q_lo.iter().chain(&q_hi).all(|x| x.is_finite())
+        {
+            return Err(Error::NonFinite {
+                context: "MatrixSet::diag_box".into(),
+            });
+        }
+        if q_lo.iter().zip(&q_hi).any(|(a, b)| a.le(b).is_false()) {
+            return Err(Error::InvalidInput(
+                "MatrixSet::diag_box: q_lo > q_hi".into(),
+            ));
+        }
+        Ok(MatrixSet::DiagBox {
+            q_lo,
+            q_hi,
+            m,
+            offset,
+        })
+    }
+
+    /// Whether the set has a single member for certain (a one-element finite set or
+    /// hull, a box with `lo = hi`, a `DiagBox` whose rows cannot move).
+    pub fn is_singleton(&self) -> bool {
+        match self {
+            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => {
+                ms.iter().all(|m| same(m, &ms[0]).is_true())
+            }
+            MatrixSet::Box { lo, hi } => same(lo, hi).is_true(),
+            MatrixSet::DiagBox { .. } => vertices::free_rows(self).is_empty(),
+        }
+    }
+
+    /// Whether the set is convex by construction (hull, box, `DiagBox`, singleton).
+    pub fn is_convex(&self) -> bool {
+        !matches!(self, MatrixSet::Finite(_)) || self.is_singleton()
+    }
+
+    /// Check that every entry is finite (boxes also: `lo ≤ hi` not refuted).
+    pub fn check(&self) -> Result<()> {
+        let ok = match self {
+            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => {
+                check_same_shape(ms, "MatrixSet::check")?;
+                ms.iter().all(|m| m.is_finite())
+            }
+            MatrixSet::Box { lo, hi } => {
+                return Self::interval_box(lo.clone(), hi.clone()).map(|_| ());
+            }
+            MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            } => {
+                return Self::diag_box(q_lo.clone(), q_hi.clone(), m.clone(), offset.clone())
+                    .map(|_| ());
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::NonFinite {
+                context: "MatrixSet::check".into(),
+            })
+        }
+    }
+
     /// Shape `(rows, cols)` of the member matrices.
     pub fn shape(&self) -> (usize, usize) {
         match self {
-            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms[0].shape(),
+            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms.first().map_or((0, 0), |m| m.shape()),
             MatrixSet::Box { lo, .. } => lo.shape(),
             MatrixSet::DiagBox { m, .. } => m.shape(),
         }
@@ -75,6 +239,33 @@ fn check_same_shape<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()>
             op,
             left: first.shape(),
             right: bad.shape(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether two matrices are certainly equal (three-valued: intervals may be undecided).
+pub(crate) fn same<S: Scalar>(a: &Matrix<S>, b: &Matrix<S>) -> crate::scalar::Verdict {
+    use crate::scalar::Verdict;
+    if a.shape() != b.shape() {
+        return Verdict::False;
+    }
+    a.as_slice()
+        .iter()
+        .zip(b.as_slice())
+        .fold(Verdict::True, |v, (x, y)| v.and(x.sub(y).is_zero()))
+}
+
+pub(crate) fn check_pair<S: Scalar>(
+    x: &MatrixSet<S>,
+    y: &MatrixSet<S>,
+    op: &'static str,
+) -> Result<()> {
+    if x.shape() != y.shape() {
+        return Err(Error::DimensionMismatch {
+            op,
+            left: x.shape(),
+            right: y.shape(),
         });
     }
     Ok(())

@@ -1,0 +1,410 @@
+//! Finding contraction certificates `sup_{A ∈ 𝒜} ‖A‖ ≤ ρ` (MATH.md §7).
+//!
+//! - Unweighted norms: the 1- and ∞-norm bounds are computed exactly (they are sums).
+//!   For the spectral norm an f64 estimate `σ̂` of the largest singular value over the
+//!   extreme points proposes short rationals (continued-fraction convergents of `σ̂`
+//!   and decimal round-ups `⌈σ̂·10ᵏ⌉/10ᵏ`), ending with a sound upper bound; a binary
+//!   search over that sorted list finds the smallest one that passes the exact test
+//!   `ρ²I − AᵀA ⪰ 0` at every extreme point ([`find_norm_bound`]).
+//! - Weighted norms `‖A‖_P` (which can certify families whose Euclidean norm exceeds
+//!   1): for a target `ρ`, iterate `P ← I + Σᵢ AᵢᵀPAᵢ/ρ²` in f64. At its fixed point
+//!   `ρ²P − AᵢᵀPAᵢ = ρ²I + Σ_{j≠i} AⱼᵀPAⱼ ≻ 0`, a margin that survives rounding `P`
+//!   to short decimals; the rounded `P` is then verified exactly. The iteration
+//!   converges when the spectral radius of `X ↦ Σ AᵢᵀXAᵢ/ρ²` is `< 1`, which is
+//!   sufficient but not necessary for the existence of a `P` (a stated limit).
+//!   [`find_weighted_bound`] bisects on `ρ` over short decimals.
+
+use super::check::{num_text, rows_text};
+use super::{accepted, set_data, Certificate, Claim, NormSpec};
+use crate::error::{Error, Result};
+use crate::linalg::ldlt::positive_semidefinite;
+use crate::linalg::norms::spectral_norm_upper;
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::{parse_rational, Rational, Scalar};
+use rug::Integer;
+
+/// An unweighted operator norm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NormKind {
+    /// Spectral norm.
+    Two,
+    /// Induced 1-norm.
+    One,
+    /// Induced ∞-norm.
+    Inf,
+}
+
+impl NormKind {
+    fn spec(self) -> NormSpec {
+        match self {
+            NormKind::Two => NormSpec::Two,
+            NormKind::One => NormSpec::One,
+            NormKind::Inf => NormSpec::Inf,
+        }
+    }
+}
+
+/// Search settings.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// Largest number of decimal digits in a proposed `ρ` (default 6).
+    pub max_digits: u32,
+    /// Bisection steps on `ρ` for weighted norms (default 14).
+    pub bisection_steps: usize,
+    /// Iteration budget of the f64 weight iteration (default 5000).
+    pub max_iter: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            max_digits: 6,
+            bisection_steps: 14,
+            max_iter: 5000,
+        }
+    }
+}
+
+/// The bound `ρ` stated in a contraction (or Neumann) certificate, if any.
+pub fn certified_rho(c: &Certificate) -> Option<Rational> {
+    match &c.claim {
+        Claim::Contraction { rho, .. } => parse_rational(rho).ok(),
+        Claim::Invertible {
+            witness: super::InvertWitness::Neumann { rho, .. },
+        } => parse_rational(rho).ok(),
+        _ => None,
+    }
+}
+
+/// `⌈x·10ᵏ⌉/10ᵏ`, exactly.
+pub fn decimal_ceil(x: &Rational, k: u32) -> Rational {
+    let scale = Integer::from(Integer::u_pow_u(10, k));
+    let up = Rational::from(x * &scale).ceil();
+    Rational::from((up.numer().clone(), scale))
+}
+
+/// Continued-fraction convergents of `x` (at most `terms`).
+fn convergents(x: &Rational, terms: usize) -> Vec<Rational> {
+    let mut out = Vec::new();
+    let (mut h0, mut h1) = (Integer::from(0), Integer::from(1));
+    let (mut k0, mut k1) = (Integer::from(1), Integer::from(0));
+    let mut rest = x.clone();
+    for _ in 0..terms {
+        let a = rest.clone().floor();
+        let ai = a.numer().clone();
+        let h2 = Integer::from(&ai * &h1) + &h0;
+        let k2 = Integer::from(&ai * &k1) + &k0;
+        out.push(Rational::from((h2.clone(), k2.clone())));
+        let frac = Rational::from(&rest - &a);
+        if frac == 0 {
+            break;
+        }
+        rest = frac.recip();
+        (h0, h1, k0, k1) = (h1, h2, k1, k2);
+    }
+    out
+}
+
+/// The matrices whose norms bound the sup over the set, exactly as the checker
+/// reduces it (see [`super::check`]): vertices, `max(|lo|, |hi|)` for a box,
+/// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point.
+fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Rational>>> {
+    match set {
+        MatrixSet::Finite(v) | MatrixSet::Hull(v) => Ok(v.clone()),
+        MatrixSet::Box { lo, hi } if !weighted => {
+            Ok(vec![lo.zip_with(hi, "box bound", |a, b| {
+                Scalar::max(&Scalar::abs(a), &Scalar::abs(b))
+            })?])
+        }
+        MatrixSet::DiagBox {
+            q_lo,
+            q_hi,
+            m,
+            offset,
+        } if !weighted
+            && offset.as_slice().iter().all(|x| *x == 0)
+            && q_lo.iter().chain(q_hi).all(|q| q.clone().abs() <= 1) =>
+        {
+            Ok(vec![m.clone()])
+        }
+        MatrixSet::Box { lo, hi } => {
+            let free: Vec<usize> = (0..lo.as_slice().len())
+                .filter(|&k| lo.as_slice()[k] != hi.as_slice()[k])
+                .collect();
+            enumerate(free.len(), |mask| {
+                let mut m = lo.clone();
+                for (b, &k) in free.iter().enumerate() {
+                    if mask & (1 << b) != 0 {
+                        m.as_mut_slice()[k] = hi.as_slice()[k].clone();
+                    }
+                }
+                m
+            })
+        }
+        MatrixSet::DiagBox {
+            q_lo,
+            q_hi,
+            m,
+            offset,
+        } => {
+            let free: Vec<usize> = (0..q_lo.len()).filter(|&i| q_lo[i] != q_hi[i]).collect();
+            enumerate(free.len(), |mask| {
+                let mut q = q_lo.clone();
+                for (b, &i) in free.iter().enumerate() {
+                    if mask & (1 << b) != 0 {
+                        q[i] = q_hi[i].clone();
+                    }
+                }
+                Matrix::from_fn(m.rows(), m.cols(), |i, j| {
+                    q[i].mul(&m[(i, j)]).add(&offset[(i, j)])
+                })
+            })
+        }
+    }
+}
+
+fn enumerate(bits: usize, f: impl Fn(u64) -> Matrix<Rational>) -> Result<Vec<Matrix<Rational>>> {
+    let cap = super::check::MAX_VERTICES.trailing_zeros() as usize;
+    if bits > cap {
+        return Err(Error::TooLarge {
+            context: format!("2^{bits} extreme points (cap 2^{cap})"),
+        });
+    }
+    Ok((0u64..1 << bits).map(f).collect())
+}
+
+/// Certify `sup_{A∈set} ‖A‖ ≤ ρ` for a given `ρ` (checked by the trusted kernel).
+pub fn certify_norm_bound(
+    set: &MatrixSet<Rational>,
+    norm: NormKind,
+    rho: &Rational,
+) -> Result<Certificate> {
+    accepted(
+        set_data(set)?,
+        Claim::Contraction {
+            norm: norm.spec(),
+            rho: num_text(rho),
+        },
+    )
+}
+
+/// Certify `sup_{A∈set} ‖A‖_P ≤ ρ` for a given weight `P ≻ 0`.
+pub fn certify_weighted_bound(
+    set: &MatrixSet<Rational>,
+    p: &Matrix<Rational>,
+    rho: &Rational,
+) -> Result<Certificate> {
+    accepted(
+        set_data(set)?,
+        Claim::Contraction {
+            norm: NormSpec::Weighted { p: rows_text(p) },
+            rho: num_text(rho),
+        },
+    )
+}
+
+fn sigma_max(m: &Matrix<f64>) -> Result<f64> {
+    m.check_finite("f64 image of a rational matrix")?;
+    Ok(m.to_nalgebra()
+        .singular_values()
+        .iter()
+        .copied()
+        .fold(0.0, f64::max))
+}
+
+/// Exact test `ρ²I − G ⪰ 0` for the Gram matrices `G = AᵀA`.
+fn passes_two(grams: &[Matrix<Rational>], rho: &Rational) -> Result<bool> {
+    let r2 = Scalar::square(rho);
+    for g in grams {
+        let gap = Matrix::from_fn(g.rows(), g.cols(), |i, j| {
+            if i == j {
+                r2.sub(&g[(i, j)])
+            } else {
+                g[(i, j)].neg()
+            }
+        });
+        if !positive_semidefinite(&gap)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Find the smallest certifiable `ρ` among short rationals for `sup ‖A‖ ≤ ρ`.
+///
+/// 1- and ∞-norms: the exact maximum over the reduced matrices (no search). Spectral
+/// norm: binary search (see the module documentation); the result is within a
+/// factor `1 + 10^{−max_digits}` of the f64 estimate of the true sup whenever the
+/// estimate is accurate, and is exact when the sup is a short rational.
+pub fn find_norm_bound(
+    set: &MatrixSet<Rational>,
+    norm: NormKind,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    let ts = targets(set, false)?;
+    let rho = match norm {
+        NormKind::One => ts
+            .iter()
+            .map(|a| a.norm_1())
+            .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
+        NormKind::Inf => ts
+            .iter()
+            .map(|a| a.norm_inf())
+            .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
+        NormKind::Two => {
+            let grams: Vec<Matrix<Rational>> = ts
+                .iter()
+                .map(|a| a.transpose().matmul(a))
+                .collect::<Result<_>>()?;
+            let est = ts
+                .iter()
+                .map(|a| sigma_max(&a.to_f64()))
+                .collect::<Result<Vec<f64>>>()?
+                .into_iter()
+                .fold(0.0, f64::max);
+            let upper = ts
+                .iter()
+                .map(spectral_norm_upper)
+                .fold(Rational::new(), |m, x| Scalar::max(&m, &x));
+            let est_q = Rational::from_f64(est).unwrap_or_else(|| upper.clone());
+            let floor = Rational::from_f64(est * (1.0 - 1e-9)).unwrap_or_default();
+            let mut cands: Vec<Rational> = convergents(&est_q, 64);
+            cands.extend((0..=opts.max_digits).map(|k| decimal_ceil(&est_q, k)));
+            cands.retain(|c| *c >= floor && *c < upper);
+            cands.push(upper);
+            cands.sort();
+            cands.dedup();
+            // Smallest passing candidate; the last (a sound upper bound) passes.
+            let (mut lo, mut hi) = (0usize, cands.len() - 1);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if passes_two(&grams, &cands[mid])? {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            cands[hi].clone()
+        }
+    };
+    certify_norm_bound(set, norm, &rho)
+}
+
+/// f64 weight for target `ρ`: the fixed point of `P ← I + Σ AᵢᵀPAᵢ/ρ²`, scaled to
+/// max entry 1; `None` if the iteration diverges or stalls.
+fn weight_for(
+    ts: &[nalgebra::DMatrix<f64>],
+    rho: f64,
+    max_iter: usize,
+) -> Option<nalgebra::DMatrix<f64>> {
+    let n = ts.first()?.nrows();
+    let id = nalgebra::DMatrix::<f64>::identity(n, n);
+    let mut p = id.clone();
+    let r2 = rho * rho;
+    for _ in 0..max_iter {
+        let mut next = id.clone();
+        for a in ts {
+            next += a.transpose() * &p * a / r2;
+        }
+        let scale = next.amax();
+        if !scale.is_finite() || scale > 1e14 {
+            return None;
+        }
+        let diff = (&next - &p).amax() / scale;
+        p = next;
+        if diff < 1e-14 {
+            return Some(&p / scale);
+        }
+    }
+    None
+}
+
+/// Round a symmetric f64 matrix to the grid `10^{−d}` (symmetrised exactly).
+fn round_symmetric(p: &nalgebra::DMatrix<f64>, d: u32) -> Option<Matrix<Rational>> {
+    let n = p.nrows();
+    let scale = Rational::from(Integer::from(Integer::u_pow_u(10, d)));
+    let mut out = Matrix::zeros(n, n);
+    for j in 0..n {
+        for i in j..n {
+            let v = Rational::from_f64(0.5 * (p[(i, j)] + p[(j, i)]))?;
+            let r = Rational::from(&v * &scale).round();
+            let q = Rational::from(&r / &scale);
+            out[(i, j)] = q.clone();
+            out[(j, i)] = q;
+        }
+    }
+    Some(out)
+}
+
+/// Certify `sup ‖A‖_P ≤ ρ` for a given `ρ` by searching a weight `P` (see the module
+/// documentation). [`Error::CouldNotVerify`] when no weight is found.
+pub fn certify_weighted_at(
+    set: &MatrixSet<Rational>,
+    rho: &Rational,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    let ts = targets(set, true)?;
+    let tf: Vec<nalgebra::DMatrix<f64>> = ts.iter().map(|a| a.to_f64().to_nalgebra()).collect();
+    let p = weight_for(&tf, rho.to_f64(), opts.max_iter).ok_or_else(|| Error::CouldNotVerify {
+        reason: format!(
+            "no weight found for rho = {} (iteration P = I + Σ AᵢᵀPAᵢ/ρ² did not converge)",
+            num_text(rho)
+        ),
+    })?;
+    let mut last = None;
+    for d in [4, 8, 12, 16] {
+        let Some(pq) = round_symmetric(&p, d) else {
+            continue;
+        };
+        match certify_weighted_bound(set, &pq, rho) {
+            Ok(c) => return Ok(c),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::CouldNotVerify {
+        reason: "weight not representable".into(),
+    }))
+}
+
+/// Bisection on `ρ` over short decimals for the smallest weighted-norm bound, between
+/// the largest spectral radius of the extreme points (no norm can beat it) and the
+/// certified spectral norm bound (where `P = I` works).
+pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
+    let ts = targets(set, true)?;
+    let mut lo = 0.0f64;
+    for a in &ts {
+        lo = lo.max(crate::linalg::spectral::spectral_radius_estimate(
+            &a.to_f64(),
+        )?);
+    }
+    let two = find_norm_bound(set, NormKind::Two, opts)?;
+    let n = set.shape().0;
+    let hi_rho = certified_rho(&two).ok_or_else(|| Error::CouldNotVerify {
+        reason: "no spectral bound".into(),
+    })?;
+    let mut best = certify_weighted_bound(set, &Matrix::identity(n), &hi_rho)?;
+    let mut hi = hi_rho.to_f64();
+    for _ in 0..opts.bisection_steps {
+        if hi - lo <= 1e-6 * hi {
+            break;
+        }
+        let mid = 0.5 * (lo + hi);
+        let Some(mq) = Rational::from_f64(mid) else {
+            break;
+        };
+        // Short decimal at or above mid, below hi.
+        let cand = (1..=opts.max_digits)
+            .map(|k| decimal_ceil(&mq, k))
+            .find(|c| c.to_f64() < hi)
+            .unwrap_or(mq);
+        match certify_weighted_at(set, &cand, opts) {
+            Ok(c) => {
+                hi = cand.to_f64();
+                best = c;
+            }
+            Err(_) => lo = mid,
+        }
+    }
+    Ok(best)
+}

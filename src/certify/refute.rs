@@ -1,0 +1,113 @@
+//! Refutations: a product of vertices whose spectral radius exceeds `r^len` proves
+//! that the joint spectral radius exceeds `r`, so **no** norm gives `sup ‖A‖ ≤ r`
+//! (MATH.md §7). Products are scored in f64; the best are proven exactly through the
+//! characteristic polynomial ([`crate::linalg::spectral::spectral_radius_exceeds`]).
+
+use super::check::{num_text, RadiusText};
+use super::{accepted, set_data, Certificate, Claim};
+use crate::error::{Error, Result};
+use crate::linalg::spectral::{spectral_radius_estimate, spectral_radius_exceeds, RadiusWitness};
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::{Rational, Scalar};
+
+/// Largest number of words scored in f64.
+pub const MAX_WORDS: usize = 100_000;
+/// How many of the best-scoring words are tried exactly.
+const EXACT_TRIES: usize = 16;
+
+fn witness_text(w: &RadiusWitness<Rational>) -> RadiusText {
+    match w {
+        RadiusWitness::RealRoot { lo, hi } => RadiusText::RealRoot {
+            lo: num_text(lo),
+            hi: num_text(hi),
+        },
+        RadiusWitness::Determinant => RadiusText::Determinant,
+        RadiusWitness::TracePower { k } => RadiusText::TracePower { k: *k },
+    }
+}
+
+/// Search products `A_{w₀}⋯A_{w_{L−1}}` of the vertices of `set` (a finite set or a
+/// hull), `L ≤ max_len`, for one with `ρ(product) > r^L`, proven exactly.
+///
+/// `Ok(Some(certificate))`: refuted (checked by the trusted kernel). `Ok(None)`: no
+/// refutation found among these words, which proves nothing. Errors on sets that are
+/// not given by vertices, on `r < 0`, and when the word count exceeds [`MAX_WORDS`].
+pub fn find_refutation(
+    set: &MatrixSet<Rational>,
+    r: &Rational,
+    max_len: usize,
+) -> Result<Option<Certificate>> {
+    let vs = match set {
+        MatrixSet::Finite(v) | MatrixSet::Hull(v) => v,
+        _ => {
+            return Err(Error::InvalidInput(
+                "refutation needs a set given by vertices (finite or hull)".into(),
+            ))
+        }
+    };
+    if *r < 0 {
+        return Err(Error::InvalidInput(
+            "refutation threshold r must be >= 0".into(),
+        ));
+    }
+    let m = vs.len();
+    let total: usize = (1..=max_len)
+        .try_fold(0usize, |acc, l| {
+            m.checked_pow(l as u32).and_then(|c| acc.checked_add(c))
+        })
+        .unwrap_or(usize::MAX);
+    if total > MAX_WORDS {
+        return Err(Error::TooLarge {
+            context: format!("{total} words of length <= {max_len} (cap {MAX_WORDS})"),
+        });
+    }
+    let vf: Vec<Matrix<f64>> = vs.iter().map(|v| v.to_f64()).collect();
+    let rf = r.to_f64();
+    // Score every word by its growth rate ρ(product)^{1/L} (f64 estimate).
+    let mut scored: Vec<(f64, Vec<usize>)> = Vec::new();
+    let mut frontier: Vec<(Vec<usize>, Matrix<f64>)> =
+        (0..m).map(|i| (vec![i], vf[i].clone())).collect();
+    for len in 1..=max_len {
+        for (w, p) in &frontier {
+            let rho = spectral_radius_estimate(p)?;
+            let rate = rho.powf(1.0 / len as f64);
+            if rate > rf * (1.0 - 1e-9) {
+                scored.push((rate, w.clone()));
+            }
+        }
+        if len == max_len {
+            break;
+        }
+        let mut next = Vec::with_capacity(frontier.len() * m);
+        for (w, p) in &frontier {
+            for (i, v) in vf.iter().enumerate() {
+                let mut w2 = w.clone();
+                w2.push(i);
+                next.push((w2, p.matmul(v)?));
+            }
+        }
+        frontier = next;
+    }
+    scored.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.len().cmp(&b.1.len()))
+    });
+    for (_, word) in scored.into_iter().take(EXACT_TRIES) {
+        let mut prod = vs[word[0]].clone();
+        for &i in &word[1..] {
+            prod = prod.matmul(&vs[i])?;
+        }
+        let threshold = (0..word.len()).fold(Rational::from(1), |acc, _| acc.mul(r));
+        if let Some(w) = spectral_radius_exceeds(&prod, &threshold)? {
+            let claim = Claim::Refutation {
+                r: num_text(r),
+                word,
+                witness: witness_text(&w),
+            };
+            return accepted(set_data(set)?, claim).map(Some);
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,243 @@
+//! Problem files: a JSON description of a fixed-point map with its data, read by the
+//! `piggyback` command line.
+//!
+//! ```json
+//! { "piggyback_problem": 1,
+//!   "name": "clarke",
+//!   "map": { "kind": "piecewise_affine",
+//!            "pieces": [ { "a": [["1","1"],["2","1"]], "g": [["-1","0"],["0","-1"]], "h": ["0","0"] } ] },
+//!   "theta": [] }
+//! ```
+//!
+//! Numbers are exact: JSON integers, or strings `"p/q"`, `"0.125"`, `"1e-3"` (a JSON
+//! float such as `0.1` is refused, since its binary value is not the number written).
+//! Matrices are given inline as rows, or as `{"csv": "path"}` / `{"npy": "path"}`
+//! relative to the problem file.
+
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::scalar::{parse_rational, Scalar};
+use rug::Rational;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Current problem-file version.
+pub const PROBLEM_VERSION: u32 = 1;
+
+/// An exact number in a problem file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Num {
+    /// A JSON integer.
+    Int(i64),
+    /// A string `"p/q"`, integer or decimal, read exactly.
+    Text(String),
+    /// A JSON float: refused when read (its binary value is not what was written).
+    Float(f64),
+}
+
+impl Num {
+    /// The exact value.
+    pub fn rational(&self) -> Result<Rational> {
+        match self {
+            Num::Int(i) => Ok(Rational::from(*i)),
+            Num::Text(s) => parse_rational(s),
+            Num::Float(x) => Err(Error::InvalidInput(format!(
+                "JSON float {x} is ambiguous: write it as a string (\"{x}\") or a ratio \"p/q\""
+            ))),
+        }
+    }
+}
+
+/// A matrix given inline or by a data file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MatrixData {
+    /// Rows of exact numbers.
+    Inline(Vec<Vec<Num>>),
+    /// A CSV file (cells read as exact decimals).
+    Csv {
+        /// Path, relative to the problem file.
+        csv: PathBuf,
+    },
+    /// An `.npy` file of f64 (each double taken at its exact binary value).
+    Npy {
+        /// Path, relative to the problem file.
+        npy: PathBuf,
+    },
+}
+
+/// A vector given inline or by a one-column data file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum VectorData {
+    /// Exact numbers.
+    Inline(Vec<Num>),
+    /// A matrix file read as a single column (or row).
+    File(MatrixData),
+}
+
+/// One piece of a piecewise-affine map (see [`crate::maps::PiecewiseAffine`]).
+#[derive(Clone, Debug, Deserialize)]
+pub struct PieceSpec {
+    /// `∂ₓ` block, `n × n`.
+    pub a: MatrixData,
+    /// `∂_θ` block, `n × m` (default: no parameters).
+    #[serde(default)]
+    pub b: Option<MatrixData>,
+    /// Offset (default 0).
+    #[serde(default)]
+    pub c: Option<Vec<Num>>,
+    /// Region constraints `G z ≤ h` on `z = (x, θ)` (default: everywhere).
+    #[serde(default)]
+    pub g: Option<MatrixData>,
+    /// Right-hand sides of the region constraints.
+    #[serde(default)]
+    pub h: Option<Vec<Num>>,
+}
+
+/// The map of a problem file. Other kinds are added as `maps` grows.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MapSpec {
+    /// A continuous piecewise-affine map given by its pieces.
+    PiecewiseAffine {
+        /// The pieces.
+        pieces: Vec<PieceSpec>,
+    },
+}
+
+/// A whole problem file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemFile {
+    /// Format version (must be [`PROBLEM_VERSION`]).
+    pub piggyback_problem: u32,
+    /// A name used in reports and certificates.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The map.
+    pub map: MapSpec,
+    /// Parameter value `θ`.
+    #[serde(default)]
+    pub theta: Vec<Num>,
+    /// Starting point of the iteration (default 0).
+    #[serde(default)]
+    pub x0: Option<Vec<Num>>,
+}
+
+/// A parsed problem with the directory its relative paths refer to.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The file's contents.
+    pub file: ProblemFile,
+    /// Directory for relative data paths.
+    pub base: PathBuf,
+}
+
+impl Problem {
+    /// Parse problem JSON; `base` resolves relative data paths.
+    pub fn parse(text: &str, base: &Path) -> Result<Self> {
+        let file: ProblemFile = serde_json::from_str(text)
+            .map_err(|e| Error::InvalidInput(format!("problem file: {e}")))?;
+        if file.piggyback_problem != PROBLEM_VERSION {
+            return Err(Error::InvalidInput(format!(
+                "problem file version {} is not supported (expected {PROBLEM_VERSION})",
+                file.piggyback_problem
+            )));
+        }
+        Ok(Problem {
+            file,
+            base: base.to_path_buf(),
+        })
+    }
+
+    /// Read a problem file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// The problem's name (file name when not given).
+    pub fn name(&self) -> String {
+        self.file.name.clone().unwrap_or_else(|| "problem".into())
+    }
+
+    /// A matrix in scalar `S` (exact for rationals, enclosed for intervals).
+    pub fn matrix<S: Scalar>(&self, data: &MatrixData) -> Result<Matrix<S>> {
+        match data {
+            MatrixData::Inline(rows) => {
+                let rows: Result<Vec<Vec<S>>> = rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|x| Ok(S::from_rational(&x.rational()?)))
+                            .collect()
+                    })
+                    .collect();
+                Matrix::from_rows(&rows?)
+            }
+            MatrixData::Csv { csv } => super::csv::read_matrix(&self.base.join(csv)),
+            MatrixData::Npy { npy } => {
+                Matrix::from_f64_matrix(&super::npy::read(&self.base.join(npy))?)
+            }
+        }
+    }
+
+    /// A vector in scalar `S`.
+    pub fn vector<S: Scalar>(&self, data: &VectorData) -> Result<Vec<S>> {
+        match data {
+            VectorData::Inline(xs) => self.numbers(xs),
+            VectorData::File(m) => {
+                let m = self.matrix::<S>(m)?;
+                if m.cols() == 1 || m.rows() == 1 {
+                    Ok(m.into_vec())
+                } else {
+                    Err(Error::InvalidInput(format!(
+                        "expected a vector, found a {}x{} matrix",
+                        m.rows(),
+                        m.cols()
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Exact numbers converted to `S`.
+    pub fn numbers<S: Scalar>(&self, xs: &[Num]) -> Result<Vec<S>> {
+        xs.iter()
+            .map(|x| Ok(S::from_rational(&x.rational()?)))
+            .collect()
+    }
+
+    /// `θ` in scalar `S`.
+    pub fn theta<S: Scalar>(&self) -> Result<Vec<S>> {
+        self.numbers(&self.file.theta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_problem_files_are_typed_errors() {
+        let base = Path::new(".");
+        for text in [
+            "",
+            "{",
+            "{\"piggyback_problem\": 2, \"map\": {\"kind\": \"piecewise_affine\", \"pieces\": []}}",
+            "{\"piggyback_problem\": 1, \"map\": {\"kind\": \"no_such_map\"}}",
+            "{\"piggyback_problem\": 1, \"map\": {\"kind\": \"piecewise_affine\", \"pieces\": []}, \"extra\": 1}",
+        ] {
+            assert!(Problem::parse(text, base).is_err(), "{text}");
+        }
+        let p = Problem::parse(
+            "{\"piggyback_problem\": 1, \"map\": {\"kind\": \"piecewise_affine\", \"pieces\": []}, \"theta\": [0.1]}",
+            base,
+        )
+        .unwrap();
+        assert!(p.theta::<Rational>().is_err(), "JSON floats are refused");
+    }
+}

@@ -1,0 +1,304 @@
+//! LU factorisation with partial pivoting, `P A = L U`, and what it gives: linear
+//! solves, determinants, inverses.
+//!
+//! | scalar | pivot choice | singular when | guarantee |
+//! |---|---|---|---|
+//! | exact (`S: Exact`) | first nonzero entry of the column | the column has no nonzero entry (exact test) | exact |
+//! | `f64` | largest `|aᵢₖ|` | `|pivot| ≤ n·ε·‖A‖_∞` (`ε = 2⁻⁵²`) | estimate |
+//!
+//! Both are reached through the [`LuScalar`] trait, so [`solve`], [`determinant`] and
+//! [`inverse`] are written once. Intervals have no `LuScalar` impl on purpose: naive
+//! interval elimination overestimates badly; use [`crate::linalg::verified`].
+
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::scalar::{Exact, Scalar};
+use std::cmp::Ordering;
+
+/// A factorisation `P A = L U`: `L` unit lower triangular and `U` upper triangular,
+/// stored together in one matrix; `perm[i]` is the row of `A` that became row `i`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lu<S> {
+    lu: Matrix<S>,
+    perm: Vec<usize>,
+    swaps: usize,
+}
+
+/// Scalars with an LU factorisation: exact rationals (exact) and f64 (estimate).
+pub trait LuScalar: Scalar {
+    /// Factor `P A = L U`; errors with [`Error::Singular`] (or [`Error::NonFinite`]
+    /// for f64 with NaN/inf entries, [`Error::DimensionMismatch`] if not square).
+    fn lu(a: &Matrix<Self>) -> Result<Lu<Self>>;
+}
+
+impl<S: Exact> LuScalar for S {
+    fn lu(a: &Matrix<S>) -> Result<Lu<S>> {
+        factor(a, |m, k| {
+            (k..m.rows()).find(|&i| m[(i, k)].sign() != Some(Ordering::Equal))
+        })
+    }
+}
+
+impl LuScalar for f64 {
+    fn lu(a: &Matrix<f64>) -> Result<Lu<f64>> {
+        a.check_finite("f64 LU input")?;
+        // Relative singularity threshold: a pivot below n·ε·‖A‖_∞ is indistinguishable
+        // from zero at working precision.
+        let tol = a.rows() as f64 * f64::EPSILON * a.norm_inf();
+        factor(a, |m, k| {
+            let (best, val) =
+                (k..m.rows())
+                    .map(|i| (i, m[(i, k)].abs()))
+                    .fold(
+                        (k, -1.0),
+                        |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+                    );
+            // NaN (from overflow during elimination) is rejected explicitly.
+            if val.is_nan() || val <= tol {
+                None
+            } else {
+                Some(best)
+            }
+        })
+    }
+}
+
+/// Gaussian elimination with a caller-chosen pivot row (`None`: singular column).
+fn factor<S: Scalar>(
+    a: &Matrix<S>,
+    pick: impl Fn(&Matrix<S>, usize) -> Option<usize>,
+) -> Result<Lu<S>> {
+    if !a.is_square() {
+        return Err(Error::DimensionMismatch {
+            op: "lu",
+            left: a.shape(),
+            right: a.shape(),
+        });
+    }
+    let n = a.rows();
+    let mut lu = a.clone();
+    let mut perm: Vec<usize> = (0..n).collect();
+    let mut swaps = 0;
+    for k in 0..n {
+        let p = pick(&lu, k).ok_or(Error::Singular { pivot: k })?;
+        if p != k {
+            for j in 0..n {
+                let t = lu[(k, j)].clone();
+                lu[(k, j)] = lu[(p, j)].clone();
+                lu[(p, j)] = t;
+            }
+            perm.swap(k, p);
+            swaps += 1;
+        }
+        let pivot = lu[(k, k)].clone();
+        for i in k + 1..n {
+            if lu[(i, k)].is_zero().is_true() {
+                continue;
+            }
+            let l = lu[(i, k)].div(&pivot).ok_or(Error::Singular { pivot: k })?;
+            for j in k + 1..n {
+                let t = lu[(i, j)].sub(&l.mul(&lu[(k, j)]));
+                lu[(i, j)] = t;
+            }
+            lu[(i, k)] = l;
+        }
+    }
+    if !lu.is_finite() {
+        return Err(Error::NonFinite {
+            context: "LU factors (overflow)".into(),
+        });
+    }
+    Ok(Lu { lu, perm, swaps })
+}
+
+impl<S: Scalar> Lu<S> {
+    /// Dimension `n` of the factored `n × n` matrix.
+    pub fn dim(&self) -> usize {
+        self.perm.len()
+    }
+
+    /// Row permutation: `perm[i]` is the row of `A` moved to row `i`.
+    pub fn permutation(&self) -> &[usize] {
+        &self.perm
+    }
+
+    /// The unit lower triangular factor `L`.
+    pub fn l(&self) -> Matrix<S> {
+        let n = self.dim();
+        Matrix::from_fn(n, n, |i, j| match i.cmp(&j) {
+            Ordering::Greater => self.lu[(i, j)].clone(),
+            Ordering::Equal => S::one(),
+            Ordering::Less => S::zero(),
+        })
+    }
+
+    /// The upper triangular factor `U`.
+    pub fn u(&self) -> Matrix<S> {
+        let n = self.dim();
+        Matrix::from_fn(n, n, |i, j| {
+            if i <= j {
+                self.lu[(i, j)].clone()
+            } else {
+                S::zero()
+            }
+        })
+    }
+
+    /// `det A = (−1)^{swaps} Π uᵢᵢ`.
+    pub fn determinant(&self) -> S {
+        let d = (0..self.dim()).fold(S::one(), |acc, i| acc.mul(&self.lu[(i, i)]));
+        if self.swaps % 2 == 1 {
+            d.neg()
+        } else {
+            d
+        }
+    }
+
+    /// Solve `A X = B` for a matrix right-hand side.
+    pub fn solve(&self, b: &Matrix<S>) -> Result<Matrix<S>> {
+        let n = self.dim();
+        if b.rows() != n {
+            return Err(Error::DimensionMismatch {
+                op: "lu solve",
+                left: (n, n),
+                right: b.shape(),
+            });
+        }
+        let mut x = Matrix::zeros(n, b.cols());
+        for c in 0..b.cols() {
+            let col: Vec<S> = self.perm.iter().map(|&p| b[(p, c)].clone()).collect();
+            let sol = self.solve_permuted(col)?;
+            for (i, v) in sol.into_iter().enumerate() {
+                x[(i, c)] = v;
+            }
+        }
+        Ok(x)
+    }
+
+    /// Solve `A x = b` for a vector.
+    pub fn solve_vec(&self, b: &[S]) -> Result<Vec<S>> {
+        let n = self.dim();
+        if b.len() != n {
+            return Err(Error::DimensionMismatch {
+                op: "lu solve",
+                left: (n, n),
+                right: (b.len(), 1),
+            });
+        }
+        self.solve_permuted(self.perm.iter().map(|&p| b[p].clone()).collect())
+    }
+
+    /// Forward then backward substitution on an already permuted right-hand side.
+    fn solve_permuted(&self, mut y: Vec<S>) -> Result<Vec<S>> {
+        let n = self.dim();
+        for i in 0..n {
+            for j in 0..i {
+                y[i] = y[i].sub(&self.lu[(i, j)].mul(&y[j]));
+            }
+        }
+        for i in (0..n).rev() {
+            for j in i + 1..n {
+                y[i] = y[i].sub(&self.lu[(i, j)].mul(&y[j]));
+            }
+            y[i] = y[i]
+                .div(&self.lu[(i, i)])
+                .ok_or(Error::Singular { pivot: i })?;
+        }
+        Ok(y)
+    }
+
+    /// `A⁻¹`.
+    pub fn inverse(&self) -> Result<Matrix<S>> {
+        self.solve(&Matrix::identity(self.dim()))
+    }
+}
+
+/// Factor `P A = L U` (see the module table for the pivoting rule per scalar).
+pub fn lu<S: LuScalar>(a: &Matrix<S>) -> Result<Lu<S>> {
+    S::lu(a)
+}
+
+/// Solve `A X = B`: exact over rationals, an estimate in f64.
+/// Errors: [`Error::Singular`], [`Error::DimensionMismatch`], [`Error::NonFinite`].
+pub fn solve<S: LuScalar>(a: &Matrix<S>, b: &Matrix<S>) -> Result<Matrix<S>> {
+    if b.rows() != a.rows() {
+        return Err(Error::DimensionMismatch {
+            op: "solve",
+            left: a.shape(),
+            right: b.shape(),
+        });
+    }
+    if !b.is_finite() {
+        return Err(Error::NonFinite {
+            context: "solve right-hand side".into(),
+        });
+    }
+    S::lu(a)?.solve(b)
+}
+
+/// Solve `A x = b` for a vector right-hand side.
+pub fn solve_vec<S: LuScalar>(a: &Matrix<S>, b: &[S]) -> Result<Vec<S>> {
+    if b.len() != a.rows() {
+        return Err(Error::DimensionMismatch {
+            op: "solve",
+            left: a.shape(),
+            right: (b.len(), 1),
+        });
+    }
+    if !b.iter().all(|x| x.is_finite()) {
+        return Err(Error::NonFinite {
+            context: "solve right-hand side".into(),
+        });
+    }
+    S::lu(a)?.solve_vec(b)
+}
+
+/// `det A`. A singular matrix has determinant `0` (exactly for rationals; for f64 it
+/// means "singular to working precision", see the module table).
+pub fn determinant<S: LuScalar>(a: &Matrix<S>) -> Result<S> {
+    match S::lu(a) {
+        Ok(f) => Ok(f.determinant()),
+        Err(Error::Singular { .. }) => Ok(S::zero()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `A⁻¹`; errors with [`Error::Singular`] when `A` is singular.
+pub fn inverse<S: LuScalar>(a: &Matrix<S>) -> Result<Matrix<S>> {
+    S::lu(a)?.inverse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rug::Rational;
+
+    #[test]
+    fn hand_checked_3x3() -> Result<()> {
+        // A = [[0,2,1],[1,1,0],[2,0,3]]: cofactor expansion along row 0:
+        // det = 0·(3−0) − 2·(3−0) + 1·(0−2) = −6 − 2 = −8.
+        let a: Matrix<Rational> = Matrix::from_ratio_rows(&[
+            vec![(0, 1), (2, 1), (1, 1)],
+            vec![(1, 1), (1, 1), (0, 1)],
+            vec![(2, 1), (0, 1), (3, 1)],
+        ])?;
+        assert_eq!(determinant(&a)?, Rational::from(-8));
+        // A x = (3, 2, 5)ᵀ has solution x = (1, 1, 1)ᵀ (row sums).
+        let b = vec![Rational::from(3), Rational::from(2), Rational::from(5)];
+        assert_eq!(solve_vec(&a, &b)?, vec![Rational::from(1); 3]);
+        let f = lu(&a)?;
+        let pa = Matrix::from_fn(3, 3, |i, j| a[(f.permutation()[i], j)].clone());
+        assert_eq!(f.l().matmul(&f.u())?, pa);
+        Ok(())
+    }
+
+    #[test]
+    fn f64_singular_and_nan() -> Result<()> {
+        let a: Matrix<f64> = Matrix::from_f64_rows(&[vec![1.0, 2.0], vec![2.0, 4.0]])?;
+        assert!(matches!(lu(&a), Err(Error::Singular { pivot: 1 })));
+        let mut b: Matrix<f64> = Matrix::identity(2);
+        b[(0, 1)] = f64::NAN;
+        assert!(matches!(lu(&b), Err(Error::NonFinite { .. })));
+        Ok(())
+    }
+}

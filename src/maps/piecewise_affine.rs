@@ -1,0 +1,213 @@
+//! A general continuous piecewise-affine map given by its pieces:
+//! `F(z) = Aᵢ x + Bᵢ θ + cᵢ` on the closed polyhedral region `Rᵢ = {z : Gᵢ z ≤ hᵢ}`,
+//! `z = (x, θ)`. It is a continuous selection of affine pieces, so
+//! `conv{[Aᵢ, Bᵢ] : z ∈ Rᵢ, Fᵢ(z) = F(z)}` is a conservative Jacobian (MATH.md §2).
+//!
+//! AD convention: the first listed piece whose region contains `z`.
+//! Exactness: rationals decide region membership exactly; intervals keep every
+//! *possibly* containing region (a superset of the active pieces); f64 decides with the
+//! tolerance [`PiecewiseAffine::TOLERANCE`] on the constraint residuals.
+
+use super::{FixedPointMap, Linearization};
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::{Scalar, Verdict};
+
+/// One affine piece with its region.
+#[derive(Clone, Debug)]
+pub struct AffinePiece<S> {
+    /// `∂ₓ` block (`n × n`).
+    pub a: Matrix<S>,
+    /// `∂_θ` block (`n × m`).
+    pub b: Matrix<S>,
+    /// Offset (`n`).
+    pub c: Vec<S>,
+    /// Region constraints `G z ≤ h` (`k × (n + m)`); zero rows means everywhere.
+    pub g: Matrix<S>,
+    /// Right-hand sides (`k`).
+    pub h: Vec<S>,
+}
+
+/// A continuous piecewise-affine map (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct PiecewiseAffine<S> {
+    n: usize,
+    m: usize,
+    pieces: Vec<AffinePiece<S>>,
+}
+
+impl<S: Scalar> PiecewiseAffine<S> {
+    /// Residual tolerance used by f64 to decide region membership and ties.
+    pub const TOLERANCE: f64 = 1e-12;
+
+    /// Build from pieces; checks every shape.
+    pub fn new(pieces: Vec<AffinePiece<S>>) -> Result<Self> {
+        let first = pieces
+            .first()
+            .ok_or_else(|| Error::InvalidInput("piecewise-affine map without pieces".into()))?;
+        let (n, m) = (first.a.rows(), first.b.cols());
+        for p in &pieces {
+            let ok = p.a.shape() == (n, n)
+                && p.b.shape() == (n, m)
+                && p.c.len() == n
+                && p.g.cols() == n + m
+                && p.h.len() == p.g.rows();
+            if !ok {
+                return Err(Error::DimensionMismatch {
+                    op: "PiecewiseAffine piece",
+                    left: (n, m),
+                    right: p.b.shape(),
+                });
+            }
+            let finite = p.a.is_finite() && p.b.is_finite() && p.g.is_finite();
+            if !finite || !p.c.iter().chain(&p.h).all(Scalar::is_finite) {
+                return Err(Error::NonFinite {
+                    context: "piecewise-affine piece".into(),
+                });
+            }
+        }
+        Ok(PiecewiseAffine { n, m, pieces })
+    }
+
+    /// The pieces.
+    pub fn pieces(&self) -> &[AffinePiece<S>] {
+        &self.pieces
+    }
+
+    /// Every piece's `[Aᵢ, Bᵢ]`: their hull contains the conservative Jacobian at
+    /// every point, so certifying it certifies the map globally.
+    pub fn all_piece_jacobians(&self) -> Result<Vec<Matrix<S>>> {
+        self.pieces.iter().map(|p| p.a.hstack(&p.b)).collect()
+    }
+
+    fn value_of(&self, p: &AffinePiece<S>, x: &[S], theta: &[S]) -> Result<Vec<S>> {
+        let ax = p.a.mul_vec(x)?;
+        let bt = p.b.mul_vec(theta)?;
+        Ok(ax
+            .iter()
+            .zip(&bt)
+            .zip(&p.c)
+            .map(|((u, v), c)| u.add(v).add(c))
+            .collect())
+    }
+
+    /// Whether `z` lies in the region of `p` (three-valued; f64 with tolerance).
+    fn in_region(&self, p: &AffinePiece<S>, z: &[S]) -> Result<Verdict> {
+        let gz = p.g.mul_vec(z)?;
+        let tol = S::from_f64(if S::NAME == "f64" {
+            Self::TOLERANCE
+        } else {
+            0.0
+        })?;
+        let mut verdict = Verdict::True;
+        for (lhs, h) in gz.iter().zip(&p.h) {
+            verdict = verdict.and(lhs.le(&h.add(&tol)));
+        }
+        Ok(verdict)
+    }
+
+    /// Indices of pieces that are (possibly) active at `(x, θ)`; the first entry of the
+    /// returned pair lists certainly-active pieces, the second possibly-active ones.
+    pub fn active_pieces(&self, x: &[S], theta: &[S]) -> Result<(Vec<usize>, Vec<usize>)> {
+        self.check_input(x, theta)?;
+        let z: Vec<S> = x.iter().chain(theta).cloned().collect();
+        let (mut sure, mut maybe) = (Vec::new(), Vec::new());
+        for (i, p) in self.pieces.iter().enumerate() {
+            match self.in_region(p, &z)? {
+                Verdict::True => sure.push(i),
+                Verdict::Unknown => maybe.push(i),
+                Verdict::False => {}
+            }
+        }
+        if sure.is_empty() && maybe.is_empty() {
+            return Err(Error::InvalidInput(
+                "point lies in no piece's region".into(),
+            ));
+        }
+        Ok((sure, maybe))
+    }
+}
+
+impl<S: Scalar> FixedPointMap<S> for PiecewiseAffine<S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.n, self.m)
+    }
+
+    fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
+        let (sure, maybe) = self.active_pieces(x, theta)?;
+        match sure.first() {
+            Some(&i) => self.value_of(&self.pieces[i], x, theta),
+            // Intervals only: several pieces possibly contain the box and none surely
+            // does; one piece's value would not enclose F, so refuse rather than guess.
+            None => Err(Error::CouldNotVerify {
+                reason: format!(
+                    "no piece is certainly active at this point ({} possibly)",
+                    maybe.len()
+                ),
+            }),
+        }
+    }
+
+    fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        let (sure, maybe) = self.active_pieces(x, theta)?;
+        let i = *sure
+            .first()
+            .or(maybe.first())
+            .ok_or_else(|| Error::InvalidInput("no active piece".into()))?;
+        let smooth = sure.len() + maybe.len() == 1;
+        Ok(Box::new(PieceLinearization {
+            piece: &self.pieces[i],
+            n: self.n,
+            m: self.m,
+            smooth,
+        }))
+    }
+
+    fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
+        let (sure, maybe) = self.active_pieces(x, theta)?;
+        let mut vs = Vec::new();
+        for i in sure.into_iter().chain(maybe) {
+            let p = &self.pieces[i];
+            vs.push(p.a.hstack(&p.b)?);
+        }
+        MatrixSet::hull(vs)
+    }
+}
+
+struct PieceLinearization<'a, S> {
+    piece: &'a AffinePiece<S>,
+    n: usize,
+    m: usize,
+    smooth: bool,
+}
+
+fn write<S: Scalar>(out: &mut [S], v: Result<Vec<S>>) {
+    // Shapes were checked at construction; a mismatch here leaves `out` untouched.
+    if let Ok(v) = v {
+        for (o, x) in out.iter_mut().zip(v) {
+            *o = x;
+        }
+    }
+}
+
+impl<S: Scalar> Linearization<S> for PieceLinearization<'_, S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.n, self.m)
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        write(out, self.piece.a.mul_vec(v));
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        write(out, self.piece.a.tr_mul_vec(w));
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        write(out, self.piece.b.mul_vec(v));
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        write(out, self.piece.b.tr_mul_vec(w));
+    }
+    fn is_smooth_point(&self) -> bool {
+        self.smooth
+    }
+}

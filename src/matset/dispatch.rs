@@ -1,0 +1,58 @@
+//! Which kind of arithmetic a scalar type does, decided once by `TypeId` (as ndarray
+//! dispatches to specialised kernels), and conversions to/from `inari::Interval`.
+//!
+//! Generic algorithms stay written once; only the *decision rule* (exact, with a
+//! tolerance, or certify-after-an-f64-solve) depends on the kind.
+
+use crate::linalg::Matrix;
+use crate::scalar::{Interval, Scalar};
+use std::any::{Any, TypeId};
+
+/// The arithmetic a scalar type performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `f64`: rounded, comparisons need a tolerance.
+    Float,
+    /// `inari::Interval`: enclosures; decisions are certified after an f64 solve.
+    Interval,
+    /// Every other scalar (the exact rationals): comparisons are exact.
+    Exact,
+}
+
+/// The kind of `S`.
+pub(crate) fn kind<S: Scalar>() -> Kind {
+    let t = TypeId::of::<S>();
+    if t == TypeId::of::<f64>() {
+        Kind::Float
+    } else if t == TypeId::of::<Interval>() {
+        Kind::Interval
+    } else {
+        Kind::Exact
+    }
+}
+
+/// `x` as an interval when `S` is the interval type.
+pub(crate) fn as_interval<S: Scalar>(x: &S) -> Option<Interval> {
+    (x as &dyn Any).downcast_ref::<Interval>().copied()
+}
+
+/// An interval as `S` when `S` is the interval type.
+pub(crate) fn from_interval<S: Scalar>(x: Interval) -> Option<S> {
+    let mut slot: Option<Interval> = Some(x);
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<S>>()
+        .and_then(|s| s.take())
+}
+
+/// `m` viewed as an f64 matrix when `S` is `f64` (the fast paths).
+pub(crate) fn as_f64_matrix<S: Scalar>(m: &Matrix<S>) -> Option<&Matrix<f64>> {
+    (m as &dyn Any).downcast_ref::<Matrix<f64>>()
+}
+
+/// An f64 as `S` when `S` is `f64`.
+pub(crate) fn from_f64_value<S: Scalar>(x: f64) -> Option<S> {
+    let mut slot: Option<f64> = Some(x);
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<S>>()
+        .and_then(|s| s.take())
+}

@@ -1,0 +1,130 @@
+//! `sup ‖·‖` over a set of matrices.
+//!
+//! Every norm here is convex, so over a hull the supremum is attained at a vertex.
+//! On a box every norm used is monotone in the entries' absolute values, so the
+//! supremum is the norm of the entrywise `max(|lo|, |hi|)` corner. On a `DiagBox`
+//! the norms separate over rows (∞, Frobenius²) or over entries of a column (1), and
+//! each piece is convex in `qᵢ`, so it is maximised at `qᵢ ∈ {q_lo, q_hi}`.
+
+use super::MatrixSet;
+use crate::error::Result;
+use crate::linalg::Matrix;
+use crate::scalar::Scalar;
+
+/// Which matrix norm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Norm {
+    /// Frobenius norm `‖M‖_F` (returned as `sqrt_upper` of the exact square).
+    Frobenius,
+    /// Induced 1-norm (largest column sum of `|mᵢⱼ|`), exact.
+    One,
+    /// Induced ∞-norm (largest row sum), exact.
+    Inf,
+    /// An upper bound of the spectral norm `‖M‖₂`: `min(√(‖M‖₁‖M‖∞), ‖M‖_F)`.
+    SpectralUpper,
+}
+
+/// `min(‖M‖₁‖M‖∞, ‖M‖_F²)`, an exact-arithmetic upper bound of `‖M‖₂²`.
+pub fn spectral_upper_sq<S: Scalar>(m: &Matrix<S>) -> S {
+    m.norm_1().mul(&m.norm_inf()).min(&m.norm_frobenius_sq())
+}
+
+/// `min(√(‖M‖₁‖M‖∞), ‖M‖_F)` with `sqrt_upper`: an upper bound of `‖M‖₂`.
+pub fn spectral_upper<S: Scalar>(m: &Matrix<S>) -> S {
+    spectral_upper_sq(m).sqrt_upper()
+}
+
+fn norm_of<S: Scalar>(m: &Matrix<S>, norm: Norm) -> S {
+    match norm {
+        Norm::Frobenius => m.norm_frobenius_upper(),
+        Norm::One => m.norm_1(),
+        Norm::Inf => m.norm_inf(),
+        Norm::SpectralUpper => spectral_upper(m),
+    }
+}
+
+fn max_all<S: Scalar>(xs: impl Iterator<Item = S>) -> S {
+    xs.fold(S::zero(), |a, x| a.max(&x))
+}
+
+impl<S: Scalar> MatrixSet<S> {
+    /// `sup_{M ∈ self} ‖M‖²_F`, exact over rationals (enclosed over intervals).
+    pub fn sup_frobenius_sq(&self) -> Result<S> {
+        match self {
+            MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(max_all(
+                self.members()?.iter().map(|m| m.norm_frobenius_sq()),
+            )),
+            MatrixSet::Box { .. } => Ok(self.abs_corner()?.norm_frobenius_sq()),
+            MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            } => {
+                // Σᵢ max_{q ∈ {lo, hi}} ‖q·mᵢ + cᵢ‖².
+                let mut total = S::zero();
+                for i in 0..m.rows() {
+                    let row_sq = |q: &S| {
+                        (0..m.cols()).fold(S::zero(), |a, j| {
+                            a.add(&q.mul(&m[(i, j)]).add(&offset[(i, j)]).square())
+                        })
+                    };
+                    total = total.add(&row_sq(&q_lo[i]).max(&row_sq(&q_hi[i])));
+                }
+                Ok(total)
+            }
+        }
+    }
+
+    /// `sup_{M ∈ self} ‖M‖` for the chosen norm: exact for 1 and ∞, the
+    /// `sqrt_upper` of the exact square for Frobenius, and an upper bound of
+    /// `sup ‖M‖₂` for [`Norm::SpectralUpper`] (per member for finite sets and hulls;
+    /// `min(√(sup‖·‖₁ · sup‖·‖∞), sup‖·‖_F)` for boxes and `DiagBox`).
+    pub fn sup_norm(&self, norm: Norm) -> Result<S> {
+        match (self, norm) {
+            (MatrixSet::Finite(_) | MatrixSet::Hull(_), _) => {
+                Ok(max_all(self.members()?.iter().map(|m| norm_of(m, norm))))
+            }
+            (_, Norm::Frobenius) => Ok(self.sup_frobenius_sq()?.sqrt_upper()),
+            (MatrixSet::Box { .. }, Norm::One | Norm::Inf) => {
+                Ok(norm_of(&self.abs_corner()?, norm))
+            }
+            (
+                MatrixSet::DiagBox {
+                    q_lo,
+                    q_hi,
+                    m,
+                    offset,
+                },
+                Norm::One | Norm::Inf,
+            ) => {
+                let abs_at =
+                    |i: usize, j: usize, q: &S| q.mul(&m[(i, j)]).add(&offset[(i, j)]).abs();
+                if norm == Norm::Inf {
+                    Ok(max_all((0..m.rows()).map(|i| {
+                        let s =
+                            |q: &S| (0..m.cols()).fold(S::zero(), |a, j| a.add(&abs_at(i, j, q)));
+                        s(&q_lo[i]).max(&s(&q_hi[i]))
+                    })))
+                } else {
+                    Ok(max_all((0..m.cols()).map(|j| {
+                        (0..m.rows()).fold(S::zero(), |a, i| {
+                            a.add(&abs_at(i, j, &q_lo[i]).max(&abs_at(i, j, &q_hi[i])))
+                        })
+                    })))
+                }
+            }
+            (_, Norm::SpectralUpper) => {
+                let p = self.sup_norm(Norm::One)?.mul(&self.sup_norm(Norm::Inf)?);
+                Ok(p.min(&self.sup_frobenius_sq()?).sqrt_upper())
+            }
+        }
+    }
+
+    /// For a box: the entrywise `max(|lo|, |hi|)` matrix (every member is bounded by
+    /// it in absolute value); for other sets, the same over the bounding box.
+    fn abs_corner(&self) -> Result<Matrix<S>> {
+        let (lo, hi) = self.bounding_box()?;
+        lo.zip_with(&hi, "abs_corner", |a, b| a.abs().max(&b.abs()))
+    }
+}

@@ -1,0 +1,637 @@
+//! Certificates: format, trusted checker, finders, mutation and reference tests.
+//!
+//! Ground truth never comes from the code under test: singular values and
+//! eigenvalues from nalgebra (f64, used only with a margin away from ties), exact
+//! determinants by the 2×2 formula, and hand derivations in comments.
+
+use piggyback::certify::check::{num_text, RadiusText, MAX_DIM};
+use piggyback::certify::contraction::{
+    certified_rho, certify_norm_bound, certify_weighted_at, certify_weighted_bound,
+    find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
+};
+use piggyback::certify::invertible::certify_invertible;
+use piggyback::certify::refute::find_refutation;
+use piggyback::certify::{
+    check, check_json, from_json, to_json, Certificate, CheckFailure, Claim, InvertWitness, SetData,
+};
+use piggyback::linalg::lu::determinant;
+use piggyback::scalar::Rational;
+use piggyback::{Error, Matrix, MatrixSet, Scalar};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn q(p: i64, d: i64) -> Rational {
+    Rational::from((p, d))
+}
+
+fn mat(rows: &[Vec<(i64, i64)>]) -> Matrix<Rational> {
+    Matrix::from_ratio_rows(rows).expect("well-formed test matrix")
+}
+
+fn sigma_max(m: &Matrix<Rational>) -> f64 {
+    m.to_f64()
+        .to_nalgebra()
+        .singular_values()
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+}
+
+fn opts() -> SearchOptions {
+    SearchOptions::default()
+}
+
+/// The heavy-ball vertices of MATH.md §5.
+fn heavy_ball() -> (Matrix<Rational>, Matrix<Rational>) {
+    (
+        mat(&[vec![(3, 4), (-3, 4)], vec![(1, 1), (0, 1)]]),
+        mat(&[vec![(3, 2), (-3, 4)], vec![(1, 1), (0, 1)]]),
+    )
+}
+
+/// W = (9/10)·Q with Q = [[3/5, −4/5], [4/5, 3/5]] (Pythagorean triple 3-4-5, QᵀQ = I):
+/// ‖W‖₂ = 9/10 exactly.
+fn relu_weight() -> Matrix<Rational> {
+    mat(&[vec![(27, 50), (-36, 50)], vec![(36, 50), (27, 50)]])
+}
+
+/// {diag(q)·W : q ∈ {0,1}²}.
+fn relu_family(w: &Matrix<Rational>) -> MatrixSet<Rational> {
+    let n = w.rows();
+    let vs = (0u32..1 << n)
+        .map(|mask| {
+            let d: Vec<Rational> = (0..n).map(|i| Rational::from((mask >> i) & 1)).collect();
+            w.scale_rows(&d).expect("shape")
+        })
+        .collect();
+    MatrixSet::Finite(vs)
+}
+
+// ------------------------------------------------------------------ format
+
+#[test]
+fn round_trip_and_check() -> piggyback::Result<()> {
+    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let text = to_json(&c);
+    let back = from_json(&text).expect("round trip");
+    assert_eq!(back, c);
+    assert_eq!(check_json(&text), Ok(()));
+    assert!(text.contains("\"piggyback-certificate\"") && text.contains("\"9/10\""));
+    Ok(())
+}
+
+#[test]
+fn truncated_and_corrupted_files_are_clean_errors() -> piggyback::Result<()> {
+    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let text = to_json(&c);
+    // Every proper prefix is malformed (no panic, a Malformed error).
+    for cut in 0..text.len() {
+        if !text.is_char_boundary(cut) {
+            continue;
+        }
+        assert!(
+            matches!(check_json(&text[..cut]), Err(CheckFailure::Malformed(_))),
+            "prefix {cut} accepted"
+        );
+    }
+    // Corrupting single bytes never panics; if the result still parses it must be
+    // either accepted (the claim happens to stay true) or a typed failure.
+    let bytes = text.as_bytes();
+    for k in (0..bytes.len()).step_by(3) {
+        let mut b = bytes.to_vec();
+        b[k] = b"x}\"0-/9"[k % 7];
+        if let Ok(s) = String::from_utf8(b) {
+            let _ = check_json(&s);
+        }
+    }
+    Ok(())
+}
+
+fn with_rho(c: &Certificate, rho: &str) -> Certificate {
+    let mut c = c.clone();
+    if let Claim::Contraction { rho: r, .. } = &mut c.claim {
+        *r = rho.to_string();
+    }
+    c
+}
+
+#[test]
+fn bad_numbers_and_data_are_typed() -> piggyback::Result<()> {
+    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    for bad in ["1/0", "abc", "1/2/3", "", "0x10", "1e100000", "NaN", "inf"] {
+        assert!(
+            matches!(
+                check(&with_rho(&c, bad)),
+                Err(CheckFailure::BadNumber { .. })
+            ),
+            "{bad:?} accepted"
+        );
+    }
+    let huge = "9".repeat(100_000);
+    assert!(matches!(
+        check(&with_rho(&c, &huge)),
+        Err(CheckFailure::BadNumber { .. })
+    ));
+    // Ragged matrix.
+    let mut ragged = c.clone();
+    if let SetData::Finite { vertices } = &mut ragged.data {
+        vertices[0][0].push("1".into());
+    }
+    assert!(matches!(check(&ragged), Err(CheckFailure::BadData { .. })));
+    // Mixed shapes.
+    let mut mixed = c.clone();
+    if let SetData::Finite { vertices } = &mut mixed.data {
+        vertices[1] = vec![vec!["1".into()]];
+    }
+    assert!(matches!(check(&mixed), Err(CheckFailure::BadData { .. })));
+    // Empty set; oversized dimension.
+    let empty = Certificate {
+        data: SetData::Hull { vertices: vec![] },
+        ..c.clone()
+    };
+    assert!(matches!(check(&empty), Err(CheckFailure::BadData { .. })));
+    let big = Certificate {
+        data: SetData::Hull {
+            vertices: vec![vec![vec!["0".into()]; MAX_DIM + 1]],
+        },
+        ..c.clone()
+    };
+    assert!(matches!(check(&big), Err(CheckFailure::BadData { .. })));
+    // Version and format.
+    let mut v = serde_json::to_value(&c).expect("serialisable");
+    v["version"] = Value::from(2);
+    assert!(matches!(
+        check_json(&v.to_string()),
+        Err(CheckFailure::Malformed(_))
+    ));
+    v["version"] = Value::from(1);
+    v["format"] = Value::from("something-else");
+    assert!(matches!(
+        check_json(&v.to_string()),
+        Err(CheckFailure::Malformed(_))
+    ));
+    v["format"] = Value::from("piggyback-certificate");
+    v["claim"]["extra"] = Value::from(1);
+    assert!(matches!(
+        check_json(&v.to_string()),
+        Err(CheckFailure::Malformed(_))
+    ));
+    Ok(())
+}
+
+// ------------------------------------------------------------------ contraction
+
+#[test]
+fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
+    // Reference: W = (9/10)Q with Q orthogonal, so ‖diag(q)W‖₂ = ‖diag(q)‖₂·(9/10) ≤ 9/10
+    // for q ∈ {0,1}², with equality at q = (1,1). The exact search must land on 9/10.
+    let w = relu_weight();
+    let c = find_norm_bound(&relu_family(&w), NormKind::Two, &opts())?;
+    assert_eq!(certified_rho(&c), Some(q(9, 10)));
+    assert!(certify_norm_bound(&relu_family(&w), NormKind::Two, &q(899, 1000)).is_err());
+    // The structured form {diag(q)W : q ∈ [0,1]²} (the hull) is checked through
+    // ‖diag(q)W‖ ≤ ‖W‖ at the single matrix W.
+    let diag_box = MatrixSet::DiagBox {
+        q_lo: vec![q(0, 1); 2],
+        q_hi: vec![q(1, 1); 2],
+        m: w.clone(),
+        offset: Matrix::zeros(2, 2),
+    };
+    let c = find_norm_bound(&diag_box, NormKind::Two, &opts())?;
+    assert_eq!(certified_rho(&c), Some(q(9, 10)));
+    // 4×4 version: Q₄ = Q ⊗ Q is orthogonal and rational; W₄ = (9/10)Q₄; 16 vertices.
+    let q2 = mat(&[vec![(3, 5), (-4, 5)], vec![(4, 5), (3, 5)]]);
+    let q4 = Matrix::from_fn(4, 4, |i, j| q2[(i / 2, j / 2)].mul(&q2[(i % 2, j % 2)]));
+    let w4 = q4.scale(&q(9, 10));
+    assert_eq!(
+        w4.transpose().matmul(&w4)?,
+        Matrix::identity(4).scale(&q(81, 100))
+    );
+    let c = find_norm_bound(&relu_family(&w4), NormKind::Two, &opts())?;
+    assert_eq!(certified_rho(&c), Some(q(9, 10)));
+    Ok(())
+}
+
+/// Rational Householder reflection `I − 2vvᵀ/(vᵀv)`: symmetric and orthogonal.
+fn householder(v: &[i64]) -> Matrix<Rational> {
+    let n = v.len();
+    let vv: i64 = v.iter().map(|x| x * x).sum();
+    Matrix::from_fn(n, n, |i, j| {
+        let id = if i == j {
+            Rational::from(1)
+        } else {
+            Rational::new()
+        };
+        id.sub(&q(2 * v[i] * v[j], vv))
+    })
+}
+
+#[test]
+fn elastic_net_forward_backward_analytic_rho() -> piggyback::Result<()> {
+    // Design X = H₁ diag(1, 2, 3) H₂ with rational Householder reflections H₁, H₂, so
+    // XᵀX = H₂ diag(1, 4, 9) H₂ has eigenvalues 1, 4, 9. With λ₂ = 1 the smooth part
+    // has Hessian XᵀX + I with eigenvalues μ = 2, 5, L = 10; γ = 2/(L + μ) = 1/6.
+    // A = I − γ(XᵀX + λ₂I) is symmetric with eigenvalues 1 − 2/6, 1 − 5/6, 1 − 10/6 =
+    // 2/3, 1/6, −2/3, so ‖A‖₂ = (L − μ)/(L + μ) = 8/12 = 2/3. The forward–backward
+    // Jacobians are diag(q)·A with q ∈ [0,1]³ (soft-thresholding derivative).
+    let (h1, h2) = (householder(&[1, 2, 2]), householder(&[3, -1, 1]));
+    let x = h1
+        .matmul(&Matrix::diag(&[q(1, 1), q(2, 1), q(3, 1)]))?
+        .matmul(&h2)?;
+    let hess = x.transpose().matmul(&x)?.add(&Matrix::identity(3))?;
+    let a = Matrix::identity(3).sub(&hess.scale(&q(1, 6)))?;
+    let set = MatrixSet::DiagBox {
+        q_lo: vec![q(0, 1); 3],
+        q_hi: vec![q(1, 1); 3],
+        m: a.clone(),
+        offset: Matrix::zeros(3, 3),
+    };
+    let c = find_norm_bound(&set, NormKind::Two, &opts())?;
+    assert_eq!(certified_rho(&c), Some(q(2, 3)));
+    assert!(certify_norm_bound(&set, NormKind::Two, &q(666, 1000)).is_err());
+    // The same claim over the explicit 8 extreme points.
+    let verts = (0u32..8)
+        .map(|mask| {
+            a.scale_rows(
+                &(0..3)
+                    .map(|i| Rational::from((mask >> i) & 1))
+                    .collect::<Vec<_>>(),
+            )
+            .expect("shape")
+        })
+        .collect();
+    assert!(certify_norm_bound(&MatrixSet::Hull(verts), NormKind::Two, &q(2, 3)).is_ok());
+    Ok(())
+}
+
+#[test]
+fn one_and_inf_norms_exact() -> piggyback::Result<()> {
+    // [[1/2, −1/4], [1/8, 1/8]]: column sums 5/8, 3/8 → ‖·‖₁ = 5/8; row sums 3/4, 1/4 → ‖·‖∞ = 3/4.
+    let a = mat(&[vec![(1, 2), (-1, 4)], vec![(1, 8), (1, 8)]]);
+    let set = MatrixSet::Finite(vec![a]);
+    assert_eq!(
+        certified_rho(&find_norm_bound(&set, NormKind::One, &opts())?),
+        Some(q(5, 8))
+    );
+    assert_eq!(
+        certified_rho(&find_norm_bound(&set, NormKind::Inf, &opts())?),
+        Some(q(3, 4))
+    );
+    assert!(certify_norm_bound(&set, NormKind::Inf, &q(74, 100)).is_err());
+    Ok(())
+}
+
+#[test]
+fn box_family_spectral_bound() -> piggyback::Result<()> {
+    // Box [[0, 1/4], [−1/4, 1/2]] ≤ A ≤ [[1/4, 1/2], [0, 1/2]]: entrywise |A| ≤
+    // M = [[1/4, 1/2], [1/4, 1/2]] = (1/4)[[1, 2], [1, 2]], rank one with
+    // ‖M‖₂ = (1/4)·√2·√5 = √10/4 ≈ 0.7906. The certificate must be ≥ that, and ≤ 0.7907.
+    let lo = mat(&[vec![(0, 1), (1, 4)], vec![(-1, 4), (1, 2)]]);
+    let hi = mat(&[vec![(1, 4), (1, 2)], vec![(0, 1), (1, 2)]]);
+    let c = find_norm_bound(&MatrixSet::Box { lo, hi }, NormKind::Two, &opts())?;
+    let rho = certified_rho(&c).expect("rho").to_f64();
+    assert!((10f64.sqrt() / 4.0..0.7907).contains(&rho), "rho = {rho}");
+    Ok(())
+}
+
+#[test]
+fn weighted_norm_certifies_non_normal_contraction() -> piggyback::Result<()> {
+    // A = [[1/2, 2], [0, 1/2]]: ‖A‖₂ ≈ 2.06 > 1 but ρ(A) = 1/2, so a weighted norm
+    // with ‖A‖_P < 1 exists; the Euclidean certificate must exceed 2.
+    let a = mat(&[vec![(1, 2), (2, 1)], vec![(0, 1), (1, 2)]]);
+    let set = MatrixSet::Finite(vec![a]);
+    let two = certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho");
+    assert!(two > 2);
+    // With P = I the weighted norm is the Euclidean one: same bound accepted, 2 rejected.
+    assert!(certify_weighted_bound(&set, &Matrix::identity(2), &two).is_ok());
+    assert!(certify_weighted_bound(&set, &Matrix::identity(2), &q(2, 1)).is_err());
+    assert!(certify_weighted_at(&set, &q(3, 4), &opts()).is_ok());
+    let best = certified_rho(&find_weighted_bound(&set, &opts())?).expect("rho");
+    assert!(best < q(3, 5) && best >= q(1, 2), "best = {best}");
+    Ok(())
+}
+
+#[test]
+fn heavy_ball_has_no_contraction_certificate() -> piggyback::Result<()> {
+    let (m1, m2) = heavy_ball();
+    let set = MatrixSet::Hull(vec![m1, m2]);
+    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    assert!(matches!(
+        certify_weighted_at(&set, &q(1, 1), &opts()),
+        Err(Error::CouldNotVerify { .. })
+    ));
+    Ok(())
+}
+
+// ------------------------------------------------------------------ refutation
+
+#[test]
+fn heavy_ball_refuted() -> piggyback::Result<()> {
+    // MATH.md §5 and tests/linalg.rs: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] has the
+    // eigenvalue −9/8, so ρ(M₁²M₂²) = 9/8 > 1 = 1⁴ and the joint spectral radius is
+    // at least (9/8)^{1/4} > 1. Words up to length 6 include it (and its rotations).
+    let (m1, m2) = heavy_ball();
+    let set = MatrixSet::Hull(vec![m1.clone(), m2.clone()]);
+    let c = find_refutation(&set, &q(1, 1), 6)?.expect("heavy ball must be refuted");
+    assert_eq!(check(&c), Ok(()));
+    let Claim::Refutation { word, .. } = &c.claim else {
+        panic!("not a refutation")
+    };
+    assert!(!word.is_empty() && word.len() <= 6);
+    // The hand-derived word M₁M₁M₂M₂ with the exact root −9/8 is accepted as well.
+    let hand = Certificate {
+        claim: Claim::Refutation {
+            r: "1".into(),
+            word: vec![0, 0, 1, 1],
+            witness: RadiusText::RealRoot {
+                lo: "-9/8".into(),
+                hi: "-9/8".into(),
+            },
+        },
+        ..c.clone()
+    };
+    assert_eq!(check(&hand), Ok(()));
+    // Mutations that make the claim false are rejected:
+    // threshold 2 > JSR (‖M₂‖_F² = 9/4 + 9/16 + 1 < 4, ‖M₁‖_F² < 4, so JSR < 2);
+    let mut t = hand.clone();
+    if let Claim::Refutation { r, .. } = &mut t.claim {
+        *r = "2".into();
+    }
+    assert!(matches!(check(&t), Err(CheckFailure::Rejected { .. })));
+    // vertices halved: every product of 4 has ρ ≤ (9/8)/16 < 1;
+    let mut h = hand.clone();
+    h.data = piggyback::certify::set_data(&MatrixSet::Hull(vec![
+        m1.scale(&q(1, 2)),
+        m2.scale(&q(1, 2)),
+    ]))?;
+    assert!(matches!(check(&h), Err(CheckFailure::Rejected { .. })));
+    // a wrong root;
+    let mut w = hand.clone();
+    if let Claim::Refutation { witness, .. } = &mut w.claim {
+        *witness = RadiusText::RealRoot {
+            lo: "-10/8".into(),
+            hi: "-10/8".into(),
+        };
+    }
+    assert!(matches!(check(&w), Err(CheckFailure::Rejected { .. })));
+    // a single vertex (ρ(M₁) = √3/2 < 1) cannot be refuted.
+    let mut s = hand;
+    if let Claim::Refutation { word, witness, .. } = &mut s.claim {
+        *word = vec![0];
+        *witness = RadiusText::Determinant;
+    }
+    assert!(matches!(check(&s), Err(CheckFailure::Rejected { .. })));
+    assert!(find_refutation(&MatrixSet::Finite(vec![heavy_ball().0]), &q(1, 1), 6)?.is_none());
+    Ok(())
+}
+
+// ------------------------------------------------------------------ invertibility
+
+#[test]
+fn invertibility_neumann_and_preconditioner() -> piggyback::Result<()> {
+    // Neumann: the ReLU family has sup ‖A‖ ≤ 9/10 < 1.
+    let c = certify_invertible(&relu_family(&relu_weight()), &opts())?;
+    assert!(matches!(
+        c.claim,
+        Claim::Invertible {
+            witness: InvertWitness::Neumann { .. }
+        }
+    ));
+    // Preconditioner: A ∈ [[2,0],[0,3]] ± 1/10 has ‖A‖ ≥ 1.9, no Neumann argument, but
+    // I − A ∈ [[−1,0],[0,−2]] ± 1/10 is diagonally dominant, hence invertible.
+    let lo = mat(&[vec![(19, 10), (-1, 10)], vec![(-1, 10), (29, 10)]]);
+    let hi = mat(&[vec![(21, 10), (1, 10)], vec![(1, 10), (31, 10)]]);
+    let c = certify_invertible(&MatrixSet::Box { lo, hi }, &opts())?;
+    assert!(matches!(
+        c.claim,
+        Claim::Invertible {
+            witness: InvertWitness::Preconditioner { .. }
+        }
+    ));
+    Ok(())
+}
+
+#[test]
+fn vertexwise_invertibility_does_not_imply_hull() -> piggyback::Result<()> {
+    // A₁ = 0, A₂ = diag(2, 0): det(I − A₁) = 1 and det(I − A₂) = (1 − 2)·1 = −1, both
+    // nonzero, so I − A is invertible at both vertices. But the midpoint diag(1, 0)
+    // gives I − A = diag(0, 1), singular: the determinant changes sign along the edge.
+    let a1: Matrix<Rational> = Matrix::zeros(2, 2);
+    let a2 = mat(&[vec![(2, 1), (0, 1)], vec![(0, 1), (0, 1)]]);
+    let id: Matrix<Rational> = Matrix::identity(2);
+    assert_eq!(determinant(&id.sub(&a1)?)?, q(1, 1));
+    assert_eq!(determinant(&id.sub(&a2)?)?, q(-1, 1));
+    let mid = a1.add(&a2)?.scale(&q(1, 2));
+    assert_eq!(determinant(&id.sub(&mid)?)?, q(0, 1));
+    let hull = MatrixSet::Hull(vec![a1.clone(), a2.clone()]);
+    assert!(certify_invertible(&hull, &opts()).is_err());
+    // No preconditioner can fool the checker on this hull.
+    for r in [
+        mat(&[vec![(1, 1), (0, 1)], vec![(0, 1), (1, 1)]]),
+        mat(&[vec![(1000, 1), (0, 1)], vec![(0, 1), (1, 1)]]),
+    ] {
+        let forged = Certificate {
+            format: "piggyback-certificate".into(),
+            version: 1,
+            data: piggyback::certify::set_data(&hull)?,
+            claim: Claim::Invertible {
+                witness: InvertWitness::Preconditioner {
+                    r: piggyback::certify::check::rows_text(&r),
+                },
+            },
+        };
+        assert!(matches!(check(&forged), Err(CheckFailure::Rejected { .. })));
+    }
+    // The finite set of the two vertices alone is not a hull, but the checker's box
+    // argument covers the hull, so it must refuse it too (sound, conservative).
+    assert!(certify_invertible(&MatrixSet::Finite(vec![a1, a2]), &opts()).is_err());
+    Ok(())
+}
+
+// ------------------------------------------------------------------ mutation
+
+/// Paths (JSON pointers) of every number string in a certificate.
+fn number_paths(v: &Value, path: String, out: &mut Vec<String>) {
+    match v {
+        Value::String(s)
+            if s.chars()
+                .next()
+                .is_some_and(|c| c == '-' || c.is_ascii_digit()) =>
+        {
+            out.push(path)
+        }
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| number_paths(x, format!("{path}/{i}"), out)),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(k, x)| number_paths(x, format!("{path}/{k}"), out)),
+        _ => {}
+    }
+}
+
+/// Replace the number at `path` by `f(old)`.
+fn mutate(c: &Certificate, path: &str, f: impl Fn(&Rational) -> Rational) -> Certificate {
+    let mut v = serde_json::to_value(c).expect("serialisable");
+    let slot = v.pointer_mut(path).expect("path exists");
+    let old = piggyback::scalar::parse_rational(slot.as_str().expect("string")).expect("number");
+    *slot = Value::from(num_text(&f(&old)));
+    serde_json::from_value(v).expect("still a certificate")
+}
+
+/// Independent truth of a spectral-norm contraction claim (nalgebra SVD), `None` near ties.
+fn two_norm_truth(c: &Certificate) -> Option<bool> {
+    let (SetData::Finite { vertices } | SetData::Hull { vertices }) = &c.data else {
+        return None;
+    };
+    let Claim::Contraction { rho, .. } = &c.claim else {
+        return None;
+    };
+    let rho = piggyback::scalar::parse_rational(rho).ok()?.to_f64();
+    let mut worst = 0.0f64;
+    for v in vertices {
+        let rows: Vec<Vec<Rational>> = v
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|t| piggyback::scalar::parse_rational(t).expect("number"))
+                    .collect()
+            })
+            .collect();
+        worst = worst.max(sigma_max(&Matrix::from_rows(&rows).ok()?));
+    }
+    if worst > rho * (1.0 + 1e-9) {
+        Some(false)
+    } else if worst < rho * (1.0 - 1e-9) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+#[test]
+fn mutations_that_falsify_are_rejected() -> piggyback::Result<()> {
+    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let mut paths = Vec::new();
+    number_paths(
+        &serde_json::to_value(&c).expect("serialisable"),
+        String::new(),
+        &mut paths,
+    );
+    assert_eq!(paths.len(), 4 * 4 + 1);
+    let mut rejected = 0;
+    for p in &paths {
+        for f in [
+            |x: &Rational| x.add(&q(1, 3)),
+            |x: &Rational| x.sub(&q(1, 3)),
+            |x: &Rational| x.mul(&q(11, 10)),
+        ] {
+            let m = mutate(&c, p, f);
+            let verdict = check(&m);
+            match two_norm_truth(&m) {
+                Some(false) => {
+                    assert!(
+                        matches!(verdict, Err(CheckFailure::Rejected { .. })),
+                        "false claim accepted after mutating {p}"
+                    );
+                    rejected += 1;
+                }
+                Some(true) => {}
+                None => {}
+            }
+        }
+    }
+    assert!(rejected >= 10, "only {rejected} falsifying mutations");
+    // Weighted certificate: making P asymmetric or indefinite is rejected.
+    let set = MatrixSet::Finite(vec![mat(&[vec![(1, 2), (2, 1)], vec![(0, 1), (1, 2)]])]);
+    let w = certify_weighted_at(&set, &q(3, 4), &opts())?;
+    let mut p = Vec::new();
+    number_paths(
+        &serde_json::to_value(&w).expect("serialisable"),
+        String::new(),
+        &mut p,
+    );
+    let off = p.iter().find(|s| s.ends_with("/p/0/1")).expect("P entry");
+    assert!(matches!(
+        check(&mutate(&w, off, |x| x.add(&q(1, 1000)))),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    let diag = p.iter().find(|s| s.ends_with("/p/0/0")).expect("P entry");
+    assert!(matches!(
+        check(&mutate(&w, diag, |x| x.neg())),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    // Lowering ρ to 1/2 = ρ(A) makes the claim false for every P: rejected.
+    assert!(matches!(
+        check(&with_rho(&w, "1/2")),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    Ok(())
+}
+
+// ------------------------------------------------------------------ soundness (random)
+
+fn small() -> impl Strategy<Value = i64> {
+    -8i64..=8
+}
+
+fn pair() -> impl Strategy<Value = (Matrix<Rational>, Matrix<Rational>)> {
+    (prop::collection::vec(small(), 8), 1i64..=8).prop_map(|(e, d)| {
+        let m = |k: usize| Matrix::from_fn(2, 2, |i, j| q(e[k + 2 * i + j], d));
+        (m(0), m(4))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A spectral-norm certificate is issued only when the bound is true.
+    #[test]
+    fn contraction_certificates_are_true((a, b) in pair(), rho in (1i64..=30, 1i64..=10)) {
+        let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
+        let truth = sigma_max(&a).max(sigma_max(&b));
+        let c = find_norm_bound(&set, NormKind::Two, &opts())?;
+        let found = certified_rho(&c).expect("rho").to_f64();
+        prop_assert!(found >= truth * (1.0 - 1e-12));
+        prop_assert!(found <= truth * (1.0 + 1e-5) + 1e-12, "found {} for {}", found, truth);
+        let r = q(rho.0, rho.1);
+        if certify_norm_bound(&set, NormKind::Two, &r).is_ok() {
+            prop_assert!(truth <= r.to_f64() * (1.0 + 1e-12));
+        } else {
+            prop_assert!(truth >= r.to_f64() * (1.0 - 1e-12));
+        }
+    }
+
+    /// A refutation is issued only when some product really has ρ > 1 (brute force in f64).
+    #[test]
+    fn refutations_are_true((a, b) in pair()) {
+        let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
+        if let Some(c) = find_refutation(&set, &q(1, 1), 4)? {
+            let Claim::Refutation { word, .. } = &c.claim else { unreachable!() };
+            let vs = [a.to_f64(), b.to_f64()];
+            let mut p = vs[word[0]].clone();
+            for &i in &word[1..] { p = p.matmul(&vs[i])?; }
+            let rho = p.to_nalgebra().complex_eigenvalues().iter().map(|z| z.norm()).fold(0.0, f64::max);
+            prop_assert!(rho > 1.0 - 1e-9, "refuted with rho(product) = {}", rho);
+        }
+    }
+
+    /// Invertibility is issued only when det(I − A) has no zero on the edge [a, b]
+    /// (exact determinants of the 2×2 matrices at t = k/16).
+    #[test]
+    fn invertibility_certificates_are_true((a, b) in pair()) {
+        let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
+        let id: Matrix<Rational> = Matrix::identity(2);
+        let det2 = |m: &Matrix<Rational>| m[(0, 0)].mul(&m[(1, 1)]).sub(&m[(0, 1)].mul(&m[(1, 0)]));
+        let dets: Vec<Rational> = (0..=16).map(|k| {
+            let t = q(k, 16);
+            let m = a.scale(&q(1, 1).sub(&t)).add(&b.scale(&t)).expect("shape");
+            det2(&id.sub(&m).expect("shape"))
+        }).collect();
+        let sign_change = dets.windows(2).any(|w| w[0].clone() * w[1].clone() <= 0) || dets.iter().any(|d| *d == 0);
+        if certify_invertible(&set, &opts()).is_ok() {
+            prop_assert!(!sign_change, "certified but det(I − A) vanishes on the edge: {:?}", dets);
+        }
+    }
+}
