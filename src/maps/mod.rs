@@ -135,3 +135,19 @@ pub trait Linearization<S: Scalar> {
     /// differentiable there as far as the arithmetic can tell).
     fn is_smooth_point(&self) -> bool;
 }
+
+pub mod admm;
+pub mod design;
+pub mod douglas_rachford;
+pub mod forward_backward;
+pub mod heavy_ball;
+pub mod iterate;
+pub mod relu_layer;
+pub mod util;
+
+pub use admm::Admm;
+pub use design::{Csr, Design, SpectralEstimate};
+pub use douglas_rachford::DouglasRachford;
+pub use forward_backward::{ForwardBackward, Penalty, StepRule};
+pub use heavy_ball::HeavyBall;
+pub use relu_layer::ReluLayer;

@@ -1,0 +1,489 @@
+//! Forward–backward (proximal gradient) for the LASSO and the elastic net
+//! (MATH.md §2, §6):
+//!
+//! `F(x, θ) = prox_{γ g_θ}(x − γ Aᵀ(A x − b))`, `prox_{γ g_θ}(z) = S_{γλ₁}(z) / (1 + γλ₂)`,
+//!
+//! the fixed-point map of `min_x ½‖Ax − b‖² + λ₁‖x‖₁ + (λ₂/2)‖x‖²`. The parameters are
+//! the raw regularisation weights: `θ = (λ₁)` for the LASSO, `θ = (λ₁, λ₂)` for the
+//! elastic net (for `θ = log λ` wrap the map in the log-parametrisation wrapper).
+//!
+//! **Jacobian.** With `z = x − γAᵀ(Ax − b)`, `τ = γλ₁`, `c = 1/(1 + γλ₂)` and
+//! `q_i ∈ ∂_z S_τ(z_i)` (1 if `|z_i| > τ`, 0 if `|z_i| < τ`, `[0, 1]` at a tie):
+//! `A_F = c·diag(q)(I − γAᵀA)`, `∂F_i/∂λ₁ = −cγ q_i sign(z_i)`,
+//! `∂F_i/∂λ₂ = −γ c² S_τ(z_i)`. The whole conservative Jacobian is
+//! `{diag(q)·M + C : q ∈ [q_lo, q_hi]}` (a [`MatrixSet::DiagBox`]) with
+//! `M = c[(I − γAᵀA), −γ sign(z), 0]` and `C = [0, 0, −γc²S_τ(z)]`: the same `q_i`
+//! scales the `x` and `λ₁` derivatives because at a tie the active pieces are
+//! `z − τ sign z` (Jacobian `(1, −sign z)`) and `0` (Jacobian `(0, 0)`).
+//!
+//! **AD convention** (what PyTorch/JAX return for `sign(z)·relu(|z| − τ)`): `q_i = 1`
+//! iff `|z_i| > τ` strictly, so the derivative at the threshold is 0. Over intervals
+//! an undecided comparison gives `q_i = [0, 1]` (an enclosure of both choices).
+//!
+//! **Step size** ([`StepRule`]): `γ = 1/L` or `2/(L + μ)` from f64 estimates of
+//! `L = λ_max(AᵀA)`, `μ = λ_min(AᵀA)` (converted exactly to the scalar), or the
+//! provable `γ = 1/‖A‖_F²` (`‖A‖₂² ≤ ‖A‖_F²`, exact over rationals), or a given `γ`.
+//! The `A`-block has norm at most `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)`.
+
+use super::design::{Design, SpectralEstimate};
+use super::{FixedPointMap, Linearization};
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::Scalar;
+use crate::selection::primitives::soft_threshold;
+use crate::selection::{compare, hull2, unit_hull, Side, Tolerance};
+use std::cell::RefCell;
+use std::cmp::Ordering;
+
+/// Which regulariser, hence which parameters `θ`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Penalty {
+    /// `λ₁‖x‖₁`, `θ = (λ₁)`, `λ₁ > 0`.
+    Lasso,
+    /// `λ₁‖x‖₁ + (λ₂/2)‖x‖²`, `θ = (λ₁, λ₂)`, `λ₁ > 0`, `λ₂ ≥ 0`.
+    ElasticNet,
+}
+
+impl Penalty {
+    /// Number of parameters `m`.
+    pub fn num_params(self) -> usize {
+        match self {
+            Penalty::Lasso => 1,
+            Penalty::ElasticNet => 2,
+        }
+    }
+}
+
+/// How the step size `γ` is chosen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepRule<S> {
+    /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default).
+    InverseLipschitz,
+    /// `γ = 2/(L̂ + μ̂)` (the best contraction factor `(L − μ)/(L + μ)` when `μ > 0`).
+    Optimal,
+    /// `γ = 1/‖A‖_F²`, computed in the scalar: a provably admissible step
+    /// (`γ ≤ 1/L`) for exact scalars, at the price of a smaller step.
+    FrobeniusBound,
+    /// A given `γ > 0`.
+    Given(S),
+}
+
+/// Decide `γ` for a design and a rule; shared by the learning maps.
+pub(crate) fn choose_step<S: Scalar>(
+    design: &Design<S>,
+    rule: &StepRule<S>,
+    spec: &SpectralEstimate,
+    extra_l: f64,
+) -> Result<S> {
+    let from_est = |g: f64| -> Result<S> {
+        if !(g.is_finite() && g > 0.0) {
+            return Err(Error::InvalidInput(format!(
+                "step size: estimated Lipschitz constant gives γ = {g} (is the design matrix zero?)"
+            )));
+        }
+        S::from_f64(g)
+    };
+    let gamma = match rule {
+        StepRule::InverseLipschitz => from_est(1.0 / (spec.l + extra_l))?,
+        StepRule::Optimal => from_est(2.0 / (spec.l + spec.mu + 2.0 * extra_l))?,
+        StepRule::FrobeniusBound => {
+            let extra = S::from_f64(extra_l)?;
+            let fro = design.frobenius_sq().add(&extra);
+            S::one().div(&fro).ok_or_else(|| Error::DivisionByZero {
+                context: "γ = 1/‖A‖_F²: zero design matrix".into(),
+            })?
+        }
+        StepRule::Given(g) => g.clone(),
+    };
+    if !gamma.is_finite() || !gamma.gt(&S::zero()).is_true() {
+        return Err(Error::InvalidInput(
+            "step size γ must be finite and > 0".into(),
+        ));
+    }
+    Ok(gamma)
+}
+
+/// The forward–backward map of the LASSO / elastic net (see the module docs).
+#[derive(Clone, Debug)]
+pub struct ForwardBackward<S> {
+    design: Design<S>,
+    b: Vec<S>,
+    penalty: Penalty,
+    gamma: S,
+    spectral: SpectralEstimate,
+    tol: Tolerance,
+}
+
+impl<S: Scalar> ForwardBackward<S> {
+    /// The map for `min ½‖Ax − b‖² + penalty` with step rule `step`.
+    ///
+    /// Errors on non-finite data, `b.len() ≠ rows(A)`, or an inadmissible step.
+    pub fn new(design: Design<S>, b: Vec<S>, penalty: Penalty, step: StepRule<S>) -> Result<Self> {
+        design.check_finite()?;
+        if b.len() != design.rows() {
+            return Err(Error::DimensionMismatch {
+                op: "ForwardBackward: rows(A) vs len(b)",
+                left: design.shape(),
+                right: (b.len(), 1),
+            });
+        }
+        if !b.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFinite {
+                context: "ForwardBackward: b".into(),
+            });
+        }
+        let spectral = design.spectral_estimate();
+        let gamma = choose_step(&design, &step, &spectral, 0.0)?;
+        Ok(ForwardBackward {
+            design,
+            b,
+            penalty,
+            gamma,
+            spectral,
+            tol: Tolerance::default_for::<S>(),
+        })
+    }
+
+    /// LASSO with `γ = 1/L̂`.
+    pub fn lasso(a: Matrix<S>, b: Vec<S>) -> Result<Self> {
+        Self::new(
+            Design::Dense(a),
+            b,
+            Penalty::Lasso,
+            StepRule::InverseLipschitz,
+        )
+    }
+
+    /// Elastic net with `γ = 1/L̂`.
+    pub fn elastic_net(a: Matrix<S>, b: Vec<S>) -> Result<Self> {
+        Self::new(
+            Design::Dense(a),
+            b,
+            Penalty::ElasticNet,
+            StepRule::InverseLipschitz,
+        )
+    }
+
+    /// Replace the tie tolerance (default: [`Tolerance::default_for`]).
+    pub fn with_tolerance(mut self, tol: Tolerance) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// The tie tolerance in use.
+    pub fn tolerance(&self) -> Tolerance {
+        self.tol
+    }
+
+    /// The step size `γ`.
+    pub fn gamma(&self) -> &S {
+        &self.gamma
+    }
+
+    /// f64 estimate of `L = λ_max(AᵀA)`.
+    pub fn lipschitz(&self) -> f64 {
+        self.spectral.l
+    }
+
+    /// f64 estimate of `μ = λ_min(AᵀA)`.
+    pub fn strong_convexity(&self) -> f64 {
+        self.spectral.mu
+    }
+
+    /// The penalty.
+    pub fn penalty(&self) -> Penalty {
+        self.penalty
+    }
+
+    /// The design matrix.
+    pub fn design(&self) -> &Design<S> {
+        &self.design
+    }
+
+    /// The response `b`.
+    pub fn response(&self) -> &[S] {
+        &self.b
+    }
+
+    /// f64 estimate of the contraction factor of the `A`-block for a given `λ₂`:
+    /// `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)` (a bound on `‖A_F‖₂` for every `q`).
+    pub fn contraction_estimate(&self, lambda2: f64) -> f64 {
+        let g = self.gamma.to_f64();
+        let r = (1.0 - g * self.spectral.mu)
+            .abs()
+            .max((1.0 - g * self.spectral.l).abs());
+        r / (1.0 + g * lambda2)
+    }
+
+    /// `(λ₁, λ₂)` from `θ`, checking `λ₁ > 0`, `λ₂ ≥ 0` (decided by the scalar).
+    fn params(&self, theta: &[S]) -> Result<(S, S)> {
+        let l1 = theta[0].clone();
+        let l2 = if self.penalty == Penalty::ElasticNet {
+            theta[1].clone()
+        } else {
+            S::zero()
+        };
+        if !l1.gt(&S::zero()).is_true() {
+            return Err(Error::InvalidInput(
+                "forward–backward: λ₁ must be > 0".into(),
+            ));
+        }
+        if !crate::selection::nonnegative(&l2) {
+            return Err(Error::InvalidInput(
+                "forward–backward: λ₂ must be ≥ 0".into(),
+            ));
+        }
+        Ok((l1, l2))
+    }
+
+    /// `z = x − γAᵀ(Ax − b)`.
+    fn forward(&self, x: &[S]) -> Vec<S> {
+        let mut r = vec![S::zero(); self.design.rows()];
+        self.design.mul_vec_into(x, &mut r);
+        for (ri, bi) in r.iter_mut().zip(&self.b) {
+            *ri = ri.sub(bi);
+        }
+        let mut g = vec![S::zero(); self.design.cols()];
+        self.design.tr_mul_vec_into(&r, &mut g);
+        x.iter()
+            .zip(&g)
+            .map(|(xi, gi)| xi.sub(&self.gamma.mul(gi)))
+            .collect()
+    }
+
+    /// Everything the Jacobians need at `(x, θ)`.
+    fn local(&self, x: &[S], theta: &[S]) -> Result<Local<S>> {
+        self.check_input(x, theta)?;
+        let (l1, l2) = self.params(theta)?;
+        let z = self.forward(x);
+        let tau = self.gamma.mul(&l1);
+        let c = S::one()
+            .div(&S::one().add(&self.gamma.mul(&l2)))
+            .ok_or_else(|| Error::DivisionByZero {
+                context: "forward–backward: 1 + γλ₂".into(),
+            })?;
+        let n = z.len();
+        let mut q_ad = Vec::with_capacity(n);
+        let mut q_lo = Vec::with_capacity(n);
+        let mut q_hi = Vec::with_capacity(n);
+        let mut sign = Vec::with_capacity(n);
+        let mut soft = Vec::with_capacity(n);
+        let mut smooth = true;
+        let pm1 = hull2(&S::one().neg(), &S::one());
+        for zi in &z {
+            let side = compare(&zi.abs(), &tau, &self.tol);
+            let s = match zi.sign() {
+                Some(Ordering::Greater) => S::one(),
+                Some(Ordering::Less) => S::one().neg(),
+                Some(Ordering::Equal) => S::zero(),
+                None => pm1.clone().unwrap_or_else(S::zero),
+            };
+            let (lo, hi) = match side {
+                Side::Above => (S::one(), S::one()),
+                Side::Below => (S::zero(), S::zero()),
+                Side::Tie => {
+                    smooth = false;
+                    (S::zero(), S::one())
+                }
+            };
+            // AD element: strict comparison, derivative 0 at the threshold.
+            let ad = match zi.abs().cmp3(&tau) {
+                Some(Ordering::Greater) => S::one(),
+                Some(_) => S::zero(),
+                None => unit_hull().unwrap_or_else(S::zero),
+            };
+            soft.push(soft_threshold(zi, &tau));
+            q_ad.push(ad);
+            q_lo.push(lo);
+            q_hi.push(hi);
+            sign.push(s);
+        }
+        Ok(Local {
+            c,
+            q_ad,
+            q_lo,
+            q_hi,
+            sign,
+            soft,
+            smooth,
+        })
+    }
+
+    /// Dense `I − γAᵀA` (`n` products with the design).
+    fn smooth_jacobian(&self) -> Matrix<S> {
+        let n = self.design.cols();
+        let mut tmp = vec![S::zero(); self.design.rows()];
+        let mut col = vec![S::zero(); n];
+        let mut e = vec![S::zero(); n];
+        let mut m = Matrix::zeros(n, n);
+        for j in 0..n {
+            e[j] = S::one();
+            self.design.mul_vec_into(&e, &mut tmp);
+            self.design.tr_mul_vec_into(&tmp, &mut col);
+            e[j] = S::zero();
+            for i in 0..n {
+                let id = if i == j { S::one() } else { S::zero() };
+                m[(i, j)] = id.sub(&self.gamma.mul(&col[i]));
+            }
+        }
+        m
+    }
+}
+
+struct Local<S> {
+    c: S,
+    q_ad: Vec<S>,
+    q_lo: Vec<S>,
+    q_hi: Vec<S>,
+    sign: Vec<S>,
+    soft: Vec<S>,
+    smooth: bool,
+}
+
+impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.design.cols(), self.penalty.num_params())
+    }
+
+    fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
+        self.check_input(x, theta)?;
+        let (l1, l2) = self.params(theta)?;
+        let tau = self.gamma.mul(&l1);
+        let denom = S::one().add(&self.gamma.mul(&l2));
+        self.forward(x)
+            .iter()
+            .map(|zi| {
+                soft_threshold(zi, &tau)
+                    .div(&denom)
+                    .ok_or_else(|| Error::DivisionByZero {
+                        context: "forward–backward: 1 + γλ₂".into(),
+                    })
+            })
+            .collect()
+    }
+
+    fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        let loc = self.local(x, theta)?;
+        let n = x.len();
+        let cg = loc.c.mul(&self.gamma);
+        let scale: Vec<S> = loc.q_ad.iter().map(|q| q.mul(&loc.c)).collect();
+        let mut b_cols = vec![loc
+            .q_ad
+            .iter()
+            .zip(&loc.sign)
+            .map(|(q, s)| cg.mul(q).mul(s).neg())
+            .collect::<Vec<S>>()];
+        if self.penalty == Penalty::ElasticNet {
+            b_cols.push(
+                loc.soft
+                    .iter()
+                    .map(|v| cg.mul(&loc.c).mul(v).neg())
+                    .collect(),
+            );
+        }
+        Ok(Box::new(FbLinearization {
+            design: &self.design,
+            gamma: self.gamma.clone(),
+            scale,
+            b_cols,
+            smooth: loc.smooth,
+            buf_rows: RefCell::new(vec![S::zero(); self.design.rows()]),
+            buf_cols: RefCell::new(vec![S::zero(); n]),
+        }))
+    }
+
+    fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
+        let loc = self.local(x, theta)?;
+        let (n, m) = self.dims();
+        let g = self.smooth_jacobian();
+        let cg = loc.c.mul(&self.gamma);
+        let mut mm = Matrix::zeros(n, n + m);
+        let mut off = Matrix::zeros(n, n + m);
+        for i in 0..n {
+            for j in 0..n {
+                mm[(i, j)] = loc.c.mul(&g[(i, j)]);
+            }
+            mm[(i, n)] = cg.mul(&loc.sign[i]).neg();
+            if m == 2 {
+                off[(i, n + 1)] = cg.mul(&loc.c).mul(&loc.soft[i]).neg();
+            }
+        }
+        Ok(MatrixSet::DiagBox {
+            q_lo: loc.q_lo,
+            q_hi: loc.q_hi,
+            m: mm,
+            offset: off,
+        })
+    }
+}
+
+/// `[A, B]` of forward–backward at one point, applied matrix-free:
+/// `A v = c q ⊙ (v − γAᵀAv)`, `Aᵀw = u − γAᵀA u` with `u = c q ⊙ w`.
+struct FbLinearization<'a, S> {
+    design: &'a Design<S>,
+    gamma: S,
+    /// `c·q_i`.
+    scale: Vec<S>,
+    /// Columns of `B`.
+    b_cols: Vec<Vec<S>>,
+    smooth: bool,
+    buf_rows: RefCell<Vec<S>>,
+    buf_cols: RefCell<Vec<S>>,
+}
+
+impl<S: Scalar> FbLinearization<'_, S> {
+    /// `out = v − γAᵀA v`.
+    fn smooth_mul(&self, v: &[S], out: &mut [S]) {
+        let mut r = self.buf_rows.borrow_mut();
+        self.design.mul_vec_into(v, &mut r);
+        self.design.tr_mul_vec_into(&r, out);
+        for (o, vi) in out.iter_mut().zip(v) {
+            *o = vi.sub(&self.gamma.mul(o));
+        }
+    }
+}
+
+impl<S: Scalar> Linearization<S> for FbLinearization<'_, S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.scale.len(), self.b_cols.len())
+    }
+
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        self.smooth_mul(v, out);
+        for (o, s) in out.iter_mut().zip(&self.scale) {
+            *o = o.mul(s);
+        }
+    }
+
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        let mut u = self.buf_cols.borrow_mut();
+        for ((ui, wi), s) in u.iter_mut().zip(w).zip(&self.scale) {
+            *ui = wi.mul(s);
+        }
+        self.smooth_mul(&u, out);
+    }
+
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self
+                .b_cols
+                .iter()
+                .zip(v)
+                .fold(S::zero(), |acc, (col, vj)| acc.mul_add(&col[i], vj));
+        }
+    }
+
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        for (o, col) in out.iter_mut().zip(&self.b_cols) {
+            *o = col
+                .iter()
+                .zip(w)
+                .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+        }
+    }
+
+    fn is_smooth_point(&self) -> bool {
+        self.smooth
+    }
+}

@@ -1,0 +1,194 @@
+//! Small helpers shared by the maps: a generic dense inverse, vertex enumeration of
+//! row-scaling boxes, and a dense-matrix linear operator.
+
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::Scalar;
+
+/// Largest number of ties a map enumerates into hull vertices (`2^k` vertices).
+pub const MAX_TIES: usize = 12;
+
+/// `M⁻¹` by Gauss–Jordan elimination with partial pivoting (pivot: a decided nonzero
+/// entry of largest f64 magnitude). Generic over the scalar: exact for rationals, an
+/// enclosure for intervals (naive interval elimination: fine for the small, well
+/// conditioned `I + γAᵀA` the splitting maps need). Errors with [`Error::Singular`].
+pub fn inverse<S: Scalar>(m: &Matrix<S>) -> Result<Matrix<S>> {
+    let n = m.rows();
+    if !m.is_square() {
+        return Err(Error::DimensionMismatch {
+            op: "inverse",
+            left: m.shape(),
+            right: (n, n),
+        });
+    }
+    let mut a = m.clone();
+    let mut inv = Matrix::<S>::identity(n);
+    for k in 0..n {
+        let p = (k..n)
+            .filter(|&i| a[(i, k)].is_zero().is_false())
+            .max_by(|&i, &j| {
+                a[(i, k)]
+                    .to_f64()
+                    .abs()
+                    .total_cmp(&a[(j, k)].to_f64().abs())
+            })
+            .ok_or(Error::Singular { pivot: k })?;
+        for j in 0..n {
+            let (t, u) = (a[(k, j)].clone(), inv[(k, j)].clone());
+            a[(k, j)] = a[(p, j)].clone();
+            inv[(k, j)] = inv[(p, j)].clone();
+            a[(p, j)] = t;
+            inv[(p, j)] = u;
+        }
+        let piv = a[(k, k)].clone();
+        for j in 0..n {
+            a[(k, j)] = a[(k, j)].div(&piv).ok_or(Error::Singular { pivot: k })?;
+            inv[(k, j)] = inv[(k, j)].div(&piv).ok_or(Error::Singular { pivot: k })?;
+        }
+        for i in 0..n {
+            if i == k {
+                continue;
+            }
+            let f = a[(i, k)].clone();
+            if f.is_zero().is_true() {
+                continue;
+            }
+            for j in 0..n {
+                a[(i, j)] = a[(i, j)].sub(&f.mul(&a[(k, j)]));
+                inv[(i, j)] = inv[(i, j)].sub(&f.mul(&inv[(k, j)]));
+            }
+        }
+    }
+    Ok(inv)
+}
+
+/// The hull of `build(q)` over the vertices of the box `[q_lo, q_hi]` (coordinates with
+/// `q_lo = q_hi` decided are fixed). A singleton when no coordinate is free. Errors
+/// with [`Error::TooLarge`] beyond [`MAX_TIES`] free coordinates.
+pub fn hull_over_box<S: Scalar>(
+    q_lo: &[S],
+    q_hi: &[S],
+    build: impl Fn(&[S]) -> Result<Matrix<S>>,
+) -> Result<MatrixSet<S>> {
+    let free: Vec<usize> = (0..q_lo.len())
+        .filter(|&i| q_lo[i].cmp3(&q_hi[i]) != Some(std::cmp::Ordering::Equal))
+        .collect();
+    if free.len() > MAX_TIES {
+        return Err(Error::TooLarge {
+            context: format!("{} ties (limit {MAX_TIES}): 2^k hull vertices", free.len()),
+        });
+    }
+    let mut vs = Vec::with_capacity(1 << free.len());
+    for mask in 0..(1usize << free.len()) {
+        let mut q = q_lo.to_vec();
+        for (bit, &i) in free.iter().enumerate() {
+            if mask >> bit & 1 == 1 {
+                q[i] = q_hi[i].clone();
+            }
+        }
+        vs.push(build(&q)?);
+    }
+    if vs.len() == 1 {
+        Ok(MatrixSet::Finite(vs))
+    } else {
+        MatrixSet::hull(vs)
+    }
+}
+
+/// `out = M v` for a dense matrix (no allocation).
+pub fn mat_vec_into<S: Scalar>(m: &Matrix<S>, v: &[S], out: &mut [S]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = (0..m.cols()).fold(S::zero(), |acc, j| acc.mul_add(&m[(i, j)], &v[j]));
+    }
+}
+
+/// `out = Mᵀ w` for a dense matrix (no allocation).
+pub fn mat_tr_vec_into<S: Scalar>(m: &Matrix<S>, w: &[S], out: &mut [S]) {
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = m
+            .column(j)
+            .iter()
+            .zip(w)
+            .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+    }
+}
+
+/// Per-coordinate threshold classification shared by the soft-threshold maps: for
+/// `|z_i|` against `τ`, the range `[q_lo, q_hi]` of `∂S_τ`, the AD choice (0 at the
+/// threshold; `[0, 1]` when intervals cannot decide), and `sign(z_i)` (`[−1, 1]` over
+/// intervals when undecided).
+pub struct Threshold<S> {
+    /// Lower ends of `q`.
+    pub q_lo: Vec<S>,
+    /// Upper ends of `q`.
+    pub q_hi: Vec<S>,
+    /// The AD element's `q`.
+    pub q_ad: Vec<S>,
+    /// `sign(z)`.
+    pub sign: Vec<S>,
+    /// Whether no coordinate is tied.
+    pub smooth: bool,
+}
+
+/// Classify `z` against `τ` (see [`Threshold`]).
+pub fn classify_threshold<S: Scalar>(
+    z: &[S],
+    tau: &S,
+    tol: &crate::selection::Tolerance,
+) -> Threshold<S> {
+    use crate::selection::{compare, hull2, unit_hull, Side};
+    use std::cmp::Ordering;
+    let n = z.len();
+    let mut t = Threshold {
+        q_lo: Vec::with_capacity(n),
+        q_hi: Vec::with_capacity(n),
+        q_ad: Vec::with_capacity(n),
+        sign: Vec::with_capacity(n),
+        smooth: true,
+    };
+    let pm1 = hull2(&S::one().neg(), &S::one());
+    for zi in z {
+        let s = match zi.sign() {
+            Some(Ordering::Greater) => S::one(),
+            Some(Ordering::Less) => S::one().neg(),
+            Some(Ordering::Equal) => S::zero(),
+            None => pm1.clone().unwrap_or_else(S::zero),
+        };
+        let (lo, hi) = match compare(&zi.abs(), tau, tol) {
+            Side::Above => (S::one(), S::one()),
+            Side::Below => (S::zero(), S::zero()),
+            Side::Tie => {
+                t.smooth = false;
+                (S::zero(), S::one())
+            }
+        };
+        let ad = match zi.abs().cmp3(tau) {
+            Some(Ordering::Greater) => S::one(),
+            Some(_) => S::zero(),
+            None => unit_hull().unwrap_or_else(S::zero),
+        };
+        t.q_lo.push(lo);
+        t.q_hi.push(hi);
+        t.q_ad.push(ad);
+        t.sign.push(s);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rug::Rational;
+
+    #[test]
+    fn exact_inverse() {
+        let m = Matrix::<Rational>::from_ratio_rows(&[vec![(0, 1), (2, 1)], vec![(3, 1), (1, 1)]])
+            .unwrap();
+        let inv = inverse(&m).unwrap();
+        assert_eq!(m.matmul(&inv).unwrap(), Matrix::identity(2));
+        let s = Matrix::<Rational>::from_ratio_rows(&[vec![(1, 1), (2, 1)], vec![(2, 1), (4, 1)]])
+            .unwrap();
+        assert!(matches!(inverse(&s), Err(Error::Singular { .. })));
+    }
+}

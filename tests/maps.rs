@@ -1,0 +1,672 @@
+//! Fixed-point maps: the defining identity of their conservative Jacobians along
+//! lines (exact rationals), one-sided derivatives at kinks, f64 JVP/VJP against dense
+//! Jacobians, and fixed points against exact solutions.
+
+mod common;
+
+use common::Rng;
+use common::*;
+use piggyback::maps::iterate::{iterate, iterate_n};
+use piggyback::maps::{Csr, Design, ForwardBackward, Penalty, StepRule};
+use piggyback::matset::MatrixSet;
+use piggyback::scalar::{Enclosure, Interval};
+use piggyback::{FixedPointMap, Matrix, Scalar};
+use proptest::prelude::*;
+use rug::Rational;
+
+// ---------------------------------------------------------------- forward–backward
+
+/// The fixed LASSO instance (5 samples, 3 features), small integers.
+fn lasso_data() -> (Vec<Vec<i64>>, Vec<i64>) {
+    (
+        vec![
+            vec![2, 1, 0],
+            vec![1, 3, 1],
+            vec![0, 1, 2],
+            vec![1, 0, 1],
+            vec![1, 1, 1],
+        ],
+        vec![3, 1, -2, 2, 1],
+    )
+}
+
+fn lasso_rational(step: StepRule<Rational>, penalty: Penalty) -> ForwardBackward<Rational> {
+    let (a, b) = lasso_data();
+    let a = Matrix::from_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| Rational::from(v)).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    ForwardBackward::new(
+        Design::Dense(a),
+        b.iter().map(|&v| Rational::from(v)).collect(),
+        penalty,
+        step,
+    )
+    .unwrap()
+}
+
+/// Exact Gaussian elimination (rationals), written here so the reference does not
+/// depend on the crate's linear algebra.
+fn solve_exact(mut m: Vec<Vec<Rational>>, mut rhs: Vec<Rational>) -> Vec<Rational> {
+    let n = rhs.len();
+    for k in 0..n {
+        let p = (k..n)
+            .find(|&i| m[i][k] != 0)
+            .expect("singular reference system");
+        m.swap(k, p);
+        rhs.swap(k, p);
+        for i in k + 1..n {
+            let f = Rational::from(&m[i][k] / &m[k][k]);
+            let pivot_row = m[k].clone();
+            for (mij, mkj) in m[i].iter_mut().zip(&pivot_row).skip(k) {
+                *mij -= Rational::from(&f * mkj);
+            }
+            let t = Rational::from(&f * &rhs[k]);
+            rhs[i] -= t;
+        }
+    }
+    let mut x = vec![Rational::new(); n];
+    for k in (0..n).rev() {
+        let mut s = rhs[k].clone();
+        for j in k + 1..n {
+            s -= Rational::from(&m[k][j] * &x[j]);
+        }
+        x[k] = s / m[k][k].clone();
+    }
+    x
+}
+
+/// The LASSO solution for λ = 2 by the KKT conditions (support S = {0, 2}, signs (+, −)): found by
+/// solving `A_SᵀA_S x_S = A_Sᵀb − λ s_S` and verifying every KKT condition exactly.
+fn lasso_kkt_solution(lambda: &Rational, support: &[usize], signs: &[i64]) -> Vec<Rational> {
+    let (a, b) = lasso_data();
+    let col = |j: usize| a.iter().map(|r| Rational::from(r[j])).collect::<Vec<_>>();
+    let bb: Vec<Rational> = b.iter().map(|&v| Rational::from(v)).collect();
+    let dotr = |u: &[Rational], v: &[Rational]| {
+        u.iter()
+            .zip(v)
+            .fold(Rational::new(), |acc, (p, q)| acc + Rational::from(p * q))
+    };
+    let gram: Vec<Vec<Rational>> = support
+        .iter()
+        .map(|&i| support.iter().map(|&j| dotr(&col(i), &col(j))).collect())
+        .collect();
+    let rhs: Vec<Rational> = support
+        .iter()
+        .zip(signs)
+        .map(|(&j, &s)| dotr(&col(j), &bb) - (lambda * Rational::from(s)))
+        .collect();
+    let xs = solve_exact(gram, rhs);
+    let mut x = vec![Rational::new(); 3];
+    for (k, &j) in support.iter().enumerate() {
+        x[j] = xs[k].clone();
+        assert_eq!(
+            x[j].cmp0() as i64,
+            signs[k],
+            "sign of x_{j} must match the assumed sign"
+        );
+    }
+    // KKT: A_jᵀ(b − Ax) = λ sign(x_j) on S, |A_jᵀ(b − Ax)| < λ off S.
+    let resid: Vec<Rational> = (0..5)
+        .map(|i| {
+            bb[i].clone()
+                - (0..3).fold(Rational::new(), |acc, j| {
+                    acc + Rational::from(a[i][j]) * x[j].clone()
+                })
+        })
+        .collect();
+    for j in 0..3 {
+        let c = dotr(&col(j), &resid);
+        match support.iter().position(|&s| s == j) {
+            Some(k) => assert_eq!(c, (lambda * Rational::from(signs[k]))),
+            None => assert!(
+                Rational::from(c.abs_ref()) < *lambda,
+                "strict complementarity off the support"
+            ),
+        }
+    }
+    x
+}
+
+#[test]
+fn lasso_fixed_point_matches_exact_kkt_solution() {
+    let lambda = Rational::from(2);
+    let xstar = lasso_kkt_solution(&lambda, &[0, 2], &[1, -1]);
+    // The exact rational map has x* as an exact fixed point, for any admissible γ.
+    for step in [StepRule::FrobeniusBound, StepRule::Given(r(1, 20))] {
+        let fb = lasso_rational(step, Penalty::Lasso);
+        assert_eq!(
+            fb.apply(&xstar, std::slice::from_ref(&lambda)).unwrap(),
+            xstar
+        );
+    }
+    // f64: γ = 1/L̂, iterate to convergence, compare with the exact solution.
+    let (a, b) = lasso_data();
+    let af = Matrix::<f64>::from_f64_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| v as f64).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
+    let (x, _) = iterate(&fb, &[0.0; 3], &[2.0], 1e-15, 10_000).unwrap();
+    for j in 0..3 {
+        assert!(
+            (x[j] - xstar[j].to_f64()).abs() <= 1e-12,
+            "x[{j}] = {} vs {}",
+            x[j],
+            xstar[j]
+        );
+    }
+    // Exact iteration with γ = 1/‖A‖_F²: support identified, then the error obeys
+    // e_{k+1} = (I − γA_SᵀA_S) e_k exactly and shrinks below 1e-12.
+    let fb = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+    let theta = [lambda.clone()];
+    let mut xk = iterate_n(
+        &fb,
+        &[Rational::new(), Rational::new(), Rational::new()],
+        &theta,
+        40,
+    )
+    .unwrap();
+    assert_eq!(xk[1], 0, "support identified after 40 exact steps");
+    let gamma = fb.gamma().clone();
+    let (a, _) = lasso_data();
+    let ata = |i: usize, j: usize| {
+        a.iter()
+            .fold(Rational::new(), |acc, r| acc + Rational::from(r[i] * r[j]))
+    };
+    let mut err2_prev: Option<Rational> = None;
+    for _ in 0..150 {
+        let next = fb.apply(&xk, &theta).unwrap();
+        let e: Vec<Rational> = xk
+            .iter()
+            .zip(&xstar)
+            .map(|(p, q)| Rational::from(p - q))
+            .collect();
+        let en: Vec<Rational> = next
+            .iter()
+            .zip(&xstar)
+            .map(|(p, q)| Rational::from(p - q))
+            .collect();
+        assert_eq!(en[1], 0);
+        for &i in &[0usize, 2] {
+            let pred = e[i].clone()
+                - gamma.clone() * (ata(i, 0) * e[0].clone() + ata(i, 2) * e[2].clone());
+            assert_eq!(en[i], pred, "affine error recursion on the support");
+        }
+        let err2 = en
+            .iter()
+            .fold(Rational::new(), |acc, v| acc + Rational::from(v * v));
+        if let Some(p) = &err2_prev {
+            assert!(err2 < *p || err2 == 0, "error decreases strictly");
+        }
+        err2_prev = Some(err2);
+        xk = next;
+    }
+    assert!(err2_prev.unwrap() < Rational::from((1, 1_000_000_000_000_000_000_000i128)));
+}
+
+/// A random instance `(A, b)` with small rational entries.
+fn random_fb(
+    rng: &mut Rng,
+    rows: usize,
+    cols: usize,
+    penalty: Penalty,
+    sparse: bool,
+) -> ForwardBackward<Rational> {
+    let a = Matrix::from_fn(rows, cols, |_, _| {
+        if rng.next_u64() % 4 == 0 {
+            Rational::new()
+        } else {
+            rng.rat(6, 3)
+        }
+    });
+    let b: Vec<Rational> = (0..rows).map(|_| rng.rat(10, 4)).collect();
+    let design = if sparse {
+        Design::Sparse(Csr::from_dense(&a))
+    } else {
+        Design::Dense(a)
+    };
+    ForwardBackward::new(design, b, penalty, StepRule::FrobeniusBound).unwrap()
+}
+
+fn fb_theta(rng: &mut Rng, penalty: Penalty) -> Vec<Rational> {
+    let l1 = Rational::from((1 + (rng.next_u64() % 8) as i64, 4));
+    match penalty {
+        Penalty::Lasso => vec![l1],
+        Penalty::ElasticNet => vec![l1, Rational::from(((rng.next_u64() % 5) as i64, 2))],
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Off the kinks: `(F(p + h d) − F(p))/h = [A, B] d` exactly when `p` and `p + h d`
+    /// lie in the same piece (then the whole segment does: the pieces of `S_τ` are
+    /// intervals in `(z, τ)`, and `z`, `τ` are affine along the line). The map is
+    /// affine in `(x, λ₁)` on a piece, so the quotient is exact for `dλ₂ = 0`.
+    #[test]
+    fn fb_line_identity_off_kinks(seed in any::<u64>(), enet in any::<bool>(), sparse in any::<bool>()) {
+        let mut rng = Rng(seed);
+        let penalty = if enet { Penalty::ElasticNet } else { Penalty::Lasso };
+        let fb = random_fb(&mut rng, 4, 3, penalty, sparse);
+        let (n, m) = fb.dims();
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th = fb_theta(&mut rng, penalty);
+        let dx: Vec<Rational> = (0..n).map(|_| rng.rat(5, 2)).collect();
+        let mut dth: Vec<Rational> = (0..m).map(|_| rng.rat(5, 2)).collect();
+        if m == 2 { dth[1] = Rational::new(); }
+        let h = r(1, 1 << 20);
+        let lin = fb.linearize(&x, &th).unwrap();
+        let x1 = axpy(&x, &h, &dx);
+        let th1 = axpy(&th, &h, &dth);
+        let lin1 = fb.linearize(&x1, &th1).unwrap();
+        prop_assume!(lin.is_smooth_point() && lin1.is_smooth_point());
+        prop_assume!(lin.to_dense().unwrap().0 == lin1.to_dense().unwrap().0);
+        let dq = diff_quotient(&fb, &x, &th, &dx, &dth, &h);
+        prop_assert_eq!(lin.jvp(&dx, &dth).unwrap(), dq);
+    }
+
+    /// The `λ₂` direction (a rational function of `λ₂`): the exact difference quotient
+    /// differs from `B e_λ₂` by at most `K h` (second derivative bounded), checked at
+    /// `h = 2⁻⁴⁰` with `K = 2²⁰`; a wrong derivative would be off by O(1).
+    #[test]
+    fn fb_lambda2_derivative(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let fb = random_fb(&mut rng, 4, 3, Penalty::ElasticNet, false);
+        let x: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+        let th = fb_theta(&mut rng, Penalty::ElasticNet);
+        let zero = vec![Rational::new(); 3];
+        let dth = vec![Rational::new(), Rational::from(1)];
+        let h = r(1, 1 << 40);
+        let dq = diff_quotient(&fb, &x, &th, &zero, &dth, &h);
+        let jv = fb.linearize(&x, &th).unwrap().jvp(&zero, &dth).unwrap();
+        for (a, b) in dq.iter().zip(&jv) {
+            prop_assert!(Rational::from(a - b).abs() <= r(1, 1 << 20));
+        }
+    }
+
+    /// The AD element belongs to the whole conservative Jacobian, and dense and sparse
+    /// designs give identical maps (exactly).
+    #[test]
+    fn fb_ad_element_in_set_and_sparse_equals_dense(seed in any::<u64>(), enet in any::<bool>()) {
+        let penalty = if enet { Penalty::ElasticNet } else { Penalty::Lasso };
+        let dense = random_fb(&mut Rng(seed), 4, 3, penalty, false);
+        let sparse = random_fb(&mut Rng(seed), 4, 3, penalty, true);
+        let mut rng = Rng(seed ^ 0xABCD);
+        let x: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+        let th = fb_theta(&mut rng, penalty);
+        prop_assert_eq!(dense.apply(&x, &th).unwrap(), sparse.apply(&x, &th).unwrap());
+        let (a, b) = dense.jacobian(&x, &th).unwrap();
+        prop_assert_eq!((a.clone(), b.clone()), sparse.jacobian(&x, &th).unwrap());
+        let set = dense.conservative_jacobian(&x, &th).unwrap();
+        prop_assert!(matrix_in_set(&set, &a.hstack(&b).unwrap()));
+        prop_assert_eq!(set, sparse.conservative_jacobian(&x, &th).unwrap());
+    }
+
+    /// f64 JVP/VJP agree with the dense Jacobian and are adjoint.
+    #[test]
+    fn fb_f64_jvp_vjp(seed in any::<u64>(), enet in any::<bool>(), sparse in any::<bool>()) {
+        let mut rng = Rng(seed);
+        let (rows, cols) = (5, 4);
+        let a = Matrix::<f64>::from_fn(rows, cols, |_, _| rng.unit());
+        let b: Vec<f64> = (0..rows).map(|_| rng.unit()).collect();
+        let design = if sparse { Design::Sparse(Csr::from_dense(&a)) } else { Design::Dense(a) };
+        let penalty = if enet { Penalty::ElasticNet } else { Penalty::Lasso };
+        let fb = ForwardBackward::new(design, b, penalty, StepRule::Optimal).unwrap();
+        let x: Vec<f64> = (0..cols).map(|_| rng.unit()).collect();
+        let th = if enet { vec![0.1, 0.3] } else { vec![0.1] };
+        check_jvp_vjp(&fb, &x, &th, &mut rng, 1e-12);
+    }
+
+    /// Intervals: the interval map and conservative Jacobian at a degenerate interval
+    /// point enclose the exact rational ones.
+    #[test]
+    fn fb_interval_encloses_rational(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let exact = random_fb(&mut rng, 4, 3, Penalty::ElasticNet, false);
+        let a = exact.design().to_dense();
+        let ai = a.map(Interval::from_rational);
+        let bi: Vec<Interval> = exact.response().iter().map(Interval::from_rational).collect();
+        let gi = Interval::from_rational(exact.gamma());
+        let fbi = ForwardBackward::new(Design::Dense(ai), bi, Penalty::ElasticNet, StepRule::Given(gi)).unwrap();
+        let x: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+        let th = fb_theta(&mut rng, Penalty::ElasticNet);
+        let xi: Vec<Interval> = x.iter().map(Interval::from_rational).collect();
+        let ti: Vec<Interval> = th.iter().map(Interval::from_rational).collect();
+        let fx = exact.apply(&x, &th).unwrap();
+        let fxi = fbi.apply(&xi, &ti).unwrap();
+        for (e, i) in fx.iter().zip(&fxi) {
+            prop_assert!(i.contains_rational(e));
+        }
+        let (ea, eb) = exact.jacobian(&x, &th).unwrap();
+        let (ia, ib) = fbi.jacobian(&xi, &ti).unwrap();
+        for (e, i) in ea.as_slice().iter().chain(eb.as_slice()).zip(ia.as_slice().iter().chain(ib.as_slice())) {
+            prop_assert!(i.contains_rational(e));
+        }
+    }
+}
+
+/// At kinks (`|z_i| = τ` exactly): both one-sided derivatives along random lines lie
+/// in the claimed set, the set is not a singleton and the AD element has `q_i = 0`.
+#[test]
+fn fb_one_sided_derivatives_at_kinks() {
+    // Degenerate instance: λ = 1 puts x̂_1 = 0 at the equicorrelation boundary
+    // (|A_1ᵀ(b − A x̂)| = λ), so z_1 = x̂_1 − γA_1ᵀ(A x̂ − b) = −γλ = −τ exactly.
+    let fb = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+    let x = rv(&[(3, 2), (0, 1), (-1, 2)]);
+    let th = vec![Rational::from(1)];
+    assert_eq!(
+        fb.apply(&x, &th).unwrap(),
+        x,
+        "x̂ = (3/2, 0, −1/2) is the exact fixed point at λ = 1"
+    );
+    let set = fb.conservative_jacobian(&x, &th).unwrap();
+    match &set {
+        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+            assert_eq!(
+                (q_lo[1].clone(), q_hi[1].clone()),
+                (Rational::new(), Rational::from(1))
+            );
+            assert_eq!(
+                (q_lo[0].clone(), q_hi[0].clone()),
+                (Rational::from(1), Rational::from(1))
+            );
+        }
+        other => panic!("expected a DiagBox, got {other:?}"),
+    }
+    let lin = fb.linearize(&x, &th).unwrap();
+    assert!(!lin.is_smooth_point());
+    let (a, _) = lin.to_dense().unwrap();
+    assert!(
+        (0..3).all(|j| a[(1, j)] == 0),
+        "AD convention: derivative 0 at the threshold"
+    );
+    let mut rng = Rng(7);
+    let h = r(1, 1 << 24);
+    let mut seen = [false, false];
+    for _ in 0..32 {
+        let dx: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
+        let dth = vec![rng.rat(5, 2)];
+        for sgn in [1i64, -1] {
+            let hs: Rational = &h * Rational::from(sgn);
+            let dq = diff_quotient(&fb, &x, &th, &dx, &dth, &hs);
+            let d: Vec<Rational> = dx.iter().chain(&dth).cloned().collect();
+            assert!(
+                applied_in_set(&set, &d, &dq),
+                "one-sided derivative outside the claimed set"
+            );
+            seen[usize::from(dq[1] != 0)] = true;
+        }
+    }
+    assert!(seen[0] && seen[1], "both pieces are met along random lines");
+}
+
+#[test]
+fn fb_rejects_bad_input() {
+    let fb = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+    let x = rv(&[(0, 1), (0, 1), (0, 1)]);
+    assert!(fb.apply(&x, &[Rational::new()]).is_err(), "λ₁ = 0");
+    assert!(
+        fb.apply(&x[..2], &[Rational::from(1)]).is_err(),
+        "wrong length"
+    );
+    let a = Matrix::<f64>::from_f64_rows(&[vec![1.0, 2.0]]).unwrap();
+    assert!(ForwardBackward::lasso(a.clone(), vec![1.0, 2.0]).is_err());
+    assert!(ForwardBackward::lasso(a.clone(), vec![f64::NAN]).is_err());
+    assert!(
+        ForwardBackward::lasso(Matrix::zeros(1, 2), vec![1.0]).is_err(),
+        "zero design: no step size"
+    );
+    let fb = ForwardBackward::lasso(a, vec![1.0]).unwrap();
+    assert!(fb.apply(&[f64::NAN, 0.0], &[1.0]).is_err());
+    assert!((fb.lipschitz() - 5.0).abs() < 1e-12 && fb.strong_convexity().abs() < 1e-12);
+    assert!((fb.gamma() - 0.2).abs() < 1e-15);
+}
+
+// ---------------------------------------------------------------- heavy ball
+
+use piggyback::maps::{Admm, DouglasRachford, HeavyBall, ReluLayer};
+
+fn mat(rows: &[&[(i64, i64)]]) -> Matrix<Rational> {
+    Matrix::from_ratio_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).unwrap()
+}
+
+/// MATH.md §5: at 0 with `α = 1`, `β = 3/4`, `D_F = conv{M₁, M₂}`,
+/// `M₁ = [[3/4, −3/4], [1, 0]]` (`f'' = 1`), `M₂ = [[3/2, −3/4], [1, 0]]` (`f'' = 1/4`);
+/// `B = [[−f'(0), x − y], [0, 0]] = 0` there. Hand derivation: `1 − α f'' + β`.
+#[test]
+fn heavy_ball_set_at_zero() {
+    let hb = HeavyBall::seeds();
+    let x = vec![Rational::new(), Rational::new()];
+    let th = vec![r(1, 1), r(3, 4)];
+    let m1 = mat(&[
+        &[(3, 4), (-3, 4), (0, 1), (0, 1)],
+        &[(1, 1), (0, 1), (0, 1), (0, 1)],
+    ]);
+    let m2 = mat(&[
+        &[(3, 2), (-3, 4), (0, 1), (0, 1)],
+        &[(1, 1), (0, 1), (0, 1), (0, 1)],
+    ]);
+    match hb.conservative_jacobian(&x, &th).unwrap() {
+        MatrixSet::Hull(vs) => {
+            assert_eq!(vs.len(), 2);
+            assert!(vs.contains(&m1) && vs.contains(&m2));
+        }
+        other => panic!("expected a hull, got {other:?}"),
+    }
+    let (a, b) = hb.jacobian(&x, &th).unwrap();
+    assert_eq!(a.hstack(&b).unwrap(), m1, "AD convention f''(0) = 1");
+    // The seeds' product M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]].
+    let (a1, _) = m1.split_cols(2).unwrap();
+    let (a2, _) = m2.split_cols(2).unwrap();
+    let p = a1
+        .matmul(&a1)
+        .unwrap()
+        .matmul(&a2)
+        .unwrap()
+        .matmul(&a2)
+        .unwrap();
+    assert_eq!(p, mat(&[&[(-9, 8), (81, 128)], &[(0, 1), (-9, 32)]]));
+    // One-sided derivatives along random lines through the kink.
+    let mut rng = Rng(3);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..16 {
+        let dx = vec![rng.rat(5, 2), rng.rat(5, 2)];
+        let dth = vec![rng.rat(5, 2), rng.rat(5, 2)];
+        for v in kink_check(&hb, &x, &th, &dx, &dth) {
+            seen.insert(format!("{v:?}"));
+        }
+    }
+    assert!(seen.len() > 16, "both pieces show up");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Heavy ball, ReLU layer, Douglas–Rachford and ADMM: the defining identity along
+    /// random lines off the kinks, exactly.
+    #[test]
+    fn splitting_maps_line_identity(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let mut ran = 0;
+        // Heavy ball (degree 2 along lines: exact by Richardson).
+        let hb = HeavyBall::seeds();
+        let x: Vec<Rational> = (0..2).map(|_| rng.rat(12, 5)).collect();
+        let th = vec![rng.rat(4, 4), rng.rat(4, 4)];
+        let dx: Vec<Rational> = (0..2).map(|_| rng.rat(5, 2)).collect();
+        let dth: Vec<Rational> = (0..2).map(|_| rng.rat(5, 2)).collect();
+        ran += usize::from(line_identity(&hb, &x, &th, &dx, &dth));
+        // ReLU layer.
+        let n = 4;
+        let w = Matrix::from_fn(n, n, |_, _| rng.rat(3, 8));
+        let u = Matrix::from_fn(n, 2, |_, _| rng.rat(4, 4));
+        let b: Vec<Rational> = (0..n).map(|_| rng.rat(4, 4)).collect();
+        let layer = ReluLayer::new(w, u, b).unwrap();
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th: Vec<Rational> = (0..2).map(|_| rng.rat(4, 4)).collect();
+        let dx: Vec<Rational> = (0..n).map(|_| rng.rat(5, 2)).collect();
+        let dth: Vec<Rational> = (0..2).map(|_| rng.rat(5, 2)).collect();
+        ran += usize::from(line_identity(&layer, &x, &th, &dx, &dth));
+        // Douglas–Rachford and ADMM on a random LASSO instance.
+        let a = Matrix::from_fn(4, 3, |_, _| rng.rat(6, 3));
+        let bb: Vec<Rational> = (0..4).map(|_| rng.rat(10, 4)).collect();
+        if let Ok(dr) = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::FrobeniusBound) {
+            let z: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+            let th = vec![r(1 + (rng.next_u64() % 8) as i64, 4)];
+            let dz: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
+            ran += usize::from(line_identity(&dr, &z, &th, &dz, &[rng.rat(5, 2)]));
+        }
+        if let Ok(admm) = Admm::new(Design::Dense(a), bb, r(3, 2)) {
+            let s: Vec<Rational> = (0..6).map(|_| rng.rat(12, 5)).collect();
+            let th = vec![r(1 + (rng.next_u64() % 8) as i64, 4)];
+            let ds: Vec<Rational> = (0..6).map(|_| rng.rat(5, 2)).collect();
+            ran += usize::from(line_identity(&admm, &s, &th, &ds, &[rng.rat(5, 2)]));
+        }
+        prop_assert!(ran >= 2, "most random points are off the kinks");
+    }
+
+    /// Kinks placed exactly: ReLU layer with `(Wx + Uθ + b)_0 = 0`, Douglas–Rachford
+    /// with `|w_0| = γλ`, ADMM with `|v_0| = λ/ρ`: one-sided derivatives in the set.
+    #[test]
+    fn splitting_maps_kinks(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let n = 3;
+        let w = Matrix::from_fn(n, n, |_, _| rng.rat(3, 8));
+        let u = Matrix::from_fn(n, 1, |_, _| rng.rat(4, 4));
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th = vec![rng.rat(4, 4)];
+        let pre = w.mul_vec(&x).unwrap().iter().zip(u.mul_vec(&th).unwrap()).map(|(a, b)| Rational::from(a + &b)).collect::<Vec<_>>();
+        let mut b: Vec<Rational> = (0..n).map(|_| rng.rat(4, 4)).collect();
+        b[0] = Rational::from(-&pre[0]);
+        let layer = ReluLayer::new(w, u, b).unwrap();
+        let dx: Vec<Rational> = (0..n).map(|_| rng.rat(5, 2)).collect();
+        kink_check(&layer, &x, &th, &dx, &[rng.rat(5, 2)]);
+
+        let a = Matrix::from_fn(4, 3, |_, _| rng.rat(6, 3));
+        let bb: Vec<Rational> = (0..4).map(|_| rng.rat(10, 4)).collect();
+        if let Ok(dr) = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::FrobeniusBound) {
+            let z: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+            let xz = dr.primal(&z).unwrap();
+            let w0 = Rational::from(&xz[0] * 2) - z[0].clone();
+            if w0 != 0 {
+                let lam = Rational::from(w0.abs_ref()) / dr.gamma().clone();
+                let dz: Vec<Rational> = (0..3).map(|_| rng.rat(5, 2)).collect();
+                kink_check(&dr, &z, std::slice::from_ref(&lam), &dz, &[rng.rat(5, 2)]);
+                prop_assert!(!dr.linearize(&z, &[lam]).unwrap().is_smooth_point());
+            }
+        }
+        if let Ok(admm) = Admm::new(Design::Dense(a), bb, r(3, 2)) {
+            let s: Vec<Rational> = (0..6).map(|_| rng.rat(12, 5)).collect();
+            // v_0 = (ρP(z − u))_0 + c_0 + u_0: read it off F's u-part at a tiny λ …
+            // computed independently: F(s, λ)_z + F(s, λ)_u = v for every λ > 0.
+            let f = admm.apply(&s, &[r(1, 1000)]).unwrap();
+            let v0 = Rational::from(&f[0] + &f[3]);
+            if v0 != 0 {
+                let lam = Rational::from(v0.abs_ref()) * r(3, 2);
+                let ds: Vec<Rational> = (0..6).map(|_| rng.rat(5, 2)).collect();
+                kink_check(&admm, &s, &[lam], &ds, &[rng.rat(5, 2)]);
+            }
+        }
+    }
+
+    /// f64 JVP/VJP of the splitting maps and the heavy ball agree with the dense
+    /// Jacobian and are adjoint.
+    #[test]
+    fn splitting_maps_f64_jvp_vjp(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        check_jvp_vjp(&HeavyBall::seeds(), &[rng.unit(), rng.unit()], &[0.9, 0.5], &mut rng, 1e-12);
+        let n = 5;
+        let w = Matrix::<f64>::from_fn(n, n, |_, _| 0.3 * rng.unit());
+        let u = Matrix::<f64>::from_fn(n, 2, |_, _| rng.unit());
+        let b: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let layer = ReluLayer::new(w, u, b).unwrap();
+        let x: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        check_jvp_vjp(&layer, &x, &[rng.unit(), rng.unit()], &mut rng, 1e-12);
+        let a = Matrix::<f64>::from_fn(6, 4, |_, _| rng.unit());
+        let bb: Vec<f64> = (0..6).map(|_| rng.unit()).collect();
+        let dr = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::InverseLipschitz).unwrap();
+        let z: Vec<f64> = (0..4).map(|_| rng.unit()).collect();
+        check_jvp_vjp(&dr, &z, &[0.2], &mut rng, 1e-12);
+        let admm = Admm::new(Design::Sparse(Csr::from_dense(&a)), bb, 1.5).unwrap();
+        let s: Vec<f64> = (0..8).map(|_| rng.unit()).collect();
+        check_jvp_vjp(&admm, &s, &[0.2], &mut rng, 1e-12);
+    }
+}
+
+/// Douglas–Rachford and ADMM solve the same LASSO as forward–backward: their exact
+/// fixed points are built from the exact KKT solution (`z̄ = x̂ + γAᵀ(Ax̂ − b)` for DR,
+/// `(x̂, −Aᵀ(Ax̂ − b)/ρ)` for ADMM) and are fixed exactly; f64 iterations reach them.
+#[test]
+fn dr_and_admm_fixed_points_match_kkt_solution() {
+    let lambda = Rational::from(2);
+    let xstar = lasso_kkt_solution(&lambda, &[0, 2], &[1, -1]);
+    let (a, b) = lasso_data();
+    let ar = Matrix::from_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| Rational::from(v)).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let br: Vec<Rational> = b.iter().map(|&v| Rational::from(v)).collect();
+    let resid: Vec<Rational> = ar
+        .mul_vec(&xstar)
+        .unwrap()
+        .iter()
+        .zip(&br)
+        .map(|(p, q)| Rational::from(p - q))
+        .collect();
+    let grad = ar.tr_mul_vec(&resid).unwrap();
+    let dr = DouglasRachford::new(
+        Design::Dense(ar.clone()),
+        br.clone(),
+        StepRule::Given(r(1, 10)),
+    )
+    .unwrap();
+    let zbar: Vec<Rational> = xstar
+        .iter()
+        .zip(&grad)
+        .map(|(x, g)| x.clone() + r(1, 10) * g.clone())
+        .collect();
+    assert_eq!(
+        dr.apply(&zbar, std::slice::from_ref(&lambda)).unwrap(),
+        zbar
+    );
+    assert_eq!(dr.primal(&zbar).unwrap(), xstar);
+    let rho = r(3, 2);
+    let admm = Admm::new(Design::Dense(ar), br, rho.clone()).unwrap();
+    let sbar: Vec<Rational> = xstar
+        .iter()
+        .cloned()
+        .chain(grad.iter().map(|g| Rational::from(-g) / rho.clone()))
+        .collect();
+    assert_eq!(
+        admm.apply(&sbar, std::slice::from_ref(&lambda)).unwrap(),
+        sbar
+    );
+    // f64.
+    let af = Matrix::<f64>::from_f64_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| v as f64).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let bf: Vec<f64> = b.iter().map(|&v| v as f64).collect();
+    let dr = DouglasRachford::new(
+        Design::Dense(af.clone()),
+        bf.clone(),
+        StepRule::InverseLipschitz,
+    )
+    .unwrap();
+    let (z, _) = iterate(&dr, &[0.0; 3], &[2.0], 1e-15, 100_000).unwrap();
+    let x = dr.primal(&z).unwrap();
+    let admm = Admm::new(Design::Dense(af), bf, 1.5).unwrap();
+    let (s, _) = iterate(&admm, &[0.0; 6], &[2.0], 1e-15, 100_000).unwrap();
+    for j in 0..3 {
+        assert!((x[j] - xstar[j].to_f64()).abs() <= 1e-12, "DR x[{j}]");
+        assert!((s[j] - xstar[j].to_f64()).abs() <= 1e-12, "ADMM z[{j}]");
+    }
+}
