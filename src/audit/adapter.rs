@@ -5,7 +5,25 @@ use super::dual::Dual;
 use super::{AuditTarget, Claim};
 use crate::error::{Error, Result};
 use crate::maps::FixedPointMap;
+use crate::selection::{Selection, Tolerance};
 use rug::Rational;
+use std::ops::Deref;
+
+/// Borrowed or owned.
+enum Held<'a, T: ?Sized> {
+    Ref(&'a T),
+    Own(Box<T>),
+}
+
+impl<T: ?Sized> Deref for Held<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Held::Ref(r) => r,
+            Held::Own(b) => b,
+        }
+    }
+}
 
 /// An [`AuditTarget`] from two closures: `F` and the claimed Jacobian.
 pub struct FnTarget<F, G> {
@@ -76,8 +94,8 @@ pub enum ClaimMode {
 /// derivatives without finite differences.
 pub struct MapTarget<'a> {
     name: String,
-    map: &'a dyn FixedPointMap<Rational>,
-    dual: Option<&'a dyn FixedPointMap<Dual>>,
+    map: Held<'a, dyn FixedPointMap<Rational> + 'a>,
+    dual: Option<Held<'a, dyn FixedPointMap<Dual> + 'a>>,
     mode: ClaimMode,
     hints: Vec<Rational>,
 }
@@ -87,7 +105,17 @@ impl<'a> MapTarget<'a> {
     pub fn new(name: &str, map: &'a dyn FixedPointMap<Rational>, mode: ClaimMode) -> Self {
         MapTarget {
             name: name.to_string(),
-            map,
+            map: Held::Ref(map),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Like [`MapTarget::new`], owning the map.
+    pub fn owned(name: &str, map: Box<dyn FixedPointMap<Rational> + 'a>, mode: ClaimMode) -> Self {
+        MapTarget {
+            name: name.to_string(),
+            map: Held::Own(map),
             dual: None,
             mode,
             hints: Vec::new(),
@@ -95,7 +123,12 @@ impl<'a> MapTarget<'a> {
     }
     /// Use `dual` (the same map over [`Dual`] numbers) for exact directional derivatives.
     pub fn with_dual(mut self, dual: &'a dyn FixedPointMap<Dual>) -> Self {
-        self.dual = Some(dual);
+        self.dual = Some(Held::Ref(dual));
+        self
+    }
+    /// Like [`MapTarget::with_dual`], owning the dual map.
+    pub fn with_dual_owned(mut self, dual: Box<dyn FixedPointMap<Dual> + 'a>) -> Self {
+        self.dual = Some(Held::Own(dual));
         self
     }
     /// Values where kinks are likely (e.g. the map's thresholds).
@@ -143,13 +176,89 @@ impl AuditTarget for MapTarget<'_> {
         })
     }
     fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
-        let dual = self.dual?;
+        let dual = self.dual.as_deref()?;
         Some((|| {
             let zd = Dual::seed(z, d);
             let (x, th) = self.split(&zd)?;
             let out = dual.apply(x, th)?;
             Ok(Dual::split(&out).1)
         })())
+    }
+    fn hints(&self) -> Vec<Rational> {
+        self.hints.clone()
+    }
+}
+
+/// A [`Selection`] over the rationals (a piecewise-smooth `R^d → R^r` from
+/// `crate::selection`) as an [`AuditTarget`]; ties are decided exactly. Optionally
+/// the same selection over [`Dual`] numbers gives exact directional derivatives.
+pub struct SelectionTarget<'a> {
+    name: String,
+    sel: Held<'a, dyn Selection<Rational> + 'a>,
+    dual: Option<Held<'a, dyn Selection<Dual> + 'a>>,
+    mode: ClaimMode,
+    hints: Vec<Rational>,
+}
+
+impl<'a> SelectionTarget<'a> {
+    /// Audit `sel`'s claim of kind `mode` (AD Jacobian or the conservative set).
+    pub fn new(name: &str, sel: &'a dyn Selection<Rational>, mode: ClaimMode) -> Self {
+        SelectionTarget {
+            name: name.to_string(),
+            sel: Held::Ref(sel),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Like [`SelectionTarget::new`], owning the selection.
+    pub fn owned(name: &str, sel: Box<dyn Selection<Rational> + 'a>, mode: ClaimMode) -> Self {
+        SelectionTarget {
+            name: name.to_string(),
+            sel: Held::Own(sel),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Use the same selection over [`Dual`] numbers for exact directional derivatives.
+    pub fn with_dual_owned(mut self, dual: Box<dyn Selection<Dual> + 'a>) -> Self {
+        self.dual = Some(Held::Own(dual));
+        self
+    }
+    /// Values where kinks are likely.
+    pub fn with_hints(mut self, hints: Vec<Rational>) -> Self {
+        self.hints = hints;
+        self
+    }
+}
+
+impl AuditTarget for SelectionTarget<'_> {
+    fn name(&self) -> String {
+        let mode = match self.mode {
+            ClaimMode::Element => "AD element",
+            ClaimMode::Set => "conservative set",
+        };
+        format!("{} ({mode})", self.name)
+    }
+    fn dims(&self) -> (usize, usize) {
+        (self.sel.output_dim(), self.sel.input_dim())
+    }
+    fn eval(&self, z: &[Rational]) -> Result<Vec<Rational>> {
+        self.sel.eval(z)
+    }
+    fn claimed(&self, z: &[Rational]) -> Result<Claim> {
+        Ok(match self.mode {
+            ClaimMode::Element => Claim::Element(self.sel.ad_jacobian(z)?),
+            ClaimMode::Set => Claim::Set(
+                self.sel
+                    .conservative_jacobian(z, &Tolerance::default_for::<Rational>())?,
+            ),
+        })
+    }
+    fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
+        let dual = self.dual.as_deref()?;
+        Some(dual.eval(&Dual::seed(z, d)).map(|out| Dual::split(&out).1))
     }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()

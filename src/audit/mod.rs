@@ -51,18 +51,21 @@
 //! ```
 
 mod adapter;
+pub mod builtin;
 mod check;
 pub mod derivative;
 pub mod dual;
 pub mod membership;
+pub mod mutate;
 mod sample;
 mod shrink;
 #[cfg(feature = "testing")]
 pub mod strategies;
 
-pub use adapter::{ClaimMode, FnTarget, MapTarget};
+pub use adapter::{ClaimMode, FnTarget, MapTarget, SelectionTarget};
 pub use dual::Dual;
 pub use membership::contains;
+pub use mutate::{Mutant, Mutation};
 
 use crate::error::Result;
 use crate::linalg::Matrix;
