@@ -309,3 +309,42 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The audit's membership (exact simplex for hulls) agrees with `matset`'s
+    /// (min-norm point) on hulls of 1..=3 random 2×2 matrices, for vertices,
+    /// rational convex combinations and random points.
+    #[test]
+    fn membership_agrees_with_matset(
+        vs in prop::collection::vec(prop::collection::vec(-4i64..=4, 4), 1..=3),
+        w in prop::collection::vec(0i64..=3, 3),
+        p in prop::collection::vec(-4i64..=4, 4),
+    ) {
+        let mats: Vec<Matrix<Rational>> = vs
+            .iter()
+            .map(|v| Matrix::from_fn(2, 2, |i, j| q(v[i + 2 * j], 1)))
+            .collect();
+        let set = MatrixSet::hull(mats.clone()).unwrap();
+        // A convex combination with weights w/Σw (or the first vertex).
+        let total: i64 = w.iter().take(mats.len()).sum();
+        let comb = if total == 0 {
+            mats[0].clone()
+        } else {
+            Matrix::from_fn(2, 2, |i, j| {
+                mats.iter()
+                    .zip(&w)
+                    .map(|(m, &wk)| Rational::from(&m[(i, j)] * q(wk, total)))
+                    .sum()
+            })
+        };
+        let probe = Matrix::from_fn(2, 2, |i, j| q(p[i + 2 * j], 2));
+        for m in mats.iter().chain([&comb, &probe]) {
+            let mine = contains(&set, m).unwrap();
+            let theirs = set.contains(m).unwrap();
+            prop_assert_eq!(mine, theirs.is_true(), "{:?}", m);
+        }
+        prop_assert!(contains(&set, &comb).unwrap());
+    }
+}

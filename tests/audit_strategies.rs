@@ -63,3 +63,37 @@ fn quickcheck_arbitrary_impls() {
         .tests(48)
         .quickcheck(nonneg_square as fn(SmallRational) -> bool);
 }
+
+mod networks {
+    use piggyback::audit::strategies::{self, ArbitraryNetwork};
+    use piggyback::audit::{audit, AuditConfig, ClaimMode, SelectionTarget};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// Random compositions of the crate's selections pass the audit in both modes:
+        /// no false alarm, and the chain rule of `selection::Compose` holds.
+        #[test]
+        fn random_networks_pass(net in strategies::network(2, 2, 1), seed in 0u64..1000) {
+            for mode in [ClaimMode::Element, ClaimMode::Set] {
+                let t = SelectionTarget::new("network", &net, mode);
+                let r = audit(&t, &AuditConfig::quick(seed)).unwrap();
+                prop_assert!(r.passed(), "{}", r);
+            }
+        }
+    }
+
+    #[test]
+    fn quickcheck_networks_pass() {
+        fn prop(n: ArbitraryNetwork) -> bool {
+            let t = SelectionTarget::new("network", &n.0, ClaimMode::Set);
+            audit(&t, &AuditConfig::quick(3))
+                .map(|r| r.passed())
+                .unwrap_or(false)
+        }
+        quickcheck::QuickCheck::new()
+            .tests(12)
+            .quickcheck(prop as fn(ArbitraryNetwork) -> bool);
+    }
+}

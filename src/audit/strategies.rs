@@ -177,3 +177,144 @@ impl quickcheck::Arbitrary for MatrixSet<Rational> {
 fn qc<T: quickcheck::Arbitrary>(g: &mut quickcheck::Gen) -> T {
     T::arbitrary(g)
 }
+
+/// A one-input primitive of `crate::selection` chosen at random (for generated
+/// selections): `abs`, `relu`, `hinge`, or the piecewise-quadratic derivative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyPrimitive {
+    /// `|z|`.
+    Abs,
+    /// `max(z, 0)`.
+    Relu,
+    /// `max(0, 1 − z)`.
+    Hinge,
+    /// `z (z ≥ 0), z/4 (z < 0)`.
+    PwQuadraticDerivative,
+}
+
+impl<S: crate::scalar::Scalar> crate::selection::PiecewiseScalar<S> for AnyPrimitive {
+    fn arity(&self) -> usize {
+        1
+    }
+    fn value(&self, x: &[S]) -> crate::Result<S> {
+        use crate::selection::primitives as p;
+        match self {
+            AnyPrimitive::Abs => p::Abs.value(x),
+            AnyPrimitive::Relu => p::Relu.value(x),
+            AnyPrimitive::Hinge => p::Hinge.value(x),
+            AnyPrimitive::PwQuadraticDerivative => p::PwQuadraticDerivative.value(x),
+        }
+    }
+    fn active_gradients(
+        &self,
+        x: &[S],
+        tol: &crate::selection::Tolerance,
+    ) -> crate::Result<Vec<Vec<S>>> {
+        use crate::selection::primitives as p;
+        match self {
+            AnyPrimitive::Abs => p::Abs.active_gradients(x, tol),
+            AnyPrimitive::Relu => p::Relu.active_gradients(x, tol),
+            AnyPrimitive::Hinge => p::Hinge.active_gradients(x, tol),
+            AnyPrimitive::PwQuadraticDerivative => {
+                p::PwQuadraticDerivative.active_gradients(x, tol)
+            }
+        }
+    }
+    fn ad_gradient(&self, x: &[S]) -> crate::Result<Vec<S>> {
+        use crate::selection::primitives as p;
+        match self {
+            AnyPrimitive::Abs => p::Abs.ad_gradient(x),
+            AnyPrimitive::Relu => p::Relu.ad_gradient(x),
+            AnyPrimitive::Hinge => p::Hinge.ad_gradient(x),
+            AnyPrimitive::PwQuadraticDerivative => p::PwQuadraticDerivative.ad_gradient(x),
+        }
+    }
+}
+
+/// A small network `z ↦ M₂ σ(M₁ z + c₁) + c₂` built from the crate's selections
+/// (`σ` one [`AnyPrimitive`] applied coordinatewise): a random piecewise-affine
+/// selection with a known conservative Jacobian (the chain rule).
+pub type SmallNetwork = crate::selection::Compose<
+    crate::selection::Compose<
+        crate::selection::Affine<Rational>,
+        crate::selection::Coordinatewise<AnyPrimitive>,
+    >,
+    crate::selection::Affine<Rational>,
+>;
+
+fn network_from(
+    m1: Matrix<Rational>,
+    c1: Vec<Rational>,
+    sigma: AnyPrimitive,
+    m2: Matrix<Rational>,
+    c2: Vec<Rational>,
+) -> SmallNetwork {
+    use crate::selection::{Affine, Compose, Coordinatewise};
+    let hidden = m1.rows();
+    Compose {
+        inner: Compose {
+            inner: Affine { m: m1, c: c1 },
+            outer: Coordinatewise {
+                primitive: sigma,
+                n: hidden,
+            },
+        },
+        outer: Affine { m: m2, c: c2 },
+    }
+}
+
+/// One of the [`AnyPrimitive`]s.
+pub fn primitive() -> impl Strategy<Value = AnyPrimitive> + Clone {
+    prop::sample::select(vec![
+        AnyPrimitive::Abs,
+        AnyPrimitive::Relu,
+        AnyPrimitive::Hinge,
+        AnyPrimitive::PwQuadraticDerivative,
+    ])
+}
+
+/// Random [`SmallNetwork`] selections `R^inputs → R^outputs` with `hidden` units.
+pub fn network(
+    inputs: usize,
+    hidden: usize,
+    outputs: usize,
+) -> impl Strategy<Value = SmallNetwork> {
+    (
+        matrix(hidden, inputs),
+        rational_vec(hidden),
+        primitive(),
+        matrix(outputs, hidden),
+        rational_vec(outputs),
+    )
+        .prop_map(|(m1, c1, s, m2, c2)| network_from(m1, c1, s, m2, c2))
+}
+
+/// A quickcheck-generated [`SmallNetwork`] with 1..=3 inputs, hidden units and outputs.
+#[derive(Clone, Debug)]
+pub struct ArbitraryNetwork(pub SmallNetwork);
+
+impl quickcheck::Arbitrary for ArbitraryNetwork {
+    fn arbitrary(g: &mut quickcheck::Gen) -> Self {
+        let (d, h, r) = (
+            1 + qc::<usize>(g) % 3,
+            1 + qc::<usize>(g) % 3,
+            1 + qc::<usize>(g) % 3,
+        );
+        let mut mat = |rows: usize, cols: usize| {
+            Matrix::from_fn(rows, cols, |_, _| SmallRational::arbitrary(g).0)
+        };
+        let m1 = mat(h, d);
+        let m2 = mat(r, h);
+        let c1 = (0..h).map(|_| SmallRational::arbitrary(g).0).collect();
+        let c2 = (0..r).map(|_| SmallRational::arbitrary(g).0).collect();
+        let sigma = *g
+            .choose(&[
+                AnyPrimitive::Abs,
+                AnyPrimitive::Relu,
+                AnyPrimitive::Hinge,
+                AnyPrimitive::PwQuadraticDerivative,
+            ])
+            .unwrap_or(&AnyPrimitive::Relu);
+        ArbitraryNetwork(network_from(m1, c1, sigma, m2, c2))
+    }
+}
