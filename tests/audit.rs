@@ -335,7 +335,7 @@ proptest! {
             Matrix::from_fn(2, 2, |i, j| {
                 mats.iter()
                     .zip(&w)
-                    .map(|(m, &wk)| Rational::from(&m[(i, j)] * q(wk, total)))
+                    .map(|(m, &wk)| &m[(i, j)] * q(wk, total))
                     .sum()
             })
         };
