@@ -22,17 +22,41 @@
 //!    computed and the kink checks of 2. run there.
 //!
 //! Why none of these flags a valid conservative Jacobian (e.g. `relu'(0) ∈ {0, 1/2,
-//! 1}`, AD's `1` for `relu(−x) + x − relu(x)` at 0, a set larger than Clarke's) is
-//! explained in [`check`](self#checks); in short, a pointwise disagreement is only
-//! reported when it persists on the same line at irregular nearby parameters, and
-//! the kink checks are consequences of closed graph plus local boundedness.
+//! 1}`, AD's `1` for `relu(−x) + x − relu(x)` at 0, a set larger than Clarke's): a
+//! pointwise disagreement is only reported when it persists on the same line at
+//! irregular nearby parameters (the definition asks for almost every `t`), and the
+//! kink checks are consequences of closed graph plus local boundedness. See
+//! [Checks](#checks).
 //!
 //! # Checks
-//! The proofs that each check is a necessary condition are in the source of the
-//! private `check` module; the limits of the method: derivatives are exact when
-//! `F` is piecewise polynomial of degree `≤ max_degree` along lines (others are
-//! reported *inconclusive*, never as violations); located kinks are exact for pieces
-//! affine along the line.
+//! * **Chain rule** — every claimed `A` satisfies `A d = d/dt F(z + t d)` where the
+//!   right and left derivatives agree; confirmed at `confirmations` further `t`.
+//! * **One-sided derivative** (set claims) — `F'(z; d) ∈ conv(D(z))·d`. If `A(s) ∈
+//!   D(z + s d)` then `F(z + t d) − F(z) = ∫₀ᵗ A(s) d ds`, and by closed graph and
+//!   local boundedness the limit points of `A(s)` as `s → 0⁺` lie in `D(z)`.
+//! * **Closed graph** (set claims) — limits of representative elements of
+//!   `D(z + t_j d)`, `t_j → 0⁺`, found by exact polynomial extrapolation, lie in
+//!   `D(z)` ([`membership::contains`], exact; it agrees with
+//!   `MatrixSet::contains` of `matset`, tested).
+//! * **Local boundedness** — `max |A_ij|` over `D(z + t_j d)` does not grow
+//!   geometrically as `t_j → 0⁺`.
+//!
+//! A single-element claim is a *selection* (what AD returns): only the chain rule and
+//! boundedness apply — a selection need not have a closed graph; the closure of its
+//! graph is the conservative Jacobian. Limits of the method: derivatives from
+//! evaluations are exact when `F` is piecewise polynomial of degree `≤ max_degree`
+//! along lines (others are counted *inconclusive*, never violations), or exact for
+//! any map written over `S: Scalar` through [`Dual`] numbers; kinks are located
+//! exactly where the pieces are affine along the line.
+//!
+//! # Pieces
+//! * [`FnTarget`] (closures), [`MapTarget`] (any [`FixedPointMap`](crate::FixedPointMap)
+//!   with `z = (x, θ)`), [`SelectionTarget`] (any `selection::Selection`), optionally
+//!   with the same object over [`Dual`] for exact directional derivatives.
+//! * [`builtin::builtin_targets`]: every built-in primitive and map, in both modes.
+//! * [`Mutant`]/[`Mutation`]: systematic errors to calibrate a budget.
+//! * `strategies` (feature `testing`): proptest strategies and quickcheck
+//!   `Arbitrary` impls for scalars, matrices, matrix sets and random selections.
 //!
 //! # Example
 //! ```
