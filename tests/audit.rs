@@ -123,6 +123,32 @@ fn wrong_set_at_kink_is_caught_by_kink_checks() {
 }
 
 #[test]
+fn closed_graph_failure_with_valid_one_sided_derivatives() {
+    // |x| with D(0) = {−2, 2}: F'(0; ±1) = 1 ∈ conv{−2, 2}·(±1), so the one-sided
+    // check passes, but the limits ±1 of the claims at ±t are not in D(0).
+    let t = FnTarget::new(
+        "abs with D(0) = {-2, 2}",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![Rational::from(z[0].abs_ref())]),
+        |z: &[Rational]| match z[0].cmp0() {
+            Ordering::Equal => Ok(Claim::Set(MatrixSet::finite(vec![
+                Matrix::from_ratio_rows(&[vec![(-2, 1)]])?,
+                Matrix::from_ratio_rows(&[vec![(2, 1)]])?,
+            ])?)),
+            o => scalar_claim(Rational::from(if o == Ordering::Greater { 1 } else { -1 })),
+        },
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    let c = &r.violations[0];
+    assert_eq!(c.kind, ViolationKind::ClosedGraph, "{c}");
+    assert_eq!(c.point, vec![Rational::new()]);
+    // The limit element is the slope on the side of the direction.
+    let limit = c.element.as_ref().unwrap()[(0, 0)].clone();
+    assert_eq!(limit, c.direction[0].clone().signum());
+}
+
+#[test]
 fn shape_errors_are_typed() {
     let t = FnTarget::new(
         "bad shape",

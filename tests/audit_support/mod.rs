@@ -769,6 +769,13 @@ pub fn corpus() -> Vec<Case> {
         ),
         case("abs: unbounded on dyadics", false, abs_unbounded("abs")),
         case(
+            "abs: finite set {-2,2} at 0 (misses the limits ±1)",
+            false,
+            abs_target("abs", qi(1), qi(-1), || {
+                finite(vec![vec![vec![qi(-2)]], vec![vec![qi(2)]]])
+            }),
+        ),
+        case(
             "soft-threshold: wrong sign of d/dλ",
             false,
             soft_target("soft", S::WrongLambdaSign),
