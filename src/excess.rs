@@ -20,6 +20,25 @@
 //! bound `min_j sup_{X} ‖X − Yⱼ‖²` is returned, flagged [`Exactness::Over`].
 //! Vertices of a convex `X` suffice when `Y` is convex because `d(·, Y)` is then
 //! convex and attains its supremum over a polytope at a vertex.
+//!
+//! ```
+//! use piggyback::excess::{dist_sq, excess_sq};
+//! use piggyback::scalar::Rational;
+//! use piggyback::{Matrix, MatrixSet};
+//! # fn main() -> piggyback::Result<()> {
+//! let m = |a: i64, b: i64| Matrix::<Rational>::from_ratio_rows(&[vec![(a, 1), (b, 1)]]);
+//! // Distance from 0 to the segment conv{(1, 2), (3, −1)}: exactly √(49/13).
+//! let seg = MatrixSet::hull(vec![m(1, 2)?, m(3, -1)?])?;
+//! assert_eq!(dist_sq(&m(0, 0)?, &seg)?, Rational::from((49, 13)));
+//! // d((4,0), seg)²: t = 12/13, residual (−15/13, −10/13), 325/169 = 25/13; so
+//! // ex({(0,0), (4,0)}, seg)² = max(49/13, 25/13) = 49/13.
+//! let x = MatrixSet::finite(vec![m(0, 0)?, m(4, 0)?])?;
+//! let e = excess_sq(&x, &seg)?;
+//! assert!(e.is_exact());
+//! assert_eq!(e.sq, Rational::from((49, 13)));
+//! # Ok(())
+//! # }
+//! ```
 
 mod minnorm;
 

@@ -56,3 +56,34 @@ pub(crate) fn from_f64_value<S: Scalar>(x: f64) -> Option<S> {
         .downcast_mut::<Option<S>>()
         .and_then(|s| s.take())
 }
+
+/// `x` re-typed as `T` when `T` is its own type (a `TypeId` dispatch helper).
+pub(crate) fn cast<T: 'static, U: 'static>(x: U) -> Option<T> {
+    let mut slot: Option<U> = Some(x);
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .and_then(|s| s.take())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scalar::{BigRational, Rational};
+
+    #[test]
+    fn kinds_and_casts() {
+        assert_eq!(kind::<f64>(), Kind::Float);
+        assert_eq!(kind::<Interval>(), Kind::Interval);
+        assert_eq!(kind::<Rational>(), Kind::Exact);
+        assert_eq!(kind::<BigRational>(), Kind::Exact);
+        assert_eq!(from_f64_value::<f64>(2.5), Some(2.5));
+        assert!(from_f64_value::<Rational>(2.5).is_none());
+        let iv = Interval::from_ratio(1, 3).ok();
+        assert!(iv.and_then(from_interval::<Interval>).is_some());
+        assert!(as_interval(&Rational::from(1)).is_none());
+        assert!(as_f64_matrix(&Matrix::<f64>::zeros(1, 1)).is_some());
+        assert!(as_f64_matrix(&Matrix::<Rational>::zeros(1, 1)).is_none());
+        assert_eq!(cast::<u8, u8>(7), Some(7));
+        assert_eq!(cast::<u16, u8>(7), None);
+    }
+}

@@ -29,6 +29,7 @@ mod prune;
 mod vertices;
 
 pub use norms::{spectral_upper, spectral_upper_sq, Norm};
+pub use ops::box_matmul;
 
 /// Default cap on the number of matrices an exact finite or hull result (or a
 /// vertex enumeration) may have before a sound box enclosure is returned instead.

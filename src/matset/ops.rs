@@ -2,6 +2,7 @@
 //! `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` (MATH.md §3). See the module docs of
 //! [`crate::matset`] for the exactness policy.
 
+use super::dispatch::{as_f64_matrix, cast};
 use super::{check_pair, Exactness, MatrixSet};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -71,7 +72,7 @@ fn pairwise<S: Scalar>(
 fn points_of<S: Scalar>(x: &MatrixSet<S>, cap: usize) -> Result<Option<(Vec<Matrix<S>>, bool)>> {
     match x {
         MatrixSet::Finite(ms) => Ok(Some((x.members()?.to_vec(), ms.len() == 1))),
-        MatrixSet::Hull(_) => Ok(Some((x.members()?.to_vec(), false))),
+        MatrixSet::Hull(ms) => Ok(Some((x.members()?.to_vec(), ms.len() == 1))),
         MatrixSet::Box { .. } => Ok(None),
         MatrixSet::DiagBox { .. } => match x.vertices(cap) {
             Ok(v) => Ok(Some((v, false))),
@@ -82,7 +83,8 @@ fn points_of<S: Scalar>(x: &MatrixSet<S>, cap: usize) -> Result<Option<(Vec<Matr
 }
 
 /// Build the result of a pointwise-bilinear operation from the point lists.
-/// `x_finite`/`y_finite`: operand is a finite set; `*_single`: a certain singleton.
+/// `x_finite`/`y_finite`: operand is a finite set or a one-vertex hull;
+/// `*_single`: a one-member finite set or one-vertex hull.
 fn assemble<S: Scalar>(
     out: Vec<Matrix<S>>,
     x_finite: bool,
@@ -176,8 +178,8 @@ impl<S: Scalar> MatrixSet<S> {
         let (px, py) = (points_of(self, cap)?, points_of(rhs, cap)?);
         if let (Some((xs, xsing)), Some((ys, ysing))) = (px, py) {
             if let Some(out) = pairwise(&xs, &ys, cap, |a, b| a.add(b))? {
-                let xf = matches!(self, MatrixSet::Finite(_));
-                let yf = matches!(rhs, MatrixSet::Finite(_));
+                let xf = xsing || matches!(self, MatrixSet::Finite(_));
+                let yf = ysing || matches!(rhs, MatrixSet::Finite(_));
                 let (set, ex) = assemble(out, xf, yf, xsing, ysing, false);
                 return Ok((set.pruned(), ex));
             }
@@ -215,8 +217,8 @@ impl<S: Scalar> MatrixSet<S> {
         let (px, py) = (points_of(self, cap)?, points_of(rhs, cap)?);
         if let (Some((xs, xsing)), Some((ys, ysing))) = (px, py) {
             if let Some(out) = pairwise(&xs, &ys, cap, |a, b| a.matmul(b))? {
-                let xf = matches!(self, MatrixSet::Finite(_));
-                let yf = matches!(rhs, MatrixSet::Finite(_));
+                let xf = xsing || matches!(self, MatrixSet::Finite(_));
+                let yf = ysing || matches!(rhs, MatrixSet::Finite(_));
                 let (set, ex) = assemble(out, xf, yf, xsing, ysing, true);
                 return Ok((set.pruned(), ex));
             }
@@ -303,8 +305,8 @@ impl<S: Scalar> MatrixSet<S> {
         if let (Some((js, jsing)), Some((xs, xsing))) = (pj, px) {
             if js.len().saturating_mul(xs.len()) <= cap {
                 let out = act_points(&js, &xs, n)?;
-                let jf = matches!(self, MatrixSet::Finite(_));
-                let xf = matches!(x, MatrixSet::Finite(_));
+                let jf = jsing || matches!(self, MatrixSet::Finite(_));
+                let xf = xsing || matches!(x, MatrixSet::Finite(_));
                 let (set, ex) = assemble(out, jf, xf, jsing, xsing, true);
                 return Ok((set.pruned(), ex));
             }
@@ -326,6 +328,13 @@ impl<S: Scalar> MatrixSet<S> {
 
 /// `{A X + B}` over all pairs, one stacked product per `[A, B]`.
 fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result<Vec<Matrix<S>>> {
+    let jf: Option<Vec<&Matrix<f64>>> = js.iter().map(as_f64_matrix).collect();
+    let xf: Option<Vec<&Matrix<f64>>> = xs.iter().map(as_f64_matrix).collect();
+    if let (Some(jf), Some(xf)) = (jf, xf) {
+        if let Some(out) = cast::<Vec<Matrix<S>>, _>(act_points_f64(&jf, &xf, n)?) {
+            return Ok(out);
+        }
+    }
     let m = xs[0].cols();
     // Column-major: stacking horizontally is concatenating the data.
     let mut data = Vec::with_capacity(n * m * xs.len());
@@ -346,6 +355,56 @@ fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result
                 .map(|(p, q)| p.add(q))
                 .collect();
             out.push(Matrix::from_col_major(n, m, sum)?);
+        }
+    }
+    Ok(out)
+}
+
+/// f64 fast path: `X₁ … X_k` are stacked once into `n × mk`; per `[A, B]` one
+/// buffer is filled with `[B … B]` and updated in place by a single nalgebra `gemm`
+/// on borrowed views (`A` and the stack are never copied), then cut into the results.
+fn act_points_f64(js: &[&Matrix<f64>], xs: &[&Matrix<f64>], n: usize) -> Result<Vec<Matrix<f64>>> {
+    use nalgebra::{DMatrixView, DMatrixViewMut};
+    let m = xs.first().map_or(0, |x| x.cols());
+    if let Some(bad) = js.iter().find(|j| j.shape() != (n, n + m)) {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::act",
+            left: (n, n + m),
+            right: bad.shape(),
+        });
+    }
+    if let Some(bad) = xs.iter().find(|x| x.shape() != (n, m)) {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::act",
+            left: (n, m),
+            right: bad.shape(),
+        });
+    }
+    let k = xs.len();
+    if n * m == 0 {
+        return Ok(vec![Matrix::zeros(n, m); js.len() * k]);
+    }
+    let mut stack = Vec::with_capacity(n * m * k);
+    for x in xs {
+        stack.extend_from_slice(x.as_slice());
+    }
+    let stack = DMatrixView::from_slice(&stack, n, m * k);
+    let mut out = Vec::with_capacity(js.len() * k);
+    let mut buf = Vec::with_capacity(n * m * k);
+    for j in js {
+        let (a, b) = j.as_slice().split_at(n * n);
+        buf.clear();
+        for _ in 0..k {
+            buf.extend_from_slice(b);
+        }
+        DMatrixViewMut::from_slice(&mut buf, n, m * k).gemm(
+            1.0,
+            &DMatrixView::from_slice(a, n, n),
+            &stack,
+            1.0,
+        );
+        for block in buf.chunks_exact(n * m) {
+            out.push(Matrix::from_col_major(n, m, block.to_vec())?);
         }
     }
     Ok(out)

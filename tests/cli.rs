@@ -1,0 +1,93 @@
+//! The command line end to end: certify the shipped problems, re-check the files,
+//! and make sure tampered or truncated certificates are rejected with the right status.
+
+use piggyback::cli::{run, EXIT_INPUT, EXIT_OK, EXIT_REJECTED};
+use std::path::PathBuf;
+
+fn run_cli(args: &[&str]) -> (i32, String) {
+    let mut out = Vec::new();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let code = run(&args, &mut out);
+    (code, String::from_utf8_lossy(&out).into_owned())
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("piggyback-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn relu_layer_is_certified_at_nine_tenths_and_tampering_is_caught() {
+    let dir = tmpdir("relu");
+    let cert = dir.join("relu.cert.json");
+    let (code, text) = run_cli(&[
+        "certify",
+        "examples/problems/relu_layer.json",
+        "-o",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(code, EXIT_OK, "{text}");
+    // ‖W‖₂ = 9/10 exactly (W is 9/10 times a rotation) and the all-active piece is W,
+    // so 9/10 is the smallest possible bound: the finder must hit it exactly.
+    assert!(text.contains("9/10"), "{text}");
+    let (code, text) = run_cli(&["check", cert.to_str().unwrap()]);
+    assert_eq!(code, EXIT_OK, "{text}");
+
+    let original = std::fs::read_to_string(&cert).unwrap();
+    // Claiming a smaller constant is false: 0.89 < ‖W‖₂.
+    let tampered = original.replace("\"9/10\"", "\"89/100\"");
+    assert_ne!(tampered, original);
+    std::fs::write(&cert, &tampered).unwrap();
+    let (code, text) = run_cli(&["check", cert.to_str().unwrap()]);
+    assert_eq!(code, EXIT_REJECTED, "{text}");
+    assert!(text.contains("INVALID"), "{text}");
+
+    // Truncated file: malformed, not a panic.
+    std::fs::write(&cert, &original[..original.len() / 2]).unwrap();
+    let (code, _) = run_cli(&["check", cert.to_str().unwrap()]);
+    assert_eq!(code, EXIT_INPUT);
+}
+
+#[test]
+fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
+    let dir = tmpdir("hb");
+    let cert = dir.join("hb.cert.json");
+    let (code, text) = run_cli(&[
+        "certify",
+        "examples/problems/heavy_ball.json",
+        "-o",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(code, EXIT_OK, "{text}");
+    assert!(text.contains("REFUTED"), "{text}");
+    let original = std::fs::read_to_string(&cert).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&original).unwrap();
+    // M₁ alone has spectral radius √3/2 < 1: a refutation built on the word [0] is false.
+    let mut wrong = value.clone();
+    wrong["claim"]["word"] = serde_json::json!([0]);
+    std::fs::write(&cert, serde_json::to_string(&wrong).unwrap()).unwrap();
+    let (code, text) = run_cli(&["check", cert.to_str().unwrap()]);
+    assert_eq!(code, EXIT_REJECTED, "{text}");
+}
+
+#[test]
+fn bad_invocations_are_input_errors() {
+    assert_eq!(run_cli(&["certify"]).0, EXIT_INPUT);
+    assert_eq!(run_cli(&["certify", "no/such/file.json"]).0, EXIT_INPUT);
+    assert_eq!(run_cli(&["check", "no/such/file.json"]).0, EXIT_INPUT);
+    assert_eq!(run_cli(&["frobnicate"]).0, EXIT_INPUT);
+    assert_eq!(run_cli(&["help"]).0, EXIT_OK);
+}
+
+#[test]
+fn demo_runs_and_every_certificate_checks() {
+    let dir = tmpdir("demo");
+    let (code, text) = run_cli(&["demo", dir.to_str().unwrap()]);
+    assert_eq!(code, EXIT_OK, "{text}");
+    assert_eq!(
+        text.matches("VALID").count() - text.matches("INVALID").count(),
+        3,
+        "{text}"
+    );
+}
