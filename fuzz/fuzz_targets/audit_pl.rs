@@ -37,8 +37,12 @@ impl Pl {
         let mut verts = vec![self.l.clone()];
         for u in &self.units {
             let p = self.pre(u, z);
-            let g = [Rational::from(&u.0[0] * &u.2), Rational::from(&u.0[1] * &u.2)];
-            let add = |v: &[Rational; 2]| [Rational::from(&v[0] + &g[0]), Rational::from(&v[1] + &g[1])];
+            let g = [
+                Rational::from(&u.0[0] * &u.2),
+                Rational::from(&u.0[1] * &u.2),
+            ];
+            let add =
+                |v: &[Rational; 2]| [Rational::from(&v[0] + &g[0]), Rational::from(&v[1] + &g[1])];
             if p > 0 {
                 verts = verts.iter().map(add).collect();
             } else if p == 0 && !ad {
@@ -55,7 +59,9 @@ fuzz_target!(|data: &[u8]| {
     let seed = u64::from(b.byte());
     let k = usize::from(b.byte() % 4);
     let l = [b.small(), b.small()];
-    let units = (0..k).map(|_| ([b.small(), b.small()], b.small(), b.small())).collect();
+    let units = (0..k)
+        .map(|_| ([b.small(), b.small()], b.small(), b.small()))
+        .collect();
     let f = Pl { l, units };
     for ad in [false, true] {
         let (fe, fc) = (f.clone(), f.clone());

@@ -15,7 +15,11 @@ fn member(set: &MatrixSet<rug::Rational>, m: &piggyback::Matrix<rug::Rational>) 
     let v = set.contains(m).expect("same shape");
     let mine = audit_contains(set, m).expect("same shape");
     assert_ne!(v, Verdict::Unknown, "exact membership is decided");
-    assert_eq!(v.is_true(), mine, "membership disagrees for {m:?} in {set:?}");
+    assert_eq!(
+        v.is_true(),
+        mine,
+        "membership disagrees for {m:?} in {set:?}"
+    );
     mine
 }
 
@@ -26,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
     let x2 = b.set(r, c);
     let y = b.set(c, k);
     let probe = b.matrix(r, c);
-    let (Ok(rx), Ok(rx2), Ok(ry)) = (representatives(&x), representatives(&x2), representatives(&y)) else {
+    let (Ok(rx), Ok(rx2), Ok(ry)) = (
+        representatives(&x),
+        representatives(&x2),
+        representatives(&y),
+    ) else {
         return;
     };
     for m in &rx {
