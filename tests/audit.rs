@@ -163,6 +163,26 @@ fn shape_errors_are_typed() {
     ));
     let m = MatrixSet::singleton(Matrix::<Rational>::zeros(2, 2));
     assert!(contains(&m, &Matrix::zeros(1, 2)).is_err());
+    // A malformed DiagBox (offset of another shape) is an error, not a panic.
+    let bad = MatrixSet::DiagBox {
+        q_lo: vec![q(0, 1)],
+        q_hi: vec![q(1, 1)],
+        m: Matrix::<Rational>::zeros(1, 2),
+        offset: Matrix::zeros(1, 1),
+    };
+    assert!(contains(&bad, &Matrix::zeros(1, 2)).is_err());
+    // An empty claimed set is refused.
+    let t = FnTarget::new(
+        "empty claim",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![z[0].clone()]),
+        |_z: &[Rational]| Ok(Claim::Set(MatrixSet::Hull(vec![]))),
+    );
+    assert!(matches!(
+        audit(&t, &AuditConfig::quick(1)),
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 // ---- a FixedPointMap written once over any scalar: x ↦ relu(W x + U θ + c) ----

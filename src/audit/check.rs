@@ -80,6 +80,13 @@ impl Probe<'_> {
     pub(crate) fn claim(&self, z: &[Rational]) -> Result<Claim> {
         self.claims.set(self.claims.get() + 1);
         let c = self.target.claimed(z)?;
+        if let Claim::Set(MatrixSet::Finite(ms) | MatrixSet::Hull(ms)) = &c {
+            if ms.is_empty() {
+                return Err(Error::InvalidInput(
+                    "claimed set is empty (conservative Jacobians have nonempty values)".into(),
+                ));
+            }
+        }
         let (n, nz) = self.target.dims();
         let shape = c.shape();
         if shape != (n, nz) {
@@ -100,7 +107,16 @@ impl Probe<'_> {
     ) -> Result<Option<Vec<Rational>>> {
         if let Some(r) = self.target.directional(z, d) {
             self.evaluations.set(self.evaluations.get() + 1);
-            return r.map(Some);
+            let v = r?;
+            let (n, nz) = self.target.dims();
+            if v.len() != n {
+                return Err(Error::DimensionMismatch {
+                    op: "AuditTarget::directional",
+                    left: (n, nz),
+                    right: (v.len(), 1),
+                });
+            }
+            return Ok(Some(v));
         }
         let f0 = self.eval_point(z)?;
         let mut ev = |p: &[Rational]| self.eval_point(p);
@@ -257,7 +273,10 @@ impl Probe<'_> {
             Ok(r) => r,
             Err(_) => return Outcome::Inconclusive,
         };
-        let k = reps[0].len();
+        // invariant: `approach` returns one claim per t_j (11 of them), so reps is nonempty.
+        let Some(k) = reps.first().map(Vec::len) else {
+            return Outcome::Inconclusive;
+        };
         if reps.iter().any(|r| r.len() != k) {
             return Outcome::Inconclusive;
         }

@@ -37,7 +37,7 @@ impl Default for DerivativeConfig {
 /// Forward-difference derivative from samples `f[k] = φ(k h)`, `k = 0..=K`, if the
 /// differences certify a polynomial of degree `≤ K − 2`.
 fn newton_derivative(samples: &[Vec<Rational>], h: &Rational) -> Option<Vec<Rational>> {
-    let kk = samples.len() - 1;
+    let kk = samples.len().checked_sub(1)?;
     let dim = samples.first()?.len();
     let mut out = Vec::with_capacity(dim);
     for i in 0..dim {
@@ -116,7 +116,15 @@ fn samples_at(
     s.push(f0.to_vec());
     for k in 1..=kk {
         let t = h * Rational::from(k as u64);
-        s.push(eval(&point_on_line(z, d, &t))?);
+        let v = eval(&point_on_line(z, d, &t))?;
+        if v.len() != f0.len() {
+            return Err(crate::error::Error::DimensionMismatch {
+                op: "derivative samples: F(z + t d) vs F(z)",
+                left: (f0.len(), 1),
+                right: (v.len(), 1),
+            });
+        }
+        s.push(v);
     }
     Ok(s)
 }

@@ -17,6 +17,7 @@ use std::cmp::Ordering;
 /// simplex); `Box`: entrywise bounds; `DiagBox`: a row scaling `q ∈ [q_lo, q_hi]`
 /// with `m = diag(q)·M + C`. Errors only on a shape mismatch.
 pub fn contains(set: &MatrixSet<Rational>, m: &Matrix<Rational>) -> Result<bool> {
+    check_parts(set)?;
     if set.shape() != m.shape() {
         return Err(Error::DimensionMismatch {
             op: "audit::contains",
@@ -43,6 +44,34 @@ pub fn contains(set: &MatrixSet<Rational>, m: &Matrix<Rational>) -> Result<bool>
             offset,
         } => diagbox_contains(q_lo, q_hi, base, offset, m),
     })
+}
+
+/// Errors unless every part of the set has the set's shape (a hand-built variant may
+/// not), so that indexing below cannot go out of bounds.
+fn check_parts(set: &MatrixSet<Rational>) -> Result<()> {
+    let shape = set.shape();
+    let parts: Vec<&Matrix<Rational>> = match set {
+        MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms.iter().collect(),
+        MatrixSet::Box { lo, hi } => vec![lo, hi],
+        MatrixSet::DiagBox { m, offset, .. } => vec![m, offset],
+    };
+    if let Some(bad) = parts.iter().find(|p| p.shape() != shape) {
+        return Err(Error::DimensionMismatch {
+            op: "audit: matrix set parts",
+            left: shape,
+            right: bad.shape(),
+        });
+    }
+    if let MatrixSet::DiagBox { q_lo, q_hi, .. } = set {
+        if q_lo.len() != shape.0 || q_hi.len() != shape.0 {
+            return Err(Error::DimensionMismatch {
+                op: "audit: DiagBox q bounds",
+                left: shape,
+                right: (q_lo.len(), q_hi.len()),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn diagbox_contains(
@@ -88,6 +117,7 @@ fn diagbox_contains(
 /// `Finite`/`Hull`: all members/vertices; `Box`: `lo`, `hi`; `DiagBox`: the
 /// elements at `q = q_lo` and `q = q_hi`.
 pub fn representatives(set: &MatrixSet<Rational>) -> Result<Vec<Matrix<Rational>>> {
+    check_parts(set)?;
     Ok(match set {
         MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms.clone(),
         MatrixSet::Box { lo, hi } => vec![lo.clone(), hi.clone()],
@@ -115,6 +145,7 @@ pub(crate) enum Image {
 /// `conv(set)·d` (for `Box`/`DiagBox` the set is convex with independent rows, so the
 /// image is a product of intervals).
 pub(crate) fn image(set: &MatrixSet<Rational>, d: &[Rational]) -> Result<Image> {
+    check_parts(set)?;
     Ok(match set {
         MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => Image::Points(
             ms.iter()

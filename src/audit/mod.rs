@@ -398,8 +398,10 @@ impl Run<'_> {
 }
 
 /// Search for violations of the definition of a conservative Jacobian; see the
-/// module docs. Errors only when the target's shapes are inconsistent with
-/// [`AuditTarget::dims`]; evaluation errors at sampled points count as inconclusive.
+/// module docs. Errors when the target's shapes are inconsistent with
+/// [`AuditTarget::dims`] or its claim at a first generic point is an empty set;
+/// evaluation errors at sampled points (e.g. outside the domain) count as
+/// inconclusive.
 pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport> {
     let (n, nz) = target.dims();
     let probe = Probe {
@@ -422,6 +424,14 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
     // Shape errors are the caller's bug: surface them instead of counting them.
     let z0 = sample::generic_point(&mut rng, nz);
     if let Ok(c) = target.claimed(&z0) {
+        if let Claim::Set(MatrixSet::Finite(ms) | MatrixSet::Hull(ms)) = &c {
+            if ms.is_empty() {
+                return Err(crate::Error::InvalidInput(format!(
+                    "{}: claimed set is empty (conservative Jacobians have nonempty values)",
+                    target.name()
+                )));
+            }
+        }
         if c.shape() != (n, nz) {
             return Err(crate::Error::DimensionMismatch {
                 op: "AuditTarget::claimed",
