@@ -670,3 +670,614 @@ fn dr_and_admm_fixed_points_match_kkt_solution() {
         assert!((s[j] - xstar[j].to_f64()).abs() <= 1e-12, "ADMM z[{j}]");
     }
 }
+
+// ------------------------------------------------ maps with exp/log (f64 and intervals)
+
+use piggyback::maps::{EntropicNnls, Labels, LogParams, LogisticFb, Sinkhorn};
+
+fn iv(x: f64) -> Interval {
+    Interval::from_f64(x).unwrap()
+}
+
+/// Mean-value consistency in interval arithmetic: with `p₁ = p₀ + h d` (exact in f64),
+/// the interval difference quotient `(F(p₁) − F(p₀))/h` and the interval Jacobian over
+/// the box `hull(p₀, p₁)` applied to `d` both contain `(J(ξᵢ) d)ᵢ` for some `ξᵢ` on the
+/// segment, so they must intersect; the Jacobian enclosure must also be narrow (so a
+/// wrong derivative, off by O(1), would be caught).
+fn mean_value_check<M: FixedPointMap<Interval>>(
+    map: &M,
+    x: &[f64],
+    th: &[f64],
+    dx: &[f64],
+    dth: &[f64],
+) {
+    let h = 1.0 / (1u64 << 20) as f64;
+    let p0: Vec<f64> = x.iter().chain(th).cloned().collect();
+    let d: Vec<f64> = dx.iter().chain(dth).cloned().collect();
+    let p1: Vec<f64> = p0.iter().zip(&d).map(|(a, b)| a + h * b).collect();
+    for i in 0..p0.len() {
+        assert_eq!(
+            (p1[i] - p0[i]) / h,
+            d[i],
+            "test setup: the step must be exact in f64"
+        );
+    }
+    let n = x.len();
+    let pt = |p: &[f64]| -> Vec<Interval> { p.iter().map(|&v| iv(v)).collect() };
+    let f0 = map.apply(&pt(&p0[..n]), &pt(&p0[n..])).unwrap();
+    let f1 = map.apply(&pt(&p1[..n]), &pt(&p1[n..])).unwrap();
+    let hb: Vec<Interval> = p0
+        .iter()
+        .zip(&p1)
+        .map(|(&a, &b)| Interval::from_bounds(a.min(b), a.max(b)).unwrap())
+        .collect();
+    let (ja, jb) = map.jacobian(&hb[..n], &hb[n..]).unwrap();
+    let di = pt(&d);
+    for i in 0..n {
+        let dq = (f1[i] - f0[i]) / iv(h);
+        let mut jd = iv(0.0);
+        for j in 0..n {
+            jd += ja[(i, j)] * di[j];
+        }
+        for j in 0..th.len() {
+            jd += jb[(i, j)] * di[n + j];
+        }
+        assert!(
+            !dq.intersection(jd).is_empty(),
+            "row {i}: difference quotient {dq:?} vs Jacobian·d {jd:?}"
+        );
+        assert!(
+            jd.wid() < 1e-3,
+            "row {i}: Jacobian enclosure too wide to be a test: {jd:?}"
+        );
+    }
+}
+
+fn grid(rng: &mut Rng, k: usize, den: f64) -> Vec<f64> {
+    (0..k)
+        .map(|_| ((rng.next_u64() % 41) as f64 - 20.0) / den)
+        .collect()
+}
+
+fn logistic_instance<S: piggyback::Transcendental>(
+    rng: &mut Rng,
+    multiclass: bool,
+    enet: bool,
+) -> LogisticFb<S> {
+    let (nsamp, p) = (6, 3);
+    let a = Matrix::<S>::from_fn(nsamp, p, |_, _| {
+        S::from_f64(((rng.next_u64() % 17) as f64 - 8.0) / 8.0).unwrap()
+    });
+    let labels = if multiclass {
+        Labels::Multiclass {
+            classes: 3,
+            labels: (0..nsamp).map(|i| i % 3).collect(),
+        }
+    } else {
+        Labels::Binary(
+            (0..nsamp)
+                .map(|i| if i % 2 == 0 { 1 } else { -1 })
+                .collect(),
+        )
+    };
+    let penalty = if enet {
+        Penalty::ElasticNet
+    } else {
+        Penalty::Lasso
+    };
+    LogisticFb::new(
+        Design::Dense(a),
+        labels,
+        penalty,
+        StepRule::Given(S::from_f64(0.5).unwrap()),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Logistic FB (binary and multiclass), log-parametrised FB, Sinkhorn and the
+    /// entropic NNLS map: f64 JVP/VJP against the dense Jacobian and adjointness, and
+    /// the interval mean-value check.
+    #[test]
+    fn transcendental_maps(seed in any::<u64>(), multiclass in any::<bool>(), enet in any::<bool>()) {
+        let mut rng = Rng(seed);
+        // Logistic (the same seed builds the f64 and the interval instance).
+        let lf: LogisticFb<f64> = logistic_instance(&mut Rng(seed), multiclass, enet);
+        let li: LogisticFb<Interval> = logistic_instance(&mut Rng(seed), multiclass, enet);
+        let (n, m) = lf.dims();
+        let x = grid(&mut rng, n, 16.0);
+        let th: Vec<f64> = if enet { vec![0.0625, 0.25] } else { vec![0.0625] };
+        check_jvp_vjp(&lf, &x, &th, &mut rng, 1e-12);
+        let dx = grid(&mut rng, n, 4.0);
+        let mut dth = grid(&mut rng, m, 64.0);
+        dth[0] = dth[0].abs() / 4.0;
+        mean_value_check(&li, &x, &th, &dx, &dth);
+
+        // Log-parametrised elastic-net FB.
+        let a = Matrix::<f64>::from_fn(4, 3, |_, _| ((rng.next_u64() % 9) as f64 - 4.0) / 4.0);
+        let b = grid(&mut rng, 4, 4.0);
+        let fb = ForwardBackward::new(Design::Dense(a.clone()), b.clone(), Penalty::ElasticNet, StepRule::Given(0.125)).unwrap();
+        let fbi = ForwardBackward::new(Design::Dense(a.map(|v| iv(*v))), b.iter().map(|&v| iv(v)).collect(), Penalty::ElasticNet, StepRule::Given(iv(0.125))).unwrap();
+        let lp = LogParams::new(fb.clone());
+        let x = grid(&mut rng, 3, 8.0);
+        let eta = vec![-1.0, -0.5];
+        check_jvp_vjp(&lp, &x, &eta, &mut rng, 1e-12);
+        // Chain rule against the inner map: B̃ = B diag(exp η).
+        let (_, b_in) = fb.jacobian(&x, &[(-1.0f64).exp(), (-0.5f64).exp()]).unwrap();
+        let (_, b_out) = lp.jacobian(&x, &eta).unwrap();
+        for i in 0..3 {
+            prop_assert!((b_out[(i, 0)] - b_in[(i, 0)] * (-1.0f64).exp()).abs() < 1e-15);
+            prop_assert!((b_out[(i, 1)] - b_in[(i, 1)] * (-0.5f64).exp()).abs() < 1e-15);
+        }
+        mean_value_check(&LogParams::new(fbi), &x, &eta, &grid(&mut rng, 3, 4.0), &grid(&mut rng, 2, 16.0));
+
+        // Sinkhorn.
+        let (sn, sm) = (3, 4);
+        let cost = Matrix::<f64>::from_fn(sn, sm, |_, _| (rng.next_u64() % 9) as f64 / 8.0);
+        let av = vec![0.25, 0.25, 0.5];
+        let bv = vec![0.125, 0.375, 0.25, 0.25];
+        let sk = Sinkhorn::new(&av, &cost, &0.5).unwrap();
+        let ski = Sinkhorn::new(&av.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &cost.map(|v| iv(*v)), &iv(0.5)).unwrap();
+        let x = grid(&mut rng, sn, 16.0);
+        check_jvp_vjp(&sk, &x, &bv, &mut rng, 1e-12);
+        mean_value_check(&ski, &x, &bv, &grid(&mut rng, sn, 4.0), &grid(&mut rng, sm, 256.0));
+        // Row-stochastic A: A 1 = 1 (σ_max = 1, not a contraction).
+        let lin = sk.linearize(&x, &bv).unwrap();
+        let mut out = vec![0.0; sn];
+        lin.a_mul_into(&[1.0; 3], &mut out);
+        prop_assert!(out.iter().all(|v| (v - 1.0).abs() < 1e-12));
+        let lini = ski.linearize(&x.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &bv.iter().map(|&v| iv(v)).collect::<Vec<_>>()).unwrap();
+        let mut outi = vec![iv(0.0); sn];
+        lini.a_mul_into(&[iv(1.0); 3], &mut outi);
+        prop_assert!(outi.iter().all(|v| v.contains(1.0)));
+
+        // Entropic NNLS.
+        let nn = EntropicNnls::new(Design::Dense(a.clone()), b.clone(), StepRule::Given(0.125)).unwrap();
+        let nni = EntropicNnls::new(Design::Dense(a.map(|v| iv(*v))), b.iter().map(|&v| iv(v)).collect(), StepRule::Given(iv(0.125))).unwrap();
+        let x: Vec<f64> = (0..3).map(|_| 0.125 + (rng.next_u64() % 16) as f64 / 16.0).collect();
+        check_jvp_vjp(&nn, &x, &[0.25], &mut rng, 1e-12);
+        mean_value_check(&nni, &x, &[0.25], &grid(&mut rng, 3, 4.0), &grid(&mut rng, 1, 16.0));
+    }
+}
+
+/// Logistic FB fixed points satisfy the KKT conditions of the elastic-net logistic
+/// problem, with the gradient of the mean cross-entropy computed here by hand.
+#[test]
+fn logistic_fixed_point_is_kkt() {
+    for multiclass in [false, true] {
+        let mut rng = Rng(11);
+        let map: LogisticFb<f64> = logistic_instance(&mut rng, multiclass, true);
+        let mut rng = Rng(11);
+        let nsamp = 6;
+        let amat =
+            Matrix::<f64>::from_fn(nsamp, 3, |_, _| ((rng.next_u64() % 17) as f64 - 8.0) / 8.0);
+        let (l1, l2) = (0.05, 0.1);
+        let (n, _) = map.dims();
+        let (x, _) = iterate(&map, &vec![0.0; n], &[l1, l2], 1e-14, 200_000).unwrap();
+        let k = n / 3;
+        // Hand gradient: binary (1/N) Σ (σ(mᵢ) − [yᵢ=1]) aᵢ; multiclass (1/N) Σ (pᵢ − e_{yᵢ}) ⊗ aᵢ.
+        let mut g = vec![0.0; n];
+        for i in 0..nsamp {
+            let row: Vec<f64> = (0..3).map(|j| amat[(i, j)]).collect();
+            let logits: Vec<f64> = (0..k)
+                .map(|c| (0..3).map(|j| row[j] * x[j + 3 * c]).sum())
+                .collect();
+            let resid: Vec<f64> = if k == 1 {
+                let y1 = if i % 2 == 0 { 1.0 } else { 0.0 };
+                vec![1.0 / (1.0 + (-logits[0]).exp()) - y1]
+            } else {
+                let mx = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = logits.iter().map(|l| (l - mx).exp()).sum();
+                (0..k)
+                    .map(|c| (logits[c] - mx).exp() / z - if i % 3 == c { 1.0 } else { 0.0 })
+                    .collect()
+            };
+            for c in 0..k {
+                for j in 0..3 {
+                    g[j + 3 * c] += resid[c] * row[j] / nsamp as f64;
+                }
+            }
+        }
+        for j in 0..n {
+            let s = g[j] + l2 * x[j];
+            if x[j] != 0.0 {
+                assert!(
+                    (s + l1 * x[j].signum()).abs() < 1e-9,
+                    "KKT on the support, coordinate {j}"
+                );
+            } else {
+                assert!(s.abs() <= l1 + 1e-9, "KKT off the support, coordinate {j}");
+            }
+        }
+    }
+}
+
+/// Sinkhorn's fixed point gives a plan with marginals `a` and `b`; entropic NNLS reaches
+/// the interior solution of `AᵀA x = Aᵀb − λ1` (solved here with nalgebra's LU).
+#[test]
+fn sinkhorn_and_entropic_fixed_points() {
+    let cost = Matrix::<f64>::from_f64_rows(&[vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 1.0]]).unwrap();
+    let a = vec![0.4, 0.6];
+    let b = vec![0.2, 0.5, 0.3];
+    let sk = Sinkhorn::new(&a, &cost, &0.7).unwrap();
+    let (x, _) = iterate(&sk, &[0.0, 0.0], &b, 1e-15, 10_000).unwrap();
+    let p = sk.plan(&x, &b).unwrap();
+    for i in 0..2 {
+        assert!(((0..3).map(|j| p[(i, j)]).sum::<f64>() - a[i]).abs() < 1e-12);
+    }
+    for j in 0..3 {
+        assert!(((0..2).map(|i| p[(i, j)]).sum::<f64>() - b[j]).abs() < 1e-12);
+    }
+    let am =
+        Matrix::<f64>::from_f64_rows(&[vec![2.0, 0.5], vec![0.5, 1.0], vec![0.0, 1.0]]).unwrap();
+    let xs = [1.0, 2.0];
+    let lam = 0.1;
+    let bb = am.mul_vec(&xs).unwrap();
+    let nn = EntropicNnls::new(
+        Design::Dense(am.clone()),
+        bb.clone(),
+        StepRule::InverseLipschitz,
+    )
+    .unwrap();
+    let (x, _) = iterate(&nn, &[1.0, 1.0], &[lam], 1e-15, 100_000).unwrap();
+    let ata = am.transpose().matmul(&am).unwrap().to_nalgebra();
+    let rhs = nalgebra::DVector::from_vec(
+        am.tr_mul_vec(&bb)
+            .unwrap()
+            .iter()
+            .map(|v| v - lam)
+            .collect(),
+    );
+    let sol = ata.lu().solve(&rhs).unwrap();
+    for j in 0..2 {
+        assert!(
+            (x[j] - sol[j]).abs() < 1e-10,
+            "x[{j}] = {} vs {}",
+            x[j],
+            sol[j]
+        );
+    }
+    assert!(
+        nn.apply(&[0.0, 1.0], &[lam]).is_err(),
+        "state must stay positive"
+    );
+}
+
+/// Clarke's map `F(x, y) = (|x| + y, 2x + |y|)` as a fixed-point map (`m = 0`): the
+/// conservative Jacobian at the origin has the four vertices `[[±1, 1], [2, ±1]]`
+/// (hand derivation), the AD element is `[[0, 1], [2, 0]]` (`abs'(0) = 0`), and
+/// one-sided derivatives along random lines are vertices applied to the direction.
+#[test]
+fn clarke_map_at_origin() {
+    use piggyback::maps::SelectionMap;
+    use piggyback::selection::{primitives::Abs, Affine, Compose, Coordinatewise, Stack};
+    let l = mat(&[
+        &[(1, 1), (0, 1), (0, 1), (1, 1)],
+        &[(0, 1), (1, 1), (2, 1), (0, 1)],
+    ]);
+    let sel = Compose {
+        inner: Stack(
+            Coordinatewise {
+                primitive: Abs,
+                n: 2,
+            },
+            piggyback::selection::Affine::linear(Matrix::<Rational>::identity(2)),
+        ),
+        outer: Affine::linear(l),
+    };
+    let f = SelectionMap::new::<Rational>(sel, 0).unwrap();
+    let zero = vec![Rational::new(), Rational::new()];
+    let set = f.conservative_jacobian(&zero, &[]).unwrap();
+    let MatrixSet::Hull(vs) = &set else {
+        panic!("expected a hull")
+    };
+    assert_eq!(vs.len(), 4);
+    for a in [-1, 1] {
+        for d in [-1, 1] {
+            assert!(vs.contains(&mat(&[&[(a, 1), (1, 1)], &[(2, 1), (d, 1)]])));
+        }
+    }
+    let (a, _) = f.jacobian(&zero, &[]).unwrap();
+    assert_eq!(a, mat(&[&[(0, 1), (1, 1)], &[(2, 1), (0, 1)]]));
+    let mut rng = Rng(5);
+    for _ in 0..8 {
+        let dx = vec![rng.rat(5, 2), rng.rat(5, 2)];
+        kink_check(&f, &zero, &[], &dx, &[]);
+    }
+    assert!(line_identity(
+        &f,
+        &[r(1, 3), r(-2, 5)],
+        &[],
+        &[r(1, 1), r(1, 2)],
+        &[]
+    ));
+}
+
+/// f64 tolerance: at the f64 fixed point of the degenerate LASSO (λ = 1, where
+/// `|z_1| = τ` holds exactly in exact arithmetic), the tie is recognised with the
+/// default tolerance and the conservative Jacobian has `q_1 ∈ [0, 1]`.
+#[test]
+fn fb_f64_tolerance_at_degenerate_fixed_point() {
+    let (a, b) = lasso_data();
+    let af = Matrix::<f64>::from_f64_rows(
+        &a.iter()
+            .map(|r| r.iter().map(|&v| v as f64).collect())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
+    let (x, _) = iterate(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000).unwrap();
+    match fb.conservative_jacobian(&x, &[1.0]).unwrap() {
+        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+            assert_eq!(
+                (q_lo[1], q_hi[1]),
+                (0.0, 1.0),
+                "tie at the threshold recognised"
+            );
+            assert_eq!((q_lo[0], q_hi[0]), (1.0, 1.0));
+        }
+        other => panic!("expected a DiagBox, got {other:?}"),
+    }
+    assert!(!fb.linearize(&x, &[1.0]).unwrap().is_smooth_point());
+    let exact = fb
+        .clone()
+        .with_tolerance(piggyback::selection::Tolerance::EXACT);
+    let _ = exact.conservative_jacobian(&x, &[1.0]).unwrap();
+}
+
+/// Intervals over a box straddling the kink of the degenerate LASSO (λ = 1): the tie is
+/// possibly active (`q_1 ∈ [0, 1]`), and the AD element encloses both choices of the
+/// derivative (its row 1 contains 0 and the exact `q_1 = 1` row).
+#[test]
+fn fb_interval_box_across_kink() {
+    let exact = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+    let a = exact.design().to_dense().map(Interval::from_rational);
+    let b: Vec<Interval> = exact
+        .response()
+        .iter()
+        .map(Interval::from_rational)
+        .collect();
+    let fbi = ForwardBackward::new(
+        Design::Dense(a),
+        b,
+        Penalty::Lasso,
+        StepRule::Given(Interval::from_rational(exact.gamma())),
+    )
+    .unwrap();
+    let xs = [1.5, 0.0, -0.5];
+    let x: Vec<Interval> = xs
+        .iter()
+        .map(|&v| Interval::from_bounds(v - 1e-6, v + 1e-6).unwrap())
+        .collect();
+    let th = [iv(1.0)];
+    match fbi.conservative_jacobian(&x, &th).unwrap() {
+        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+            assert!(
+                q_lo[1].contains(0.0) && q_hi[1].contains(1.0),
+                "possibly active tie"
+            );
+            assert!(q_lo[0].contains(1.0) && q_hi[0].contains(1.0));
+        }
+        other => panic!("expected a DiagBox, got {other:?}"),
+    }
+    let lin = fbi.linearize(&x, &th).unwrap();
+    assert!(!lin.is_smooth_point());
+    let (ai, _) = lin.to_dense().unwrap();
+    // The q_1 = 1 row of the exact map at x̂: c(I − γAᵀA) row 1, computed exactly.
+    let (ae, _) = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso)
+        .jacobian(&rv(&[(3, 2), (1, 1), (-1, 2)]), &[Rational::from(1)])
+        .unwrap();
+    assert!(ae[(1, 1)] != 0, "the reference row is the q = 1 row");
+    for j in 0..3 {
+        assert!(
+            ai[(1, j)].contains(0.0),
+            "AD row 1 contains the q = 0 choice"
+        );
+        assert!(
+            ai[(1, j)].contains_rational(&ae[(1, j)]),
+            "AD row 1 contains the q = 1 choice"
+        );
+    }
+}
+
+/// Sparse (CSR) and dense designs give the same logistic map and JVP (f64, up to
+/// summation order).
+#[test]
+fn logistic_sparse_equals_dense() {
+    for multiclass in [false, true] {
+        let mut rng = Rng(21);
+        let a = Matrix::<f64>::from_fn(7, 4, |_, _| {
+            if rng.next_u64() % 3 == 0 {
+                0.0
+            } else {
+                rng.unit()
+            }
+        });
+        let labels = if multiclass {
+            Labels::Multiclass {
+                classes: 3,
+                labels: (0..7).map(|i| i % 3).collect(),
+            }
+        } else {
+            Labels::Binary((0..7).map(|i| if i % 3 == 0 { 1 } else { -1 }).collect())
+        };
+        let dense = LogisticFb::new(
+            Design::Dense(a.clone()),
+            labels.clone(),
+            Penalty::ElasticNet,
+            StepRule::InverseLipschitz,
+        )
+        .unwrap();
+        let sparse = LogisticFb::new(
+            Design::Sparse(Csr::from_dense(&a)),
+            labels,
+            Penalty::ElasticNet,
+            StepRule::InverseLipschitz,
+        )
+        .unwrap();
+        assert!((dense.gamma() - sparse.gamma()).abs() < 1e-14);
+        let (n, _) = dense.dims();
+        let x: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let th = [0.01, 0.1];
+        let fd = dense.apply(&x, &th).unwrap();
+        let fs = sparse.apply(&x, &th).unwrap();
+        assert!(fd.iter().zip(&fs).all(|(p, q)| (p - q).abs() < 1e-13));
+        let d: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let jd = dense
+            .linearize(&x, &th)
+            .unwrap()
+            .jvp(&d, &[0.3, -0.2])
+            .unwrap();
+        let js = sparse
+            .linearize(&x, &th)
+            .unwrap()
+            .jvp(&d, &[0.3, -0.2])
+            .unwrap();
+        assert!(jd.iter().zip(&js).all(|(p, q)| (p - q).abs() < 1e-13));
+    }
+}
+
+/// Whether the exact set (at a point) is enclosed by the interval set (over a box):
+/// `DiagBox` — `q` ranges and `M`, `C` entries enclosed; `Finite`/`Hull` — every exact
+/// vertex lies entrywise in some interval vertex.
+fn set_enclosed(exact: &MatrixSet<Rational>, enc: &MatrixSet<Interval>) -> bool {
+    let mat_in = |e: &Matrix<Rational>, i: &Matrix<Interval>| {
+        e.as_slice()
+            .iter()
+            .zip(i.as_slice())
+            .all(|(q, iv)| iv.contains_rational(q))
+    };
+    match (exact, enc) {
+        (
+            MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            },
+            MatrixSet::DiagBox {
+                q_lo: il,
+                q_hi: ih,
+                m: im,
+                offset: io,
+            },
+        ) => {
+            (0..q_lo.len()).all(|k| {
+                let lo_ok = Rational::from_f64(il[k].inf()).is_some_and(|v| v <= q_lo[k]);
+                let hi_ok = Rational::from_f64(ih[k].sup()).is_some_and(|v| v >= q_hi[k]);
+                // A row with q = 0 everywhere in the exact set needs no M enclosure.
+                let row_needed = q_hi[k] != 0;
+                let m_ok =
+                    !row_needed || (0..m.cols()).all(|j| im[(k, j)].contains_rational(&m[(k, j)]));
+                let c_ok = (0..m.cols()).all(|j| io[(k, j)].contains_rational(&offset[(k, j)]));
+                lo_ok && hi_ok && m_ok && c_ok
+            })
+        }
+        (
+            MatrixSet::Finite(ev) | MatrixSet::Hull(ev),
+            MatrixSet::Finite(iv) | MatrixSet::Hull(iv),
+        ) => ev.iter().all(|e| iv.iter().any(|i| mat_in(e, i))),
+        _ => false,
+    }
+}
+
+fn to_interval_box(c: &[Rational], rad: f64) -> Vec<Interval> {
+    c.iter()
+        .map(|v| {
+            let lo = Interval::from_rational(v).inf() - rad;
+            let hi = Interval::from_rational(v).sup() + rad;
+            Interval::from_bounds(lo, hi).unwrap()
+        })
+        .collect()
+}
+
+fn point_in_box(b: &[Interval], rng: &mut Rng) -> Vec<Rational> {
+    b.iter()
+        .map(|iv| {
+            let lo = Rational::from_f64(iv.inf()).unwrap();
+            let hi = Rational::from_f64(iv.sup()).unwrap();
+            let s = Rational::from(((rng.next_u64() % 9) as i64, 8));
+            lo.clone() + s * (hi - lo)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Soundness over boxes: the interval conservative Jacobian over a small box encloses
+    /// the exact one at sampled rational points of the box (FB, ReLU layer, DR, ADMM,
+    /// heavy ball), including boxes centred on a kink.
+    #[test]
+    fn interval_sets_enclose_exact_sets(seed in any::<u64>(), at_kink in any::<bool>()) {
+        let mut rng = Rng(seed);
+        let rad = 1.0 / 1024.0;
+        let imat = |m: &Matrix<Rational>| m.map(Interval::from_rational);
+        let ivec = |v: &[Rational]| v.iter().map(Interval::from_rational).collect::<Vec<_>>();
+        // ReLU layer (kink: pre-activation 0 at the centre).
+        let n = 3;
+        let w = Matrix::from_fn(n, n, |_, _| rng.rat(3, 8));
+        let u = Matrix::from_fn(n, 1, |_, _| rng.rat(4, 4));
+        let x: Vec<Rational> = (0..n).map(|_| rng.rat(12, 5)).collect();
+        let th = vec![rng.rat(4, 4)];
+        let mut b: Vec<Rational> = (0..n).map(|_| rng.rat(4, 4)).collect();
+        if at_kink {
+            let pre = w.mul_vec(&x).unwrap()[0].clone() + Rational::from(&u[(0, 0)] * &th[0]);
+            b[0] = Rational::from(-&pre);
+        }
+        let exact = ReluLayer::new(w.clone(), u.clone(), b.clone()).unwrap();
+        let enc = ReluLayer::new(imat(&w), imat(&u), ivec(&b)).unwrap();
+        let (bx, bt) = (to_interval_box(&x, rad), to_interval_box(&th, rad));
+        let set_i = enc.conservative_jacobian(&bx, &bt).unwrap();
+        for _ in 0..4 {
+            let (px, pt) = (point_in_box(&bx, &mut rng), point_in_box(&bt, &mut rng));
+            prop_assert!(set_enclosed(&exact.conservative_jacobian(&px, &pt).unwrap(), &set_i), "ReLU layer");
+        }
+        prop_assert!(set_enclosed(&exact.conservative_jacobian(&x, &th).unwrap(), &set_i), "ReLU layer centre");
+
+        // Heavy ball (kink at x = 0).
+        let hx = if at_kink { vec![Rational::new(), rng.rat(4, 4)] } else { vec![rng.rat(12, 5), rng.rat(4, 4)] };
+        let hth = vec![r(1, 1), r(3, 4)];
+        let (bx, bt) = (to_interval_box(&hx, rad), to_interval_box(&hth, 0.0));
+        let set_i = HeavyBall::seeds().conservative_jacobian(&bx, &bt).unwrap();
+        for _ in 0..4 {
+            let px = point_in_box(&bx, &mut rng);
+            prop_assert!(set_enclosed(&HeavyBall::seeds().conservative_jacobian(&px, &hth).unwrap(), &set_i), "heavy ball");
+        }
+
+        // FB, DR and ADMM on the fixed LASSO instance, at the degenerate point (λ = 1) or a random one.
+        let fbq = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
+        let a = fbq.design().to_dense();
+        let bb = fbq.response().to_vec();
+        let fbi = ForwardBackward::new(Design::Dense(imat(&a)), ivec(&bb), Penalty::Lasso, StepRule::Given(Interval::from_rational(fbq.gamma()))).unwrap();
+        let fx = if at_kink { rv(&[(3, 2), (0, 1), (-1, 2)]) } else { (0..3).map(|_| rng.rat(12, 5)).collect() };
+        let lam = vec![r(1, 1)];
+        let (bx, bt) = (to_interval_box(&fx, rad), to_interval_box(&lam, 0.0));
+        let set_i = fbi.conservative_jacobian(&bx, &bt).unwrap();
+        for _ in 0..4 {
+            let px = point_in_box(&bx, &mut rng);
+            prop_assert!(set_enclosed(&fbq.conservative_jacobian(&px, &lam).unwrap(), &set_i), "forward–backward");
+        }
+        let gamma = r(1, 16);
+        let drq = DouglasRachford::new(Design::Dense(a.clone()), bb.clone(), StepRule::Given(gamma.clone())).unwrap();
+        let dri = DouglasRachford::new(Design::Dense(imat(&a)), ivec(&bb), StepRule::Given(Interval::from_rational(&gamma))).unwrap();
+        let z: Vec<Rational> = (0..3).map(|_| rng.rat(12, 5)).collect();
+        let bz = to_interval_box(&z, rad);
+        let set_i = dri.conservative_jacobian(&bz, &bt).unwrap();
+        for _ in 0..4 {
+            let pz = point_in_box(&bz, &mut rng);
+            prop_assert!(set_enclosed(&drq.conservative_jacobian(&pz, &lam).unwrap(), &set_i), "Douglas–Rachford");
+        }
+        let admq = Admm::new(Design::Dense(a.clone()), bb.clone(), r(3, 2)).unwrap();
+        let admi = Admm::new(Design::Dense(imat(&a)), ivec(&bb), Interval::from_rational(&r(3, 2))).unwrap();
+        let s: Vec<Rational> = (0..6).map(|_| rng.rat(12, 5)).collect();
+        let bs = to_interval_box(&s, rad);
+        let set_i = admi.conservative_jacobian(&bs, &bt).unwrap();
+        for _ in 0..4 {
+            let ps = point_in_box(&bs, &mut rng);
+            prop_assert!(set_enclosed(&admq.conservative_jacobian(&ps, &lam).unwrap(), &set_i), "ADMM");
+        }
+    }
+}

@@ -70,11 +70,17 @@ pub fn spectral_norm_estimate(m: &Matrix<f64>, max_iter: usize) -> Result<f64> {
     if n == 0 || m.rows() == 0 {
         return Ok(0.0);
     }
-    // A start vector with no symmetry that could make it orthogonal to the top
-    // singular vector by accident on structured inputs.
-    let mut v: Vec<f64> = (0..n)
-        .map(|i| 1.0 + 0.1 * ((i * 7 + 3) % 11) as f64)
-        .collect();
+    // Start from the largest row: then ‖M v‖ ≥ ‖row‖ > 0 for any nonzero M, so the
+    // iteration can never collapse on a start vector orthogonal to the row space
+    // (and the estimate is at least σ_max/√rows from the first step).
+    let best_row = (0..m.rows())
+        .max_by(|&a, &b| {
+            let na: f64 = (0..n).map(|j| m[(a, j)] * m[(a, j)]).sum();
+            let nb: f64 = (0..n).map(|j| m[(b, j)] * m[(b, j)]).sum();
+            na.total_cmp(&nb)
+        })
+        .unwrap_or(0);
+    let mut v: Vec<f64> = (0..n).map(|j| m[(best_row, j)]).collect();
     let mut sigma = 0.0f64;
     for _ in 0..max_iter.max(1) {
         let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();

@@ -380,4 +380,24 @@ mod tests {
         let s = spectral_estimate(&Design::Sparse(Csr::from_dense(&m)));
         assert!((s.l - 9.0).abs() < 1e-12);
     }
+
+    #[test]
+    fn spectral_estimate_power_iteration_branch() {
+        // n = 450 > DENSE_LIMIT: diagonal AᵀA with entries in [1, 2] and one 16, so L = 16
+        // (a large spectral gap: power iteration converges fast) and μ ≈ 1.
+        let n = 450;
+        let vals: Vec<f64> = (0..n)
+            .map(|i| {
+                if i == 7 {
+                    4.0
+                } else {
+                    (1.0 + i as f64 / n as f64).sqrt()
+                }
+            })
+            .collect();
+        let c = Csr::new(n, n, (0..=n).collect(), (0..n).collect(), vals).unwrap();
+        let s = spectral_estimate(&Design::Sparse(c));
+        assert!((s.l - 16.0).abs() < 1e-9, "L = {}", s.l);
+        assert!(s.mu >= 0.99 && s.mu < 1.1, "μ = {}", s.mu);
+    }
 }

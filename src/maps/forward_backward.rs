@@ -26,15 +26,15 @@
 //! The `A`-block has norm at most `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)`.
 
 use super::design::{Design, SpectralEstimate};
+use super::util::{classify_threshold, Threshold};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
-use crate::selection::{compare, hull2, unit_hull, Side, Tolerance};
+use crate::selection::Tolerance;
 use std::cell::RefCell;
-use std::cmp::Ordering;
 
 /// Which regulariser, hence which parameters `θ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +58,9 @@ impl Penalty {
 /// How the step size `γ` is chosen.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepRule<S> {
-    /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default).
+    /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default). For exact
+    /// scalars `γ` is the exact value of that f64 number: an estimate, not a proof of
+    /// `γ ≤ 1/L` (use [`StepRule::FrobeniusBound`] or [`StepRule::Given`] for that).
     InverseLipschitz,
     /// `γ = 2/(L̂ + μ̂)` (the best contraction factor `(L − μ)/(L + μ)` when `μ > 0`).
     Optimal,
@@ -70,10 +72,14 @@ pub enum StepRule<S> {
 }
 
 /// Decide `γ` for a design and a rule; shared by the learning maps.
+///
+/// The smooth part's Lipschitz constant is taken as `scale·L_A + extra_l` with
+/// `L_A = λ_max(AᵀA)` (estimate) or `‖A‖_F²` (bound, for [`StepRule::FrobeniusBound`]).
 pub(crate) fn choose_step<S: Scalar>(
     design: &Design<S>,
     rule: &StepRule<S>,
     spec: &SpectralEstimate,
+    scale: f64,
     extra_l: f64,
 ) -> Result<S> {
     let from_est = |g: f64| -> Result<S> {
@@ -85,11 +91,11 @@ pub(crate) fn choose_step<S: Scalar>(
         S::from_f64(g)
     };
     let gamma = match rule {
-        StepRule::InverseLipschitz => from_est(1.0 / (spec.l + extra_l))?,
-        StepRule::Optimal => from_est(2.0 / (spec.l + spec.mu + 2.0 * extra_l))?,
+        StepRule::InverseLipschitz => from_est(1.0 / (scale * spec.l + extra_l))?,
+        StepRule::Optimal => from_est(2.0 / (scale * (spec.l + spec.mu) + 2.0 * extra_l))?,
         StepRule::FrobeniusBound => {
             let extra = S::from_f64(extra_l)?;
-            let fro = design.frobenius_sq().add(&extra);
+            let fro = design.frobenius_sq().mul(&S::from_f64(scale)?).add(&extra);
             S::one().div(&fro).ok_or_else(|| Error::DivisionByZero {
                 context: "γ = 1/‖A‖_F²: zero design matrix".into(),
             })?
@@ -134,7 +140,7 @@ impl<S: Scalar> ForwardBackward<S> {
             });
         }
         let spectral = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spectral, 0.0)?;
+        let gamma = choose_step(&design, &step, &spectral, 1.0, 0.0)?;
         Ok(ForwardBackward {
             design,
             b,
@@ -263,42 +269,15 @@ impl<S: Scalar> ForwardBackward<S> {
             .ok_or_else(|| Error::DivisionByZero {
                 context: "forward–backward: 1 + γλ₂".into(),
             })?;
-        let n = z.len();
-        let mut q_ad = Vec::with_capacity(n);
-        let mut q_lo = Vec::with_capacity(n);
-        let mut q_hi = Vec::with_capacity(n);
-        let mut sign = Vec::with_capacity(n);
-        let mut soft = Vec::with_capacity(n);
-        let mut smooth = true;
-        let pm1 = hull2(&S::one().neg(), &S::one());
-        for zi in &z {
-            let side = compare(&zi.abs(), &tau, &self.tol);
-            let s = match zi.sign() {
-                Some(Ordering::Greater) => S::one(),
-                Some(Ordering::Less) => S::one().neg(),
-                Some(Ordering::Equal) => S::zero(),
-                None => pm1.clone().unwrap_or_else(S::zero),
-            };
-            let (lo, hi) = match side {
-                Side::Above => (S::one(), S::one()),
-                Side::Below => (S::zero(), S::zero()),
-                Side::Tie => {
-                    smooth = false;
-                    (S::zero(), S::one())
-                }
-            };
-            // AD element: strict comparison, derivative 0 at the threshold.
-            let ad = match zi.abs().cmp3(&tau) {
-                Some(Ordering::Greater) => S::one(),
-                Some(_) => S::zero(),
-                None => unit_hull().unwrap_or_else(S::zero),
-            };
-            soft.push(soft_threshold(zi, &tau));
-            q_ad.push(ad);
-            q_lo.push(lo);
-            q_hi.push(hi);
-            sign.push(s);
-        }
+        let t = classify_threshold(&z, &tau, &self.tol);
+        let soft = z.iter().map(|zi| soft_threshold(zi, &tau)).collect();
+        let Threshold {
+            q_lo,
+            q_hi,
+            q_ad,
+            sign,
+            smooth,
+        } = t;
         Ok(Local {
             c,
             q_ad,

@@ -1,4 +1,19 @@
 //! Fixed-point maps `F(x, θ)` with their conservative Jacobians (MATH.md §2, §5, §6).
+//!
+//! | map | `θ` | scalars | conservative Jacobian | AD convention |
+//! |---|---|---|---|---|
+//! | [`ForwardBackward`] (LASSO, elastic net) | `λ₁` or `(λ₁, λ₂)` | any | `DiagBox` | `S_τ'` = 0 at the threshold |
+//! | [`LogisticFb`] (binary, multiclass) | `λ₁` or `(λ₁, λ₂)` | f64, intervals | `DiagBox` | same |
+//! | [`LogParams`] wrapper | `log θ` | f64, intervals | inner, `θ` columns scaled | inner |
+//! | [`HeavyBall`] | `(α, β)` | any | `Hull` at the kink | `f''(0) = 1` |
+//! | [`DouglasRachford`], [`Admm`] (LASSO) | `λ` | any | `DiagBox` / `Hull` | `S_τ'` = 0 at the threshold |
+//! | [`ReluLayer`] | input `θ` | any | `DiagBox` | `relu'(0) = 0` |
+//! | [`Sinkhorn`] (log domain) | `b` | f64, intervals | singleton (smooth) | — |
+//! | [`EntropicNnls`] (Bregman prox) | `λ` | f64, intervals | singleton (smooth) | — |
+//! | [`SelectionMap`] (any selection) | trailing inputs | any | the selection's hull | the primitives' |
+//! | [`PiecewiseAffine`] | — | any | `Hull` of active pieces | first piece |
+//!
+//! Design matrices are dense or CSR ([`Design`]); step sizes come from [`StepRule`].
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -137,17 +152,27 @@ pub trait Linearization<S: Scalar> {
 }
 
 pub mod admm;
+pub mod bregman;
 pub mod design;
 pub mod douglas_rachford;
 pub mod forward_backward;
 pub mod heavy_ball;
 pub mod iterate;
+pub mod log_params;
+pub mod logistic;
 pub mod relu_layer;
+pub mod selection_map;
+pub mod sinkhorn;
 pub mod util;
 
 pub use admm::Admm;
+pub use bregman::EntropicNnls;
 pub use design::{Csr, Design, SpectralEstimate};
 pub use douglas_rachford::DouglasRachford;
 pub use forward_backward::{ForwardBackward, Penalty, StepRule};
 pub use heavy_ball::HeavyBall;
+pub use log_params::LogParams;
+pub use logistic::{Labels, LogisticFb};
 pub use relu_layer::ReluLayer;
+pub use selection_map::SelectionMap;
+pub use sinkhorn::Sinkhorn;

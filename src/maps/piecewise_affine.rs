@@ -12,7 +12,7 @@ use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
-use crate::scalar::{Scalar, Verdict};
+use crate::scalar::{ArithmeticKind, Scalar, Verdict};
 
 /// One affine piece with its region.
 #[derive(Clone, Debug)]
@@ -95,7 +95,7 @@ impl<S: Scalar> PiecewiseAffine<S> {
     /// Whether `z` lies in the region of `p` (three-valued; f64 with tolerance).
     fn in_region(&self, p: &AffinePiece<S>, z: &[S]) -> Result<Verdict> {
         let gz = p.g.mul_vec(z)?;
-        let tol = S::from_f64(if S::NAME == "f64" {
+        let tol = S::from_f64(if S::KIND == ArithmeticKind::Rounded {
             Self::TOLERANCE
         } else {
             0.0

@@ -99,6 +99,7 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
                 match si.sign() {
                     Some(std::cmp::Ordering::Greater) => S::one(),
                     Some(_) => S::zero(),
+                    // Undecided only for intervals (invariant: inputs are finite), where unit_hull is Some.
                     None => unit_hull().unwrap_or_else(S::zero),
                 }
             })

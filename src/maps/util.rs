@@ -153,6 +153,7 @@ pub fn classify_threshold<S: Scalar>(
             Some(Ordering::Greater) => S::one(),
             Some(Ordering::Less) => S::one().neg(),
             Some(Ordering::Equal) => S::zero(),
+            // Undecided only for intervals (invariant: inputs are finite), where the hull exists.
             None => pm1.clone().unwrap_or_else(S::zero),
         };
         let (lo, hi) = match compare(&zi.abs(), tau, tol) {
@@ -166,6 +167,7 @@ pub fn classify_threshold<S: Scalar>(
         let ad = match zi.abs().cmp3(tau) {
             Some(Ordering::Greater) => S::one(),
             Some(_) => S::zero(),
+            // As above: only intervals leave this undecided, and they have `[0, 1]`.
             None => unit_hull().unwrap_or_else(S::zero),
         };
         t.q_lo.push(lo);

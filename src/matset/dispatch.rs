@@ -1,12 +1,12 @@
-//! Which kind of arithmetic a scalar type does, decided once by `TypeId` (as ndarray
-//! dispatches to specialised kernels), and conversions to/from `inari::Interval`.
+//! Which kind of arithmetic a scalar type does (its declared [`Scalar::KIND`]), and
+//! downcasts for conversions to/from `inari::Interval` and `f64` for the fast paths.
 //!
 //! Generic algorithms stay written once; only the *decision rule* (exact, with a
 //! tolerance, or certify-after-an-f64-solve) depends on the kind.
 
 use crate::linalg::Matrix;
-use crate::scalar::{Interval, Scalar};
-use std::any::{Any, TypeId};
+use crate::scalar::{ArithmeticKind, Interval, Scalar};
+use std::any::Any;
 
 /// The arithmetic a scalar type performs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,19 +15,16 @@ pub(crate) enum Kind {
     Float,
     /// `inari::Interval`: enclosures; decisions are certified after an f64 solve.
     Interval,
-    /// Every other scalar (the exact rationals): comparisons are exact.
+    /// Exact rationals: comparisons are exact.
     Exact,
 }
 
-/// The kind of `S`.
+/// The kind of `S`, as the scalar type declares it.
 pub(crate) fn kind<S: Scalar>() -> Kind {
-    let t = TypeId::of::<S>();
-    if t == TypeId::of::<f64>() {
-        Kind::Float
-    } else if t == TypeId::of::<Interval>() {
-        Kind::Interval
-    } else {
-        Kind::Exact
+    match S::KIND {
+        ArithmeticKind::Rounded => Kind::Float,
+        ArithmeticKind::Enclosure => Kind::Interval,
+        ArithmeticKind::Exact => Kind::Exact,
     }
 }
 
@@ -57,7 +54,7 @@ pub(crate) fn from_f64_value<S: Scalar>(x: f64) -> Option<S> {
         .and_then(|s| s.take())
 }
 
-/// `x` re-typed as `T` when `T` is its own type (a `TypeId` dispatch helper).
+/// `x` re-typed as `T` when `T` is its own type (a downcast helper).
 pub(crate) fn cast<T: 'static, U: 'static>(x: U) -> Option<T> {
     let mut slot: Option<U> = Some(x);
     (&mut slot as &mut dyn Any)

@@ -39,6 +39,7 @@ pub fn rug_to_big(q: &rug::Rational) -> BigRational {
 
 impl Scalar for BigRational {
     const NAME: &'static str = "num_rational::BigRational";
+    const KIND: super::ArithmeticKind = super::ArithmeticKind::Exact;
     fn zero() -> Self {
         <BigRational as Zero>::zero()
     }

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 impl Scalar for f64 {
     const NAME: &'static str = "f64";
+    const KIND: super::ArithmeticKind = super::ArithmeticKind::Rounded;
     fn zero() -> Self {
         0.0
     }

@@ -22,6 +22,7 @@ pub fn enclose_rational(q: &rug::Rational) -> Interval {
 
 impl Scalar for Interval {
     const NAME: &'static str = "inari::Interval";
+    const KIND: super::ArithmeticKind = super::ArithmeticKind::Enclosure;
     fn zero() -> Self {
         inari::const_interval!(0.0, 0.0)
     }

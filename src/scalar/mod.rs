@@ -76,6 +76,18 @@ impl std::ops::Not for Verdict {
     }
 }
 
+/// What kind of arithmetic a scalar type performs; algorithms choose their decision
+/// rule from it (exact test, certified enclosure, or test with a tolerance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithmeticKind {
+    /// Rounded floating point (`f64`): comparisons need a stated tolerance.
+    Rounded,
+    /// Exact arithmetic (rationals): comparisons are exact.
+    Exact,
+    /// Enclosures (intervals): every result contains the exact one.
+    Enclosure,
+}
+
 /// An ordered field, closed under `+ − × ÷` (division by a nonzero value).
 ///
 /// Implemented for `f64`, [`rug::Rational`], [`num_rational::BigRational`] and
@@ -84,6 +96,9 @@ impl std::ops::Not for Verdict {
 pub trait Scalar: Clone + Debug + Send + Sync + 'static {
     /// Human-readable name of the scalar type, used in reports.
     const NAME: &'static str;
+    /// The kind of arithmetic (every implementation must say; there is no default,
+    /// so a new scalar type can never be mistaken for an exact one).
+    const KIND: ArithmeticKind;
     /// Additive identity.
     fn zero() -> Self;
     /// Multiplicative identity.

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 impl Scalar for Rational {
     const NAME: &'static str = "rug::Rational";
+    const KIND: super::ArithmeticKind = super::ArithmeticKind::Exact;
     fn zero() -> Self {
         Rational::new()
     }

@@ -66,6 +66,7 @@ fn choose<S: Scalar>(cond: crate::scalar::Verdict, a: S, b: S) -> S {
     match cond {
         crate::scalar::Verdict::True => a,
         crate::scalar::Verdict::False => b,
+        // invariant: only intervals (which have hulls) or NaN (rejected on input) are undecided.
         crate::scalar::Verdict::Unknown => super::compare::hull2(&a, &b).unwrap_or(b),
     }
 }
@@ -389,7 +390,7 @@ impl<S: Scalar> PiecewiseScalar<S> for Hinge {
 pub struct PwQuadratic;
 
 fn quarter<S: Scalar>() -> S {
-    // 1/4 is exact in every scalar.
+    // invariant: 1/4 is a valid ratio, exact in every scalar; the fallback is never taken.
     S::from_ratio(1, 4).unwrap_or_else(|_| S::one())
 }
 

@@ -1,0 +1,130 @@
+//! The log-parametrisation wrapper: users tune `η = log λ`, so
+//! `F̃(x, η) = F(x, exp η)` and, by the chain rule, `[Ã, B̃] = [A, B diag(exp η)]`
+//! (`exp` is smooth, so the conservative Jacobian is the inner one with its `θ`
+//! columns scaled). Needs `exp`: `S: Transcendental` (f64 and intervals).
+
+use super::{FixedPointMap, Linearization};
+use crate::error::Result;
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::Transcendental;
+use std::cell::RefCell;
+
+/// `F(x, exp η)` for an inner map `F(x, θ)` (every parameter log-transformed).
+#[derive(Clone, Debug)]
+pub struct LogParams<M> {
+    inner: M,
+}
+
+impl<M> LogParams<M> {
+    /// Wrap `inner`.
+    pub fn new(inner: M) -> Self {
+        LogParams { inner }
+    }
+    /// The inner map.
+    pub fn inner(&self) -> &M {
+        &self.inner
+    }
+}
+
+fn exp_all<S: Transcendental>(eta: &[S]) -> Vec<S> {
+    eta.iter().map(|e| e.exp()).collect()
+}
+
+/// Scale columns `n..n+m` of `mat` by `e`.
+fn scale_theta_cols<S: Transcendental>(mat: &Matrix<S>, n: usize, e: &[S]) -> Matrix<S> {
+    Matrix::from_fn(mat.rows(), mat.cols(), |i, j| {
+        if j < n {
+            mat[(i, j)].clone()
+        } else {
+            mat[(i, j)].mul(&e[j - n])
+        }
+    })
+}
+
+impl<S: Transcendental, M: FixedPointMap<S>> FixedPointMap<S> for LogParams<M> {
+    fn dims(&self) -> (usize, usize) {
+        self.inner.dims()
+    }
+    fn apply(&self, x: &[S], eta: &[S]) -> Result<Vec<S>> {
+        self.check_input(x, eta)?;
+        self.inner.apply(x, &exp_all(eta))
+    }
+    fn linearize(&self, x: &[S], eta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        self.check_input(x, eta)?;
+        let e = exp_all(eta);
+        let inner = self.inner.linearize(x, &e)?;
+        let m = e.len();
+        Ok(Box::new(LogLinearization {
+            inner,
+            e,
+            buf: RefCell::new(vec![S::zero(); m]),
+        }))
+    }
+    /// The inner set with the `θ` columns scaled by `exp η` (every variant: a
+    /// right-multiplication by the positive diagonal `blockdiag(I, diag(exp η))`
+    /// commutes with hulls, boxes and row scalings).
+    fn conservative_jacobian(&self, x: &[S], eta: &[S]) -> Result<MatrixSet<S>> {
+        self.check_input(x, eta)?;
+        let e = exp_all(eta);
+        let n = x.len();
+        Ok(match self.inner.conservative_jacobian(x, &e)? {
+            MatrixSet::Finite(vs) => {
+                MatrixSet::Finite(vs.iter().map(|v| scale_theta_cols(v, n, &e)).collect())
+            }
+            MatrixSet::Hull(vs) => {
+                MatrixSet::Hull(vs.iter().map(|v| scale_theta_cols(v, n, &e)).collect())
+            }
+            MatrixSet::Box { lo, hi } => MatrixSet::Box {
+                lo: scale_theta_cols(&lo, n, &e),
+                hi: scale_theta_cols(&hi, n, &e),
+            },
+            MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            } => MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m: scale_theta_cols(&m, n, &e),
+                offset: scale_theta_cols(&offset, n, &e),
+            },
+        })
+    }
+}
+
+struct LogLinearization<'a, S> {
+    inner: Box<dyn Linearization<S> + 'a>,
+    e: Vec<S>,
+    buf: RefCell<Vec<S>>,
+}
+
+impl<S: Transcendental> Linearization<S> for LogLinearization<'_, S> {
+    fn dims(&self) -> (usize, usize) {
+        self.inner.dims()
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        self.inner.a_mul_into(v, out);
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        self.inner.at_mul_into(w, out);
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        let mut t = self.buf.borrow_mut();
+        t.iter_mut()
+            .zip(v)
+            .zip(&self.e)
+            .for_each(|((ti, vi), ei)| *ti = vi.mul(ei));
+        self.inner.b_mul_into(&t, out);
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        self.inner.bt_mul_into(w, out);
+        out.iter_mut()
+            .zip(&self.e)
+            .for_each(|(o, ei)| *o = o.mul(ei));
+    }
+    fn is_smooth_point(&self) -> bool {
+        self.inner.is_smooth_point()
+    }
+}

@@ -1,0 +1,436 @@
+//! Forward–backward for elastic-net-regularised logistic regression, binary and
+//! multiclass (softmax cross-entropy):
+//!
+//! `F(x, θ) = prox_{γ g_θ}(x − γ∇f(x))`, `prox_{γ g_θ}(z) = S_{γλ₁}(z)/(1 + γλ₂)`,
+//!
+//! with `f` the **mean** cross-entropy over the `N` samples:
+//! binary labels `yᵢ ∈ {−1, +1}`: `f(x) = (1/N) Σ log(1 + exp(−yᵢ aᵢᵀx))`;
+//! `K` classes: `x = vec(W)` (`W` is `p × K`, column-major: `x[j + p·c] = W_jc`),
+//! `f(W) = (1/N) Σ −log softmax(aᵢᵀW)_{yᵢ}`.
+//! `θ = (λ₁)` or `(λ₁, λ₂)` as in [`Penalty`].
+//!
+//! **Jacobian.** `A = c·diag(q)(I − γ∇²f(x))` and `B` exactly as in
+//! [`ForwardBackward`](super::ForwardBackward) (same prox); `∇²f = (1/N) Aᵀ diag(σ(1 − σ)) A`
+//! (binary) or the block form with `diag(pᵢ) − pᵢpᵢᵀ` per sample (multiclass), applied
+//! matrix-free. The whole conservative Jacobian is a [`MatrixSet::DiagBox`].
+//!
+//! **AD convention**: soft-threshold derivative 0 at the threshold.
+//! **Step**: `L = L_A/(4N)` (binary) or `L_A/(2N)` (multiclass, `diag(p) − ppᵀ ≼ ½I`),
+//! `L_A = λ_max(AᵀA)`; [`StepRule::Optimal`] is refused (the loss has `μ = 0`).
+
+use super::design::{Design, SpectralEstimate};
+use super::forward_backward::{choose_step, Penalty, StepRule};
+use super::util::classify_threshold;
+use super::{FixedPointMap, Linearization};
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::Transcendental;
+use crate::selection::primitives::soft_threshold;
+use crate::selection::Tolerance;
+use std::cell::RefCell;
+
+/// Labels of the training samples.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Labels {
+    /// Binary labels `±1` (one per sample).
+    Binary(Vec<i8>),
+    /// Class indices `0..classes` (one per sample).
+    Multiclass {
+        /// Number of classes `K ≥ 2`.
+        classes: usize,
+        /// The class of each sample.
+        labels: Vec<usize>,
+    },
+}
+
+impl Labels {
+    fn len(&self) -> usize {
+        match self {
+            Labels::Binary(y) => y.len(),
+            Labels::Multiclass { labels, .. } => labels.len(),
+        }
+    }
+    /// Number of weight columns: 1 (binary) or `K`.
+    pub fn columns(&self) -> usize {
+        match self {
+            Labels::Binary(_) => 1,
+            Labels::Multiclass { classes, .. } => *classes,
+        }
+    }
+}
+
+/// Forward–backward for elastic-net logistic regression (see the module docs).
+#[derive(Clone, Debug)]
+pub struct LogisticFb<S> {
+    design: Design<S>,
+    labels: Labels,
+    penalty: Penalty,
+    gamma: S,
+    inv_n: S,
+    spectral: SpectralEstimate,
+    tol: Tolerance,
+}
+
+impl<S: Transcendental> LogisticFb<S> {
+    /// The map for design `A` (`N × p`), labels and penalty, with step rule `step`.
+    pub fn new(
+        design: Design<S>,
+        labels: Labels,
+        penalty: Penalty,
+        step: StepRule<S>,
+    ) -> Result<Self> {
+        design.check_finite()?;
+        let nsamp = design.rows();
+        if labels.len() != nsamp || nsamp == 0 {
+            return Err(Error::DimensionMismatch {
+                op: "LogisticFb: rows(A) vs labels",
+                left: design.shape(),
+                right: (labels.len(), 1),
+            });
+        }
+        let scale = match &labels {
+            Labels::Binary(y) => {
+                if y.iter().any(|&v| v != 1 && v != -1) {
+                    return Err(Error::InvalidInput("binary labels must be ±1".into()));
+                }
+                0.25
+            }
+            Labels::Multiclass { classes, labels } => {
+                if *classes < 2 || labels.iter().any(|&c| c >= *classes) {
+                    return Err(Error::InvalidInput(
+                        "multiclass labels must lie in 0..classes, classes ≥ 2".into(),
+                    ));
+                }
+                0.5
+            }
+        };
+        if matches!(step, StepRule::Optimal) {
+            return Err(Error::InvalidInput(
+                "logistic loss has μ = 0: use InverseLipschitz, FrobeniusBound or Given".into(),
+            ));
+        }
+        let spectral = design.spectral_estimate();
+        let gamma = choose_step(&design, &step, &spectral, scale / nsamp as f64, 0.0)?;
+        let inv_n =
+            S::one()
+                .div(&S::from_i64(nsamp as i64))
+                .ok_or_else(|| Error::DivisionByZero {
+                    context: "LogisticFb 1/N".into(),
+                })?;
+        Ok(LogisticFb {
+            design,
+            labels,
+            penalty,
+            gamma,
+            inv_n,
+            spectral,
+            tol: Tolerance::default_for::<S>(),
+        })
+    }
+    /// Replace the tie tolerance.
+    pub fn with_tolerance(mut self, tol: Tolerance) -> Self {
+        self.tol = tol;
+        self
+    }
+    /// The step `γ`.
+    pub fn gamma(&self) -> &S {
+        &self.gamma
+    }
+    /// f64 estimate of `λ_max(AᵀA)` (the loss's `L` is this over `4N` or `2N`).
+    pub fn design_lipschitz(&self) -> f64 {
+        self.spectral.l
+    }
+    /// The labels.
+    pub fn labels(&self) -> &Labels {
+        &self.labels
+    }
+    fn p(&self) -> usize {
+        self.design.cols()
+    }
+
+    /// Per-sample curvature data at `x`: binary `wᵢ = σ(mᵢ)(1 − σ(mᵢ))`; multiclass the
+    /// softmax probabilities `P` (`N × K`, column-major). Also returns `∇f(x)`.
+    fn curvature_and_gradient(&self, x: &[S]) -> (Vec<S>, Vec<S>) {
+        let (nsamp, p, k) = (self.design.rows(), self.p(), self.labels.columns());
+        let mut logits = vec![S::zero(); nsamp * k];
+        for c in 0..k {
+            self.design.mul_vec_into(
+                &x[c * p..(c + 1) * p],
+                &mut logits[c * nsamp..(c + 1) * nsamp],
+            );
+        }
+        let mut resid = vec![S::zero(); nsamp * k];
+        let curv = match &self.labels {
+            Labels::Binary(y) => {
+                let mut w = Vec::with_capacity(nsamp);
+                for i in 0..nsamp {
+                    let s = sigmoid(&logits[i]);
+                    // ∂/∂m log(1 + exp(−y m)) = σ(m) − [y = 1].
+                    let target = if y[i] == 1 { S::one() } else { S::zero() };
+                    resid[i] = s.sub(&target).mul(&self.inv_n);
+                    w.push(s.mul(&S::one().sub(&s)));
+                }
+                w
+            }
+            Labels::Multiclass { labels, .. } => {
+                let mut probs = vec![S::zero(); nsamp * k];
+                for i in 0..nsamp {
+                    // Exact shift by an f64 constant: softmax is invariant under it (invariant: the
+                    // constant is finite, so from_f64 succeeds).
+                    let shift = (0..k)
+                        .map(|c| logits[i + c * nsamp].to_f64())
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    let shift = S::from_f64(if shift.is_finite() { shift } else { 0.0 })
+                        .unwrap_or_else(|_| S::zero());
+                    let e: Vec<S> = (0..k)
+                        .map(|c| logits[i + c * nsamp].sub(&shift).exp())
+                        .collect();
+                    let z = e.iter().fold(S::zero(), |a, v| a.add(v));
+                    for c in 0..k {
+                        // invariant: z ≥ 1 (the largest term is exp(≈0)), so the division succeeds for finite input.
+                        let pc = e[c].div(&z).unwrap_or_else(S::zero);
+                        let target = if labels[i] == c { S::one() } else { S::zero() };
+                        resid[i + c * nsamp] = pc.sub(&target).mul(&self.inv_n);
+                        probs[i + c * nsamp] = pc;
+                    }
+                }
+                probs
+            }
+        };
+        let mut grad = vec![S::zero(); p * k];
+        for c in 0..k {
+            self.design.tr_mul_vec_into(
+                &resid[c * nsamp..(c + 1) * nsamp],
+                &mut grad[c * p..(c + 1) * p],
+            );
+        }
+        (curv, grad)
+    }
+
+    fn params(&self, theta: &[S]) -> Result<(S, S)> {
+        let l1 = theta[0].clone();
+        let l2 = if self.penalty == Penalty::ElasticNet {
+            theta[1].clone()
+        } else {
+            S::zero()
+        };
+        if !l1.gt(&S::zero()).is_true() {
+            return Err(Error::InvalidInput(
+                "logistic forward–backward: λ₁ must be > 0".into(),
+            ));
+        }
+        if !crate::selection::nonnegative(&l2) {
+            return Err(Error::InvalidInput(
+                "logistic forward–backward: λ₂ must be ≥ 0".into(),
+            ));
+        }
+        Ok((l1, l2))
+    }
+
+    /// `(z, τ, c, curvature)` at `(x, θ)`.
+    fn local(&self, x: &[S], theta: &[S]) -> Result<(Vec<S>, S, S, Vec<S>)> {
+        self.check_input(x, theta)?;
+        let (l1, l2) = self.params(theta)?;
+        let (curv, grad) = self.curvature_and_gradient(x);
+        let z = x
+            .iter()
+            .zip(&grad)
+            .map(|(xi, gi)| xi.sub(&self.gamma.mul(gi)))
+            .collect();
+        let c = S::one()
+            .div(&S::one().add(&self.gamma.mul(&l2)))
+            .ok_or_else(|| Error::DivisionByZero {
+                context: "logistic forward–backward 1 + γλ₂".into(),
+            })?;
+        Ok((z, self.gamma.mul(&l1), c, curv))
+    }
+}
+
+fn sigmoid<S: Transcendental>(m: &S) -> S {
+    // 1/(1 + e^{−m}); invariant: the divisor is ≥ 1, so the fallback is never taken.
+    S::one()
+        .div(&S::one().add(&m.neg().exp()))
+        .unwrap_or_else(S::zero)
+}
+
+/// `out = v − γ ∇²f v` (matrix-free Hessian product), with scratch `buf` of length `N·K`.
+fn smooth_mul<S: Transcendental>(
+    map: &LogisticFb<S>,
+    curv: &[S],
+    v: &[S],
+    out: &mut [S],
+    buf: &mut [S],
+) {
+    let (nsamp, p, k) = (map.design.rows(), map.p(), map.labels.columns());
+    for c in 0..k {
+        map.design
+            .mul_vec_into(&v[c * p..(c + 1) * p], &mut buf[c * nsamp..(c + 1) * nsamp]);
+    }
+    match map.labels {
+        Labels::Binary(_) => {
+            for (b, w) in buf.iter_mut().zip(curv) {
+                *b = b.mul(w).mul(&map.inv_n);
+            }
+        }
+        Labels::Multiclass { .. } => {
+            for i in 0..nsamp {
+                // (diag(pᵢ) − pᵢpᵢᵀ) dᵢ = pᵢ ⊙ (dᵢ − ⟨pᵢ, dᵢ⟩).
+                let pd = (0..k).fold(S::zero(), |a, c| {
+                    a.mul_add(&curv[i + c * nsamp], &buf[i + c * nsamp])
+                });
+                for c in 0..k {
+                    let idx = i + c * nsamp;
+                    buf[idx] = curv[idx].mul(&buf[idx].sub(&pd)).mul(&map.inv_n);
+                }
+            }
+        }
+    }
+    for c in 0..k {
+        map.design.tr_mul_vec_into(
+            &buf[c * nsamp..(c + 1) * nsamp],
+            &mut out[c * p..(c + 1) * p],
+        );
+    }
+    for (o, vi) in out.iter_mut().zip(v) {
+        *o = vi.sub(&map.gamma.mul(o));
+    }
+}
+
+impl<S: Transcendental> FixedPointMap<S> for LogisticFb<S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.p() * self.labels.columns(), self.penalty.num_params())
+    }
+
+    fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
+        let (z, tau, c, _) = self.local(x, theta)?;
+        Ok(z.iter()
+            .map(|zi| soft_threshold(zi, &tau).mul(&c))
+            .collect())
+    }
+
+    fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        let (z, tau, c, curv) = self.local(x, theta)?;
+        let t = classify_threshold(&z, &tau, &self.tol);
+        let cg = c.mul(&self.gamma);
+        let mut b_cols = vec![t
+            .q_ad
+            .iter()
+            .zip(&t.sign)
+            .map(|(q, s)| cg.mul(q).mul(s).neg())
+            .collect::<Vec<S>>()];
+        if self.penalty == Penalty::ElasticNet {
+            b_cols.push(
+                z.iter()
+                    .map(|zi| cg.mul(&c).mul(&soft_threshold(zi, &tau)).neg())
+                    .collect(),
+            );
+        }
+        let scale = t.q_ad.iter().map(|q| q.mul(&c)).collect();
+        let (nk, n) = (self.design.rows() * self.labels.columns(), x.len());
+        Ok(Box::new(LogisticLinearization {
+            map: self,
+            curv,
+            scale,
+            b_cols,
+            smooth: t.smooth,
+            buf_samples: RefCell::new(vec![S::zero(); nk]),
+            buf_state: RefCell::new(vec![S::zero(); n]),
+        }))
+    }
+
+    fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
+        let (z, tau, c, curv) = self.local(x, theta)?;
+        let t = classify_threshold(&z, &tau, &self.tol);
+        let (n, m) = self.dims();
+        let cg = c.mul(&self.gamma);
+        let mut mm = Matrix::zeros(n, n + m);
+        let mut off = Matrix::zeros(n, n + m);
+        let mut e = vec![S::zero(); n];
+        let mut col = vec![S::zero(); n];
+        let mut buf = vec![S::zero(); self.design.rows() * self.labels.columns()];
+        for j in 0..n {
+            e[j] = S::one();
+            smooth_mul(self, &curv, &e, &mut col, &mut buf);
+            e[j] = S::zero();
+            for i in 0..n {
+                mm[(i, j)] = c.mul(&col[i]);
+            }
+        }
+        for i in 0..n {
+            mm[(i, n)] = cg.mul(&t.sign[i]).neg();
+            if m == 2 {
+                off[(i, n + 1)] = cg.mul(&c).mul(&soft_threshold(&z[i], &tau)).neg();
+            }
+        }
+        Ok(MatrixSet::DiagBox {
+            q_lo: t.q_lo,
+            q_hi: t.q_hi,
+            m: mm,
+            offset: off,
+        })
+    }
+}
+
+struct LogisticLinearization<'a, S: Transcendental> {
+    map: &'a LogisticFb<S>,
+    curv: Vec<S>,
+    scale: Vec<S>,
+    b_cols: Vec<Vec<S>>,
+    smooth: bool,
+    buf_samples: RefCell<Vec<S>>,
+    buf_state: RefCell<Vec<S>>,
+}
+
+impl<S: Transcendental> Linearization<S> for LogisticLinearization<'_, S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.scale.len(), self.b_cols.len())
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        smooth_mul(
+            self.map,
+            &self.curv,
+            v,
+            out,
+            &mut self.buf_samples.borrow_mut(),
+        );
+        out.iter_mut()
+            .zip(&self.scale)
+            .for_each(|(o, s)| *o = o.mul(s));
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        // ∇²f is symmetric: Aᵀw = (I − γ∇²f)(c q ⊙ w).
+        let mut u = self.buf_state.borrow_mut();
+        u.iter_mut()
+            .zip(w)
+            .zip(&self.scale)
+            .for_each(|((ui, wi), s)| *ui = wi.mul(s));
+        smooth_mul(
+            self.map,
+            &self.curv,
+            &u,
+            out,
+            &mut self.buf_samples.borrow_mut(),
+        );
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self
+                .b_cols
+                .iter()
+                .zip(v)
+                .fold(S::zero(), |acc, (col, vj)| acc.mul_add(&col[i], vj));
+        }
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        for (o, col) in out.iter_mut().zip(&self.b_cols) {
+            *o = col
+                .iter()
+                .zip(w)
+                .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+        }
+    }
+    fn is_smooth_point(&self) -> bool {
+        self.smooth
+    }
+}

@@ -1,0 +1,102 @@
+//! Any [`Selection`] `G : R^{n+m} → R^n` as a fixed-point map `F(x, θ) = G(x, θ)`:
+//! small hand-built maps (e.g. Clarke's `F(x, y) = (|x| + y, 2x + |y|)`, with `m = 0`)
+//! get the [`FixedPointMap`] interface for free.
+//!
+//! The conservative Jacobian is the selection's (`conv` of the active pieces'
+//! Jacobians, chained through compositions); the AD element is the selection's AD
+//! Jacobian. The linearization stores that `n × (n + m)` matrix (these maps are small
+//! by construction; large maps implement matrix-free products themselves).
+
+use super::{FixedPointMap, Linearization};
+use crate::error::{Error, Result};
+use crate::linalg::Matrix;
+use crate::matset::MatrixSet;
+use crate::scalar::Scalar;
+use crate::selection::{Selection, Tolerance};
+
+/// A selection `R^{n+m} → R^n` seen as `F(x, θ)` (inputs ordered `(x, θ)`).
+#[derive(Clone, Debug)]
+pub struct SelectionMap<G> {
+    sel: G,
+    m: usize,
+    tol: Option<Tolerance>,
+}
+
+impl<G> SelectionMap<G> {
+    /// Wrap `sel` with `m` trailing parameter inputs; errors unless
+    /// `input_dim = output_dim + m`.
+    pub fn new<S: Scalar>(sel: G, m: usize) -> Result<Self>
+    where
+        G: Selection<S>,
+    {
+        let (d, r) = (sel.input_dim(), sel.output_dim());
+        if d != r + m {
+            return Err(Error::DimensionMismatch {
+                op: "SelectionMap: input = output + m",
+                left: (r, m),
+                right: (d, 0),
+            });
+        }
+        Ok(SelectionMap { sel, m, tol: None })
+    }
+    /// Replace the tie tolerance (default [`Tolerance::default_for`] the scalar).
+    pub fn with_tolerance(mut self, tol: Tolerance) -> Self {
+        self.tol = Some(tol);
+        self
+    }
+}
+
+impl<S: Scalar, G: Selection<S>> FixedPointMap<S> for SelectionMap<G> {
+    fn dims(&self) -> (usize, usize) {
+        (self.sel.output_dim(), self.m)
+    }
+    fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
+        self.check_input(x, theta)?;
+        self.sel.eval(&[x, theta].concat())
+    }
+    fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        self.check_input(x, theta)?;
+        let z = [x, theta].concat();
+        let tol = self.tol.unwrap_or_else(Tolerance::default_for::<S>);
+        let smooth = self.sel.active_jacobians(&z, &tol)?.len() == 1;
+        let j = self.sel.ad_jacobian(&z)?;
+        let (a, b) = j.split_cols(x.len())?;
+        Ok(Box::new(DenseLinearization { a, b, smooth }))
+    }
+    fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
+        self.check_input(x, theta)?;
+        let tol = self.tol.unwrap_or_else(Tolerance::default_for::<S>);
+        self.sel.conservative_jacobian(&[x, theta].concat(), &tol)
+    }
+}
+
+/// A linearization holding dense `A` and `B` (for small maps).
+pub struct DenseLinearization<S> {
+    /// `A` (`n × n`).
+    pub a: Matrix<S>,
+    /// `B` (`n × m`).
+    pub b: Matrix<S>,
+    /// Whether the point was decided smooth.
+    pub smooth: bool,
+}
+
+impl<S: Scalar> Linearization<S> for DenseLinearization<S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.a.rows(), self.b.cols())
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        super::util::mat_vec_into(&self.a, v, out);
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        super::util::mat_tr_vec_into(&self.a, w, out);
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        super::util::mat_vec_into(&self.b, v, out);
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        super::util::mat_tr_vec_into(&self.b, w, out);
+    }
+    fn is_smooth_point(&self) -> bool {
+        self.smooth
+    }
+}
