@@ -2,6 +2,10 @@
 //! modes (the AD element and the whole conservative set), with the same instance over
 //! [`Dual`] numbers for exact directional derivatives. Used by
 //! `examples/audit_my_jacobian.rs` and the mutant corpus.
+//!
+//! Not included: the maps that need `exp`/`log` (Sinkhorn, the entropic Bregman
+//! prox, logistic regression, the `log λ` wrapper) exist only over `f64` and
+//! intervals, and the audit's derivatives are exact rational computations.
 
 use super::adapter::{ClaimMode, MapTarget, SelectionTarget};
 use super::dual::Dual;
@@ -10,13 +14,13 @@ use crate::error::Result;
 use crate::linalg::Matrix;
 use crate::maps::{
     Admm, Design, DouglasRachford, FixedPointMap, ForwardBackward, HeavyBall, Penalty, ReluLayer,
-    StepRule,
+    SelectionMap, StepRule,
 };
 use crate::scalar::Scalar;
 use crate::selection::primitives::{
     Abs, Clip, ElasticNetProx, Hinge, Max, PwQuadraticDerivative, Relu, SoftThreshold,
 };
-use crate::selection::{Affine, Compose, Coordinatewise, Lift, Selection};
+use crate::selection::{Affine, Compose, Coordinatewise, Lift, Selection, Stack};
 use rug::Rational;
 
 /// A boxed audit target.
@@ -69,6 +73,27 @@ fn max_abs_composite<S: Scalar>() -> Result<impl Selection<S>> {
         inner: Compose { inner, outer: abs },
         outer: Lift(Max(2)),
     })
+}
+
+/// Clarke's example `F(x, y) = (|x| + y, 2x + |y|)` (MATH.md §5) as a
+/// [`SelectionMap`]: `[[1, 0, 0, 1], [0, 1, 2, 0]]·(|x|, |y|, x, y)`, no parameters.
+fn clarke<S: Scalar>() -> Result<SelectionMap<impl Selection<S> + Clone>> {
+    let abs = Coordinatewise {
+        primitive: Abs,
+        n: 2,
+    };
+    let id = Affine::linear(Matrix::<S>::identity(2));
+    let outer = Affine::linear(Matrix::from_ratio_rows(&[
+        vec![(1, 1), (0, 1), (0, 1), (1, 1)],
+        vec![(0, 1), (1, 1), (2, 1), (0, 1)],
+    ])?);
+    SelectionMap::new(
+        Compose {
+            inner: Stack(abs, id),
+            outer,
+        },
+        0,
+    )
 }
 
 fn both_modes_map(
@@ -168,6 +193,11 @@ pub fn builtin_targets() -> Result<Vec<Target>> {
         "heavy ball (x, y; α, β)",
         || Ok(Box::new(HeavyBall::seeds())),
         || Ok(Box::new(HeavyBall::seeds())),
+    )?);
+    t.extend(both_modes_map(
+        "Clarke's example (|x| + y, 2x + |y|) as a SelectionMap",
+        || Ok(Box::new(clarke::<Rational>()?)),
+        || Ok(Box::new(clarke::<Dual>()?)),
     )?);
     t.extend(both_modes_map(
         "ReLU layer",

@@ -16,7 +16,7 @@
 //! `sqrt_upper` is not exact (its derivative part uses the value's upper bound).
 
 use crate::error::Result;
-use crate::scalar::Scalar;
+use crate::scalar::{ArithmeticKind, Scalar};
 use rug::Rational;
 use std::cmp::Ordering;
 
@@ -56,6 +56,8 @@ impl Dual {
 
 impl Scalar for Dual {
     const NAME: &'static str = "Dual<rug::Rational>";
+    /// Exact: both parts are exact rationals and comparisons (lexicographic) are decided.
+    const KIND: ArithmeticKind = ArithmeticKind::Exact;
     fn zero() -> Self {
         Dual::constant(Rational::new())
     }
