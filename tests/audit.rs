@@ -394,3 +394,14 @@ proptest! {
         prop_assert!(contains(&set, &comb).unwrap());
     }
 }
+
+/// Regressions found by the fuzz targets (`fuzz/`).
+#[test]
+fn fuzz_regressions() {
+    // io_readers: a finite decimal beyond the f64 range was read as +∞ in f64.
+    let text = "0010000000000100000000000E000300,0000000000000000e-3\n1 3\n";
+    let err = piggyback::io::csv::parse_matrix::<f64>(text).unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+    // The exact reading is fine.
+    assert!(piggyback::io::csv::parse_matrix::<Rational>(text).is_ok());
+}

@@ -43,7 +43,14 @@ fn parse_cell<S: Scalar>(cell: &str) -> Result<S> {
             context: format!("CSV cell {cell:?}"),
         });
     }
-    Ok(S::from_rational(&parse_rational(cell)?))
+    let v = S::from_rational(&parse_rational(cell)?);
+    // A finite decimal can still overflow f64 (e.g. `1e309`): refuse, never return ±∞.
+    if !v.is_finite() {
+        return Err(Error::NonFinite {
+            context: format!("CSV cell {cell:?} (out of range)"),
+        });
+    }
+    Ok(v)
 }
 
 /// Read a CSV file into a matrix.
