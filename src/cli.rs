@@ -3,10 +3,9 @@
 
 use crate::certify::{self, contraction, refute, Certificate, Claim};
 use crate::error::{Error, Result};
-use crate::io::problem::{MapSpec, Problem};
-use crate::maps::{AffinePiece, PiecewiseAffine};
+use crate::io::problem::Problem;
 use crate::matset::MatrixSet;
-use crate::scalar::Rational;
+use crate::scalar::{Enclosure, Interval, Rational};
 use crate::Matrix;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +26,9 @@ piggyback: certified nonsmooth implicit differentiation
 usage:
   piggyback certify PROBLEM.json [-o OUT.json]   prove the map contracts, or refute it
   piggyback check CERTIFICATE.json               re-verify a certificate in exact arithmetic
+  piggyback solve PROBLEM.json                   f64 fixed point and derivative, then an interval
+                                                 proof: fixed-point box, active pieces, enclosure
+                                                 of every AD derivative, error bound of the f64 one
   piggyback demo [DIR]                           run the built-in examples (writes into DIR)
   piggyback help
 
@@ -39,6 +41,7 @@ pub fn run(args: &[String], out: &mut dyn Write) -> i32 {
         Some("certify") => cmd_certify(&args[1..], out),
         Some("check") => cmd_check(&args[1..], out),
         Some("demo") => cmd_demo(&args[1..], out),
+        Some("solve") => cmd_solve(&args[1..], out),
         Some("help") | Some("--help") | Some("-h") | None => {
             let _ = writeln!(out, "{USAGE}");
             Ok(EXIT_OK)
@@ -65,52 +68,12 @@ pub enum Outcome {
     Undecided(String),
 }
 
-/// The set containing every `A = ∂ₓF` block the map's conservative Jacobian can take,
-/// at any point (so a bound over it is global).
-pub fn state_jacobian_family(problem: &Problem) -> Result<MatrixSet<Rational>> {
-    match &problem.file.map {
-        MapSpec::PiecewiseAffine { .. } => {
-            let map = piecewise_affine(problem)?;
-            MatrixSet::hull(map.pieces().iter().map(|p| p.a.clone()).collect())
-        }
-    }
-}
-
-/// Build the piecewise-affine map of a problem in exact arithmetic.
-pub fn piecewise_affine(problem: &Problem) -> Result<PiecewiseAffine<Rational>> {
-    let MapSpec::PiecewiseAffine { pieces } = &problem.file.map;
-    let m = problem.file.theta.len();
-    let mut out = Vec::new();
-    for p in pieces {
-        let a: Matrix<Rational> = problem.matrix(&p.a)?;
-        let n = a.rows();
-        let b = match &p.b {
-            Some(b) => problem.matrix(b)?,
-            None => Matrix::zeros(n, m),
-        };
-        let c = match &p.c {
-            Some(c) => problem.numbers(c)?,
-            None => vec![Rational::new(); n],
-        };
-        let (g, h) = match (&p.g, &p.h) {
-            (Some(g), Some(h)) => (problem.matrix(g)?, problem.numbers(h)?),
-            (None, None) => (Matrix::zeros(0, n + m), vec![]),
-            _ => {
-                return Err(Error::InvalidInput(
-                    "a piece's region needs both g and h".into(),
-                ))
-            }
-        };
-        out.push(AffinePiece { a, b, c, g, h });
-    }
-    PiecewiseAffine::new(out)
-}
-
 /// Certify a problem: the smallest short-rational contraction constant in the
 /// spectral norm, else the ∞- or 1-norm, else a weighted norm; failing all, a
 /// refutation (a product of vertices with spectral radius > 1).
 pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
-    let family = state_jacobian_family(problem)?;
+    let map = problem.build_map::<Rational>()?;
+    let family = map.state_jacobian_family(&problem.theta::<Rational>()?)?;
     let opts = contraction::SearchOptions::default();
     let one = Rational::from(1);
     let mut best: Option<Certificate> = None;
@@ -163,6 +126,156 @@ pub fn describe(c: &Certificate) -> String {
             word.len()
         ),
         Claim::Invertible { .. } => "INVERTIBLE: I − A is invertible for every A in the set".into(),
+    }
+}
+
+/// What `solve` found: the f64 estimates and what interval arithmetic proved.
+#[derive(Debug)]
+pub struct SolveReport {
+    /// f64 fixed point.
+    pub x: Vec<f64>,
+    /// f64 derivative `∂x̄/∂θ` (AID by dense solve with the map's AD convention).
+    pub jacobian: Matrix<f64>,
+    /// Iterations of the f64 fixed-point iteration.
+    pub iterations: usize,
+    /// The proof, or why it could not be made.
+    pub proof: std::result::Result<SolveProof, Error>,
+}
+
+/// What interval arithmetic proved about a solve.
+#[derive(Debug)]
+pub struct SolveProof {
+    /// A box containing the unique fixed point.
+    pub x: Vec<Interval>,
+    /// Contraction bound on the proof domain and its norm.
+    pub rho: (f64, &'static str),
+    /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
+    pub nonzero: Vec<Option<bool>>,
+    /// Whether the derivative is proven single-valued (one selection piece at `x̄`).
+    pub single_valued: bool,
+    /// A box containing every derivative any AD system could return.
+    pub derivative: Matrix<Interval>,
+    /// Rigorous bound on the distance from the f64 derivative to that set, and its norm.
+    pub error_bound: (f64, &'static str),
+}
+
+/// Solve a problem in f64, then prove what can be proven in interval arithmetic.
+pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
+    let map = problem.build_map::<f64>()?;
+    let theta = problem.theta::<f64>()?;
+    let (n, _) = map.dims();
+    let x0 = match &problem.file.x0 {
+        Some(x0) => problem.numbers::<f64>(x0)?,
+        None => vec![0.0; n],
+    };
+    let (x, iterations) =
+        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
+    let lin = map.linearize(&x, &theta)?;
+    let m = theta.len();
+    let jacobian = crate::diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(m))?.derivative;
+    let proof = prove(problem, &x, &jacobian);
+    Ok(SolveReport {
+        x,
+        jacobian,
+        iterations,
+        proof,
+    })
+}
+
+fn prove(problem: &Problem, x: &[f64], jacobian: &Matrix<f64>) -> Result<SolveProof> {
+    use crate::certify::{enclosure, fixed_point};
+    let map = problem.build_map::<Interval>()?;
+    let theta = problem.theta::<Interval>()?;
+    let e = fixed_point::enclose_fixed_point(map.as_ref(), x, &theta, 1e-9, &Default::default())?;
+    let nonzero =
+        e.x.iter()
+            .map(|v| {
+                if v.inf() > 0.0 || v.sup() < 0.0 {
+                    Some(true)
+                } else if v.inf() == 0.0 && v.sup() == 0.0 {
+                    Some(false)
+                } else {
+                    None
+                }
+            })
+            .collect();
+    let d = fixed_point::enclose_derivative(map.as_ref(), &e, &theta, 100)?;
+    let (a, b) = fixed_point::jacobian_hull(map.as_ref(), &e.x, &theta)?;
+    let error_bound = enclosure::derivative_error_bound(&a, &b, jacobian)?;
+    Ok(SolveProof {
+        x: e.x,
+        rho: (e.rho, e.norm),
+        nonzero,
+        single_valued: e.single_valued,
+        derivative: d.j,
+        error_bound,
+    })
+}
+
+fn cmd_solve(args: &[String], out: &mut dyn Write) -> Result<i32> {
+    let path = args
+        .first()
+        .filter(|a| !a.starts_with('-'))
+        .ok_or_else(|| Error::InvalidInput("solve needs a problem file".into()))?;
+    let problem = Problem::read(Path::new(path))?;
+    let r = solve_problem(&problem)?;
+    let io_err = |e: std::io::Error| Error::InvalidInput(format!("cannot write: {e}"));
+    writeln!(out, "{}", problem.name()).map_err(io_err)?;
+    writeln!(out, "  f64: fixed point after {} iterations", r.iterations).map_err(io_err)?;
+    for (i, xi) in r.x.iter().enumerate() {
+        let row: Vec<String> = (0..r.jacobian.cols())
+            .map(|j| format!("{:+.6e}", r.jacobian[(i, j)]))
+            .collect();
+        writeln!(
+            out,
+            "    x[{i}] = {xi:+.10e}   dx/dθ = [{}]",
+            row.join(", ")
+        )
+        .map_err(io_err)?;
+    }
+    match &r.proof {
+        Ok(p) => {
+            let width = p.x.iter().map(|v| v.wid()).fold(0.0, f64::max);
+            writeln!(out, "  PROVED (interval arithmetic):").map_err(io_err)?;
+            writeln!(out, "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {:.6} ({}-norm)", p.rho.0, p.rho.1)
+                .map_err(io_err)?;
+            let (nz, z) = (
+                p.nonzero.iter().filter(|v| **v == Some(true)).count(),
+                p.nonzero.iter().filter(|v| **v == Some(false)).count(),
+            );
+            writeln!(
+                out,
+                "    {nz} coordinates proven nonzero, {z} proven zero, {} undecided",
+                p.nonzero.len() - nz - z
+            )
+            .map_err(io_err)?;
+            writeln!(
+                out,
+                "    derivative {}: every AD derivative lies in a box of width {:.3e}",
+                if p.single_valued {
+                    "single-valued (one selection piece at the fixed point)"
+                } else {
+                    "possibly set-valued (a kink is possibly active)"
+                },
+                p.derivative
+                    .as_slice()
+                    .iter()
+                    .map(|v| v.wid())
+                    .fold(0.0, f64::max)
+            )
+            .map_err(io_err)?;
+            writeln!(
+                out,
+                "    the f64 derivative is within {:.3e} ({}-norm) of that set",
+                p.error_bound.0, p.error_bound.1
+            )
+            .map_err(io_err)?;
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            writeln!(out, "  NOT PROVED: {e}").map_err(io_err)?;
+            Ok(EXIT_UNDECIDED)
+        }
     }
 }
 
@@ -243,6 +356,10 @@ pub fn builtin_examples() -> Vec<(&'static str, String)> {
             include_str!("../examples/problems/relu_layer.json").to_string(),
         ),
         (
+            "elastic_net.json",
+            include_str!("../examples/problems/elastic_net.json").to_string(),
+        ),
+        (
             "clarke.json",
             include_str!("../examples/problems/clarke.json").to_string(),
         ),
@@ -272,6 +389,15 @@ fn cmd_demo(args: &[String], out: &mut dyn Write) -> Result<i32> {
             worst = worst.max(checked);
         }
         writeln!(out).map_err(io_err)?;
+    }
+    let lasso = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/problems/lasso.json");
+    if lasso.exists() {
+        writeln!(
+            out,
+            "production path: f64 solve and derivative, then their proof"
+        )
+        .map_err(io_err)?;
+        worst = worst.max(cmd_solve(&[lasso.display().to_string()], out)?);
     }
     Ok(worst)
 }

@@ -572,6 +572,30 @@ fn mutations_that_falsify_are_rejected() -> piggyback::Result<()> {
 
 // ------------------------------------------------------------------ soundness (random)
 
+fn det2(m: &Matrix<Rational>) -> Rational {
+    m[(0, 0)].mul(&m[(1, 1)]).sub(&m[(0, 1)].mul(&m[(1, 0)]))
+}
+
+/// Whether the quadratic through (0, q0), (1/2, qh), (1, q1) vanishes on [0, 1]:
+/// q(t) = αt² + βt + γ with γ = q0, α = 2q1 − 4qh + 2q0, β = q1 − q0 − α. A zero exists
+/// iff q0·q1 ≤ 0, or the vertex t* = −β/(2α) lies in (0, 1) with q(t*)·q0 ≤ 0.
+fn quadratic_has_root_in_unit_interval(q0: &Rational, qh: &Rational, q1: &Rational) -> bool {
+    if Rational::from(q0 * q1) <= 0 {
+        return true;
+    }
+    let alpha: Rational = 2 * q1.clone() - 4 * qh.clone() + 2 * q0.clone();
+    if alpha == 0 {
+        return false;
+    }
+    let beta = Rational::from(q1 - q0) - &alpha;
+    let t = Rational::from(-&beta) / (2 * alpha.clone());
+    if t <= 0 || t >= 1 {
+        return false;
+    }
+    let qt = Rational::from(&alpha * &t) * &t + Rational::from(&beta * &t) + q0;
+    Rational::from(&qt * q0) <= 0
+}
+
 fn small() -> impl Strategy<Value = i64> {
     -8i64..=8
 }
@@ -617,21 +641,242 @@ proptest! {
         }
     }
 
-    /// Invertibility is issued only when det(I − A) has no zero on the edge [a, b]
-    /// (exact determinants of the 2×2 matrices at t = k/16).
+    /// Invertibility is issued only when det(I − A) has no zero on the edge [a, b].
+    /// Exact ground truth: q(t) = det(I − (1 − t)a − t b) is a quadratic in t,
+    /// recovered from q(0), q(1/2), q(1); its zero set on [0, 1] is decided exactly.
     #[test]
     fn invertibility_certificates_are_true((a, b) in pair()) {
         let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
         let id: Matrix<Rational> = Matrix::identity(2);
-        let det2 = |m: &Matrix<Rational>| m[(0, 0)].mul(&m[(1, 1)]).sub(&m[(0, 1)].mul(&m[(1, 0)]));
-        let dets: Vec<Rational> = (0..=16).map(|k| {
-            let t = q(k, 16);
-            let m = a.scale(&q(1, 1).sub(&t)).add(&b.scale(&t)).expect("shape");
+        let q_at = |t: &Rational| {
+            let m = a.scale(&q(1, 1).sub(t)).add(&b.scale(t)).expect("shape");
             det2(&id.sub(&m).expect("shape"))
-        }).collect();
-        let sign_change = dets.windows(2).any(|w| w[0].clone() * w[1].clone() <= 0) || dets.iter().any(|d| *d == 0);
+        };
+        let zero_on_edge = quadratic_has_root_in_unit_interval(&q_at(&q(0, 1)), &q_at(&q(1, 2)), &q_at(&q(1, 1)));
         if certify_invertible(&set, &opts()).is_ok() {
-            prop_assert!(!sign_change, "certified but det(I − A) vanishes on the edge: {:?}", dets);
+            prop_assert!(!zero_on_edge, "certified but det(I − A) vanishes on the edge");
         }
     }
+
+    /// Boxes: det(I − A) is multilinear in the entries of A, so over a box its range is
+    /// spanned by the 16 vertex values; the family is invertible iff they share a strict
+    /// sign (exact ground truth). A certificate must imply that.
+    #[test]
+    fn box_invertibility_certificates_are_true(c in prop::collection::vec(-12i64..=12, 4), r in prop::collection::vec(0i64..=3, 4)) {
+        let lo = Matrix::from_fn(2, 2, |i, j| q(c[2 * i + j] - r[2 * i + j], 4));
+        let hi = Matrix::from_fn(2, 2, |i, j| q(c[2 * i + j] + r[2 * i + j], 4));
+        let id: Matrix<Rational> = Matrix::identity(2);
+        let dets: Vec<Rational> = (0u32..16).map(|mask| {
+            let v = Matrix::from_fn(2, 2, |i, j| if mask & (1 << (2 * i + j)) != 0 { hi[(i, j)].clone() } else { lo[(i, j)].clone() });
+            det2(&id.sub(&v).expect("shape"))
+        }).collect();
+        let invertible = dets.iter().all(|d| *d > 0) || dets.iter().all(|d| *d < 0);
+        if certify_invertible(&MatrixSet::Box { lo, hi }, &opts()).is_ok() {
+            prop_assert!(invertible, "certified a box containing a singular I − A: {:?}", dets);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ more checker cases
+
+/// Exact ground truth for 2×2: ‖A‖₂ ≤ ρ ⇔ G = ρ²I − AᵀA ⪰ 0 ⇔ (2×2 principal minors)
+/// g₁₁ ≥ 0, g₂₂ ≥ 0, g₁₁g₂₂ − g₁₂² ≥ 0; written out by hand, independent of the LDLᵀ.
+fn two_norm_at_most_2x2(a: &Matrix<Rational>, rho: &Rational) -> bool {
+    let (p, r, s, t) = (&a[(0, 0)], &a[(0, 1)], &a[(1, 0)], &a[(1, 1)]);
+    let r2 = Rational::from(rho * rho);
+    let g11 = r2.clone() - Rational::from(p * p) - Rational::from(s * s);
+    let g22 = r2 - Rational::from(r * r) - Rational::from(t * t);
+    let g12 = -(Rational::from(p * r) + Rational::from(s * t));
+    g11 >= 0 && g22 >= 0 && Rational::from(&g11 * &g22) - Rational::from(&g12 * &g12) >= 0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Against the exact 2×2 ground truth: a spectral-norm certificate for a given ρ
+    /// exists iff the claim is true (both directions, exactly).
+    #[test]
+    fn contraction_decision_matches_exact_truth((a, b) in pair(), rho in (0i64..=30, 1i64..=10)) {
+        let r = q(rho.0, rho.1);
+        let truth = two_norm_at_most_2x2(&a, &r) && two_norm_at_most_2x2(&b, &r);
+        let set = MatrixSet::Hull(vec![a, b]);
+        prop_assert_eq!(certify_norm_bound(&set, NormKind::Two, &r).is_ok(), truth);
+    }
+
+    /// Weighted-norm bounds are never below a lower bound of the joint spectral
+    /// radius (max over words of length ≤ 4 of ρ(product)^{1/L}, nalgebra eigenvalues).
+    #[test]
+    fn weighted_bounds_respect_jsr((a, b) in pair()) {
+        let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
+        let vs = [a.to_f64(), b.to_f64()];
+        let mut lower = 0.0f64;
+        for len in 1..=4u32 {
+            for w in 0..(1u32 << len) {
+                let mut p = vs[(w & 1) as usize].clone();
+                for k in 1..len { p = p.matmul(&vs[((w >> k) & 1) as usize])?; }
+                let rho = p.to_nalgebra().complex_eigenvalues().iter().map(|z| z.norm()).fold(0.0, f64::max);
+                lower = lower.max(rho.powf(1.0 / len as f64));
+            }
+        }
+        if let Ok(c) = find_weighted_bound(&set, &opts()) {
+            prop_assert_eq!(check(&c), Ok(()));
+            let rho = certified_rho(&c).expect("rho").to_f64();
+            prop_assert!(rho >= lower * (1.0 - 1e-9), "rho {} below JSR lower bound {}", rho, lower);
+        }
+    }
+
+    /// Arbitrary text never panics the parser/checker.
+    #[test]
+    fn arbitrary_text_never_panics(s in ".{0,200}") {
+        let _ = check_json(&s);
+    }
+}
+
+#[test]
+fn structured_sets_in_the_checker() -> piggyback::Result<()> {
+    let w = relu_weight();
+    let db = MatrixSet::DiagBox {
+        q_lo: vec![q(0, 1); 2],
+        q_hi: vec![q(1, 1); 2],
+        m: w.clone(),
+        offset: Matrix::zeros(2, 2),
+    };
+    let c = certify_norm_bound(&db, NormKind::Two, &q(9, 10))?;
+    // q_hi = 2 leaves the |q| ≤ 1 lemma; the vertex q = (2, 2) has norm 9/5 > 9/10.
+    let mut bad = c.clone();
+    if let SetData::DiagBox { q_hi, .. } = &mut bad.data {
+        q_hi[0] = "2".into();
+        q_hi[1] = "2".into();
+    }
+    assert!(matches!(check(&bad), Err(CheckFailure::Rejected { .. })));
+    // Nonzero offset: enumerated. diag(q)W + (1/20)I over q ∈ [0,1]²: at q = (1,1),
+    // ‖W + I/20‖ = ‖(9/10)Q + I/20‖ > 9/10 (Q has eigenvalues (3 ± 4i)/5, so
+    // (9/10)Q + I/20 has |eigenvalue| = |(9/10)(3 ± 4i)/5 + 1/20| > 9/10).
+    let mut off = c.clone();
+    if let SetData::DiagBox { offset, .. } = &mut off.data {
+        offset[0][0] = "1/20".into();
+        offset[1][1] = "1/20".into();
+    }
+    assert!(matches!(check(&off), Err(CheckFailure::Rejected { .. })));
+    // q_lo > q_hi is bad data.
+    let mut inv = c.clone();
+    if let SetData::DiagBox { q_lo, .. } = &mut inv.data {
+        q_lo[0] = "3".into();
+    }
+    assert!(matches!(check(&inv), Err(CheckFailure::BadData { .. })));
+    // A box with weighted norm is enumerated; too many free entries is refused.
+    let lo: Matrix<Rational> = Matrix::from_fn(4, 4, |_, _| q(-1, 100));
+    let hi: Matrix<Rational> = Matrix::from_fn(4, 4, |_, _| q(1, 100));
+    let bx = MatrixSet::Box {
+        lo: lo.clone(),
+        hi: hi.clone(),
+    };
+    assert!(
+        certify_norm_bound(&bx, NormKind::Two, &q(1, 20))?.claim
+            == Claim::Contraction {
+                norm: piggyback::certify::NormSpec::Two,
+                rho: "1/20".into()
+            }
+    );
+    let r = certify_weighted_bound(&bx, &Matrix::identity(4), &q(1, 20));
+    assert!(
+        matches!(r, Err(Error::CouldNotVerify { .. })),
+        "2^16 vertices must exceed the cap: {r:?}"
+    );
+    // Neumann witness with rho ≥ 1, or with a false bound, is rejected.
+    let fam = relu_family(&w);
+    let neu = |rho: &str| Certificate {
+        format: "piggyback-certificate".into(),
+        version: 1,
+        data: piggyback::certify::set_data(&fam).expect("data"),
+        claim: Claim::Invertible {
+            witness: InvertWitness::Neumann {
+                norm: piggyback::certify::NormSpec::Two,
+                rho: rho.into(),
+            },
+        },
+    };
+    assert_eq!(check(&neu("9/10")), Ok(()));
+    assert!(matches!(
+        check(&neu("1")),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    assert!(matches!(
+        check(&neu("1/2")),
+        Err(CheckFailure::Rejected { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn quadratic_reference_helper() {
+    // q(t) = 1 − 2t (sign change), (2t − 1)² (double root at 1/2), t² + 1 (no root),
+    // (t − 2)(t − 3) (roots outside [0, 1]).
+    let f = |g: &dyn Fn(Rational) -> Rational| {
+        quadratic_has_root_in_unit_interval(&g(q(0, 1)), &g(q(1, 2)), &g(q(1, 1)))
+    };
+    assert!(f(&|t| q(1, 1) - 2 * t));
+    assert!(f(&|t| {
+        let u: Rational = 2 * t - 1;
+        Rational::from(&u * &u)
+    }));
+    assert!(!f(&|t| Rational::from(&t * &t) + 1));
+    assert!(!f(
+        &|t| Rational::from(&t - 2u32) * Rational::from(&t - 3u32)
+    ));
+}
+
+#[test]
+fn weighted_norm_with_many_vertices_uses_an_active_set() -> piggyback::Result<()> {
+    // Eight non-normal vertices Aₖ = [[1/2, 2 − k/8], [0, 1/2]] (k = 0..7): each has
+    // ‖Aₖ‖₂ > 1 and ρ(Aₖ) = 1/2. A single P for the hull exists for ρ = 9/10 (the
+    // hull is {[[1/2, t], [0, 1/2]] : t ∈ [9/8, 2]}; P = diag(1, c) with c large enough
+    // works for every t ≤ 2 once it works at t = 2 and t = 9/8 by convexity). The sum
+    // over all eight would need ρ² > ρ(Σ Aₖ ⊗ Aₖ) = 8/4 = 2, so only an active set finds it.
+    let vs: Vec<Matrix<Rational>> = (0..8)
+        .map(|k| mat(&[vec![(1, 2), (16 - k, 8)], vec![(0, 1), (1, 2)]]))
+        .collect();
+    let set = MatrixSet::Hull(vs);
+    let c = certify_weighted_at(&set, &q(9, 10), &opts())?;
+    assert_eq!(check(&c), Ok(()));
+    Ok(())
+}
+
+#[test]
+fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
+    // The maps module's heavy ball at (x, y) = (0, 0), θ = (α, β) = (1, 3/4): its whole
+    // conservative Jacobian's A-blocks are conv{M₁, M₂} (h ∈ {1/4, 1} at the kink), which
+    // the refutation search must refute, while no spectral bound below 1 exists.
+    use piggyback::certify::contraction::a_blocks;
+    use piggyback::maps::HeavyBall;
+    let map = HeavyBall::seeds();
+    let x = [Rational::new(), Rational::new()];
+    let theta = [q(1, 1), q(3, 4)];
+    let jac = piggyback::FixedPointMap::<Rational>::conservative_jacobian(&map, &x, &theta)?;
+    let set = a_blocks(&jac, 2)?;
+    let (m1, m2) = heavy_ball();
+    let (MatrixSet::Hull(vs) | MatrixSet::Finite(vs)) = &set else {
+        panic!("expected vertices, got {set:?}")
+    };
+    assert!(vs.contains(&m1) && vs.contains(&m2) && vs.len() == 2);
+    let c = find_refutation(&set, &q(1, 1), 6)?.expect("refuted");
+    assert_eq!(check_json(&to_json(&c)), Ok(()));
+    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    Ok(())
+}
+
+#[test]
+fn relu_layer_map_at_a_kink_certified_at_nine_tenths() -> piggyback::Result<()> {
+    // The maps module's ReLU layer relu(Wx + Uθ + b) with W = (9/10)Q (Q orthogonal),
+    // at x = 0, θ = 0, b = 0: every pre-activation is a tie, so the conservative
+    // Jacobian is {diag(q)[W, U] : q ∈ [0, 1]²} and sup ‖diag(q)W‖₂ = ‖W‖₂ = 9/10.
+    use piggyback::certify::contraction::certify_map_contraction;
+    use piggyback::maps::ReluLayer;
+    let layer = ReluLayer::new(relu_weight(), Matrix::identity(2), vec![Rational::new(); 2])?;
+    let zero = [Rational::new(), Rational::new()];
+    let c = certify_map_contraction(&layer, &zero, &zero, NormKind::Two, &opts())?;
+    assert_eq!(certified_rho(&c), Some(q(9, 10)));
+    assert!(matches!(c.data, SetData::DiagBox { .. }));
+    assert_eq!(check_json(&to_json(&c)), Ok(()));
+    Ok(())
 }

@@ -72,6 +72,25 @@ fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
 }
 
 #[test]
+fn elastic_net_is_certified_at_its_analytic_rate() {
+    // AᵀA = [[52/25, −36/25], [−36/25, 73/25]] has trace 5 and determinant 4, so its
+    // eigenvalues are L = 4, μ = 1. With γ = 2/(L + μ) = 2/5 and λ₂ = 0 the family is
+    // {diag(q)(I − γAᵀA)}, q ∈ [0,1]², whose largest norm (q = 1) is
+    // max |1 − γσ| = 3/5 = (L − μ)/(L + μ).
+    let dir = tmpdir("enet");
+    let cert = dir.join("enet.cert.json");
+    let (code, text) = run_cli(&[
+        "certify",
+        "examples/problems/elastic_net.json",
+        "-o",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(code, EXIT_OK, "{text}");
+    assert!(text.contains("≤ 3/5"), "{text}");
+    assert_eq!(run_cli(&["check", cert.to_str().unwrap()]).0, EXIT_OK);
+}
+
+#[test]
 fn bad_invocations_are_input_errors() {
     assert_eq!(run_cli(&["certify"]).0, EXIT_INPUT);
     assert_eq!(run_cli(&["certify", "no/such/file.json"]).0, EXIT_INPUT);
@@ -87,7 +106,58 @@ fn demo_runs_and_every_certificate_checks() {
     assert_eq!(code, EXIT_OK, "{text}");
     assert_eq!(
         text.matches("VALID").count() - text.matches("INVALID").count(),
-        3,
+        4,
         "{text}"
     );
+}
+
+#[test]
+fn solve_proves_the_lasso_support_and_matches_the_closed_form() {
+    use piggyback::cli::solve_problem;
+    use piggyback::io::problem::Problem;
+    use piggyback::linalg::lu::solve_vec;
+    use piggyback::scalar::{Enclosure, Rational};
+    use piggyback::Matrix;
+
+    let problem = Problem::read(std::path::Path::new("examples/problems/lasso.json")).unwrap();
+    let r = solve_problem(&problem).unwrap();
+    let proof = r
+        .proof
+        .as_ref()
+        .expect("the LASSO example must be provable");
+    assert!(proof.single_valued);
+    let support: Vec<usize> = (0..r.x.len())
+        .filter(|&j| proof.nonzero[j] == Some(true))
+        .collect();
+    assert!(
+        proof.nonzero.iter().all(Option::is_some),
+        "every coordinate decided"
+    );
+    // Independent closed form (MATH.md §6, raw θ = λ): ∂x̂_S/∂λ = −(A_SᵀA_S)⁻¹ sign(x̂_S),
+    // 0 off S, with A read exactly (decimal CSV cells as rationals).
+    let a: Matrix<Rational> =
+        piggyback::io::csv::read_matrix(std::path::Path::new("examples/data/lasso_X.csv")).unwrap();
+    let rows: Vec<usize> = (0..a.rows()).collect();
+    let a_s = a.select(&rows, &support).unwrap();
+    let gram = a_s.transpose().matmul(&a_s).unwrap();
+    let rhs: Vec<Rational> = support
+        .iter()
+        .map(|&j| Rational::from(if r.x[j] > 0.0 { -1 } else { 1 }))
+        .collect();
+    let d_s = solve_vec(&gram, &rhs).unwrap();
+    for j in 0..r.x.len() {
+        let exact = support
+            .iter()
+            .position(|&k| k == j)
+            .map_or(Rational::new(), |k| d_s[k].clone());
+        assert!(
+            proof.derivative[(j, 0)].contains_rational(&exact),
+            "enclosure misses the exact derivative at {j}"
+        );
+        assert!(
+            (r.jacobian[(j, 0)] - exact.to_f64()).abs() <= 1e-12,
+            "f64 derivative at {j}"
+        );
+    }
+    assert!(proof.error_bound.0 < 1e-10);
 }

@@ -492,3 +492,17 @@ fn heavy_ball_product_refuted() -> piggyback::Result<()> {
     assert_eq!(spectral_radius_exceeds(&m2, &Rational::from(1))?, None);
     Ok(())
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The integer-kernel exact product equals the generic exact product.
+    #[test]
+    fn matmul_exact_equals_generic((r, c, a) in rect(), (c2, b) in (1usize..=4).prop_flat_map(|c2| (Just(c2), prop::collection::vec(entry(), 16)))) {
+        let a: Matrix<Rational> = build(r, c, &a);
+        let b: Matrix<Rational> = build(c, c2, &b[..c * c2]);
+        prop_assert_eq!(piggyback::linalg::exact::matmul_exact(&a, &b)?, a.matmul(&b)?);
+        let ab: Matrix<BigRational> = build(r, c, &[(1, 3); 16][..r * c]);
+        prop_assert_eq!(piggyback::linalg::exact::gram_exact(&ab)?, ab.transpose().matmul(&ab)?);
+    }
+}

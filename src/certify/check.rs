@@ -25,6 +25,7 @@
 //! A `refutation` proves that no submultiplicative norm gives `sup ‖A‖ ≤ r`: for the
 //! word `w` of length `L`, `ρ(Π) ≤ ‖Π‖ ≤ (sup ‖A‖)^L`.
 
+use crate::linalg::exact::{gram_exact, matmul_exact};
 use crate::linalg::ldlt::{positive_definite, positive_semidefinite};
 use crate::linalg::spectral::{check_radius_witness, RadiusWitness};
 use crate::linalg::Matrix;
@@ -370,6 +371,7 @@ fn parse_set(d: &SetData) -> Checked<(Set, usize)> {
                 n = Some(m.rows());
                 out.push(m);
             }
+            // invariant: `vertices` is nonempty (checked above), so `out[0]` exists.
             let n = out[0].rows();
             Ok((Set::Vertices(out), n))
         }
@@ -485,6 +487,7 @@ fn extreme_points(set: &Set) -> Checked<Vec<Matrix<Rational>>> {
 fn bounding_box(set: &Set) -> (Matrix<Rational>, Matrix<Rational>) {
     match set {
         Set::Vertices(v) => {
+            // invariant: parse_set rejects an empty vertex list.
             let mut lo = v[0].clone();
             let mut hi = v[0].clone();
             for m in &v[1..] {
@@ -613,10 +616,9 @@ fn check_norm_bound(
             (NormSpec::Inf, _) => a.norm_inf() <= *rho,
             (NormSpec::Weighted { .. }, Some(p)) => {
                 // ρ²P − AᵀPA ⪰ 0  ⇔  ‖A‖_P ≤ ρ.
-                let atpa = a
-                    .transpose()
-                    .matmul(&p.matmul(a).map_err(|e| bad_data("claim", e.to_string()))?);
-                let atpa = atpa.map_err(|e| bad_data("claim", e.to_string()))?;
+                let pa = matmul_exact(p, a).map_err(|e| bad_data("claim", e.to_string()))?;
+                let atpa = matmul_exact(&a.transpose(), &pa)
+                    .map_err(|e| bad_data("claim", e.to_string()))?;
                 let gap = p
                     .scale(&rho2)
                     .sub(&atpa)
@@ -625,10 +627,7 @@ fn check_norm_bound(
             }
             _ => {
                 // ρ²I − AᵀA ⪰ 0  ⇔  ‖A‖₂ ≤ ρ.
-                let ata = a
-                    .transpose()
-                    .matmul(a)
-                    .map_err(|e| bad_data("claim", e.to_string()))?;
+                let ata = gram_exact(a).map_err(|e| bad_data("claim", e.to_string()))?;
                 let gap = Matrix::from_fn(n, n, |i, j| {
                     if i == j {
                         rho2.sub(&ata[(i, j)])
@@ -679,11 +678,10 @@ fn check_refutation(set: &Set, r: &str, word: &[usize], witness: &RadiusText) ->
             format!("vertex index {bad} out of range (have {})", vs.len()),
         ));
     }
+    // invariant: the word is nonempty and its indices are in range (checked above).
     let mut prod = vs[word[0]].clone();
     for &i in &word[1..] {
-        prod = prod
-            .matmul(&vs[i])
-            .map_err(|e| bad_data("claim.word", e.to_string()))?;
+        prod = matmul_exact(&prod, &vs[i]).map_err(|e| bad_data("claim.word", e.to_string()))?;
     }
     let threshold = (0..word.len()).fold(Rational::from(1), |acc, _| acc.mul(&r));
     let w = match witness {
@@ -724,13 +722,10 @@ fn check_preconditioner(set: &Set, r: &Matrix<Rational>) -> Checked<()> {
     let half = Rational::from((1, 2));
     let mid = Matrix::from_fn(n, n, |i, j| lo[(i, j)].add(&hi[(i, j)]).mul(&half));
     let rad = Matrix::from_fn(n, n, |i, j| hi[(i, j)].sub(&lo[(i, j)]).mul(&half));
-    let rm = r
-        .matmul(&mid)
-        .map_err(|e| bad_data("claim.witness.r", e.to_string()))?;
+    let rm = matmul_exact(r, &mid).map_err(|e| bad_data("claim.witness.r", e.to_string()))?;
     let rabs = r.map(|x| x.clone().abs());
-    let spread = rabs
-        .matmul(&rad)
-        .map_err(|e| bad_data("claim.witness.r", e.to_string()))?;
+    let spread =
+        matmul_exact(&rabs, &rad).map_err(|e| bad_data("claim.witness.r", e.to_string()))?;
     let mut worst = Rational::new();
     for i in 0..n {
         let mut row = Rational::new();

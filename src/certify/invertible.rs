@@ -15,43 +15,12 @@
 use super::check::rows_text;
 use super::contraction::{certified_rho, find_norm_bound, NormKind, SearchOptions};
 use super::{accepted, set_data, Certificate, Claim, InvertWitness};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::linalg::lu::inverse;
 use crate::linalg::verified::verify_nonsingular_family;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Rational, Scalar};
-
-/// Entrywise bounding box `[lo, hi]` of a set (exact).
-pub fn bounding_box(set: &MatrixSet<Rational>) -> Result<(Matrix<Rational>, Matrix<Rational>)> {
-    Ok(match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => {
-            let first = v
-                .first()
-                .ok_or_else(|| Error::InvalidInput("empty matrix set".into()))?;
-            let (mut lo, mut hi) = (first.clone(), first.clone());
-            for m in &v[1..] {
-                lo = lo.zip_with(m, "bounding box", Scalar::min)?;
-                hi = hi.zip_with(m, "bounding box", Scalar::max)?;
-            }
-            (lo, hi)
-        }
-        MatrixSet::Box { lo, hi } => (lo.clone(), hi.clone()),
-        MatrixSet::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        } => {
-            let a = m.scale_rows(q_lo)?.add(offset)?;
-            let b = m.scale_rows(q_hi)?.add(offset)?;
-            (
-                a.zip_with(&b, "bounding box", Scalar::min)?,
-                a.zip_with(&b, "bounding box", Scalar::max)?,
-            )
-        }
-    })
-}
 
 /// Certify that `I − A` is invertible for every `A` in `set` (square matrices).
 /// [`Error::CouldNotVerify`] when neither sufficient condition can be shown.
@@ -72,7 +41,7 @@ pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Re
             }
         }
     }
-    let (lo, hi) = bounding_box(set)?;
+    let (lo, hi) = set.bounding_box()?;
     let n = lo.rows();
     // I − [A] as an interval matrix: [I − hi, I − lo].
     let fam: Matrix<Interval> = Matrix::from_fn(n, n, |i, j| {

@@ -1,7 +1,7 @@
 //! Certificates: contraction, refutation, invertibility, fixed point, derivative enclosure (MATH.md §7).
 //!
 //! Finding a certificate may use f64 heuristics; checking one never does. The trusted
-//! kernel is [`check`] (file format + exact re-verification, depending only on the
+//! kernel is the module [`check`](mod@check) (file format + exact re-verification, depending only on the
 //! scalar and exact linear-algebra code); the finders ([`contraction`], [`refute`],
 //! [`invertible`]) produce candidate certificates and return one only after
 //! [`check::check`] has accepted it, so a finder bug can cost a certificate but never
@@ -10,12 +10,17 @@
 //! | finder | claim | method |
 //! |---|---|---|
 //! | [`contraction::find_norm_bound`] | `sup ‖A‖ ≤ ρ` (2-, 1-, ∞-norm) | f64 estimate, then binary search over short rationals with exact `LDLᵀ` |
-//! | [`contraction::find_weighted_bound`] | `sup ‖A‖_P ≤ ρ` | `P = I + Σ AᵢᵀPAᵢ/ρ²` iterated in f64, rounded to short rationals, verified exactly |
+//! | [`contraction::certify_map_contraction`] | the same for the `A`-blocks of an exact map's whole conservative Jacobian at a point | [`contraction::a_blocks`] + `find_norm_bound` |
+//! | [`contraction::find_weighted_bound`] | `sup ‖A‖_P ≤ ρ` | `P = I + Σ AᵢᵀPAᵢ/ρ²` over an active set of vertices, iterated in f64, rounded to short rationals, verified exactly |
 //! | [`refute::find_refutation`] | joint spectral radius `> r` | products of vertices (length ≤ 6), exact characteristic-polynomial witness |
 //! | [`invertible::certify_invertible`] | `I − A` invertible on the set | Neumann (`ρ < 1`), else a preconditioned interval-box test |
+//! | [`enclosure::derivative_enclosure`], [`enclosure::derivative_error_bound`] | box ⊇ `fix 𝒥` (every AD derivative); `d(Ĵ, fix 𝒥) ≤ …` | norm box + `𝒳 ← ([A]𝒳 + [B]) ∩ 𝒳`; residual over `1 − ρ`, outward rounding |
+//! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | norm ball `δ + ρr ≤ r` (or box inclusion `F(X) ⊆ X`) + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
 
 pub mod check;
 pub mod contraction;
+pub mod enclosure;
+pub mod fixed_point;
 pub mod invertible;
 pub mod refute;
 

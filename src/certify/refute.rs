@@ -95,6 +95,7 @@ pub fn find_refutation(
             .then(a.1.len().cmp(&b.1.len()))
     });
     for (_, word) in scored.into_iter().take(EXACT_TRIES) {
+        // invariant: every scored word is nonempty with indices < m.
         let mut prod = vs[word[0]].clone();
         for &i in &word[1..] {
             prod = prod.matmul(&vs[i])?;

@@ -1,1 +1,175 @@
 //! Differentiation engines: set-valued piggyback, ITD, AID, FPAD, NSID, hypergradients (MATH.md §5).
+//!
+//! | module | computes | memory | MATH.md |
+//! |---|---|---|---|
+//! | [`itd`] | iterative differentiation, forward (JVP / full Jacobian) and reverse (VJP) | forward `O(n·m)`, reverse `O(t·n)` or `O((t/k + k)·n)` with checkpoints | §5 ITD |
+//! | [`aid`] | implicit differentiation with one fixed linearization: fixed-point iteration, dense solve, GMRES, Neumann, FPAD | `O(n)` (matrix-free) | §5 AID |
+//! | [`piggyback`] | the set-valued recursion and the fixed set `fix(J)` | the sets | §5 |
+//! | [`hypergrad`] | bilevel hypergradients and an outer loop on `log λ` | | §1, §6 |
+//! | [`enet`] | fast f64 path for LASSO / elastic net: coordinate descent + support-restricted implicit formula | `O(n·p)` data, `O(|S|²)` | §6 |
+//! | [`nsid`] | stochastic implicit differentiation (minibatches) | `O(n)` | §5 NSID |
+//! | [`dense`] | small dense Gaussian elimination over any scalar (exact over rationals) | | |
+//!
+//! Every engine returns a [`Report`] beside its result: iterations, final residual,
+//! whether every linearization used was at a smooth point, and a typed error (never a
+//! number) when it did not converge, met a singular system, or visibly diverged.
+
+// `!(x > t)` is deliberate throughout: it is also true for NaN, which must be refused.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+// Index loops mirror the formulas (rows/columns of several arrays at once).
+#![allow(clippy::needless_range_loop)]
+
+pub mod aid;
+pub mod dense;
+pub mod enet;
+pub mod hypergrad;
+pub mod itd;
+pub mod nsid;
+pub mod piggyback;
+
+use crate::error::{Error, Result};
+use crate::scalar::Scalar;
+
+/// What a user needs to trust a derivative an engine returned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// Iterations (or Krylov matrix–vector products, or series terms) performed.
+    pub iterations: usize,
+    /// Final residual of the engine's own iteration (f64 estimate, Euclidean / Frobenius):
+    /// `‖J_{k+1} − J_k‖` for iterations, `‖(I − A)u − r‖` for solves.
+    pub residual: f64,
+    /// Whether every linearization used reported
+    /// [`is_smooth_point`](crate::maps::Linearization::is_smooth_point): the run stayed on
+    /// one selection piece per step and the derivative is the classical one there.
+    pub smooth: bool,
+}
+
+impl Report {
+    pub(crate) fn new(iterations: usize, residual: f64, smooth: bool) -> Self {
+        Report {
+            iterations,
+            residual,
+            smooth,
+        }
+    }
+}
+
+/// Euclidean norm of the f64 estimates of a vector (an estimate, never a proof).
+pub fn norm_est<S: Scalar>(v: &[S]) -> f64 {
+    v.iter().map(|x| x.to_f64().powi(2)).sum::<f64>().sqrt()
+}
+
+/// Euclidean norm of `u − v` (f64 estimate).
+pub fn dist_est<S: Scalar>(u: &[S], v: &[S]) -> f64 {
+    u.iter()
+        .zip(v)
+        .map(|(a, b)| a.sub(b).to_f64().powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Stopping rule shared by the iterative engines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IterOptions {
+    /// Maximum number of iterations.
+    pub max_iter: usize,
+    /// Stop when the step residual is `≤ tol` (absolute, f64 estimate). `0` runs
+    /// exactly `max_iter` iterations and never reports [`Error::NotConverged`].
+    pub tol: f64,
+    /// Report [`Error::NotContractive`] when the residual exceeds `divergence_factor`
+    /// times the smallest residual seen (or becomes non-finite).
+    pub divergence_factor: f64,
+}
+
+impl Default for IterOptions {
+    fn default() -> Self {
+        IterOptions {
+            max_iter: 1000,
+            tol: 1e-10,
+            divergence_factor: 1e6,
+        }
+    }
+}
+
+impl IterOptions {
+    /// Exactly `t` iterations, no tolerance (ITD with a fixed budget).
+    pub fn fixed(t: usize) -> Self {
+        IterOptions {
+            max_iter: t,
+            tol: 0.0,
+            ..Default::default()
+        }
+    }
+    pub(crate) fn validate(&self) -> Result<()> {
+        if !(self.tol >= 0.0 && self.tol.is_finite() && self.divergence_factor > 1.0) {
+            return Err(Error::InvalidInput(format!(
+                "IterOptions: need tol >= 0 finite and divergence_factor > 1, got {:?}",
+                self
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Watches a residual sequence for visible growth (a map that does not contract).
+#[derive(Clone, Debug)]
+pub(crate) struct GrowthMonitor {
+    min: f64,
+    min_at: usize,
+    factor: f64,
+}
+
+impl GrowthMonitor {
+    pub(crate) fn new(factor: f64) -> Self {
+        GrowthMonitor {
+            min: f64::INFINITY,
+            min_at: 0,
+            factor,
+        }
+    }
+    /// Record residual `r` at iteration `k`; errors when it grew too much.
+    pub(crate) fn observe(&mut self, k: usize, r: f64, context: &str) -> Result<()> {
+        if !r.is_finite() {
+            return Err(Error::NotContractive {
+                rho: f64::INFINITY,
+                context: format!("{context}: non-finite residual at iteration {k}"),
+            });
+        }
+        if r < self.min {
+            self.min = r;
+            self.min_at = k;
+        } else if self.min > 0.0 && r > self.factor * self.min {
+            let steps = (k - self.min_at).max(1) as f64;
+            let rho = (r / self.min).powf(1.0 / steps);
+            return Err(Error::NotContractive {
+                rho,
+                context: format!(
+                    "{context}: residual grew from {:e} (iteration {}) to {r:e} (iteration {k})",
+                    self.min, self.min_at
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn check_len(op: &'static str, want: usize, got: usize) -> Result<()> {
+    if want != got {
+        return Err(Error::DimensionMismatch {
+            op,
+            left: (want, 1),
+            right: (got, 1),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_finite<S: Scalar>(v: &[S], context: &str) -> Result<()> {
+    if v.iter().all(|x| x.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NonFinite {
+            context: context.to_string(),
+        })
+    }
+}

@@ -16,6 +16,10 @@
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
+use crate::maps::{
+    AffinePiece, Design, FixedPointMap, ForwardBackward, Penalty, PiecewiseAffine, ReluLayer,
+    StepRule,
+};
 use crate::scalar::{parse_rational, Scalar};
 use rug::Rational;
 use serde::Deserialize;
@@ -96,7 +100,21 @@ pub struct PieceSpec {
     pub h: Option<Vec<Num>>,
 }
 
-/// The map of a problem file. Other kinds are added as `maps` grows.
+/// How a forward–backward problem chooses its step (see
+/// [`crate::maps::StepRule`]); an exact `"step": "p/q"` overrides it.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepSpec {
+    /// `γ = 1/L̂` (f64 estimate of `λ_max(AᵀA)`).
+    #[default]
+    InverseLipschitz,
+    /// `γ = 2/(L̂ + μ̂)`.
+    Optimal,
+    /// `γ = 1/‖A‖_F²` (provably admissible).
+    Frobenius,
+}
+
+/// The map of a problem file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum MapSpec {
@@ -104,6 +122,43 @@ pub enum MapSpec {
     PiecewiseAffine {
         /// The pieces.
         pieces: Vec<PieceSpec>,
+    },
+    /// Forward–backward for the LASSO `½‖Ax − b‖² + λ‖x‖₁`, `θ = (λ)`.
+    Lasso {
+        /// Design matrix `A`.
+        design: MatrixData,
+        /// Response `b`.
+        response: VectorData,
+        /// Exact step `γ` (overrides `step_rule`).
+        #[serde(default)]
+        step: Option<Num>,
+        /// Step rule when `step` is absent.
+        #[serde(default)]
+        step_rule: StepSpec,
+    },
+    /// Forward–backward for the elastic net `+ λ₁‖x‖₁ + (λ₂/2)‖x‖²`, `θ = (λ₁, λ₂)`.
+    ElasticNet {
+        /// Design matrix `A`.
+        design: MatrixData,
+        /// Response `b`.
+        response: VectorData,
+        /// Exact step `γ` (overrides `step_rule`).
+        #[serde(default)]
+        step: Option<Num>,
+        /// Step rule when `step` is absent.
+        #[serde(default)]
+        step_rule: StepSpec,
+    },
+    /// The ReLU layer `x = relu(W x + U θ + b)`.
+    ReluLayer {
+        /// `W` (`n × n`).
+        w: MatrixData,
+        /// `U` (`n × m`; default: no input, `m = 0`).
+        #[serde(default)]
+        u: Option<MatrixData>,
+        /// Bias `b` (default 0).
+        #[serde(default)]
+        b: Option<Vec<Num>>,
     },
 }
 
@@ -214,6 +269,100 @@ impl Problem {
     /// `θ` in scalar `S`.
     pub fn theta<S: Scalar>(&self) -> Result<Vec<S>> {
         self.numbers(&self.file.theta)
+    }
+}
+
+impl Problem {
+    /// Build the problem's map in scalar `S` (exact data for rationals, enclosures
+    /// for intervals, nearest values for f64).
+    pub fn build_map<S: Scalar>(&self) -> Result<Box<dyn FixedPointMap<S>>> {
+        Ok(match &self.file.map {
+            MapSpec::PiecewiseAffine { pieces } => Box::new(self.piecewise_affine::<S>(pieces)?),
+            MapSpec::Lasso {
+                design,
+                response,
+                step,
+                step_rule,
+            } => Box::new(self.forward_backward::<S>(
+                design,
+                response,
+                step,
+                *step_rule,
+                Penalty::Lasso,
+            )?),
+            MapSpec::ElasticNet {
+                design,
+                response,
+                step,
+                step_rule,
+            } => Box::new(self.forward_backward::<S>(
+                design,
+                response,
+                step,
+                *step_rule,
+                Penalty::ElasticNet,
+            )?),
+            MapSpec::ReluLayer { w, u, b } => {
+                let w: Matrix<S> = self.matrix(w)?;
+                let n = w.rows();
+                let u = match u {
+                    Some(u) => self.matrix(u)?,
+                    None => Matrix::zeros(n, self.file.theta.len()),
+                };
+                let b = match b {
+                    Some(b) => self.numbers(b)?,
+                    None => vec![S::zero(); n],
+                };
+                Box::new(ReluLayer::new(w, u, b)?)
+            }
+        })
+    }
+
+    fn piecewise_affine<S: Scalar>(&self, pieces: &[PieceSpec]) -> Result<PiecewiseAffine<S>> {
+        let m = self.file.theta.len();
+        let mut out = Vec::new();
+        for p in pieces {
+            let a: Matrix<S> = self.matrix(&p.a)?;
+            let n = a.rows();
+            let b = match &p.b {
+                Some(b) => self.matrix(b)?,
+                None => Matrix::zeros(n, m),
+            };
+            let c = match &p.c {
+                Some(c) => self.numbers(c)?,
+                None => vec![S::zero(); n],
+            };
+            let (g, h) = match (&p.g, &p.h) {
+                (Some(g), Some(h)) => (self.matrix(g)?, self.numbers(h)?),
+                (None, None) => (Matrix::zeros(0, n + m), vec![]),
+                _ => {
+                    return Err(Error::InvalidInput(
+                        "a piece's region needs both g and h".into(),
+                    ))
+                }
+            };
+            out.push(AffinePiece { a, b, c, g, h });
+        }
+        PiecewiseAffine::new(out)
+    }
+
+    fn forward_backward<S: Scalar>(
+        &self,
+        design: &MatrixData,
+        response: &VectorData,
+        step: &Option<Num>,
+        rule: StepSpec,
+        penalty: Penalty,
+    ) -> Result<ForwardBackward<S>> {
+        let a: Matrix<S> = self.matrix(design)?;
+        let b: Vec<S> = self.vector(response)?;
+        let rule = match (step, rule) {
+            (Some(g), _) => StepRule::Given(S::from_rational(&g.rational()?)),
+            (None, StepSpec::InverseLipschitz) => StepRule::InverseLipschitz,
+            (None, StepSpec::Optimal) => StepRule::Optimal,
+            (None, StepSpec::Frobenius) => StepRule::FrobeniusBound,
+        };
+        ForwardBackward::new(Design::Dense(a), b, penalty, rule)
     }
 }
 

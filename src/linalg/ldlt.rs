@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::scalar::Exact;
+use rug::Integer;
 use std::cmp::Ordering;
 
 /// `M = L D Lᵀ`, `L` unit lower triangular, `D = diag(d)`.
@@ -42,20 +43,12 @@ pub fn check_symmetric<S: Exact>(m: &Matrix<S>) -> Result<()> {
     Ok(())
 }
 
-/// Outcome of elimination without pivoting.
-enum Stop {
-    /// Pivot `k` is zero.
-    Zero(usize),
-    /// Pivot `k` is negative.
-    Negative(usize),
-}
-
-/// Elimination without pivoting on the lower triangle; stops at the first pivot
-/// that is zero, or (when `need_positive`) not positive.
-fn eliminate<S: Exact>(
-    m: &Matrix<S>,
-    need_positive: bool,
-) -> Result<std::result::Result<Ldlt<S>, Stop>> {
+/// Exact `LDLᵀ` without pivoting of a symmetric matrix.
+///
+/// Errors: [`Error::Singular`] at the first zero pivot (the factorisation without
+/// pivoting may not exist then), [`Error::InvalidInput`] if `m` is not symmetric,
+/// [`Error::DimensionMismatch`] if not square.
+pub fn ldlt<S: Exact>(m: &Matrix<S>) -> Result<Ldlt<S>> {
     check_symmetric(m)?;
     let n = m.rows();
     // Work on the lower triangle only: a[(i, j)] for i ≥ j is the Schur complement.
@@ -63,11 +56,8 @@ fn eliminate<S: Exact>(
     let mut d = Vec::with_capacity(n);
     for k in 0..n {
         let p = a[(k, k)].clone();
-        match p.sign() {
-            Some(Ordering::Greater) => {}
-            Some(Ordering::Less) if !need_positive => {}
-            Some(Ordering::Less) => return Ok(Err(Stop::Negative(k))),
-            _ => return Ok(Err(Stop::Zero(k))),
+        if p.sign() == Some(Ordering::Equal) {
+            return Err(Error::Singular { pivot: k });
         }
         // l_ik = a_ik / d_k, then a_ij −= l_ik a_jk for k < j ≤ i.
         let mut l = Vec::with_capacity(n - k - 1);
@@ -95,27 +85,81 @@ fn eliminate<S: Exact>(
         Ordering::Equal => S::one(),
         Ordering::Less => S::zero(),
     });
-    Ok(Ok(Ldlt { l, d }))
+    Ok(Ldlt { l, d })
 }
 
-/// Exact `LDLᵀ` without pivoting of a symmetric matrix.
-///
-/// Errors: [`Error::Singular`] at the first zero pivot (the factorisation without
-/// pivoting may not exist then), [`Error::InvalidInput`] if `m` is not symmetric,
-/// [`Error::DimensionMismatch`] if not square.
-pub fn ldlt<S: Exact>(m: &Matrix<S>) -> Result<Ldlt<S>> {
-    match eliminate(m, false)? {
-        Ok(f) => Ok(f),
-        Err(Stop::Zero(k) | Stop::Negative(k)) => Err(Error::Singular { pivot: k }),
+/// The symmetric `m` scaled by the least common multiple of its denominators: an
+/// integer matrix with the same inertia (a positive multiple of `m`).
+fn integer_scaled<S: Exact>(m: &Matrix<S>) -> Vec<Vec<Integer>> {
+    let q: Vec<rug::Rational> = m.as_slice().iter().map(|x| x.to_rational()).collect();
+    let den = q.iter().fold(Integer::from(1), |acc, x| acc.lcm(x.denom()));
+    let n = m.rows();
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    let x = &q[i + j * n];
+                    x.numer() * Integer::from(&den / x.denom())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Fraction-free (Bareiss) symmetric elimination on an integer matrix, pivoting on
+/// the diagonal in the order chosen by `pick` (which sees the active indices and the
+/// current matrix). Every entry stays an integer: after eliminating pivots
+/// `p₁…p_k`, the active block equals `det(M[P,P]) ×` the Schur complement, where
+/// `det(M[P,P]) = prev > 0`, so signs of the Schur complement are read directly and
+/// the division by `prev` is exact (Sylvester's identity). Returns the active indices
+/// and block when `pick` declines, or the index where `pick` reports failure.
+fn bareiss<F>(
+    mut a: Vec<Vec<Integer>>,
+    mut pick: F,
+) -> std::result::Result<(Vec<usize>, Vec<Vec<Integer>>), usize>
+where
+    F: FnMut(&[usize], &[Vec<Integer>]) -> std::result::Result<Option<usize>, usize>,
+{
+    let n = a.len();
+    let mut active: Vec<usize> = (0..n).collect();
+    let mut prev = Integer::from(1);
+    while let Some(pos) = pick(&active, &a)? {
+        let p = active.remove(pos);
+        let piv = a[p][p].clone();
+        for &i in &active {
+            for &j in &active {
+                if j > i {
+                    continue;
+                }
+                let mut t = Integer::from(&a[i][j] * &piv);
+                t -= Integer::from(&a[i][p] * &a[j][p]);
+                t.div_exact_mut(&prev);
+                a[i][j] = t.clone();
+                a[j][i] = t;
+            }
+        }
+        prev = piv;
     }
+    Ok((active, a))
 }
 
 /// `Ok(())` iff the symmetric `m` is positive definite; otherwise
 /// [`Error::NotPositiveDefinite`] naming the first pivot that is not `> 0`.
+///
+/// Computed fraction-free (Bareiss) on the integer multiple of `m`: the `k`-th pivot
+/// is the `k`-th leading principal minor (times a positive constant), so "all pivots
+/// `> 0`" is exactly Sylvester's criterion, and the `LDLᵀ` pivots `dₖ = Δₖ/Δₖ₋₁` have
+/// the same signs.
 pub fn check_positive_definite<S: Exact>(m: &Matrix<S>) -> Result<()> {
-    match eliminate(m, true)? {
+    check_symmetric(m)?;
+    let res = bareiss(integer_scaled(m), |active, a| match active.first() {
+        None => Ok(None),
+        Some(&k) if a[k][k].cmp0() == Ordering::Greater => Ok(Some(0)),
+        Some(&k) => Err(k),
+    });
+    match res {
         Ok(_) => Ok(()),
-        Err(Stop::Zero(k) | Stop::Negative(k)) => Err(Error::NotPositiveDefinite { pivot: k }),
+        Err(k) => Err(Error::NotPositiveDefinite { pivot: k }),
     }
 }
 
@@ -136,37 +180,20 @@ pub fn positive_definite<S: Exact>(m: &Matrix<S>) -> Result<bool> {
 /// of the remaining Schur complement is positive, `m ⪰ 0` iff that whole remaining
 /// block is zero (a negative diagonal entry is a negative direction, and a
 /// nonzero off-diagonal `x` with zero diagonals gives the minor `−x² < 0`).
+/// Fraction-free (Bareiss) on the integer multiple of `m`.
 pub fn positive_semidefinite<S: Exact>(m: &Matrix<S>) -> Result<bool> {
     check_symmetric(m)?;
-    let n = m.rows();
-    let mut a = m.clone();
-    let mut active: Vec<usize> = (0..n).collect();
-    loop {
-        let Some(pos) = active
+    let res = bareiss(integer_scaled(m), |active, a| {
+        Ok(active
             .iter()
-            .position(|&i| a[(i, i)].sign() == Some(Ordering::Greater))
-        else {
-            // No positive diagonal left: the remaining block must vanish.
-            return Ok(active
-                .iter()
-                .all(|&i| active.iter().all(|&j| a[(i, j)].is_zero().is_true())));
-        };
-        let p = active.swap_remove(pos);
-        let piv = a[(p, p)].clone();
-        let col: Vec<(usize, S)> = active
+            .position(|&i| a[i][i].cmp0() == Ordering::Greater))
+    });
+    match res {
+        Ok((active, a)) => Ok(active
             .iter()
-            // invariant: piv > 0, so the division exists.
-            .map(|&i| (i, a[(i, p)].div(&piv).unwrap_or_else(S::zero)))
-            .collect();
-        for &(i, ref li) in &col {
-            if li.is_zero().is_true() {
-                continue;
-            }
-            for &j in &active {
-                let t = a[(i, j)].sub(&li.mul(&a[(p, j)]));
-                a[(i, j)] = t;
-            }
-        }
+            .all(|&i| active.iter().all(|&j| a[i][j].cmp0() == Ordering::Equal))),
+        // invariant: the PSD pick never reports failure.
+        Err(_) => Ok(false),
     }
 }
 

@@ -5,14 +5,15 @@
 //! |---|---|---|---|
 //! | exact (`S: Exact`) | first nonzero entry of the column | the column has no nonzero entry (exact test) | exact |
 //! | `f64` | largest `|aᵢₖ|` | `|pivot| ≤ n·ε·‖A‖_∞` (`ε = 2⁻⁵²`) | estimate |
+//! | intervals | largest entry proven nonzero | no entry proven nonzero | enclosure (can be wide) |
 //!
-//! Both are reached through the [`LuScalar`] trait, so [`solve`], [`determinant`] and
-//! [`inverse`] are written once. Intervals have no `LuScalar` impl on purpose: naive
-//! interval elimination overestimates badly; use [`crate::linalg::verified`].
+//! All are reached through the [`LuScalar`] trait, so [`solve`], [`determinant`] and
+//! [`inverse`] are written once. Naive interval elimination overestimates (wrapping);
+//! for verified solves and proofs of nonsingularity use [`crate::linalg::verified`].
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::scalar::{Exact, Scalar};
+use crate::scalar::{ArithmeticKind, Scalar};
 use std::cmp::Ordering;
 
 /// A factorisation `P A = L U`: `L` unit lower triangular and `U` upper triangular,
@@ -24,42 +25,59 @@ pub struct Lu<S> {
     swaps: usize,
 }
 
-/// Scalars with an LU factorisation: exact rationals (exact) and f64 (estimate).
+/// Scalars with an LU factorisation. Every [`Scalar`] has one; the pivot rule follows
+/// its declared [`ArithmeticKind`]:
+/// - exact: the first nonzero entry of the column (exact test), so `Singular` means
+///   singular;
+/// - rounded (f64): the largest `|aᵢₖ|`, singular below `n·ε·‖A‖_∞`;
+/// - enclosure (intervals): among entries proven nonzero, the largest midpoint.
+///   `Singular` then means "no pivot could be proven nonzero" (the family may or may
+///   not contain a singular matrix), and the factors enclose every member's factors
+///   but can be wide: naive elimination, no preconditioning. For proofs use
+///   [`crate::linalg::verified`].
 pub trait LuScalar: Scalar {
     /// Factor `P A = L U`; errors with [`Error::Singular`] (or [`Error::NonFinite`]
-    /// for f64 with NaN/inf entries, [`Error::DimensionMismatch`] if not square).
+    /// for non-finite entries, [`Error::DimensionMismatch`] if not square).
     fn lu(a: &Matrix<Self>) -> Result<Lu<Self>>;
 }
 
-impl<S: Exact> LuScalar for S {
+impl<S: Scalar> LuScalar for S {
     fn lu(a: &Matrix<S>) -> Result<Lu<S>> {
-        factor(a, |m, k| {
-            (k..m.rows()).find(|&i| m[(i, k)].sign() != Some(Ordering::Equal))
-        })
-    }
-}
-
-impl LuScalar for f64 {
-    fn lu(a: &Matrix<f64>) -> Result<Lu<f64>> {
-        a.check_finite("f64 LU input")?;
-        // Relative singularity threshold: a pivot below n·ε·‖A‖_∞ is indistinguishable
-        // from zero at working precision.
-        let tol = a.rows() as f64 * f64::EPSILON * a.norm_inf();
-        factor(a, |m, k| {
-            let (best, val) =
-                (k..m.rows())
-                    .map(|i| (i, m[(i, k)].abs()))
-                    .fold(
+        a.check_finite("LU input")?;
+        match S::KIND {
+            ArithmeticKind::Exact => factor(a, |m, k| {
+                (k..m.rows()).find(|&i| m[(i, k)].sign() != Some(Ordering::Equal))
+            }),
+            ArithmeticKind::Rounded => {
+                // A pivot below n·ε·‖A‖_∞ is indistinguishable from zero at working
+                // precision.
+                let tol = a.rows() as f64 * f64::EPSILON * a.norm_inf().to_f64();
+                factor(a, |m, k| {
+                    let (best, val) = (k..m.rows()).map(|i| (i, m[(i, k)].to_f64().abs())).fold(
                         (k, -1.0),
                         |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
                     );
-            // NaN (from overflow during elimination) is rejected explicitly.
-            if val.is_nan() || val <= tol {
-                None
-            } else {
-                Some(best)
+                    // NaN (from overflow during elimination) is rejected explicitly.
+                    if val.is_nan() || val <= tol {
+                        None
+                    } else {
+                        Some(best)
+                    }
+                })
             }
-        })
+            ArithmeticKind::Enclosure => factor(a, |m, k| {
+                (k..m.rows())
+                    .filter(|&i| {
+                        matches!(m[(i, k)].sign(), Some(Ordering::Less | Ordering::Greater))
+                    })
+                    .max_by(|&i, &j| {
+                        m[(i, k)]
+                            .to_f64()
+                            .abs()
+                            .total_cmp(&m[(j, k)].to_f64().abs())
+                    })
+            }),
+        }
     }
 }
 

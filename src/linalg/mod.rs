@@ -6,10 +6,12 @@
 //! | [`ldlt`] | `LDLᵀ`, positive (semi)definiteness decision | exact rationals | exact decision |
 //! | [`verified`] | enclosure of `A⁻¹b` for an interval family, nonsingularity of the family | intervals | sound (encloses every solution) |
 //! | [`norms`] | spectral-norm upper bound, exact `‖M‖₂ < ρ` decision, f64 estimate | any / exact / f64 | sound for sound scalars |
+//! | [`exact`] | fast exact products (integer kernels) | exact rationals | exact |
 //! | [`spectral`] | characteristic polynomial, proofs that `ρ(M) > r` | exact rationals | exact |
 
 mod matrix;
 
+pub mod exact;
 pub mod ldlt;
 pub mod lu;
 pub mod norms;

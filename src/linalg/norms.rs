@@ -8,6 +8,7 @@
 //! | [`spectral_norm_estimate`] | f64 | power iteration on `MᵀM`: an estimate (a lower bound up to rounding) |
 
 use crate::error::{Error, Result};
+use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::{positive_definite, positive_semidefinite};
 use crate::linalg::Matrix;
 use crate::scalar::{Exact, Scalar};
@@ -39,6 +40,19 @@ pub fn gram_gap<S: Scalar>(m: &Matrix<S>, rho: &S) -> Result<Matrix<S>> {
     }))
 }
 
+/// `ρ²I − MᵀM` for exact scalars, with the Gram matrix from the integer kernel.
+fn exact_gram_gap<S: Exact>(m: &Matrix<S>, rho: &S) -> Result<Matrix<S>> {
+    let g = gram_exact(m)?;
+    let r2 = rho.square();
+    Ok(Matrix::from_fn(g.rows(), g.cols(), |i, j| {
+        if i == j {
+            r2.sub(&g[(i, j)])
+        } else {
+            g[(i, j)].neg()
+        }
+    }))
+}
+
 /// Exact decision of `‖M‖₂ < ρ`: `ρ > 0` and `ρ²I − MᵀM ≻ 0` (all `LDLᵀ` pivots `> 0`).
 pub fn spectral_norm_below<S: Exact>(m: &Matrix<S>, rho: &S) -> Result<bool> {
     if rho.sign() != Some(Ordering::Greater) {
@@ -47,7 +61,7 @@ pub fn spectral_norm_below<S: Exact>(m: &Matrix<S>, rho: &S) -> Result<bool> {
     if m.cols() == 0 {
         return Ok(true);
     }
-    positive_definite(&gram_gap(m, rho)?)
+    positive_definite(&exact_gram_gap(m, rho)?)
 }
 
 /// Exact decision of `‖M‖₂ ≤ ρ`: `ρ ≥ 0` and `ρ²I − MᵀM ⪰ 0`.
@@ -58,7 +72,7 @@ pub fn spectral_norm_at_most<S: Exact>(m: &Matrix<S>, rho: &S) -> Result<bool> {
     if m.cols() == 0 {
         return Ok(true);
     }
-    positive_semidefinite(&gram_gap(m, rho)?)
+    positive_semidefinite(&exact_gram_gap(m, rho)?)
 }
 
 /// An f64 *estimate* of `‖M‖₂` by power iteration on `MᵀM` (at most `max_iter`

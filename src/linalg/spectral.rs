@@ -18,6 +18,7 @@
 //! therefore means "no proof found", never "`ρ(M) ≤ r`".
 
 use crate::error::{Error, Result};
+use crate::linalg::exact::matmul_exact;
 use crate::linalg::Matrix;
 use crate::scalar::{Exact, Scalar};
 use std::cmp::Ordering;
@@ -45,7 +46,7 @@ pub fn char_poly<S: Exact>(m: &Matrix<S>) -> Result<Vec<S>> {
         for i in 0..n {
             mk[(i, i)] = mk[(i, i)].add(&c[n - k + 1]);
         }
-        am = m.matmul(&mk)?;
+        am = matmul_exact(m, &mk)?;
         let tr = (0..n).fold(S::zero(), |acc, i| acc.add(&am[(i, i)]));
         // invariant: k ≥ 1, so dividing by k is defined.
         c[n - k] = tr.neg().div(&S::from_i64(k as i64)).unwrap_or_else(S::zero);
@@ -119,7 +120,7 @@ pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>
         }
         RadiusWitness::Determinant => {
             let p = char_poly(m)?;
-            // det M = (−1)ⁿ p(0) = ±c₀.
+            // det M = (−1)ⁿ p(0) = ±c₀. invariant: p has n + 1 ≥ 1 coefficients.
             Ok(p[0].abs().cmp_exact(&pow(r, n)) == Ordering::Greater)
         }
         RadiusWitness::TracePower { k } => {
@@ -128,7 +129,7 @@ pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>
             }
             let mut mk = m.clone();
             for _ in 1..*k {
-                mk = mk.matmul(m)?;
+                mk = matmul_exact(&mk, m)?;
             }
             let bound = S::from_i64(n as i64).mul(&pow(r, *k));
             Ok(trace(&mk).abs().cmp_exact(&bound) == Ordering::Greater)
@@ -262,7 +263,7 @@ pub fn spectral_radius_exceeds<S: Exact>(m: &Matrix<S>, r: &S) -> Result<Option<
     let mut mk = m.clone();
     for k in 1..=kmax {
         if k > 1 {
-            mk = mk.matmul(m)?;
+            mk = matmul_exact(&mk, m)?;
         }
         let bound = S::from_i64(n as i64).mul(&pow(r, k));
         if trace(&mk).abs().cmp_exact(&bound) == Ordering::Greater {

@@ -13,7 +13,7 @@
 //! true `e`. The result is `x̃ + E`.
 //!
 //! Soundness: every product that enters the proof is an interval operation through
-//! [`Scalar`] (inari); no BLAS or nalgebra product touches an interval. f64 is used
+//! [`Scalar`](crate::scalar::Scalar) (inari); no BLAS or nalgebra product touches an interval. f64 is used
 //! only to *find* `R` and `x̃`, which are then treated as exact data.
 
 use crate::error::{Error, Result};
@@ -164,6 +164,95 @@ pub fn verified_solve_vec<S: Enclosure>(a: &Matrix<S>, b: &[S]) -> Result<Vec<S>
     Ok(verified_solve(a, &Matrix::column_vector(b))?.into_vec())
 }
 
+/// Prove that every member of the symmetric-valued family enclosed by the interval
+/// matrix `g` is positive definite, i.e. every symmetric matrix `G ∈ [G]` is `≻ 0`.
+///
+/// Argument: the symmetric members of `[G]` form a convex (hence connected) set. We
+/// pick one exactly (a rational point in `[Gᵢⱼ] ∩ [Gⱼᵢ]` for each pair) and decide its
+/// definiteness with the exact `LDLᵀ`; then [`verify_nonsingular_family`] proves that
+/// no member is singular, so no eigenvalue of a symmetric member can cross zero along
+/// a path from the chosen one: all are positive definite.
+///
+/// Errors: [`Error::CouldNotVerify`] when the chosen member is not positive definite
+/// or nonsingularity cannot be proven; shape and finiteness errors.
+pub fn verify_positive_definite_family<S: Enclosure>(g: &Matrix<S>) -> Result<()> {
+    if !g.is_square() {
+        return Err(Error::DimensionMismatch {
+            op: "verify_positive_definite_family",
+            left: g.shape(),
+            right: g.shape(),
+        });
+    }
+    g.check_finite("interval matrix")?;
+    let n = g.rows();
+    let mut m: Matrix<rug::Rational> = Matrix::zeros(n, n);
+    for j in 0..n {
+        for i in j..n {
+            let (a, b) = (&g[(i, j)], &g[(j, i)]);
+            let (lo, hi) = (a.inf().max(b.inf()), a.sup().min(b.sup()));
+            let (Some(lo), Some(hi)) = (rug::Rational::from_f64(lo), rug::Rational::from_f64(hi))
+            else {
+                return Err(could_not("non-finite bound"));
+            };
+            if lo > hi {
+                return Err(could_not(format!(
+                    "entries ({i}, {j}) and ({j}, {i}) have disjoint enclosures"
+                )));
+            }
+            let mid = rug::Rational::from(&lo + &hi) / 2u32;
+            m[(i, j)] = mid.clone();
+            m[(j, i)] = mid;
+        }
+    }
+    if !crate::linalg::ldlt::positive_definite(&m)? {
+        return Err(could_not(
+            "the chosen symmetric member is not positive definite",
+        ));
+    }
+    verify_nonsingular_family(g).map(|_| ())
+}
+
+/// Prove `‖A‖₂ < ρ` for every `A` in the interval matrix `a`: every true
+/// `ρ²I − AᵀA` is a symmetric member of the interval evaluation `[G] = ρ²I − [A]ᵀ[A]`,
+/// all of which [`verify_positive_definite_family`] proves positive definite.
+/// `ρ` is used exactly (an f64 value). Errors as that function.
+pub fn verify_spectral_norm_below<S: Enclosure>(a: &Matrix<S>, rho: f64) -> Result<()> {
+    a.check_finite("interval matrix")?;
+    if !rho.is_finite() || rho <= 0.0 {
+        return Err(could_not(format!("bound {rho} is not a positive number")));
+    }
+    let r2 = S::from_f64(rho)?.square();
+    let ata = a.transpose().matmul(a)?;
+    let g = Matrix::from_fn(ata.rows(), ata.cols(), |i, j| {
+        if i == j {
+            r2.sub(&ata[(i, j)])
+        } else {
+            ata[(i, j)].neg()
+        }
+    });
+    verify_positive_definite_family(&g)
+}
+
+/// A verified upper bound `ρ` of `sup ‖A‖₂` over the interval matrix `a`: tries
+/// `σ̂·(1 + δ)` for the f64 estimate `σ̂` of the midpoint and `δ ∈ {1e-9, 1e-6, 1e-3,
+/// 1e-1}`, each proven by [`verify_spectral_norm_below`]. `None` when none is proven.
+pub fn verified_spectral_norm_upper<S: Enclosure>(a: &Matrix<S>) -> Option<f64> {
+    let mid = a.to_f64();
+    if !mid.is_finite() {
+        return None;
+    }
+    let sigma = mid
+        .to_nalgebra()
+        .singular_values()
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
+    [1e-9, 1e-6, 1e-3, 1e-1]
+        .into_iter()
+        .map(|d| sigma * (1.0 + d) + f64::MIN_POSITIVE)
+        .find(|&rho| verify_spectral_norm_below(a, rho).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +269,20 @@ mod tests {
         assert!(x
             .iter()
             .all(|xi| xi.contains_rational(&one) && xi.width() < 1e-14));
+        Ok(())
+    }
+
+    #[test]
+    fn spectral_norm_of_interval_family() -> Result<()> {
+        // W = (9/10)·[[3/5, −4/5], [4/5, 3/5]] widened by 1e-12: ‖W‖₂ = 9/10 and every
+        // member has ‖A‖₂ ≤ 9/10 + ‖Δ‖₂ ≤ 9/10 + 2e-12 < 0.9000001.
+        let w: Matrix<Interval> =
+            Matrix::from_ratio_rows(&[vec![(27, 50), (-36, 50)], vec![(36, 50), (27, 50)]])?;
+        let fam = w.map(|x| x.add(&Interval::from_bounds(-1e-12, 1e-12).unwrap_or(*x)));
+        verify_spectral_norm_below(&fam, 0.9000001)?;
+        assert!(verify_spectral_norm_below(&fam, 0.8999).is_err());
+        let r = verified_spectral_norm_upper(&fam).ok_or(could_not("none"))?;
+        assert!((0.9..0.9 + 1e-8).contains(&r));
         Ok(())
     }
 

@@ -13,7 +13,7 @@
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `P` is formed once.
 
 use super::design::Design;
-use super::util::{classify_threshold, hull_over_box, inverse, mat_tr_vec_into, mat_vec_into};
+use super::util::{classify_threshold, hull_over_box, mat_tr_vec_into, mat_vec_into};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -60,7 +60,7 @@ impl<S: Scalar> Admm<S> {
                 m[(i, j)] = m[(i, j)].add(&col[i]);
             }
         }
-        let p = inverse(&m)?;
+        let p = crate::linalg::lu::inverse(&m)?;
         let mut atb = vec![S::zero(); n];
         design.tr_mul_vec_into(&b, &mut atb);
         let c = p.mul_vec(&atb)?;

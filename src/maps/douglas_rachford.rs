@@ -17,7 +17,7 @@
 
 use super::design::Design;
 use super::forward_backward::{choose_step, StepRule};
-use super::util::{classify_threshold, inverse, mat_tr_vec_into, mat_vec_into};
+use super::util::{classify_threshold, mat_tr_vec_into, mat_vec_into};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -62,7 +62,7 @@ impl<S: Scalar> DouglasRachford<S> {
                 m[(i, j)] = m[(i, j)].add(&gamma.mul(&col[i]));
             }
         }
-        let r = inverse(&m)?;
+        let r = crate::linalg::lu::inverse(&m)?;
         let mut atb = vec![S::zero(); n];
         design.tr_mul_vec_into(&b, &mut atb);
         let gatb: Vec<S> = atb.iter().map(|v| v.mul(&gamma)).collect();

@@ -372,6 +372,20 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
         }))
     }
 
+    /// `{diag(q)·c(I − γAᵀA) : q ∈ [0, 1]ⁿ}`, `c = 1/(1 + γλ₂)`: the soft-threshold
+    /// derivative lies in `[0, 1]` everywhere.
+    fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
+        let n = self.design.cols();
+        let x = vec![S::zero(); n];
+        let c = self.local(&x, theta)?.c;
+        Ok(MatrixSet::DiagBox {
+            q_lo: vec![S::zero(); n],
+            q_hi: vec![S::one(); n],
+            m: self.smooth_jacobian().scale(&c),
+            offset: Matrix::zeros(n, n),
+        })
+    }
+
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let loc = self.local(x, theta)?;
         let (n, m) = self.dims();

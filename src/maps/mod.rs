@@ -44,6 +44,17 @@ pub trait FixedPointMap<S: Scalar> {
     /// intervals (all possibly active pieces), with the map's stated tolerance in f64.
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>>;
 
+    /// A set containing the `A = ∂ₓF` block of every conservative-Jacobian element at
+    /// *every* `x`, for this `θ`: a norm bound over it is a global contraction
+    /// constant, and a refutation over it shows no norm can work. Maps that do not
+    /// describe such a family return [`Error::CouldNotVerify`] (the default).
+    fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
+        let _ = theta;
+        Err(Error::CouldNotVerify {
+            reason: "this map does not describe its global family of Jacobians".into(),
+        })
+    }
+
     /// The AD element `(A, B)` as dense matrices (built from the linearization).
     fn jacobian(&self, x: &[S], theta: &[S]) -> Result<(Matrix<S>, Matrix<S>)> {
         let lin = self.linearize(x, theta)?;

@@ -164,6 +164,11 @@ impl<S: Scalar> FixedPointMap<S> for PiecewiseAffine<S> {
         }))
     }
 
+    /// The hull of every piece's `Aᵢ` (whatever the region).
+    fn state_jacobian_family(&self, _theta: &[S]) -> Result<MatrixSet<S>> {
+        MatrixSet::hull(self.pieces.iter().map(|p| p.a.clone()).collect())
+    }
+
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let (sure, maybe) = self.active_pieces(x, theta)?;
         let mut vs = Vec::new();

@@ -112,6 +112,18 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
             buf: RefCell::new(vec![S::zero(); n]),
         }))
     }
+    /// `{diag(q)W : q ∈ [0, 1]ⁿ}`: relu' lies in `[0, 1]` everywhere.
+    fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
+        let n = self.w.rows();
+        self.check_input(&vec![S::zero(); n], theta)?;
+        Ok(MatrixSet::DiagBox {
+            q_lo: vec![S::zero(); n],
+            q_hi: vec![S::one(); n],
+            m: self.w.clone(),
+            offset: Matrix::zeros(n, n),
+        })
+    }
+
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let s = self.pre(x, theta)?;
         let (mut q_lo, mut q_hi) = (Vec::with_capacity(s.len()), Vec::with_capacity(s.len()));

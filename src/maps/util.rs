@@ -1,4 +1,4 @@
-//! Small helpers shared by the maps: a generic dense inverse, vertex enumeration of
+//! Small helpers shared by the maps: vertex enumeration of
 //! row-scaling boxes, and a dense-matrix linear operator.
 
 use crate::error::{Error, Result};
@@ -8,60 +8,6 @@ use crate::scalar::Scalar;
 
 /// Largest number of ties a map enumerates into hull vertices (`2^k` vertices).
 pub const MAX_TIES: usize = 12;
-
-/// `M⁻¹` by Gauss–Jordan elimination with partial pivoting (pivot: a decided nonzero
-/// entry of largest f64 magnitude). Generic over the scalar: exact for rationals, an
-/// enclosure for intervals (naive interval elimination: fine for the small, well
-/// conditioned `I + γAᵀA` the splitting maps need). Errors with [`Error::Singular`].
-pub fn inverse<S: Scalar>(m: &Matrix<S>) -> Result<Matrix<S>> {
-    let n = m.rows();
-    if !m.is_square() {
-        return Err(Error::DimensionMismatch {
-            op: "inverse",
-            left: m.shape(),
-            right: (n, n),
-        });
-    }
-    let mut a = m.clone();
-    let mut inv = Matrix::<S>::identity(n);
-    for k in 0..n {
-        let p = (k..n)
-            .filter(|&i| a[(i, k)].is_zero().is_false())
-            .max_by(|&i, &j| {
-                a[(i, k)]
-                    .to_f64()
-                    .abs()
-                    .total_cmp(&a[(j, k)].to_f64().abs())
-            })
-            .ok_or(Error::Singular { pivot: k })?;
-        for j in 0..n {
-            let (t, u) = (a[(k, j)].clone(), inv[(k, j)].clone());
-            a[(k, j)] = a[(p, j)].clone();
-            inv[(k, j)] = inv[(p, j)].clone();
-            a[(p, j)] = t;
-            inv[(p, j)] = u;
-        }
-        let piv = a[(k, k)].clone();
-        for j in 0..n {
-            a[(k, j)] = a[(k, j)].div(&piv).ok_or(Error::Singular { pivot: k })?;
-            inv[(k, j)] = inv[(k, j)].div(&piv).ok_or(Error::Singular { pivot: k })?;
-        }
-        for i in 0..n {
-            if i == k {
-                continue;
-            }
-            let f = a[(i, k)].clone();
-            if f.is_zero().is_true() {
-                continue;
-            }
-            for j in 0..n {
-                a[(i, j)] = a[(i, j)].sub(&f.mul(&a[(k, j)]));
-                inv[(i, j)] = inv[(i, j)].sub(&f.mul(&inv[(k, j)]));
-            }
-        }
-    }
-    Ok(inv)
-}
 
 /// The hull of `build(q)` over the vertices of the box `[q_lo, q_hi]` (coordinates with
 /// `q_lo = q_hi` decided are fixed). A singleton when no coordinate is free. Errors
@@ -176,21 +122,4 @@ pub fn classify_threshold<S: Scalar>(
         t.sign.push(s);
     }
     t
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rug::Rational;
-
-    #[test]
-    fn exact_inverse() {
-        let m = Matrix::<Rational>::from_ratio_rows(&[vec![(0, 1), (2, 1)], vec![(3, 1), (1, 1)]])
-            .unwrap();
-        let inv = inverse(&m).unwrap();
-        assert_eq!(m.matmul(&inv).unwrap(), Matrix::identity(2));
-        let s = Matrix::<Rational>::from_ratio_rows(&[vec![(1, 1), (2, 1)], vec![(2, 1), (4, 1)]])
-            .unwrap();
-        assert!(matches!(inverse(&s), Err(Error::Singular { .. })));
-    }
 }

@@ -1,0 +1,205 @@
+//! Time piggyback's elastic-net hypergradient engines on the problem written by
+//! `scripts/compare_python.py` (or on a synthetic one), printing one JSON line per engine.
+//!
+//! Problem: `min_w 1/(2n)‖Xw − y‖² + λ₁‖w‖₁ + (λ₂/2)‖w‖²`, validation loss
+//! `‖X_v w − y_v‖²/(2 n_v)`, hypergradient `∂L/∂(λ₁, λ₂)`.
+//!
+//! ```text
+//! cargo run --release --example hypergrad_compare -- DIR        # X.npy y.npy Xv.npy yv.npy lambda.npy
+//! cargo run --release --example hypergrad_compare -- --synthetic 2000 5000 [--fast-only]
+//! ```
+
+use piggyback::diff::aid::{self, GmresOptions};
+use piggyback::diff::enet::{CdOptions, Enet, RestrictedSolver};
+use piggyback::diff::hypergrad::{OuterLoss, SquaredError};
+use piggyback::diff::IterOptions;
+use piggyback::linalg::Matrix;
+use piggyback::maps::design::Design;
+use piggyback::maps::forward_backward::{ForwardBackward, Penalty, StepRule};
+use piggyback::maps::FixedPointMap;
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+use std::time::Instant;
+
+struct Problem {
+    x: Matrix<f64>,
+    y: Vec<f64>,
+    xv: Matrix<f64>,
+    yv: Vec<f64>,
+    l1: f64,
+    l2: f64,
+}
+
+fn load(dir: &Path) -> piggyback::Result<Problem> {
+    let rd = |f: &str| piggyback::io::npy::read(&dir.join(f));
+    let lam = rd("lambda.npy")?.into_vec();
+    Ok(Problem {
+        x: rd("X.npy")?,
+        y: rd("y.npy")?.into_vec(),
+        xv: rd("Xv.npy")?,
+        yv: rd("yv.npy")?.into_vec(),
+        l1: lam[0],
+        l2: lam[1],
+    })
+}
+
+/// Dense Gaussian design, 10% informative features, `λ₁ = 0.1 λ_max`, `λ₂ = 0.01 λ_max`.
+fn synthetic(n: usize, p: usize, seed: u64) -> Problem {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut g = || -> f64 { rng.sample(rand_distr::StandardNormal) };
+    let x = Matrix::from_fn(n, p, |_, _| g());
+    let xv = Matrix::from_fn(n, p, |_, _| g());
+    let k = (p / 10).max(1);
+    let w: Vec<f64> = (0..p).map(|j| if j < k { g() } else { 0.0 }).collect();
+    let y: Vec<f64> = x
+        .mul_vec(&w)
+        .unwrap()
+        .into_iter()
+        .map(|v| v + 0.1 * g())
+        .collect();
+    let yv: Vec<f64> = xv
+        .mul_vec(&w)
+        .unwrap()
+        .into_iter()
+        .map(|v| v + 0.1 * g())
+        .collect();
+    let lmax = x
+        .tr_mul_vec(&y)
+        .unwrap()
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        / n as f64;
+    Problem {
+        x,
+        y,
+        xv,
+        yv,
+        l1: 0.1 * lmax,
+        l2: 0.01 * lmax,
+    }
+}
+
+fn best_of<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..repeats {
+        let t = Instant::now();
+        let o = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(o);
+    }
+    (best, out.expect("repeats >= 1"))
+}
+
+fn emit(engine: &str, seconds: f64, g: &[f64]) {
+    println!("{{\"engine\": \"{engine}\", \"seconds\": {seconds:.6e}, \"hypergrad\": [{:.12e}, {:.12e}]}}", g[0], g[1]);
+}
+
+fn main() -> piggyback::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let pb = if args.first().map(String::as_str) == Some("--synthetic") {
+        let n = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(500);
+        let p = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+        synthetic(n, p, 0)
+    } else {
+        load(Path::new(args.first().map(String::as_str).unwrap_or(".")))?
+    };
+    let fast_only = args.iter().any(|a| a == "--fast-only");
+    let (n, p) = pb.x.shape();
+    let loss = SquaredError::new(pb.xv.clone(), pb.yv.clone())?;
+    let enet = Enet::new(pb.x.clone(), pb.y.clone(), 1.0 / n as f64)?;
+    let cd = CdOptions {
+        tol: 1e-10,
+        ..Default::default()
+    };
+    let repeats = if n * p > 1_000_000 { 3 } else { 20 };
+
+    // Fast path: working-set CD from zero + restricted implicit formula (+ KKT check).
+    let (t_fast, (g, sol)) = best_of(repeats, || {
+        let sol = enet.solve(pb.l1, pb.l2, None, &cd).expect("CD");
+        let v = loss.grad_x(&sol.w, &[]).expect("grad");
+        let hg = enet
+            .hypergradient(&sol, pb.l2, &v, RestrictedSolver::Auto)
+            .expect("restricted solve");
+        (hg.grad, sol)
+    });
+    eprintln!(
+        "(n, p) = ({n}, {p}): |S| = {}, |E| = {}, single-valued = {}, gap = {:.2e}, outer = {}, epochs = {}",
+        sol.kkt.support.len(),
+        sol.kkt.equicorrelation.len(),
+        sol.kkt.single_valued,
+        sol.gap,
+        sol.outer_iterations,
+        sol.epochs
+    );
+    emit("cd+restricted", t_fast, &g);
+    let (t_solve, _) = best_of(repeats, || enet.solve(pb.l1, pb.l2, None, &cd).expect("CD"));
+    eprintln!("  of which CD solve {t_solve:.4e} s");
+    for (name, solver) in [
+        ("cd+restricted-cholesky", RestrictedSolver::Cholesky),
+        (
+            "cd+restricted-cg",
+            RestrictedSolver::ConjugateGradient {
+                rel_tol: 1e-12,
+                max_iter: 10_000,
+            },
+        ),
+    ] {
+        let (t, g) = best_of(repeats, || {
+            let sol = enet.solve(pb.l1, pb.l2, None, &cd).expect("CD");
+            let v = loss.grad_x(&sol.w, &[]).expect("grad");
+            enet.hypergradient(&sol, pb.l2, &v, solver)
+                .expect("restricted")
+                .grad
+        });
+        emit(name, t, &g);
+    }
+    if fast_only {
+        return Ok(());
+    }
+    // Full-space engines on the forward–backward map, 1/(2n) scaling folded into the data.
+    let sq = (n as f64).sqrt();
+    let xs = pb.x.scale(&(1.0 / sq));
+    let ys: Vec<f64> = pb.y.iter().map(|v| v / sq).collect();
+    let map = ForwardBackward::new(
+        Design::Dense(xs),
+        ys,
+        Penalty::ElasticNet,
+        StepRule::InverseLipschitz,
+    )?;
+    let theta = [pb.l1, pb.l2];
+    let runs = if n * p > 1_000_000 { 1 } else { 5 };
+    // ISTA 500 + AID-FP 500 (the NumPy baseline's algorithm).
+    let (t, g) = best_of(runs, || {
+        let mut w = vec![0.0; p];
+        for _ in 0..500 {
+            w = map.apply(&w, &theta).expect("apply");
+        }
+        let v = loss.grad_x(&w, &[]).expect("grad");
+        let lin = map.linearize(&w, &theta).expect("linearize");
+        aid::fp_adjoint(lin.as_ref(), &v, &IterOptions::fixed(500))
+            .expect("aid-fp")
+            .derivative
+            .theta_bar
+    });
+    emit("ista500+aid-fp500", t, &g);
+    // CD solve + full-space AID by GMRES (no support restriction).
+    let (t, g) = best_of(runs, || {
+        let sol = enet.solve(pb.l1, pb.l2, None, &cd).expect("CD");
+        let v = loss.grad_x(&sol.w, &[]).expect("grad");
+        let lin = map.linearize(&sol.w, &theta).expect("linearize");
+        aid::gmres_adjoint(
+            lin.as_ref(),
+            &v,
+            &GmresOptions {
+                rel_tol: 1e-10,
+                ..Default::default()
+            },
+        )
+        .expect("gmres")
+        .derivative
+        .theta_bar
+    });
+    emit("cd+aid-gmres", t, &g);
+    Ok(())
+}
