@@ -23,9 +23,13 @@ pub fn parse_matrix<S: Scalar>(text: &str) -> Result<Matrix<S>> {
         match parsed {
             Ok(row) => rows.push(row),
             // A header is only allowed as the first non-empty line.
+            // (A cell that is a number, e.g. `1e400` out of f64 range, makes the line
+            // data, not a header: its error is reported, never skipped.)
             Err(_)
                 if rows.is_empty()
-                    && cells.iter().any(|c| c.chars().any(|ch| ch.is_alphabetic()))
+                    && cells.iter().any(|c| {
+                        c.chars().any(|ch| ch.is_alphabetic()) && parse_rational(c).is_err()
+                    })
                     && lineno < 1 => {}
             Err(e) => return Err(Error::InvalidInput(format!("CSV line {}: {e}", lineno + 1))),
         }
@@ -43,7 +47,14 @@ fn parse_cell<S: Scalar>(cell: &str) -> Result<S> {
             context: format!("CSV cell {cell:?}"),
         });
     }
-    Ok(S::from_rational(&parse_rational(cell)?))
+    let v = S::from_rational(&parse_rational(cell)?);
+    // A finite decimal can still overflow f64 (e.g. `1e309`): refuse, never return ±∞.
+    if !v.is_finite() {
+        return Err(Error::NonFinite {
+            context: format!("CSV cell {cell:?} (out of range)"),
+        });
+    }
+    Ok(v)
 }
 
 /// Read a CSV file into a matrix.

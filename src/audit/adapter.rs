@@ -1,0 +1,266 @@
+//! Adapters: closures, functions generic over the scalar (exact derivatives through
+//! [`Dual`]), and the crate's [`FixedPointMap`]s with `z = (x, θ)`.
+
+use super::dual::Dual;
+use super::{AuditTarget, Claim};
+use crate::error::{Error, Result};
+use crate::maps::FixedPointMap;
+use crate::selection::{Selection, Tolerance};
+use rug::Rational;
+use std::ops::Deref;
+
+/// Borrowed or owned.
+enum Held<'a, T: ?Sized> {
+    Ref(&'a T),
+    Own(Box<T>),
+}
+
+impl<T: ?Sized> Deref for Held<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Held::Ref(r) => r,
+            Held::Own(b) => b,
+        }
+    }
+}
+
+/// An [`AuditTarget`] from two closures: `F` and the claimed Jacobian.
+pub struct FnTarget<F, G> {
+    name: String,
+    n: usize,
+    nz: usize,
+    f: F,
+    g: G,
+    hints: Vec<Rational>,
+}
+
+impl<F, G> FnTarget<F, G>
+where
+    F: Fn(&[Rational]) -> Result<Vec<Rational>>,
+    G: Fn(&[Rational]) -> Result<Claim>,
+{
+    /// `F : R^nz → R^n` given by `f`, with claim `g`.
+    pub fn new(name: &str, n: usize, nz: usize, f: F, g: G) -> Self {
+        FnTarget {
+            name: name.to_string(),
+            n,
+            nz,
+            f,
+            g,
+            hints: Vec::new(),
+        }
+    }
+    /// Values where kinks are likely (thresholds), used as coordinates of structured points.
+    pub fn with_hints(mut self, hints: Vec<Rational>) -> Self {
+        self.hints = hints;
+        self
+    }
+}
+
+impl<F, G> AuditTarget for FnTarget<F, G>
+where
+    F: Fn(&[Rational]) -> Result<Vec<Rational>>,
+    G: Fn(&[Rational]) -> Result<Claim>,
+{
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn dims(&self) -> (usize, usize) {
+        (self.n, self.nz)
+    }
+    fn eval(&self, z: &[Rational]) -> Result<Vec<Rational>> {
+        (self.f)(z)
+    }
+    fn claimed(&self, z: &[Rational]) -> Result<Claim> {
+        (self.g)(z)
+    }
+    fn hints(&self) -> Vec<Rational> {
+        self.hints.clone()
+    }
+}
+
+/// Which claim of a [`FixedPointMap`] to audit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimMode {
+    /// The AD element `[A, B]` from [`FixedPointMap::jacobian`].
+    Element,
+    /// The whole set from [`FixedPointMap::conservative_jacobian`].
+    Set,
+}
+
+/// A [`FixedPointMap`] over the rationals as an [`AuditTarget`] with `z = (x, θ)`,
+/// `N = n + m`. Optionally the same map over [`Dual`] numbers gives exact directional
+/// derivatives without finite differences.
+pub struct MapTarget<'a> {
+    name: String,
+    map: Held<'a, dyn FixedPointMap<Rational> + 'a>,
+    dual: Option<Held<'a, dyn FixedPointMap<Dual> + 'a>>,
+    mode: ClaimMode,
+    hints: Vec<Rational>,
+}
+
+impl<'a> MapTarget<'a> {
+    /// Audit `map`'s claim of kind `mode`.
+    pub fn new(name: &str, map: &'a dyn FixedPointMap<Rational>, mode: ClaimMode) -> Self {
+        MapTarget {
+            name: name.to_string(),
+            map: Held::Ref(map),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Like [`MapTarget::new`], owning the map.
+    pub fn owned(name: &str, map: Box<dyn FixedPointMap<Rational> + 'a>, mode: ClaimMode) -> Self {
+        MapTarget {
+            name: name.to_string(),
+            map: Held::Own(map),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Use `dual` (the same map over [`Dual`] numbers) for exact directional derivatives.
+    pub fn with_dual(mut self, dual: &'a dyn FixedPointMap<Dual>) -> Self {
+        self.dual = Some(Held::Ref(dual));
+        self
+    }
+    /// Like [`MapTarget::with_dual`], owning the dual map.
+    pub fn with_dual_owned(mut self, dual: Box<dyn FixedPointMap<Dual> + 'a>) -> Self {
+        self.dual = Some(Held::Own(dual));
+        self
+    }
+    /// Values where kinks are likely (e.g. the map's thresholds).
+    pub fn with_hints(mut self, hints: Vec<Rational>) -> Self {
+        self.hints = hints;
+        self
+    }
+    fn split<'z, T>(&self, z: &'z [T]) -> Result<(&'z [T], &'z [T])> {
+        let (n, m) = self.map.dims();
+        if z.len() != n + m {
+            return Err(Error::DimensionMismatch {
+                op: "MapTarget: z = (x, θ)",
+                left: (n + m, 1),
+                right: (z.len(), 1),
+            });
+        }
+        Ok(z.split_at(n))
+    }
+}
+
+impl AuditTarget for MapTarget<'_> {
+    fn name(&self) -> String {
+        let mode = match self.mode {
+            ClaimMode::Element => "AD element",
+            ClaimMode::Set => "conservative set",
+        };
+        format!("{} ({mode})", self.name)
+    }
+    fn dims(&self) -> (usize, usize) {
+        let (n, m) = self.map.dims();
+        (n, n + m)
+    }
+    fn eval(&self, z: &[Rational]) -> Result<Vec<Rational>> {
+        let (x, th) = self.split(z)?;
+        self.map.apply(x, th)
+    }
+    fn claimed(&self, z: &[Rational]) -> Result<Claim> {
+        let (x, th) = self.split(z)?;
+        Ok(match self.mode {
+            ClaimMode::Element => {
+                let (a, b) = self.map.jacobian(x, th)?;
+                Claim::Element(a.hstack(&b)?)
+            }
+            ClaimMode::Set => Claim::Set(self.map.conservative_jacobian(x, th)?),
+        })
+    }
+    fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
+        let dual = self.dual.as_deref()?;
+        Some((|| {
+            let zd = Dual::seed(z, d);
+            let (x, th) = self.split(&zd)?;
+            let out = dual.apply(x, th)?;
+            Ok(Dual::split(&out).1)
+        })())
+    }
+    fn hints(&self) -> Vec<Rational> {
+        self.hints.clone()
+    }
+}
+
+/// A [`Selection`] over the rationals (a piecewise-smooth `R^d → R^r` from
+/// `crate::selection`) as an [`AuditTarget`]; ties are decided exactly. Optionally
+/// the same selection over [`Dual`] numbers gives exact directional derivatives.
+pub struct SelectionTarget<'a> {
+    name: String,
+    sel: Held<'a, dyn Selection<Rational> + 'a>,
+    dual: Option<Held<'a, dyn Selection<Dual> + 'a>>,
+    mode: ClaimMode,
+    hints: Vec<Rational>,
+}
+
+impl<'a> SelectionTarget<'a> {
+    /// Audit `sel`'s claim of kind `mode` (AD Jacobian or the conservative set).
+    pub fn new(name: &str, sel: &'a dyn Selection<Rational>, mode: ClaimMode) -> Self {
+        SelectionTarget {
+            name: name.to_string(),
+            sel: Held::Ref(sel),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Like [`SelectionTarget::new`], owning the selection.
+    pub fn owned(name: &str, sel: Box<dyn Selection<Rational> + 'a>, mode: ClaimMode) -> Self {
+        SelectionTarget {
+            name: name.to_string(),
+            sel: Held::Own(sel),
+            dual: None,
+            mode,
+            hints: Vec::new(),
+        }
+    }
+    /// Use the same selection over [`Dual`] numbers for exact directional derivatives.
+    pub fn with_dual_owned(mut self, dual: Box<dyn Selection<Dual> + 'a>) -> Self {
+        self.dual = Some(Held::Own(dual));
+        self
+    }
+    /// Values where kinks are likely.
+    pub fn with_hints(mut self, hints: Vec<Rational>) -> Self {
+        self.hints = hints;
+        self
+    }
+}
+
+impl AuditTarget for SelectionTarget<'_> {
+    fn name(&self) -> String {
+        let mode = match self.mode {
+            ClaimMode::Element => "AD element",
+            ClaimMode::Set => "conservative set",
+        };
+        format!("{} ({mode})", self.name)
+    }
+    fn dims(&self) -> (usize, usize) {
+        (self.sel.output_dim(), self.sel.input_dim())
+    }
+    fn eval(&self, z: &[Rational]) -> Result<Vec<Rational>> {
+        self.sel.eval(z)
+    }
+    fn claimed(&self, z: &[Rational]) -> Result<Claim> {
+        Ok(match self.mode {
+            ClaimMode::Element => Claim::Element(self.sel.ad_jacobian(z)?),
+            ClaimMode::Set => Claim::Set(
+                self.sel
+                    .conservative_jacobian(z, &Tolerance::default_for::<Rational>())?,
+            ),
+        })
+    }
+    fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
+        let dual = self.dual.as_deref()?;
+        Some(dual.eval(&Dual::seed(z, d)).map(|out| Dual::split(&out).1))
+    }
+    fn hints(&self) -> Vec<Rational> {
+        self.hints.clone()
+    }
+}

@@ -1,0 +1,419 @@
+//! The audit harness: reproducibility, shrinking, the MATH.md §2 examples, the
+//! `FixedPointMap` adapter (rational and dual-number derivatives), typed errors.
+
+use piggyback::audit::{
+    audit, contains, AuditConfig, AuditTarget, Claim, ClaimMode, Dual, FnTarget, MapTarget,
+    ViolationKind,
+};
+use piggyback::{Error, FixedPointMap, Linearization, Matrix, MatrixSet, Result, Scalar};
+use proptest::prelude::*;
+use rug::Rational;
+use std::cmp::Ordering;
+
+fn q(n: i64, d: i64) -> Rational {
+    Rational::from((n, d))
+}
+
+fn scalar_claim(v: Rational) -> Result<Claim> {
+    Ok(Claim::Element(Matrix::from_rows(&[vec![v]])?))
+}
+
+/// |x| with the slope on x > 0 scaled by 1 + 1/1000 (a mutant).
+fn scaled_abs() -> impl AuditTarget {
+    FnTarget::new(
+        "scaled abs",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![Rational::from(z[0].abs_ref())]),
+        |z: &[Rational]| {
+            scalar_claim(match z[0].cmp0() {
+                Ordering::Greater => q(1001, 1000),
+                Ordering::Less => q(-1, 1),
+                Ordering::Equal => q(0, 1),
+            })
+        },
+    )
+}
+
+#[test]
+fn counterexamples_are_reproducible_and_shrunk() {
+    let t = scaled_abs();
+    let cfg = AuditConfig::default();
+    let a = audit(&t, &cfg).unwrap();
+    let b = audit(&t, &cfg).unwrap();
+    assert_eq!(a.violations, b.violations, "same seed, same counterexample");
+    let c = &a.violations[0];
+    assert_eq!(c.kind, ViolationKind::ChainRule);
+    // Shrunk: a small positive point (where the slope is wrong) and a unit direction.
+    assert!(c.point[0] > 0 && c.point[0] <= 2, "{c}");
+    assert!(*c.point[0].denom() <= 4, "{c}");
+    assert!(c.direction[0] == 1 || c.direction[0] == -1, "{c}");
+    // Expected and claimed are the exact d/dt and A d along the direction.
+    let d = &c.direction[0];
+    assert_eq!(c.expected, vec![d.clone()]);
+    assert_eq!(c.claimed, vec![(d * q(1001, 1000))]);
+    // Reproduce by hand: F(z + t d) − F(z) = t·d for small t (z > 0), claimed slope differs.
+    assert!(c.shrink_steps > 0);
+}
+
+#[test]
+fn math_section_2_examples_pass() {
+    let relu = |x: &Rational| if *x > 0 { x.clone() } else { Rational::new() };
+    // relu'(0) ∈ {0, 1/2, 1} as a finite set.
+    let t = FnTarget::new(
+        "relu with {0,1/2,1}",
+        1,
+        1,
+        move |z: &[Rational]| Ok(vec![relu(&z[0])]),
+        |z: &[Rational]| match z[0].cmp0() {
+            Ordering::Greater => scalar_claim(q(1, 1)),
+            Ordering::Less => scalar_claim(q(0, 1)),
+            Ordering::Equal => Ok(Claim::Set(MatrixSet::finite(
+                [(0, 1), (1, 2), (1, 1)]
+                    .iter()
+                    .map(|&r| Matrix::from_ratio_rows(&[vec![r]]))
+                    .collect::<Result<Vec<_>>>()?,
+            )?)),
+        },
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    assert!(r.passed(), "{r}");
+    assert!(r.passed_checks > 100);
+    // AD's answer 1 for relu(−x) + x − relu(x) at 0.
+    let t = FnTarget::new(
+        "relu(-x)+x-relu(x), AD",
+        1,
+        1,
+        move |z: &[Rational]| {
+            let x = &z[0];
+            Ok(vec![relu(&Rational::from(-x)) + x.clone() - relu(x)])
+        },
+        |z: &[Rational]| scalar_claim(Rational::from(i64::from(z[0] == 0))),
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    assert!(r.passed(), "{r}");
+}
+
+#[test]
+fn wrong_set_at_kink_is_caught_by_kink_checks() {
+    // |x| with D(0) = {1}: closed graph fails (limit −1 from the left) and the
+    // one-sided derivative along −1 is 1 ∉ {1·(−1)}.
+    let t = FnTarget::new(
+        "abs with D(0) = {1}",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![Rational::from(z[0].abs_ref())]),
+        |z: &[Rational]| match z[0].cmp0() {
+            Ordering::Equal => Ok(Claim::Set(MatrixSet::singleton(Matrix::from_ratio_rows(
+                &[vec![(1, 1)]],
+            )?))),
+            o => scalar_claim(Rational::from(if o == Ordering::Greater { 1 } else { -1 })),
+        },
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    let c = &r.violations[0];
+    assert!(
+        matches!(
+            c.kind,
+            ViolationKind::ClosedGraph | ViolationKind::OneSidedDerivative
+        ),
+        "{c}"
+    );
+    assert_eq!(c.point, vec![Rational::new()]);
+}
+
+#[test]
+fn closed_graph_failure_with_valid_one_sided_derivatives() {
+    // |x| with D(0) = {−2, 2}: F'(0; ±1) = 1 ∈ conv{−2, 2}·(±1), so the one-sided
+    // check passes, but the limits ±1 of the claims at ±t are not in D(0).
+    let t = FnTarget::new(
+        "abs with D(0) = {-2, 2}",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![Rational::from(z[0].abs_ref())]),
+        |z: &[Rational]| match z[0].cmp0() {
+            Ordering::Equal => Ok(Claim::Set(MatrixSet::finite(vec![
+                Matrix::from_ratio_rows(&[vec![(-2, 1)]])?,
+                Matrix::from_ratio_rows(&[vec![(2, 1)]])?,
+            ])?)),
+            o => scalar_claim(Rational::from(if o == Ordering::Greater { 1 } else { -1 })),
+        },
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    let c = &r.violations[0];
+    assert_eq!(c.kind, ViolationKind::ClosedGraph, "{c}");
+    assert_eq!(c.point, vec![Rational::new()]);
+    // The limit element is the slope on the side of the direction.
+    let limit = c.element.as_ref().unwrap()[(0, 0)].clone();
+    assert_eq!(limit, c.direction[0].clone().signum());
+}
+
+#[test]
+fn shape_errors_are_typed() {
+    let t = FnTarget::new(
+        "bad shape",
+        1,
+        2,
+        |z: &[Rational]| Ok(vec![z[0].clone()]),
+        |_z: &[Rational]| Ok(Claim::Element(Matrix::zeros(1, 3))),
+    );
+    assert!(matches!(
+        audit(&t, &AuditConfig::quick(1)),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    let m = MatrixSet::singleton(Matrix::<Rational>::zeros(2, 2));
+    assert!(contains(&m, &Matrix::zeros(1, 2)).is_err());
+    // A malformed DiagBox (offset of another shape) is an error, not a panic.
+    let bad = MatrixSet::DiagBox {
+        q_lo: vec![q(0, 1)],
+        q_hi: vec![q(1, 1)],
+        m: Matrix::<Rational>::zeros(1, 2),
+        offset: Matrix::zeros(1, 1),
+    };
+    assert!(contains(&bad, &Matrix::zeros(1, 2)).is_err());
+    // An empty claimed set is refused.
+    let t = FnTarget::new(
+        "empty claim",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![z[0].clone()]),
+        |_z: &[Rational]| Ok(Claim::Set(MatrixSet::Hull(vec![]))),
+    );
+    assert!(matches!(
+        audit(&t, &AuditConfig::quick(1)),
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+// ---- a FixedPointMap written once over any scalar: x ↦ relu(W x + U θ + c) ----
+
+struct ReluLayer<S> {
+    w: Matrix<S>,
+    u: Matrix<S>,
+    c: Vec<S>,
+    /// Mutant: the Jacobian uses Wᵀ.
+    transposed_bug: bool,
+}
+
+impl<S: Scalar> ReluLayer<S> {
+    fn new(transposed_bug: bool) -> Result<Self> {
+        Ok(ReluLayer {
+            w: Matrix::from_ratio_rows(&[vec![(1, 2), (1, 4)], vec![(-1, 3), (1, 2)]])?,
+            u: Matrix::from_ratio_rows(&[vec![(1, 1)], vec![(-1, 1)]])?,
+            c: vec![S::zero(), S::from_ratio(1, 4)?],
+            transposed_bug,
+        })
+    }
+    fn pre(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+        let a = self.w.mul_vec(x)?;
+        let b = self.u.mul_vec(th)?;
+        Ok(a.iter()
+            .zip(&b)
+            .zip(&self.c)
+            .map(|((a, b), c)| a.add(b).add(c))
+            .collect())
+    }
+}
+
+struct Dense<S> {
+    a: Matrix<S>,
+    b: Matrix<S>,
+}
+
+impl<S: Scalar> Linearization<S> for Dense<S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.a.rows(), self.b.cols())
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        out.clone_from_slice(&self.a.mul_vec(v).unwrap());
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        out.clone_from_slice(&self.a.tr_mul_vec(w).unwrap());
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        out.clone_from_slice(&self.b.mul_vec(v).unwrap());
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        out.clone_from_slice(&self.b.tr_mul_vec(w).unwrap());
+    }
+    fn is_smooth_point(&self) -> bool {
+        false
+    }
+}
+
+impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn apply(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+        self.check_input(x, th)?;
+        Ok(self.pre(x, th)?.iter().map(|v| v.max(&S::zero())).collect())
+    }
+    fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        // AD convention relu'(0) = 0.
+        let qv: Vec<S> = self
+            .pre(x, th)?
+            .iter()
+            .map(|v| {
+                if v.sign() == Some(Ordering::Greater) {
+                    S::one()
+                } else {
+                    S::zero()
+                }
+            })
+            .collect();
+        let w = if self.transposed_bug {
+            self.w.transpose()
+        } else {
+            self.w.clone()
+        };
+        Ok(Box::new(Dense {
+            a: w.scale_rows(&qv)?,
+            b: self.u.scale_rows(&qv)?,
+        }))
+    }
+    fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
+        let v = self.pre(x, th)?;
+        let lo: Vec<S> = v
+            .iter()
+            .map(|v| match v.sign() {
+                Some(Ordering::Greater) => S::one(),
+                _ => S::zero(),
+            })
+            .collect();
+        let hi: Vec<S> = v
+            .iter()
+            .map(|v| match v.sign() {
+                Some(Ordering::Less) => S::zero(),
+                _ => S::one(),
+            })
+            .collect();
+        Ok(MatrixSet::DiagBox {
+            q_lo: lo,
+            q_hi: hi,
+            m: self.w.hstack(&self.u)?,
+            offset: Matrix::zeros(2, 3),
+        })
+    }
+}
+
+#[test]
+fn fixed_point_map_adapter_rational_and_dual() {
+    let good = ReluLayer::<Rational>::new(false).unwrap();
+    let good_dual = ReluLayer::<Dual>::new(false).unwrap();
+    let bad = ReluLayer::<Rational>::new(true).unwrap();
+    let bad_dual = ReluLayer::<Dual>::new(true).unwrap();
+    let cfg = AuditConfig::default();
+    for mode in [ClaimMode::Element, ClaimMode::Set] {
+        let t = MapTarget::new("relu layer", &good, mode);
+        let r = audit(&t, &cfg).unwrap();
+        assert!(r.passed(), "{r}");
+        let t = MapTarget::new("relu layer", &good, mode).with_dual(&good_dual);
+        let r = audit(&t, &cfg).unwrap();
+        assert!(r.passed(), "{r}");
+    }
+    let t = MapTarget::new("relu layer with Wᵀ", &bad, ClaimMode::Element);
+    let r = audit(&t, &cfg).unwrap();
+    assert!(!r.passed());
+    let t = MapTarget::new("relu layer with Wᵀ", &bad, ClaimMode::Element).with_dual(&bad_dual);
+    let r = audit(&t, &cfg).unwrap();
+    assert_eq!(r.violations[0].kind, ViolationKind::ChainRule, "{r}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Dual numbers and exact forward differences agree on the one-sided derivative
+    /// of the ReLU layer along random lines (including from points on kinks).
+    #[test]
+    fn dual_matches_differences(
+        z in prop::collection::vec((-8i64..=8, 1i64..=4), 3),
+        d in prop::collection::vec(-2i64..=2, 3),
+    ) {
+        prop_assume!(d.iter().any(|&x| x != 0));
+        let z: Vec<Rational> = z.iter().map(|&(p, r)| q(p, r)).collect();
+        let d: Vec<Rational> = d.iter().map(|&x| q(x, 1)).collect();
+        let map = ReluLayer::<Rational>::new(false).unwrap();
+        let dual = ReluLayer::<Dual>::new(false).unwrap();
+        let plain = MapTarget::new("relu layer", &map, ClaimMode::Element);
+        let with_dual = MapTarget::new("relu layer", &map, ClaimMode::Element).with_dual(&dual);
+        let by_dual = with_dual.directional(&z, &d).unwrap().unwrap();
+        let f0 = plain.eval(&z).unwrap();
+        let mut ev = |p: &[Rational]| plain.eval(p);
+        let by_diff = piggyback::audit::derivative::right_derivative(
+            &mut ev, &z, &d, &f0, &Default::default()).unwrap();
+        prop_assert_eq!(Some(by_dual.clone()), by_diff);
+        // Independent reference by hand: with v = W x + U θ + c and its derivative
+        // v(d) = [W U] d, row i is v_i(d)·[v_i > 0 or (v_i = 0 and v_i(d) > 0)].
+        let v = map.pre(&z[..2], &z[2..]).unwrap();
+        let w = Matrix::<Rational>::from_ratio_rows(&[vec![(1, 2), (1, 4), (1, 1)], vec![(-1, 3), (1, 2), (-1, 1)]]).unwrap();
+        let vd = w.mul_vec(&d).unwrap();
+        for i in 0..2 {
+            let active = v[i] > 0 || (v[i] == 0 && vd[i] > 0);
+            let expect = if active { vd[i].clone() } else { Rational::new() };
+            prop_assert_eq!(&by_dual[i], &expect);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The audit's membership (exact simplex for hulls) agrees with `matset`'s
+    /// (min-norm point) on hulls of 1..=3 random 2×2 matrices, for vertices,
+    /// rational convex combinations and random points.
+    #[test]
+    fn membership_agrees_with_matset(
+        vs in prop::collection::vec(prop::collection::vec(-4i64..=4, 4), 1..=3),
+        w in prop::collection::vec(0i64..=3, 3),
+        p in prop::collection::vec(-4i64..=4, 4),
+    ) {
+        let mats: Vec<Matrix<Rational>> = vs
+            .iter()
+            .map(|v| Matrix::from_fn(2, 2, |i, j| q(v[i + 2 * j], 1)))
+            .collect();
+        let set = MatrixSet::hull(mats.clone()).unwrap();
+        // A convex combination with weights w/Σw (or the first vertex).
+        let total: i64 = w.iter().take(mats.len()).sum();
+        let comb = if total == 0 {
+            mats[0].clone()
+        } else {
+            Matrix::from_fn(2, 2, |i, j| {
+                mats.iter()
+                    .zip(&w)
+                    .map(|(m, &wk)| &m[(i, j)] * q(wk, total))
+                    .sum()
+            })
+        };
+        let probe = Matrix::from_fn(2, 2, |i, j| q(p[i + 2 * j], 2));
+        for m in mats.iter().chain([&comb, &probe]) {
+            let mine = contains(&set, m).unwrap();
+            let theirs = set.contains(m).unwrap();
+            prop_assert_eq!(mine, theirs.is_true(), "{:?}", m);
+        }
+        prop_assert!(contains(&set, &comb).unwrap());
+    }
+}
+
+/// Regressions found by the fuzz targets (`fuzz/`).
+#[test]
+fn fuzz_regressions() {
+    // io_readers: a finite decimal beyond the f64 range was read as +∞ in f64.
+    let text = "1 3\n1e400 2\n";
+    let err = piggyback::io::csv::parse_matrix::<f64>(text).unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+    assert!(piggyback::io::csv::parse_matrix::<Rational>(text).is_ok());
+    // The fuzzer's input: the overflow on the first line is an error too (it was
+    // first read as +∞, then skipped as if it were a header line).
+    let artifact = "00100000000001000000000E000300,0000000000000e-3\n1 3\n";
+    assert!(piggyback::io::csv::parse_matrix::<f64>(artifact).is_err());
+    assert_eq!(
+        piggyback::io::csv::parse_matrix::<Rational>(artifact)
+            .unwrap()
+            .shape(),
+        (2, 2)
+    );
+    // A real header is still skipped.
+    let m = piggyback::io::csv::parse_matrix::<f64>("a,b\n1,2\n").unwrap();
+    assert_eq!(m.shape(), (1, 2));
+}
