@@ -13,8 +13,10 @@ use piggyback::{Matrix, Scalar};
 use std::path::Path;
 
 fn lasso(lambda2: (i64, i64)) -> (FbProblem, Vec<f64>) {
-    let a: Matrix<Rational> = piggyback::io::csv::read_matrix(Path::new("examples/data/lasso_X.csv")).unwrap();
-    let b: Matrix<Rational> = piggyback::io::csv::read_matrix(Path::new("examples/data/lasso_y.csv")).unwrap();
+    let a: Matrix<Rational> =
+        piggyback::io::csv::read_matrix(Path::new("examples/data/lasso_X.csv")).unwrap();
+    let b: Matrix<Rational> =
+        piggyback::io::csv::read_matrix(Path::new("examples/data/lasso_y.csv")).unwrap();
     let b = b.into_vec();
     // γ = 1/‖A‖_F² ≤ 1/L: an admissible step known exactly.
     let gamma = Rational::one().div(&a.norm_frobenius_sq()).unwrap();
@@ -22,13 +24,32 @@ fn lasso(lambda2: (i64, i64)) -> (FbProblem, Vec<f64>) {
     let fb = ForwardBackward::new(
         Design::Dense(a.to_f64()),
         b.iter().map(Scalar::to_f64).collect(),
-        if l2 == 0 { Penalty::Lasso } else { Penalty::ElasticNet },
+        if l2 == 0 {
+            Penalty::Lasso
+        } else {
+            Penalty::ElasticNet
+        },
         StepRule::Given(gamma.to_f64()),
     )
     .unwrap();
-    let theta: Vec<f64> = if l2 == 0 { vec![1.5] } else { vec![1.5, l2.to_f64()] };
-    let (x, _) = piggyback::maps::iterate::iterate(&fb, &vec![0.0; a.cols()], &theta, 1e-15, 1_000_000).unwrap();
-    (FbProblem { a, b, gamma, lambda1: l1, lambda2: l2 }, x)
+    let theta: Vec<f64> = if l2 == 0 {
+        vec![1.5]
+    } else {
+        vec![1.5, l2.to_f64()]
+    };
+    let (x, _) =
+        piggyback::maps::iterate::iterate(&fb, &vec![0.0; a.cols()], &theta, 1e-15, 1_000_000)
+            .unwrap();
+    (
+        FbProblem {
+            a,
+            b,
+            gamma,
+            lambda1: l1,
+            lambda2: l2,
+        },
+        x,
+    )
 }
 
 fn rejected_at(c: &FixedPointCertificate, step: &str) -> bool {
@@ -39,17 +60,26 @@ fn rejected_at(c: &FixedPointCertificate, step: &str) -> bool {
 fn lasso_certificate_has_the_closed_form_derivative() {
     let (problem, x) = lasso((0, 1));
     let cert = certify_fixed_point(&problem, &x).unwrap();
-    assert!(cert.signs.iter().all(Option::is_some), "every sign proven on the ball");
+    assert!(
+        cert.signs.iter().all(Option::is_some),
+        "every sign proven on the ball"
+    );
     // Independent closed form (MATH.md §6, θ = λ₁): ∂x̂_S/∂λ₁ = −(A_SᵀA_S)⁻¹ sign(x̂_S).
     let support: Vec<usize> = (0..x.len()).filter(|&j| cert.signs[j] != Some(0)).collect();
     let rows: Vec<usize> = (0..problem.a.rows()).collect();
     let a_s = problem.a.select(&rows, &support).unwrap();
-    let rhs: Vec<Rational> = support.iter().map(|&j| Rational::from(-i32::from(cert.signs[j].unwrap()))).collect();
+    let rhs: Vec<Rational> = support
+        .iter()
+        .map(|&j| Rational::from(-i32::from(cert.signs[j].unwrap())))
+        .collect();
     let d_s = solve_vec(&a_s.transpose().matmul(&a_s).unwrap(), &rhs).unwrap();
     let d = cert.derivative.as_ref().expect("derivative present");
     for j in 0..x.len() {
         let got = parse_rational(&d[j]).unwrap();
-        let want = support.iter().position(|&k| k == j).map_or(Rational::new(), |k| d_s[k].clone());
+        let want = support
+            .iter()
+            .position(|&k| k == j)
+            .map_or(Rational::new(), |k| d_s[k].clone());
         assert_eq!(got, want, "coordinate {j}");
     }
     // Round trip through the file format.
@@ -80,8 +110,14 @@ fn tampering_is_rejected() {
 
     // Center moved by 1/10 in a support coordinate: the ball no longer holds.
     let mut c = cert.clone();
-    let k = c.signs.iter().position(|s| *s == Some(1) || *s == Some(-1)).unwrap();
-    let moved = parse_rational(&c.center[k]).unwrap().add(&Rational::from((1, 10)));
+    let k = c
+        .signs
+        .iter()
+        .position(|s| *s == Some(1) || *s == Some(-1))
+        .unwrap();
+    let moved = parse_rational(&c.center[k])
+        .unwrap()
+        .add(&Rational::from((1, 10)));
     c.center[k] = piggyback::scalar::format_rational(&moved);
     assert!(rejected_at(&c, "ball"));
 
@@ -96,7 +132,9 @@ fn tampering_is_rejected() {
     // A derivative entry off by 1/10⁹.
     let mut c = cert.clone();
     let d = c.derivative.as_mut().unwrap();
-    let off = parse_rational(&d[k]).unwrap().add(&Rational::from((1, 1_000_000_000)));
+    let off = parse_rational(&d[k])
+        .unwrap()
+        .add(&Rational::from((1, 1_000_000_000)));
     d[k] = piggyback::scalar::format_rational(&off);
     assert!(rejected_at(&c, "derivative"));
 
@@ -107,11 +145,20 @@ fn tampering_is_rejected() {
 
     // Malformed files.
     let text = fixed_point_to_json(&cert);
-    assert!(matches!(fixed_point_from_json(&text[..text.len() / 2]), Err(CheckFailure::Malformed(_))));
+    assert!(matches!(
+        fixed_point_from_json(&text[..text.len() / 2]),
+        Err(CheckFailure::Malformed(_))
+    ));
     let mut c = cert.clone();
     c.radius = "1/0".into();
-    assert!(matches!(check_fixed_point(&c), Err(CheckFailure::BadNumber { .. })));
+    assert!(matches!(
+        check_fixed_point(&c),
+        Err(CheckFailure::BadNumber { .. })
+    ));
     let mut c = cert;
     c.signs.pop();
-    assert!(matches!(check_fixed_point(&c), Err(CheckFailure::BadData { .. })));
+    assert!(matches!(
+        check_fixed_point(&c),
+        Err(CheckFailure::BadData { .. })
+    ));
 }

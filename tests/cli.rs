@@ -88,6 +88,17 @@ fn elastic_net_is_certified_at_its_analytic_rate() {
     assert_eq!(code, EXIT_OK, "{text}");
     assert!(text.contains("≤ 3/5"), "{text}");
     assert_eq!(run_cli(&["check", cert.to_str().unwrap()]).0, EXIT_OK);
+    // The forward–backward problem also gets a fixed-point certificate, checked exactly;
+    // tampering with its radius (down to 0) is rejected.
+    let fp = dir.join("enet.fixed-point.cert.json");
+    let (code, text) = run_cli(&["check", fp.to_str().unwrap()]);
+    assert_eq!(code, EXIT_OK, "{text}");
+    assert!(text.contains("FIXED POINT"), "{text}");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fp).unwrap()).unwrap();
+    value["center"][0] = serde_json::json!("1000");
+    std::fs::write(&fp, value.to_string()).unwrap();
+    assert_eq!(run_cli(&["check", fp.to_str().unwrap()]).0, EXIT_REJECTED);
 }
 
 #[test]
@@ -106,7 +117,7 @@ fn demo_runs_and_every_certificate_checks() {
     assert_eq!(code, EXIT_OK, "{text}");
     assert_eq!(
         text.matches("VALID").count() - text.matches("INVALID").count(),
-        4,
+        5,
         "{text}"
     );
 }

@@ -74,19 +74,32 @@ pub struct FixedPointCertificate {
 type Checked<T> = std::result::Result<T, CheckFailure>;
 
 fn reject(step: &str, reason: impl Into<String>) -> CheckFailure {
-    CheckFailure::Rejected { step: step.into(), reason: reason.into() }
+    CheckFailure::Rejected {
+        step: step.into(),
+        reason: reason.into(),
+    }
 }
 
 fn bad_data(at: &str, reason: impl Into<String>) -> CheckFailure {
-    CheckFailure::BadData { at: at.into(), reason: reason.into() }
+    CheckFailure::BadData {
+        at: at.into(),
+        reason: reason.into(),
+    }
 }
 
 fn num(text: &str, at: &str) -> Checked<Rational> {
-    parse_rational(text).map_err(|e| CheckFailure::BadNumber { at: at.into(), reason: e.to_string() })
+    parse_rational(text).map_err(|e| CheckFailure::BadNumber {
+        at: at.into(),
+        reason: e.to_string(),
+    })
 }
 
 fn nums(texts: &[String], at: &str) -> Checked<Vec<Rational>> {
-    texts.iter().enumerate().map(|(i, t)| num(t, &format!("{at}[{i}]"))).collect()
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| num(t, &format!("{at}[{i}]")))
+        .collect()
 }
 
 /// Parse a fixed-point certificate from JSON (never panics).
@@ -103,7 +116,8 @@ pub fn fixed_point_from_json(text: &str) -> Checked<FixedPointCertificate> {
 
 /// Serialise a fixed-point certificate as pretty JSON.
 pub fn fixed_point_to_json(c: &FixedPointCertificate) -> String {
-    serde_json::to_string_pretty(c).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    serde_json::to_string_pretty(c)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 /// `x²` (rug's inherent `square` takes its receiver by value).
@@ -128,7 +142,10 @@ pub fn check_fixed_point(c: &FixedPointCertificate) -> Checked<()> {
     let rows = &c.map.design;
     let (n, p) = (rows.len(), rows.first().map_or(0, Vec::len));
     if n == 0 || p == 0 || n > MAX_DIM || p > MAX_DIM {
-        return Err(bad_data("map.design", format!("{n}x{p} outside 1..={MAX_DIM}")));
+        return Err(bad_data(
+            "map.design",
+            format!("{n}x{p} outside 1..={MAX_DIM}"),
+        ));
     }
     let mut parsed = Vec::with_capacity(n);
     for (i, row) in rows.iter().enumerate() {
@@ -141,7 +158,10 @@ pub fn check_fixed_point(c: &FixedPointCertificate) -> Checked<()> {
     let b = nums(&c.map.response, "map.response")?;
     let x = nums(&c.center, "center")?;
     if b.len() != n || x.len() != p || c.signs.len() != p {
-        return Err(bad_data("center/response/signs", "lengths do not match the design"));
+        return Err(bad_data(
+            "center/response/signs",
+            "lengths do not match the design",
+        ));
     }
     let gamma = num(&c.map.gamma, "map.gamma")?;
     let l1 = num(&c.map.lambda1, "map.lambda1")?;
@@ -152,7 +172,9 @@ pub fn check_fixed_point(c: &FixedPointCertificate) -> Checked<()> {
         return Err(reject("parameters", "need γ > 0, λ₁ > 0, λ₂ ≥ 0, R ≥ 0"));
     }
     let one = Rational::from(1);
-    let c_scale = one.div(&one.add(&gamma.mul(&l2))).ok_or_else(|| reject("parameters", "1 + γλ₂ = 0"))?;
+    let c_scale = one
+        .div(&one.add(&gamma.mul(&l2)))
+        .ok_or_else(|| reject("parameters", "1 + γλ₂ = 0"))?;
     let tau = gamma.mul(&l1);
     let mat = |e: crate::Error| bad_data("map", e.to_string());
 
@@ -164,22 +186,40 @@ pub fn check_fixed_point(c: &FixedPointCertificate) -> Checked<()> {
     let m_prime = Matrix::identity(p).sub(&gram.scale(&gamma)).map_err(mat)?;
     let m = m_prime.scale(&c_scale);
     let mtm = m.transpose().matmul(&m).map_err(mat)?;
-    let gap = Matrix::identity(p).scale(&sq(&rho)).sub(&mtm).map_err(mat)?;
+    let gap = Matrix::identity(p)
+        .scale(&sq(&rho))
+        .sub(&mtm)
+        .map_err(mat)?;
     if !positive_semidefinite(&gap).map_err(mat)? {
-        return Err(reject("contraction", "ρ²I − c²M'ᵀM' is not positive semidefinite"));
+        return Err(reject(
+            "contraction",
+            "ρ²I − c²M'ᵀM' is not positive semidefinite",
+        ));
     }
 
     // 2. Ball: ‖F(x̃) − x̃‖² ≤ R²(1 − ρ)².
-    let residual = a.mul_vec(&x).map_err(mat)?.iter().zip(&b).map(|(u, v)| u.sub(v)).collect::<Vec<_>>();
-    let grad = a.tr_mul_vec(&residual).map_err(mat)?;
-    let z: Vec<Rational> = x.iter().zip(&grad).map(|(xi, gi)| xi.sub(&gamma.mul(gi))).collect();
-    let r2 = z
+    let residual = a
+        .mul_vec(&x)
+        .map_err(mat)?
         .iter()
-        .zip(&x)
-        .fold(Rational::new(), |acc, (zi, xi)| acc.add(&sq(&c_scale.mul(&soft(zi, &tau)).sub(xi))));
+        .zip(&b)
+        .map(|(u, v)| u.sub(v))
+        .collect::<Vec<_>>();
+    let grad = a.tr_mul_vec(&residual).map_err(mat)?;
+    let z: Vec<Rational> = x
+        .iter()
+        .zip(&grad)
+        .map(|(xi, gi)| xi.sub(&gamma.mul(gi)))
+        .collect();
+    let r2 = z.iter().zip(&x).fold(Rational::new(), |acc, (zi, xi)| {
+        acc.add(&sq(&c_scale.mul(&soft(zi, &tau)).sub(xi)))
+    });
     let allowed = sq(&radius.mul(&one.sub(&rho)));
     if r2 > allowed {
-        return Err(reject("ball", format!("‖F(x̃) − x̃‖² = {} exceeds (R(1−ρ))²", format_rational(&r2))));
+        return Err(reject(
+            "ball",
+            format!("‖F(x̃) − x̃‖² = {} exceeds (R(1−ρ))²", format_rational(&r2)),
+        ));
     }
 
     // 3. Signs, each with a strict margin over the ball.
@@ -190,11 +230,19 @@ pub fn check_fixed_point(c: &FixedPointCertificate) -> Checked<()> {
             1 => z[i].sub(&tau),
             -1 => z[i].neg().sub(&tau),
             0 => tau.sub(&Scalar::abs(&z[i])),
-            other => return Err(bad_data(&format!("signs[{i}]"), format!("sign {other} is not -1, 0 or 1"))),
+            other => {
+                return Err(bad_data(
+                    &format!("signs[{i}]"),
+                    format!("sign {other} is not -1, 0 or 1"),
+                ))
+            }
         };
         let row_sq = (0..p).fold(Rational::new(), |acc, j| acc.add(&sq(&m_prime[(i, j)])));
         if margin <= 0 || sq(&margin) <= row_sq.mul(&r_sq) {
-            return Err(reject("signs", format!("coordinate {i}: sign {s} is not certain over the ball")));
+            return Err(reject(
+                "signs",
+                format!("coordinate {i}: sign {s} is not certain over the ball"),
+            ));
         }
     }
 
@@ -212,10 +260,21 @@ pub fn check_fixed_point(c: &FixedPointCertificate) -> Checked<()> {
         let mj = m_prime.mul_vec(&j).map_err(mat)?;
         for i in 0..p {
             let active = signs[i] != 0;
-            let lhs = if active { j[i].sub(&c_scale.mul(&mj[i])) } else { j[i].clone() };
-            let rhs = if active { c_scale.mul(&gamma).mul(&Rational::from(signs[i])).neg() } else { Rational::new() };
+            let lhs = if active {
+                j[i].sub(&c_scale.mul(&mj[i]))
+            } else {
+                j[i].clone()
+            };
+            let rhs = if active {
+                c_scale.mul(&gamma).mul(&Rational::from(signs[i])).neg()
+            } else {
+                Rational::new()
+            };
             if lhs != rhs {
-                return Err(reject("derivative", format!("row {i} of (I − A)J = B fails")));
+                return Err(reject(
+                    "derivative",
+                    format!("row {i} of (I − A)J = B fails"),
+                ));
             }
         }
     }

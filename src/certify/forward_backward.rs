@@ -41,10 +41,20 @@ pub struct FbProblem {
 /// Errors: [`Error::NotContractive`] when no Euclidean bound `< 1` is found,
 /// [`Error::CouldNotVerify`] when the checker rejects the proposal, input errors.
 pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPointCertificate> {
-    let FbProblem { a, b, gamma, lambda1, lambda2 } = problem;
+    let FbProblem {
+        a,
+        b,
+        gamma,
+        lambda1,
+        lambda2,
+    } = problem;
     let p = a.cols();
     if x_hat.len() != p || b.len() != a.rows() {
-        return Err(Error::DimensionMismatch { op: "certify_fixed_point", left: a.shape(), right: (b.len(), x_hat.len()) });
+        return Err(Error::DimensionMismatch {
+            op: "certify_fixed_point",
+            left: a.shape(),
+            right: (b.len(), x_hat.len()),
+        });
     }
     let one = Rational::from(1);
     let c = one
@@ -58,17 +68,31 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
         offset: Matrix::zeros(p, p),
     };
     let rho_cert = find_norm_bound(&family, NormKind::Two, &SearchOptions::default())?;
-    let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify { reason: "no ρ in certificate".into() })?;
+    let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify {
+        reason: "no ρ in certificate".into(),
+    })?;
     if rho >= one {
-        return Err(Error::NotContractive { rho: rho.to_f64(), context: "forward–backward, Euclidean norm".into() });
+        return Err(Error::NotContractive {
+            rho: rho.to_f64(),
+            context: "forward–backward, Euclidean norm".into(),
+        });
     }
 
     // Center and the radius R ≥ ‖F(x̃) − x̃‖/(1 − ρ).
     let x: Vec<Rational> = crate::scalar::vec_from_f64(x_hat)?;
-    let r_vec: Vec<Rational> = a.mul_vec(&x)?.iter().zip(b).map(|(u, v)| u.sub(v)).collect();
+    let r_vec: Vec<Rational> = a
+        .mul_vec(&x)?
+        .iter()
+        .zip(b)
+        .map(|(u, v)| u.sub(v))
+        .collect();
     let grad = a.tr_mul_vec(&r_vec)?;
     let tau = gamma.mul(lambda1);
-    let z: Vec<Rational> = x.iter().zip(&grad).map(|(xi, gi)| xi.sub(&gamma.mul(gi))).collect();
+    let z: Vec<Rational> = x
+        .iter()
+        .zip(&grad)
+        .map(|(xi, gi)| xi.sub(&gamma.mul(gi)))
+        .collect();
     let soft = |zi: &Rational| {
         if *zi > tau {
             zi.sub(&tau)
@@ -78,8 +102,15 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
             Rational::new()
         }
     };
-    let r2 = z.iter().zip(&x).fold(Rational::new(), |acc, (zi, xi)| acc.add(&sq(&c.mul(&soft(zi)).sub(xi))));
-    let bound = r2.sqrt_upper().div(&one.sub(&rho)).ok_or_else(|| Error::DivisionByZero { context: "1 − ρ".into() })?;
+    let r2 = z.iter().zip(&x).fold(Rational::new(), |acc, (zi, xi)| {
+        acc.add(&sq(&c.mul(&soft(zi)).sub(xi)))
+    });
+    let bound = r2
+        .sqrt_upper()
+        .div(&one.sub(&rho))
+        .ok_or_else(|| Error::DivisionByZero {
+            context: "1 − ρ".into(),
+        })?;
     let radius = decimal_ceil(&bound, 24);
 
     // Signs that hold with a strict margin over the ball.
@@ -100,11 +131,16 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
 
     // Exact derivative when the selection is certified: (I − cDM') J = −cγ D s.
     let derivative = if signs.iter().all(Option::is_some) {
-        let d: Vec<Rational> = signs.iter().map(|s| Rational::from(i32::from(s.unwrap_or(0) != 0))).collect();
+        let d: Vec<Rational> = signs
+            .iter()
+            .map(|s| Rational::from(i32::from(s.unwrap_or(0) != 0)))
+            .collect();
         let a_blk = m_prime.scale(&c).scale_rows(&d)?;
         let lhs = Matrix::identity(p).sub(&a_blk)?;
-        let rhs: Vec<Rational> =
-            signs.iter().map(|s| c.mul(gamma).mul(&Rational::from(s.unwrap_or(0))).neg()).collect();
+        let rhs: Vec<Rational> = signs
+            .iter()
+            .map(|s| c.mul(gamma).mul(&Rational::from(s.unwrap_or(0))).neg())
+            .collect();
         Some(solve_vec(&lhs, &rhs)?.iter().map(num_text).collect())
     } else {
         None
@@ -127,6 +163,8 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
         signs,
         derivative,
     };
-    check_fixed_point(&cert).map_err(|f| Error::CouldNotVerify { reason: f.to_string() })?;
+    check_fixed_point(&cert).map_err(|f| Error::CouldNotVerify {
+        reason: f.to_string(),
+    })?;
     Ok(cert)
 }

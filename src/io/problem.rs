@@ -346,6 +346,32 @@ impl Problem {
         PiecewiseAffine::new(out)
     }
 
+    /// The forward–backward map of a `lasso` / `elastic_net` problem (`None` for
+    /// other kinds).
+    pub fn forward_backward_map<S: Scalar>(&self) -> Result<Option<ForwardBackward<S>>> {
+        Ok(match &self.file.map {
+            MapSpec::Lasso {
+                design,
+                response,
+                step,
+                step_rule,
+            } => Some(self.forward_backward(design, response, step, *step_rule, Penalty::Lasso)?),
+            MapSpec::ElasticNet {
+                design,
+                response,
+                step,
+                step_rule,
+            } => Some(self.forward_backward(
+                design,
+                response,
+                step,
+                *step_rule,
+                Penalty::ElasticNet,
+            )?),
+            _ => None,
+        })
+    }
+
     fn forward_backward<S: Scalar>(
         &self,
         design: &MatrixData,
