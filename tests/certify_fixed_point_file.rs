@@ -74,8 +74,8 @@ fn lasso_certificate_has_the_closed_form_derivative() {
         .collect();
     let d_s = solve_vec(&a_s.transpose().matmul(&a_s).unwrap(), &rhs).unwrap();
     let d = cert.derivative.as_ref().expect("derivative present");
-    for j in 0..x.len() {
-        let got = parse_rational(&d[j]).unwrap();
+    for (j, dj) in d.iter().enumerate() {
+        let got = parse_rational(dj).unwrap();
         let want = support
             .iter()
             .position(|&k| k == j)
