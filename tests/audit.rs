@@ -417,3 +417,36 @@ fn fuzz_regressions() {
     let m = piggyback::io::csv::parse_matrix::<f64>("a,b\n1,2\n").unwrap();
     assert_eq!(m.shape(), (1, 2));
 }
+
+/// Regression (found by the `audit_pl` fuzz target): along this line two ReLU kinks sit
+/// at t₂ = 1/259 and t₁ = 6/185 and their offsets cancel (s₂t₂ = s₁t₁ = −1/37), so F(z)
+/// lies exactly on the extension of the farthest piece (slope −9/2) and sampling at a
+/// single scale sees one straight line. The right derivative at t = 0⁺ is the near
+/// slope: l·d + c₁(a₁·d) = (−3/2 + 4) + (2/3)(−5/4) = 5/3 (unit 1 active, unit 2 not).
+#[test]
+fn right_derivative_is_not_fooled_by_cancelling_kinks() {
+    use piggyback::audit::derivative::{right_derivative, DerivativeConfig};
+    let q = |p: i64, d: i64| Rational::from((p, d));
+    // F(z) = l·z + Σ c_k relu(a_k·z + b_k), the fuzzer's instance.
+    let l = [q(-3, 2), q(-4, 1)];
+    let units = [
+        ([q(-3, 2), q(-1, 4)], q(3, 1), q(2, 3)),
+        ([q(1, 1), q(-3, 4)], q(1, 4), q(-4, 1)),
+        ([q(-4, 1), q(-4, 1)], q(-4, 1), q(-4, 1)),
+    ];
+    let mut f = |z: &[Rational]| -> piggyback::Result<Vec<Rational>> {
+        let mut v = l[0].mul(&z[0]).add(&l[1].mul(&z[1]));
+        for (a, b, c) in &units {
+            let pre = a[0].mul(&z[0]).add(&a[1].mul(&z[1])).add(b);
+            if pre > 0 {
+                v = v.add(&pre.mul(c));
+            }
+        }
+        Ok(vec![v])
+    };
+    let z = [q(58, 37), q(90, 37)];
+    let d = [q(1, 1), q(-1, 1)];
+    let f0 = f(&z).unwrap();
+    let got = right_derivative(&mut f, &z, &d, &f0, &DerivativeConfig::default()).unwrap();
+    assert_eq!(got, Some(vec![q(5, 3)]));
+}

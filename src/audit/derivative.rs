@@ -144,11 +144,23 @@ pub fn right_derivative(
         // An evaluation error (e.g. leaving the domain) means: try a smaller window.
         if let Ok(s1) = samples_at(eval, z, d, f0, &h, kk) {
             if let Some(d1) = newton_derivative(&s1, &h) {
+                // A window is accepted only if a second grid and a 1024× finer one give
+                // the same value: kinks near 0 can make F(z) lie exactly on the
+                // extension of a farther piece (their offsets cancel), which fools a
+                // single scale; a finite piecewise-polynomial F cannot do so at every
+                // scale below its nearest kink, where refinement then lands.
+                let agrees =
+                    |hh: &Rational, eval: &mut dyn FnMut(&[Rational]) -> Result<Vec<Rational>>| {
+                        samples_at(eval, z, d, f0, hh, kk)
+                            .ok()
+                            .and_then(|s| newton_derivative(&s, hh))
+                            .as_ref()
+                            == Some(&d1)
+                    };
                 let h2 = &h * Rational::from((3, 5));
-                if let Ok(s2) = samples_at(eval, z, d, f0, &h2, kk) {
-                    if newton_derivative(&s2, &h2).as_ref() == Some(&d1) {
-                        return Ok(Some(d1));
-                    }
+                let h3 = &h * Rational::from((1, 1024));
+                if agrees(&h2, eval) && agrees(&h3, eval) {
+                    return Ok(Some(d1));
                 }
             }
         }
