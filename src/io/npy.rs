@@ -49,13 +49,16 @@ pub fn parse(bytes: &[u8]) -> Result<Matrix<f64>> {
     if !(descr.starts_with("'<f8'") || descr.starts_with("'float64'")) {
         return Err(bad(format!(
             "only little-endian f64 ('<f8') is supported, found {}",
-            &descr[..descr.len().min(10)]
+            descr.chars().take(10).collect::<String>()
         )));
     }
     let fortran = field("fortran_order")?.starts_with("True");
     let shape_text = field("shape")?;
-    let close = shape_text.find(')').ok_or_else(|| bad("shape syntax"))?;
-    let dims: Vec<usize> = shape_text[1..close]
+    let inner = shape_text
+        .strip_prefix('(')
+        .ok_or_else(|| bad("shape syntax"))?;
+    let close = inner.find(')').ok_or_else(|| bad("shape syntax"))?;
+    let dims: Vec<usize> = inner[..close]
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -164,6 +167,18 @@ mod tests {
         let n = nan.len();
         nan[n - 8..].copy_from_slice(&f64::NAN.to_le_bytes());
         assert!(matches!(parse(&nan), Err(Error::NonFinite { .. })));
+        // Found by the io_readers fuzz target: a shape that starts with ')' and a
+        // multi-byte character in the descr field used to panic on slicing.
+        for header in [
+            "{'descr': '<f8', 'fortran_order': False, 'shape': )2(2, }",
+            "{'descr': 'ééééééééééé', 'fortran_order': False, 'shape': (1,), }",
+        ] {
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend_from_slice(&[1, 0]);
+            bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+            bytes.extend_from_slice(header.as_bytes());
+            assert!(parse(&bytes).is_err(), "{header}");
+        }
         let mut wrong_type = good.clone();
         let pos = wrong_type.windows(3).position(|w| w == b"<f8").unwrap();
         wrong_type[pos + 2] = b'4';
