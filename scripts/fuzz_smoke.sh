@@ -4,6 +4,7 @@
 #   scripts/fuzz_smoke.sh                 # all targets, ASAN, 10 s each
 #   FUZZ_SECS=60 scripts/fuzz_smoke.sh matset_ops
 #   FUZZ_SANITIZER=none scripts/fuzz_smoke.sh   # skip ASAN: much faster build
+#   FUZZ_SEED=1 scripts/fuzz_smoke.sh           # fixed libFuzzer seed (CI), else random
 #
 # cargo fuzz replaces the rustflags of .cargo/config.toml, so the flags inari needs
 # (-Ctarget-cpu=haswell) are passed in the environment; RUSTC_BOOTSTRAP=1 lets the
@@ -13,6 +14,10 @@ cd "$(dirname "$0")/.."
 
 SECS="${FUZZ_SECS:-10}"
 SANITIZER="${FUZZ_SANITIZER:-address}"
+SEED_ARG=()
+if [ -n "${FUZZ_SEED:-}" ]; then
+    SEED_ARG=(-seed="$FUZZ_SEED")
+fi
 TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -43,6 +48,6 @@ for t in $targets; do
     fi
     echo "== $t (${SECS} s)"
     cargo fuzz run -s "$SANITIZER" --target-dir "$TARGET_DIR" "$t" "corpus/$t" -- \
-        -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20
+        -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20 "${SEED_ARG[@]}"
 done
 echo "fuzz smoke: all targets ran without a crash ($(( $(date +%s) - start )) s total)"
