@@ -21,6 +21,7 @@
 use super::design::{Design, SpectralEstimate};
 use super::forward_backward::{choose_step, Penalty, StepRule};
 use super::util::classify_threshold;
+use super::util::{cols_mul_into, cols_tr_mul_into};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -414,21 +415,10 @@ impl<S: Transcendental> Linearization<S> for LogisticLinearization<'_, S> {
         );
     }
     fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self
-                .b_cols
-                .iter()
-                .zip(v)
-                .fold(S::zero(), |acc, (col, vj)| acc.mul_add(&col[i], vj));
-        }
+        cols_mul_into(&self.b_cols, v, out);
     }
     fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        for (o, col) in out.iter_mut().zip(&self.b_cols) {
-            *o = col
-                .iter()
-                .zip(w)
-                .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
-        }
+        cols_tr_mul_into(&self.b_cols, w, out);
     }
     fn is_smooth_point(&self) -> bool {
         self.smooth

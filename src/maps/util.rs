@@ -123,3 +123,23 @@ pub fn classify_threshold<S: Scalar>(
     }
     t
 }
+
+/// `out = B v` for `B` given by its columns (`out[i] = Σⱼ cols[j][i] vⱼ`).
+pub fn cols_mul_into<S: Scalar>(cols: &[Vec<S>], v: &[S], out: &mut [S]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = cols
+            .iter()
+            .zip(v)
+            .fold(S::zero(), |acc, (col, vj)| acc.mul_add(&col[i], vj));
+    }
+}
+
+/// `out = Bᵀ w` for `B` given by its columns (`out[j] = ⟨cols[j], w⟩`).
+pub fn cols_tr_mul_into<S: Scalar>(cols: &[Vec<S>], w: &[S], out: &mut [S]) {
+    for (o, col) in out.iter_mut().zip(cols) {
+        *o = col
+            .iter()
+            .zip(w)
+            .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+    }
+}
