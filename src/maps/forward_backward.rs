@@ -53,6 +53,25 @@ impl Penalty {
             Penalty::ElasticNet => 2,
         }
     }
+
+    /// `(λ₁, λ₂)` from `θ` (`λ₂ = 0` for the LASSO), checking `λ₁ > 0` and `λ₂ ≥ 0`
+    /// as decided by the scalar; `map` names the caller in the error. `θ` has already
+    /// been checked to have [`Penalty::num_params`] entries.
+    pub fn params<S: Scalar>(self, theta: &[S], map: &str) -> Result<(S, S)> {
+        let l1 = theta[0].clone();
+        let l2 = if self == Penalty::ElasticNet {
+            theta[1].clone()
+        } else {
+            S::zero()
+        };
+        if !l1.gt(&S::zero()).is_true() {
+            return Err(Error::InvalidInput(format!("{map}: λ₁ must be > 0")));
+        }
+        if !crate::selection::nonnegative(&l2) {
+            return Err(Error::InvalidInput(format!("{map}: λ₂ must be ≥ 0")));
+        }
+        Ok((l1, l2))
+    }
 }
 
 /// How the step size `γ` is chosen.
@@ -222,27 +241,6 @@ impl<S: Scalar> ForwardBackward<S> {
         r / (1.0 + g * lambda2)
     }
 
-    /// `(λ₁, λ₂)` from `θ`, checking `λ₁ > 0`, `λ₂ ≥ 0` (decided by the scalar).
-    fn params(&self, theta: &[S]) -> Result<(S, S)> {
-        let l1 = theta[0].clone();
-        let l2 = if self.penalty == Penalty::ElasticNet {
-            theta[1].clone()
-        } else {
-            S::zero()
-        };
-        if !l1.gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput(
-                "forward–backward: λ₁ must be > 0".into(),
-            ));
-        }
-        if !crate::selection::nonnegative(&l2) {
-            return Err(Error::InvalidInput(
-                "forward–backward: λ₂ must be ≥ 0".into(),
-            ));
-        }
-        Ok((l1, l2))
-    }
-
     /// `z = x − γAᵀ(Ax − b)`.
     fn forward(&self, x: &[S]) -> Vec<S> {
         let mut r = vec![S::zero(); self.design.rows()];
@@ -261,7 +259,7 @@ impl<S: Scalar> ForwardBackward<S> {
     /// Everything the Jacobians need at `(x, θ)`.
     fn local(&self, x: &[S], theta: &[S]) -> Result<Local<S>> {
         self.check_input(x, theta)?;
-        let (l1, l2) = self.params(theta)?;
+        let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
         let z = self.forward(x);
         let tau = self.gamma.mul(&l1);
         let c = S::one()
@@ -327,7 +325,7 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
 
     fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
         self.check_input(x, theta)?;
-        let (l1, l2) = self.params(theta)?;
+        let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
         let tau = self.gamma.mul(&l1);
         let denom = S::one().add(&self.gamma.mul(&l2));
         self.forward(x)

@@ -209,30 +209,10 @@ impl<S: Transcendental> LogisticFb<S> {
         (curv, grad)
     }
 
-    fn params(&self, theta: &[S]) -> Result<(S, S)> {
-        let l1 = theta[0].clone();
-        let l2 = if self.penalty == Penalty::ElasticNet {
-            theta[1].clone()
-        } else {
-            S::zero()
-        };
-        if !l1.gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput(
-                "logistic forward–backward: λ₁ must be > 0".into(),
-            ));
-        }
-        if !crate::selection::nonnegative(&l2) {
-            return Err(Error::InvalidInput(
-                "logistic forward–backward: λ₂ must be ≥ 0".into(),
-            ));
-        }
-        Ok((l1, l2))
-    }
-
     /// `(z, τ, c, curvature)` at `(x, θ)`.
     fn local(&self, x: &[S], theta: &[S]) -> Result<(Vec<S>, S, S, Vec<S>)> {
         self.check_input(x, theta)?;
-        let (l1, l2) = self.params(theta)?;
+        let (l1, l2) = self.penalty.params(theta, "logistic forward–backward")?;
         let (curv, grad) = self.curvature_and_gradient(x);
         let z = x
             .iter()

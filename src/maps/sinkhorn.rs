@@ -163,39 +163,33 @@ struct SinkhornLinearization<'a, S> {
     buf_m: RefCell<Vec<S>>,
 }
 
+impl<S: Transcendental> SinkhornLinearization<'_, S> {
+    /// `out = post ⊙ K(v/s ⊙ Kᵀ(pre ⊙ w))`: `A w` with `(pre, post) = (u, 1/t)`, and
+    /// `Aᵀ w` with the two scalings swapped.
+    fn sandwich(&self, pre: &[S], post: &[S], w: &[S], out: &mut [S]) {
+        let (mut bn, mut bm) = (self.buf_n.borrow_mut(), self.buf_m.borrow_mut());
+        bn.iter_mut()
+            .zip(w)
+            .zip(pre)
+            .for_each(|((b, wi), x)| *b = wi.mul(x));
+        mat_tr_vec_into(self.kernel, &bn, &mut bm);
+        bm.iter_mut()
+            .zip(&self.v_over_s)
+            .for_each(|(b, r)| *b = b.mul(r));
+        mat_vec_into(self.kernel, &bm, out);
+        out.iter_mut().zip(post).for_each(|(o, y)| *o = o.mul(y));
+    }
+}
+
 impl<S: Transcendental> Linearization<S> for SinkhornLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         (self.kernel.rows(), self.kernel.cols())
     }
     fn a_mul_into(&self, w: &[S], out: &mut [S]) {
-        let (mut bn, mut bm) = (self.buf_n.borrow_mut(), self.buf_m.borrow_mut());
-        bn.iter_mut()
-            .zip(w)
-            .zip(&self.u)
-            .for_each(|((b, wi), ui)| *b = wi.mul(ui));
-        mat_tr_vec_into(self.kernel, &bn, &mut bm);
-        bm.iter_mut()
-            .zip(&self.v_over_s)
-            .for_each(|(b, r)| *b = b.mul(r));
-        mat_vec_into(self.kernel, &bm, out);
-        out.iter_mut()
-            .zip(&self.inv_t)
-            .for_each(|(o, r)| *o = o.mul(r));
+        self.sandwich(&self.u, &self.inv_t, w, out);
     }
     fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        let (mut bn, mut bm) = (self.buf_n.borrow_mut(), self.buf_m.borrow_mut());
-        bn.iter_mut()
-            .zip(w)
-            .zip(&self.inv_t)
-            .for_each(|((b, wi), r)| *b = wi.mul(r));
-        mat_tr_vec_into(self.kernel, &bn, &mut bm);
-        bm.iter_mut()
-            .zip(&self.v_over_s)
-            .for_each(|(b, r)| *b = b.mul(r));
-        mat_vec_into(self.kernel, &bm, out);
-        out.iter_mut()
-            .zip(&self.u)
-            .for_each(|(o, ui)| *o = o.mul(ui));
+        self.sandwich(&self.inv_t, &self.u, w, out);
     }
     fn b_mul_into(&self, v: &[S], out: &mut [S]) {
         let mut bm = self.buf_m.borrow_mut();
