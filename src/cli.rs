@@ -300,6 +300,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quiet_hides_the_progress_display() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let ctx = Ctx {
+            out: &mut out,
+            err: &mut err,
+            quiet: true,
+            progress: true,
+        };
+        assert!(!ctx.progress().is_visible());
+    }
+
+    #[test]
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
