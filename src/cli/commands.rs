@@ -15,7 +15,7 @@ use crate::certify::check_fixed_point::{self, FixedPointCertificate};
 use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
 use crate::certify::{self, contraction, refute, Certificate, CheckFailure, Claim};
 use crate::error::{Error, Result};
-use crate::io::problem::Problem;
+use crate::io::problem::{MapSpec, Problem};
 use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Rational};
 use crate::FixedPointMap;
@@ -208,7 +208,10 @@ fn certify_to_files(
     progress: &Progress,
 ) -> Result<Certified> {
     let fp_target = fixed_point_path(target);
-    let is_fb = problem.forward_backward_map::<f64>()?.is_some();
+    let is_fb = matches!(
+        problem.file.map,
+        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
+    );
     if is_fb {
         ensure_writable(&[target, &fp_target], force)?;
     } else {
