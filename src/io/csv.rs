@@ -264,8 +264,15 @@ fn f64_cell(cell: &str) -> std::result::Result<f64, Problem> {
                     "{cell:?}: out of range for f64"
                 )));
             }
-            // `-0` is the rational 0, whose nearest double is +0.
-            return Ok(if v == 0.0 { 0.0 } else { v });
+            // `-0` is the rational 0, whose nearest double is +0; a nonzero negative
+            // number that underflows is -0 (as the exact reader gives).
+            let exact_zero = !cell
+                .split(['e', 'E'])
+                .next()
+                .unwrap_or("")
+                .bytes()
+                .any(|b| matches!(b, b'1'..=b'9'));
+            return Ok(if exact_zero { 0.0 } else { v });
         }
     }
     refuse_non_finite_text(cell)?;
