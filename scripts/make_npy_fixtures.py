@@ -29,3 +29,8 @@ np.save(out / "scalar.npy", np.array(5.0))
 np.save(out / "nan.npy", np.array([1.0, np.nan]))
 np.savez(out / "data.npz", X=m, y=np.array([1.0, -1.0]))
 np.savez_compressed(out / "data_compressed.npz", X=m, y=np.array([1.0, -1.0]))
+
+# Seeds for the io_readers fuzz target (it reads an .npz member named "a").
+seeds = out.parent.parent.parent / "fuzz" / "seeds" / "io_readers"
+np.savez_compressed(seeds / "a.npz", a=np.array([[0.5, -2.0]], dtype=np.float32))
+np.save(seeds / "i8_be.npy", np.array([[2**60, -1]], dtype=">i8"))
