@@ -12,6 +12,8 @@
 //! are not closed over every scalar live in narrower traits ([`Transcendental`]).
 //! Division returns `None` when the divisor is (possibly) zero, so no panic can hide
 //! there; comparisons are three-valued ([`Verdict`]) because an interval can straddle.
+//! An undecided outcome is never replaced by a value: it becomes a typed error or a
+//! wider enclosure (see [`Scalar::div`]).
 
 mod bigrational;
 pub use bigrational::{big_to_rug, rug_to_big};
@@ -122,6 +124,12 @@ pub trait Scalar: Clone + Debug + Send + Sync + 'static {
     /// `self × rhs`.
     fn mul(&self, rhs: &Self) -> Self;
     /// `self ÷ rhs`, or `None` when `rhs` is zero (intervals: possibly zero).
+    ///
+    /// For [`Sound`] scalars `None` means *undecided*, not "zero": callers turn it
+    /// into a typed error (e.g. [`crate::Error::DivisionByZero`]) or an explicitly
+    /// wider enclosure, never into a point value chosen for convenience. Better still,
+    /// write the quantity so the divisor is provably nonzero (a softmax as
+    /// `1/(1 + Σ exp(lⱼ − l_c))`, whose divisor is `≥ 1`).
     fn div(&self, rhs: &Self) -> Option<Self>;
     /// `−self`.
     fn neg(&self) -> Self;
