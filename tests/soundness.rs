@@ -78,7 +78,10 @@ fn determinant_near_singular_thin_encloses_exact() -> piggyback::Result<()> {
     );
     // Not the whole line: the Schur complement 1/3 − (1/3)(1 + 1e-20) is enclosed to a
     // few ulps, so |det| ≤ 3·(a few 1e-16).
-    assert!(det.wid() < 1e-14, "enclosure too wide to be useful: {det:?}");
+    assert!(
+        det.wid() < 1e-14,
+        "enclosure too wide to be useful: {det:?}"
+    );
     Ok(())
 }
 
@@ -123,7 +126,10 @@ fn logistic_softmax_over_a_wide_box_encloses_points() -> piggyback::Result<()> {
     let map_i: LogisticFb<Interval> = one_sample_logistic();
     let theta_f = [0.01];
     let theta_i = [Interval::from_f64(0.01)?];
-    let boxed = [Interval::from_bounds(-2000.0, 2000.0)?, Interval::from_f64(-1000.0)?];
+    let boxed = [
+        Interval::from_bounds(-2000.0, 2000.0)?,
+        Interval::from_f64(-1000.0)?,
+    ];
     let image = map_i.apply(&boxed, &theta_i)?;
     // At (−2000, −1000): p = softmax(−2000, −1000) ≈ (0, 1), so
     // F₁ = −1000 − γ·p₁ + γλ₁ ≈ −1000.99 (hand value).
@@ -179,7 +185,11 @@ impl NearSingular {
     fn matrix(&self) -> Vec<Vec<Rational>> {
         let n = self.n;
         let mut m: Vec<Vec<Rational>> = (0..n)
-            .map(|i| (0..n).map(|j| q(self.base[i * n + j].0, self.base[i * n + j].1)).collect())
+            .map(|i| {
+                (0..n)
+                    .map(|j| q(self.base[i * n + j].0, self.base[i * n + j].1))
+                    .collect()
+            })
             .collect();
         let delta = match self.k {
             Some(k) => Rational::from((1, rug::Integer::from(10).pow(k))),
@@ -318,7 +328,10 @@ fn determinant_generators_reach_the_undecided_path() {
         thick_stalls += usize::from(lu_stalls(&t.interval()));
     }
     assert!(near >= 150, "near-singular: only {near}/400 stalled");
-    assert!(thick_stalls >= 150, "thick: only {thick_stalls}/400 stalled");
+    assert!(
+        thick_stalls >= 150,
+        "thick: only {thick_stalls}/400 stalled"
+    );
 }
 
 // ---------------------------------------------------------- logistic over wide boxes
@@ -348,7 +361,10 @@ fn logistic_case() -> impl Strategy<Value = LogisticCase> {
             prop::collection::vec(-8i64..=8, nsamp * p),
             prop::collection::vec(0..classes.max(2), nsamp),
             prop::collection::vec(-3000i64..=3000, n),
-            prop::collection::vec(prop::sample::select(vec![0i64, 1, 64, 6000, 24000, 40000]), n),
+            prop::collection::vec(
+                prop::sample::select(vec![0i64, 1, 64, 6000, 24000, 40000]),
+                n,
+            ),
             1i64..=64,
             prop::option::of(0i64..=64),
             prop::collection::vec(prop::collection::vec(pos, n), 4),
@@ -376,7 +392,12 @@ impl LogisticCase {
             S::from_f64(self.design[i * self.p + j] as f64 / 8.0).unwrap()
         });
         let labels = if self.classes == 1 {
-            Labels::Binary(self.labels.iter().map(|&c| if c == 0 { 1 } else { -1 }).collect())
+            Labels::Binary(
+                self.labels
+                    .iter()
+                    .map(|&c| if c == 0 { 1 } else { -1 })
+                    .collect(),
+            )
         } else {
             Labels::Multiclass {
                 classes: self.classes,
@@ -388,8 +409,13 @@ impl LogisticCase {
         } else {
             Penalty::Lasso
         };
-        LogisticFb::new(Design::Dense(a), labels, penalty, StepRule::Given(S::from_f64(0.5).unwrap()))
-            .unwrap()
+        LogisticFb::new(
+            Design::Dense(a),
+            labels,
+            penalty,
+            StepRule::Given(S::from_f64(0.5).unwrap()),
+        )
+        .unwrap()
     }
     fn theta(&self) -> Vec<f64> {
         let mut t = vec![self.lambda1 as f64 / 64.0];
@@ -413,7 +439,9 @@ impl LogisticCase {
             .map(|s| {
                 b.iter()
                     .zip(s)
-                    .map(|(&(lo, hi), &(a, d))| (lo + (hi - lo) * (a as f64 / d as f64)).clamp(lo, hi))
+                    .map(|(&(lo, hi), &(a, d))| {
+                        (lo + (hi - lo) * (a as f64 / d as f64)).clamp(lo, hi)
+                    })
                     .collect()
             })
             .collect()
