@@ -296,6 +296,8 @@ pub fn rational_sqrt_upper(q: &rug::Rational) -> rug::Rational {
         return rug::Rational::new();
     }
     let approx = rug::Float::with_val_round(64, q, rug::float::Round::Up).0;
+    // An infinite f64 root (q beyond the f64 range) starts at 1: only a start, the
+    // loop below raises r until r² ≥ q holds exactly.
     let mut r = rug::Rational::from_f64(approx.to_f64_round(rug::float::Round::Up).sqrt())
         .unwrap_or_else(|| rug::Rational::from(1u32));
     let mut bump = rug::Rational::from((1u32, 1u64 << 50)) * &r;
