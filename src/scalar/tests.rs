@@ -95,8 +95,8 @@ fn rational_to_f64_rounds_subnormals_once() {
     // target through a CSV cell like -1e-343).
     let two = |e: u32| rug::Rational::from(rug::Integer::from(1) << e);
     let mid = rug::Rational::from(5) / two(1075);
-    let above = rug::Rational::from(&mid + two(1200).recip());
-    let below = rug::Rational::from(&mid - two(1200).recip());
+    let above: rug::Rational = &mid + two(1200).recip();
+    let below: rug::Rational = &mid - two(1200).recip();
     assert_eq!(super::rational_to_f64(&above).to_bits(), 3);
     assert_eq!(super::rational_to_f64(&mid).to_bits(), 2, "tie to even");
     assert_eq!(super::rational_to_f64(&below).to_bits(), 2);
