@@ -170,8 +170,9 @@ pub(crate) fn bits(x: &Rational) -> u128 {
 /// Units for one pass over `entries` numbers of at most `max_bits` bits.
 pub(crate) fn pass_cost(entries: u128, max_bits: u128) -> u128 {
     let w = 1 + max_bits / 64;
+    let root = rug::Integer::from(w).sqrt().to_u128().unwrap_or(w); // invariant: √w ≤ w fits
     entries
-        .saturating_mul(w.saturating_mul(w.isqrt()))
+        .saturating_mul(w.saturating_mul(root))
         .saturating_mul(PIVOT_ENTRY_UNITS)
 }
 
@@ -698,7 +699,7 @@ mod tests {
     fn a_relu_pattern_is_realisable_iff_it_occurs_on_an_open_set() {
         // W = [[2, −3/2], [2, −3/2]], c = (1, 1): both rows equal, so (1, 0) never occurs
         // on an open set (it needs 2x − 3/2 y + 1 > 0 and < 0), while (1, 1) does.
-        let w = vec![vec![q(2, 1), q(-3, 2)], vec![q(2, 1), q(-3, 2)]];
+        let w = [vec![q(2, 1), q(-3, 2)], vec![q(2, 1), q(-3, 2)]];
         let c = v(&[1, 1]);
         let strict = |pattern: [bool; 2]| {
             let mut g = Vec::new();
@@ -724,17 +725,29 @@ mod tests {
 
     #[test]
     fn hostile_sizes_are_refused_within_the_budget() {
-        // A 100 000-digit coefficient: refused before the tableau is built.
-        let huge: Rational = "1".repeat(100_000).parse::<rug::Integer>().unwrap().into();
+        // A 1 000 000-digit coefficient: refused before the tableau is built.
+        let huge: Rational = "1"
+            .repeat(1_000_000)
+            .parse::<rug::Integer>()
+            .unwrap()
+            .into();
         let mut b = Budget::default();
+        let g = [vec![huge.clone(), q(1, 1)], v(&[1, 1])];
+        assert!(maximize(&v(&[1, 1]), &g, &v(&[1, 1]), &mut b).is_err());
+        assert_eq!(b.spent(), 0, "nothing was spent on the refused step");
+        // 100 000 digits: the first pivots fit, the growing entries then exhaust the budget.
+        let big: Rational = "7".repeat(100_000).parse::<rug::Integer>().unwrap().into();
+        let g = [
+            vec![big.clone(), q(1, 1)],
+            vec![q(1, 1), Rational::from(&big + 1)],
+        ];
         let e = maximize(
             &v(&[1, 1]),
-            &[vec![huge.clone(), q(1, 1)], v(&[1, 1])],
-            &v(&[1, 1]),
+            &g,
+            &[big.clone(), Rational::from(-&big)],
             &mut b,
         );
-        assert!(e.is_err());
-        assert_eq!(b.spent(), 0, "nothing was spent on the refused step");
+        assert!(e.as_ref().is_err_and(|e| e.needed > e.limit && e.needed < u128::MAX), "{e:?}");
         // A tiny budget refuses an ordinary LP; shapes that do not fit are refused too.
         let g = m(&[&[1, 0], &[0, 1]]);
         assert!(maximize(&v(&[1, 1]), &g, &v(&[1, 1]), &mut Budget::new(10)).is_err());

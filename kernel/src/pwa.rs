@@ -424,3 +424,314 @@ pub fn check_defect(pieces: &[Piece], n: usize, m: usize, defect: &Defect) -> bo
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> Rational {
+        s.parse().unwrap()
+    }
+    fn v(xs: &[&str]) -> Vec<Rational> {
+        xs.iter().map(|x| r(x)).collect()
+    }
+    fn piece(a: &[&[&str]], c: &[&str], g: &[&[&str]], h: &[&str]) -> Piece {
+        Piece {
+            a: a.iter().map(|row| v(row)).collect(),
+            c: v(c),
+            g: g.iter().map(|row| v(row)).collect(),
+            h: v(h),
+        }
+    }
+    fn check(pieces: &[Piece], n: usize, m: usize) -> Option<Defect> {
+        let d = validate(pieces, n, m, &mut Budget::default()).unwrap();
+        if let Some(d) = &d {
+            assert!(check_defect(pieces, n, m, d), "{d}");
+        }
+        d
+    }
+    /// F(x) = x/2 ± (5, 0) on x₁ ≥ 0 / x₁ ≤ 0: each piece contracts with ρ = 1/2, the
+    /// map jumps at x₁ = 0 and has two fixed points (10, 0) and (−10, 0).
+    fn jump(offset: &str) -> Vec<Piece> {
+        let half: &[&[&str]] = &[&["1/2", "0"], &["0", "1/2"]];
+        let minus = format!("-{offset}");
+        vec![
+            piece(half, &[offset, "0"], &[&["-1", "0"]], &["0"]),
+            piece(half, &[&minus, "0"], &[&["1", "0"]], &["0"]),
+        ]
+    }
+    fn heavy_ball() -> Vec<Piece> {
+        vec![
+            piece(
+                &[&["3/4", "-3/4"], &["1", "0"]],
+                &["0", "0"],
+                &[&["-1", "0"]],
+                &["0"],
+            ),
+            piece(
+                &[&["3/2", "-3/4"], &["1", "0"]],
+                &["0", "0"],
+                &[&["1", "0"]],
+                &["0"],
+            ),
+        ]
+    }
+    fn clarke() -> Vec<Piece> {
+        [("1", "1"), ("1", "-1"), ("-1", "1"), ("-1", "-1")]
+            .iter()
+            .map(|&(sx, sy)| {
+                let (nx, ny) = ((-r(sx)).to_string(), (-r(sy)).to_string());
+                piece(
+                    &[&[sx, "1"], &["2", sy]],
+                    &["0", "0"],
+                    &[&[&nx, "0"], &["0", &ny]],
+                    &["0", "0"],
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn heavy_ball_and_clarke_are_maps() {
+        assert_eq!(check(&heavy_ball(), 2, 0), None);
+        assert_eq!(check(&clarke(), 2, 0), None);
+    }
+
+    #[test]
+    fn a_jump_is_found_with_both_values() {
+        let Some(Defect::Jump {
+            pieces,
+            point,
+            values,
+        }) = check(&jump("5"), 2, 0)
+        else {
+            panic!("expected a jump")
+        };
+        assert_eq!(pieces, (0, 1));
+        assert_eq!(point[0], 0, "the regions meet on x₁ = 0 only");
+        assert_eq!(
+            (values.0[0].clone(), values.1[0].clone()),
+            (r("5"), r("-5"))
+        );
+        // A jump of 10⁻²⁰ is a jump.
+        let tiny = "1/100000000000000000000";
+        let Some(Defect::Jump { values, .. }) = check(&jump(tiny), 2, 0) else {
+            panic!("expected a jump")
+        };
+        assert_eq!(Rational::from(&values.0[0] - &values.1[0]), r(tiny) * 2);
+        // Offset 0: the same regions, continuous.
+        assert_eq!(check(&jump("0"), 2, 0), None);
+    }
+
+    #[test]
+    fn a_jump_along_an_unbounded_overlap_is_found() {
+        // Both pieces on x ≥ 0 (and one on x ≤ 0): F = 0 and F = x agree only at 0.
+        let pieces = vec![
+            piece(&[&["0"]], &["0"], &[&["-1"]], &["0"]),
+            piece(&[&["1"]], &["0"], &[&["-1"]], &["0"]),
+            piece(&[&["0"]], &["0"], &[&["1"]], &["0"]),
+        ];
+        let Some(Defect::Jump {
+            pieces: (0, 1),
+            point,
+            ..
+        }) = check(&pieces, 1, 0)
+        else {
+            panic!("expected a jump between pieces 0 and 1")
+        };
+        assert!(point[0] > 0);
+    }
+
+    #[test]
+    fn gaps_are_found() {
+        // x₁ ≥ 1 and x₁ ≤ 0 leave the strip 0 < x₁ < 1.
+        let one: &[&[&str]] = &[&["1", "0"], &["0", "1"]];
+        let pieces = vec![
+            piece(one, &["0", "0"], &[&["-1", "0"]], &["-1"]),
+            piece(one, &["0", "0"], &[&["1", "0"]], &["0"]),
+        ];
+        let Some(Defect::Gap { point }) = check(&pieces, 2, 0) else {
+            panic!("expected a gap")
+        };
+        assert!(point[0] > 0 && point[0] < 1);
+        // Three of Clarke's four quadrants: the open fourth one is uncovered.
+        let Some(Defect::Gap { point }) = check(&clarke()[..3], 2, 0) else {
+            panic!("expected a gap")
+        };
+        assert!(point[0] < 0 && point[1] < 0);
+        // No pieces at all: every point is a gap.
+        assert_eq!(
+            check(&[], 2, 1),
+            Some(Defect::Gap {
+                point: v(&["0", "0", "0"])
+            })
+        );
+    }
+
+    #[test]
+    fn regions_without_interior_are_rejected() {
+        // A piece on the hyperplane x₁ = 0 (besides two valid half-planes).
+        let mut pieces = jump("0");
+        pieces.push(piece(
+            &[&["2", "0"], &["0", "2"]],
+            &["0", "0"],
+            &[&["1", "0"], &["-1", "0"]],
+            &["0", "0"],
+        ));
+        let Some(Defect::EmptyInterior { piece: 2, .. }) = check(&pieces, 2, 0) else {
+            panic!("expected piece 2 without interior")
+        };
+        // An empty region: x ≤ −1 and x ≥ 0.
+        let pieces = vec![
+            piece(&[&["0"]], &["0"], &[], &[]),
+            piece(&[&["0"]], &["0"], &[&["1"], &["-1"]], &["-1", "0"]),
+        ];
+        let Some(Defect::EmptyInterior {
+            piece: 1,
+            certificate,
+        }) = check(&pieces, 1, 0)
+        else {
+            panic!("expected piece 1 empty")
+        };
+        assert!(
+            dot(&certificate, &pieces[1].h) < 0,
+            "an empty region: hᵀy < 0"
+        );
+        // A row 0·z ≤ −1 empties the region; 0·z ≤ 0 holds everywhere.
+        let empty = vec![piece(&[&["0"]], &["0"], &[&["0"]], &["-1"])];
+        assert!(matches!(
+            check(&empty, 1, 0),
+            Some(Defect::EmptyInterior { piece: 0, .. })
+        ));
+        let everywhere = vec![piece(&[&["0"]], &["0"], &[&["0"]], &["0"])];
+        assert_eq!(check(&everywhere, 1, 0), None);
+    }
+
+    #[test]
+    fn overlapping_pieces_that_agree_are_a_map() {
+        // The same piece on overlapping regions x ≥ −1 and x ≤ 1 is one map; x on x ≥ −1
+        // and −x on x ≤ 1 disagree on the overlap.
+        let pieces = vec![
+            piece(&[&["1"]], &["2"], &[&["-1"]], &["1"]),
+            piece(&[&["1"]], &["2"], &[&["1"]], &["1"]),
+        ];
+        assert_eq!(check(&pieces, 1, 0), None);
+        let pieces = vec![
+            piece(&[&["1"]], &["0"], &[&["-1"]], &["1"]),
+            piece(&[&["-1"]], &["0"], &[&["1"]], &["1"]),
+        ];
+        assert!(matches!(check(&pieces, 1, 0), Some(Defect::Jump { .. })));
+    }
+
+    #[test]
+    fn parameters_are_part_of_the_space() {
+        // F(x, θ) = max(x/2, θ)-style: x/2 on x/2 ≥ θ, θ on x/2 ≤ θ (n = 1, m = 1).
+        let pieces = vec![
+            piece(&[&["1/2", "0"]], &["0"], &[&["-1/2", "1"]], &["0"]),
+            piece(&[&["0", "1"]], &["0"], &[&["1/2", "-1"]], &["0"]),
+        ];
+        assert_eq!(check(&pieces, 1, 1), None);
+        // Shift the second piece by 1 in θ's region only: a jump on the line x/2 = θ.
+        let mut shifted = pieces.clone();
+        shifted[1].c = v(&["1"]);
+        assert!(matches!(check(&shifted, 1, 1), Some(Defect::Jump { .. })));
+    }
+
+    #[test]
+    fn malformed_pieces_are_named() {
+        let mut pieces = heavy_ball();
+        pieces[1].h.push(r("1"));
+        assert!(matches!(
+            check(&pieces, 2, 0),
+            Some(Defect::Malformed { piece: 1, .. })
+        ));
+        let mut pieces = heavy_ball();
+        pieces[0].a[1].pop();
+        assert!(matches!(
+            check(&pieces, 2, 0),
+            Some(Defect::Malformed { piece: 0, .. })
+        ));
+        assert!(matches!(
+            check(&heavy_ball(), 2, 1),
+            Some(Defect::Malformed { piece: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn forged_witnesses_are_rejected_by_the_re_check() {
+        let pieces = jump("5");
+        let good = check(&pieces, 2, 0).unwrap();
+        let Defect::Jump { point, values, .. } = good.clone() else {
+            panic!()
+        };
+        // Wrong point (in one region only), wrong values, same piece twice.
+        let forged = [
+            Defect::Jump {
+                pieces: (0, 1),
+                point: v(&["1", "0"]),
+                values: values.clone(),
+            },
+            Defect::Jump {
+                pieces: (0, 1),
+                point: point.clone(),
+                values: (values.0.clone(), values.0.clone()),
+            },
+            Defect::Jump {
+                pieces: (0, 0),
+                point: point.clone(),
+                values: values.clone(),
+            },
+            Defect::Gap {
+                point: v(&["0", "0"]),
+            },
+            Defect::Gap { point: v(&["0"]) },
+            Defect::EmptyInterior {
+                piece: 0,
+                certificate: v(&["0"]),
+            },
+            Defect::EmptyInterior {
+                piece: 0,
+                certificate: v(&["1"]),
+            },
+            Defect::EmptyInterior {
+                piece: 5,
+                certificate: v(&[]),
+            },
+            Defect::Malformed {
+                piece: 0,
+                reason: "none".into(),
+            },
+        ];
+        for d in &forged {
+            assert!(!check_defect(&pieces, 2, 0, d), "{d}");
+        }
+        // 0·z ≤ 0 with y = 1: yᵀG = 0 and yᵀh = 0 but the row is zero: proves nothing.
+        let everywhere = vec![piece(&[&["0"]], &["0"], &[&["0"]], &["0"])];
+        let bogus = Defect::EmptyInterior {
+            piece: 0,
+            certificate: v(&["1"]),
+        };
+        assert!(!check_defect(&everywhere, 1, 0, &bogus));
+    }
+
+    #[test]
+    fn strictly_inside_means_in_the_open_region() {
+        let p = &clarke()[0]; // x ≥ 0, y ≥ 0
+        assert!(strictly_inside(p, &v(&["1/3", "2"])));
+        assert!(!strictly_inside(p, &v(&["0", "2"])));
+        assert!(!strictly_inside(p, &v(&["1"])));
+        let everywhere = piece(&[&["0"]], &["0"], &[&["0"]], &["0"]);
+        assert!(strictly_inside(&everywhere, &v(&["7"])));
+        let nowhere = piece(&[&["0"]], &["0"], &[&["0"]], &["-1"]);
+        assert!(!strictly_inside(&nowhere, &v(&["7"])));
+    }
+
+    #[test]
+    fn over_budget_is_refused_not_decided() {
+        assert!(validate(&clarke(), 2, 0, &mut Budget::new(1000)).is_err());
+        // 40 copies of one quadrant piece: the pairwise checks exceed a small budget.
+        let mut b = Budget::new(2_000_000);
+        let many: Vec<Piece> = (0..40).map(|_| clarke()[0].clone()).collect();
+        assert!(validate(&many, 2, 0, &mut b).is_err());
+    }
+}
