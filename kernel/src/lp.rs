@@ -747,7 +747,11 @@ mod tests {
             &[big.clone(), Rational::from(-&big)],
             &mut b,
         );
-        assert!(e.as_ref().is_err_and(|e| e.needed > e.limit && e.needed < u128::MAX), "{e:?}");
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.needed > e.limit && e.needed < u128::MAX),
+            "{e:?}"
+        );
         // A tiny budget refuses an ordinary LP; shapes that do not fit are refused too.
         let g = m(&[&[1, 0], &[0, 1]]);
         assert!(maximize(&v(&[1, 1]), &g, &v(&[1, 1]), &mut Budget::new(10)).is_err());
