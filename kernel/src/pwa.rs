@@ -174,6 +174,7 @@ fn find_defect(
             )
         })
         .collect();
+    refuse_if_surely_over(pieces.len(), kept.iter().map(Vec::len).min(), dim, budget)?;
     for (piece, ((g, h), rows)) in regions.iter().zip(&kept).enumerate() {
         if let Interior::Empty(y) = lp::interior_point_or_certificate(dim, g, h, budget)? {
             let mut certificate = vec![Rational::new(); pieces[piece].g.len()];
@@ -187,6 +188,23 @@ fn find_defect(
         return Ok(Some(jump));
     }
     Ok(find_gap(&regions, dim, budget)?.map(|point| Defect::Gap { point }))
+}
+
+/// Refuse at once when even the least work is over budget: every pair of pieces needs
+/// at least one LP whose tableau has `(k + 1)(2·dim + 2 + k)` entries, `k ≥ 2·k_min`.
+fn refuse_if_surely_over(
+    count: usize,
+    k_min: Option<usize>,
+    dim: usize,
+    budget: &mut Budget,
+) -> Result<(), OverBudget> {
+    let (count, k, dim) = (count as u128, 2 * k_min.unwrap_or(0) as u128, dim as u128);
+    let pairs = count.saturating_mul(count.saturating_sub(1)) / 2;
+    let least = pairs.saturating_mul(lp::pass_cost((k + 1) * (2 * dim + 2 + k), 0));
+    if least > budget.remaining() {
+        budget.charge("checking every pair of pieces for continuity", least)?;
+    }
+    Ok(())
 }
 
 fn malformed(p: &Piece, n: usize, dim: usize) -> Option<String> {
@@ -733,5 +751,10 @@ mod tests {
         let mut b = Budget::new(2_000_000);
         let many: Vec<Piece> = (0..40).map(|_| clarke()[0].clone()).collect();
         assert!(validate(&many, 2, 0, &mut b).is_err());
+        // 2000 pieces: 2 million pairs are refused before any LP runs.
+        let mut b = Budget::default();
+        let many: Vec<Piece> = (0..2000).map(|_| clarke()[0].clone()).collect();
+        assert!(validate(&many, 2, 0, &mut b).is_err());
+        assert_eq!(b.spent(), 0);
     }
 }
