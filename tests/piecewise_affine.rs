@@ -206,6 +206,57 @@ mod validation {
         );
     }
 
+    /// The kernel's pieces read straight from a shipped file (inline numbers, m = 0).
+    fn shipped_pieces(name: &str) -> Vec<Piece> {
+        let path = format!(
+            "{}/examples/problems/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let num = |v: &serde_json::Value| r(v.as_str().unwrap());
+        let vector =
+            |v: &serde_json::Value| v.as_array().unwrap().iter().map(num).collect::<Vec<_>>();
+        let matrix =
+            |v: &serde_json::Value| v.as_array().unwrap().iter().map(vector).collect::<Vec<_>>();
+        json["map"]["pieces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let a = matrix(&p["a"]);
+                let c = vec![Rational::new(); a.len()];
+                Piece {
+                    a,
+                    c,
+                    g: matrix(&p["g"]),
+                    h: vector(&p["h"]),
+                }
+            })
+            .collect()
+    }
+
+    /// Validating the shipped examples costs a tiny fraction of the default budget
+    /// (`cargo test --test piecewise_affine shipped -- --nocapture` prints the units).
+    #[test]
+    fn shipped_examples_validate_cheaply() {
+        for name in ["heavy_ball", "clarke"] {
+            let pieces = shipped_pieces(name);
+            let mut budget = Budget::default();
+            assert_eq!(validate(&pieces, 2, 0, &mut budget).unwrap(), None);
+            println!(
+                "{name}: {} work units of {}",
+                budget.spent(),
+                budget.limit()
+            );
+            assert!(
+                budget.spent() * 1000 < budget.limit(),
+                "{name}: {}",
+                budget.spent()
+            );
+        }
+    }
+
     #[test]
     fn the_shipped_examples_are_maps() {
         for name in ["heavy_ball", "clarke"] {
