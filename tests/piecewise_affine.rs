@@ -333,11 +333,12 @@ mod validation {
                         g.push(self.w[k].iter().map(|x| Rational::from(x * sign)).collect());
                         h.push(Rational::from(&self.b[k] * -sign));
                         if on {
-                            for i in 0..self.n {
-                                for j in 0..self.n + self.m {
-                                    a[i][j] += Rational::from(&self.u[k][i] * &self.w[k][j]);
+                            // F gains u_k (w_k·z + b_k): a += u_k w_kᵀ, c += u_k b_k.
+                            for ((row, ci), uki) in a.iter_mut().zip(c.iter_mut()).zip(&self.u[k]) {
+                                for (x, wkj) in row.iter_mut().zip(&self.w[k]) {
+                                    *x += Rational::from(uki * wkj);
                                 }
-                                c[i] += Rational::from(&self.u[k][i] * &self.b[k]);
+                                *ci += Rational::from(uki * &self.b[k]);
                             }
                         }
                     }
