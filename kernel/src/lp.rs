@@ -91,23 +91,14 @@ pub fn maximize(
 
 /// An exact point `z` with `G z < h` in every row (an interior point of `{G z ≤ h}` when
 /// no row of `G` is zero), or `None` when there is none. With no rows at all the
-/// dimension is unknown and the answer is the empty vector: use [`interior_point_in`].
+/// dimension is unknown and the answer is the empty vector: use
+/// [`interior_point_or_certificate`], which takes the dimension.
 pub fn interior_point(
     g: &[Vec<Rational>],
     h: &[Rational],
     budget: &mut Budget,
 ) -> Result<Option<Vec<Rational>>, OverBudget> {
     let dim = g.first().map_or(0, Vec::len);
-    interior_point_in(dim, g, h, budget)
-}
-
-/// [`interior_point`] in `Q^dim` (also when `g` has no rows).
-pub fn interior_point_in(
-    dim: usize,
-    g: &[Vec<Rational>],
-    h: &[Rational],
-    budget: &mut Budget,
-) -> Result<Option<Vec<Rational>>, OverBudget> {
     Ok(match interior_point_or_certificate(dim, g, h, budget)? {
         Interior::Point(z) => Some(z),
         Interior::Empty(_) => None,
@@ -241,22 +232,25 @@ fn check_shapes(
     h: &[Rational],
     budget: &Budget,
 ) -> Result<(), OverBudget> {
-    if g.len() == h.len() && g.iter().all(|r| r.len() == dim) {
-        return Ok(());
+    let fits = g.len() == h.len() && g.iter().all(|r| r.len() == dim);
+    match fits {
+        true => Ok(()),
+        false => Err(refusal("a linear program whose shapes do not fit", budget)),
     }
-    Err(OverBudget {
-        what: format!("a linear program whose rows do not all have length {dim} (refused)"),
+}
+
+/// Not a budget overrun but a refusal all the same: malformed input, or a found answer
+/// that failed its re-check (a bug).
+fn refusal(what: &str, budget: &Budget) -> OverBudget {
+    OverBudget {
+        what: format!("{what} (refused)"),
         needed: u128::MAX,
         limit: budget.limit(),
-    })
+    }
 }
 
 fn self_check_failed(budget: &Budget) -> OverBudget {
-    OverBudget {
-        what: "an exact LP answer that failed its re-check (a bug; refused)".into(),
-        needed: u128::MAX,
-        limit: budget.limit(),
-    }
+    refusal("an exact LP answer that failed its re-check", budget)
 }
 
 /// A simplex answer with the certificate it is re-checked by.
@@ -348,7 +342,6 @@ struct Tableau {
     rows: Vec<Vec<Rational>>,
     obj: Vec<Rational>,
     basis: Vec<usize>,
-    slack0: usize,
 }
 
 impl Tableau {
@@ -386,7 +379,6 @@ impl Tableau {
             rows,
             obj: vec![Rational::new(); cols + 1],
             basis: (2 * n + 1..cols).collect(),
-            slack0: 2 * n + 1,
         })
     }
 
@@ -470,7 +462,7 @@ impl Tableau {
 
     /// The simplex multipliers `c_B B⁻¹`: the objective row under the slack columns.
     fn duals(&self) -> Vec<Rational> {
-        self.obj[self.slack0..self.cols()].to_vec()
+        self.obj[self.cols() - self.rows.len()..self.cols()].to_vec()
     }
 }
 
@@ -692,8 +684,8 @@ mod tests {
         );
         // No rows: the whole space; the dimension comes from the caller.
         assert_eq!(
-            interior_point_in(3, &[], &[], &mut b).unwrap(),
-            Some(v(&[0, 0, 0]))
+            interior_point_or_certificate(3, &[], &[], &mut b).unwrap(),
+            Interior::Point(v(&[0, 0, 0]))
         );
     }
 

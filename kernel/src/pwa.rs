@@ -334,7 +334,7 @@ fn find_gap(
         vec![false; regions.len()],
     )];
     while let Some((cg, ch, excluded)) = stack.pop() {
-        let Some(p) = lp::interior_point_in(dim, &cg, &ch, budget)? else {
+        let Interior::Point(p) = lp::interior_point_or_certificate(dim, &cg, &ch, budget)? else {
             continue; // no interior: holds no open part of the complement
         };
         let mut cut = None;
