@@ -5,16 +5,19 @@
 use piggyback::cli::{run, EXIT_INPUT, EXIT_OK};
 use std::path::PathBuf;
 
+/// Run in-process: (exit status, stdout and stderr together).
 fn run_cli(args: &[&str]) -> (i32, String) {
-    let mut out = Vec::new();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let code = run(&args, &mut out);
-    (code, String::from_utf8_lossy(&out).into_owned())
+    let code = run(&args, &mut out, &mut err);
+    let text = String::from_utf8_lossy(&out).into_owned() + &String::from_utf8_lossy(&err);
+    (code, text)
 }
 
 fn write_problem(name: &str, pieces: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("piggyback-cli-pwa-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join(format!("{name}.cert.json")));
     let path = dir.join(format!("{name}.json"));
     let text = format!(
         "{{\"piggyback_problem\": 1, \"name\": \"{name}\", \"map\": {{\"kind\": \"piecewise_affine\", \"pieces\": [{pieces}]}}}}"
