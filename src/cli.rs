@@ -1,12 +1,11 @@
 //! The `piggyback` command line: `certify`, `check`, `demo`. Kept in the library so
 //! that every command is testable; `src/bin/piggyback.rs` only forwards `argv`.
 
-use crate::certify::check_fixed_point::{self, FixedPointCertificate};
-use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
-use crate::certify::{self, contraction, refute, Certificate, Claim};
+use crate::certify::forward_backward::{certify_fixed_point_with_verdict, FbProblem};
+use crate::certify::{self, FixedPointCertificate, Verdict};
 use crate::error::{Error, Result};
 use crate::io::problem::Problem;
-use crate::matset::MatrixSet;
+use crate::io::resolve::Purpose;
 use crate::scalar::{Enclosure, Interval, Rational};
 use crate::FixedPointMap;
 use crate::Matrix;
@@ -62,75 +61,7 @@ pub fn run(args: &[String], out: &mut dyn Write) -> i32 {
     }
 }
 
-/// What `certify` concluded.
-#[derive(Debug)]
-pub enum Outcome {
-    /// A checked certificate of the claim it contains.
-    Certified(Certificate),
-    /// Neither a contraction certificate nor a refutation was found.
-    Undecided(String),
-}
-
-/// Certify a problem: the smallest short-rational contraction constant in the
-/// spectral norm, else the ∞- or 1-norm, else a weighted norm; failing all, a
-/// refutation (a product of vertices with spectral radius > 1).
-pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
-    let map = problem.build_map::<Rational>()?;
-    let family = map.state_jacobian_family(&problem.theta::<Rational>()?)?;
-    let opts = contraction::SearchOptions::default();
-    let one = Rational::from(1);
-    let mut best: Option<Certificate> = None;
-    for norm in [
-        contraction::NormKind::Two,
-        contraction::NormKind::Inf,
-        contraction::NormKind::One,
-    ] {
-        if let Ok(c) = contraction::find_norm_bound(&family, norm, &opts) {
-            let better = match (&best, contraction::certified_rho(&c)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(b), Some(r)) => contraction::certified_rho(b).is_some_and(|rb| r < rb),
-            };
-            if better {
-                best = Some(c);
-            }
-        }
-    }
-    if let Some(c) = best.filter(|c| contraction::certified_rho(c).is_some_and(|r| r < one)) {
-        return Ok(Outcome::Certified(c));
-    }
-    if let Ok(c) = contraction::find_weighted_bound(&family, &opts) {
-        if contraction::certified_rho(&c).is_some_and(|r| r < one) {
-            return Ok(Outcome::Certified(c));
-        }
-    }
-    let vertex_family = match family {
-        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Some(family),
-        other => crate::matset::MatrixSet::vertices(&other, 1 << 10)
-            .ok()
-            .map(MatrixSet::Hull),
-    };
-    if let Some(vf) = vertex_family {
-        if let Some(c) = refute::find_refutation(&vf, &one, 6)? {
-            return Ok(Outcome::Certified(c));
-        }
-    }
-    Ok(Outcome::Undecided(
-        "no norm bound below 1 and no product with spectral radius > 1 was found".into(),
-    ))
-}
-
-/// A one-line human summary of a certificate's claim.
-pub fn describe(c: &Certificate) -> String {
-    match &c.claim {
-        Claim::Contraction { norm, rho } => format!("CONTRACTION: sup ‖A‖ ≤ {rho} in the {norm:?} norm"),
-        Claim::Refutation { r, word, .. } => format!(
-            "REFUTED: the product of vertices {word:?} has spectral radius > {r}^{} — no norm makes the map contract",
-            word.len()
-        ),
-        Claim::Invertible { .. } => "INVERTIBLE: I − A is invertible for every A in the set".into(),
-    }
-}
+pub use crate::certify::problem::{certify_problem, Certified, Outcome};
 
 /// What `solve` found: the f64 estimates and what interval arithmetic proved.
 #[derive(Debug)]
@@ -164,6 +95,7 @@ pub struct SolveProof {
 
 /// Solve a problem in f64, then prove what can be proven in interval arithmetic.
 pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
+    problem.check_size(Purpose::Solve)?;
     let map = problem.build_map::<f64>()?;
     let theta = problem.theta::<f64>()?;
     let (n, _) = map.dims();
@@ -304,18 +236,17 @@ fn certify_to_file(problem: &Problem, target: &Path, out: &mut dyn Write) -> Res
     let io_err = |e: std::io::Error| Error::InvalidInput(format!("cannot write: {e}"));
     match certify_problem(problem)? {
         Outcome::Certified(c) => {
-            std::fs::write(target, certify::to_json(&c)).map_err(|e| {
+            std::fs::write(target, certify::to_json(&c.certificate)).map_err(|e| {
                 Error::InvalidInput(format!("cannot write {}: {e}", target.display()))
             })?;
-            writeln!(out, "{}: {}", problem.name(), describe(&c)).map_err(io_err)?;
+            writeln!(out, "{}: {}", problem.name(), c.verdict).map_err(io_err)?;
             writeln!(out, "  certificate written to {}", target.display()).map_err(io_err)?;
-            if let Some(fp) = fixed_point_certificate(problem)? {
+            if let Some((fp, verdict)) = fixed_point_certificate(problem)? {
                 let fp_target = fixed_point_path(target);
-                std::fs::write(&fp_target, check_fixed_point::fixed_point_to_json(&fp)).map_err(
-                    |e| Error::InvalidInput(format!("cannot write {}: {e}", fp_target.display())),
-                )?;
-                writeln!(out, "{}: {}", problem.name(), describe_fixed_point(&fp))
-                    .map_err(io_err)?;
+                std::fs::write(&fp_target, certify::to_json(&fp)).map_err(|e| {
+                    Error::InvalidInput(format!("cannot write {}: {e}", fp_target.display()))
+                })?;
+                writeln!(out, "{}: {verdict}", problem.name()).map_err(io_err)?;
                 writeln!(out, "  certificate written to {}", fp_target.display())
                     .map_err(io_err)?;
             }
@@ -329,8 +260,10 @@ fn certify_to_file(problem: &Problem, target: &Path, out: &mut dyn Write) -> Res
 }
 
 /// For `lasso` / `elastic_net` problems: solve in f64, then certify the fixed point
-/// (ball, signs, exact derivative in `λ₁`); `None` for other kinds.
-pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCertificate>> {
+/// (ball, signs, exact derivative in `λ₁`) with the kernel's verdict; `None` for other
+/// kinds.
+pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<(FixedPointCertificate, Verdict)>> {
+    problem.check_size(Purpose::Certify)?;
     let (Some(fb), Some(fbf)) = (
         problem.forward_backward_map::<Rational>()?,
         problem.forward_backward_map::<f64>()?,
@@ -352,21 +285,9 @@ pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCer
         gamma: fb.gamma().clone(),
         lambda1: theta.first().cloned().unwrap_or_default(),
         lambda2: theta.get(1).cloned().unwrap_or_default(),
+        penalty: fb.penalty(),
     };
-    certify_fixed_point(&data, &x).map(Some)
-}
-
-/// A one-line summary of a fixed-point certificate.
-pub fn describe_fixed_point(c: &FixedPointCertificate) -> String {
-    let proven = c.signs.iter().filter(|s| s.is_some()).count();
-    let approx = |t: &str| crate::scalar::parse_rational(t).map_or(f64::NAN, |q| q.to_f64());
-    format!(
-        "FIXED POINT: unique, within ≈{:.2e} of the center (ρ ≤ ≈{:.6}); {proven}/{} signs proven{}",
-        approx(&c.radius),
-        approx(&c.rho),
-        c.signs.len(),
-        if c.derivative.is_some() { "; exact ∂x̄/∂λ₁ included" } else { "" }
-    )
+    certify_fixed_point_with_verdict(&data, &x).map(Some)
 }
 
 fn fixed_point_path(target: &Path) -> PathBuf {
@@ -388,42 +309,24 @@ fn cmd_check(args: &[String], out: &mut dyn Write) -> Result<i32> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::InvalidInput(format!("cannot read {path}: {e}")))?;
     let io_err = |e: std::io::Error| Error::InvalidInput(format!("cannot write: {e}"));
-    if text.contains(check_fixed_point::FIXED_POINT_FORMAT) {
-        let verdict = check_fixed_point::fixed_point_from_json(&text)
-            .and_then(|c| check_fixed_point::check_fixed_point(&c).map(|()| c));
-        return Ok(match verdict {
-            Ok(c) => {
-                writeln!(out, "{path}: VALID: {}", describe_fixed_point(&c)).map_err(io_err)?;
-                EXIT_OK
-            }
-            Err(f) => {
-                writeln!(out, "{path}: INVALID: {f}").map_err(io_err)?;
-                if matches!(f, certify::CheckFailure::Rejected { .. }) {
-                    EXIT_REJECTED
-                } else {
-                    EXIT_INPUT
-                }
-            }
-        });
-    }
-    let parsed = match certify::from_json(&text) {
-        Ok(c) => c,
+    let (line, code) = check_text(&text);
+    writeln!(out, "{path}: {line}").map_err(io_err)?;
+    Ok(code)
+}
+
+/// Check a certificate text (either format) with the kernel: the line to print
+/// (`VALID: <verdict>` or `INVALID: <reason>`) and the exit status (0 valid, 1 rejected,
+/// 3 malformed, not a map, or too large).
+pub fn check_text(text: &str) -> (String, i32) {
+    match certify::check_json(text) {
+        Ok(v) => (format!("VALID: {v}"), EXIT_OK),
         Err(f) => {
-            writeln!(out, "{path}: INVALID: {f}").map_err(io_err)?;
-            return Ok(EXIT_INPUT);
-        }
-    };
-    match certify::check(&parsed) {
-        Ok(()) => {
-            writeln!(out, "{path}: VALID: {}", describe(&parsed)).map_err(io_err)?;
-            Ok(EXIT_OK)
-        }
-        Err(f) => {
-            writeln!(out, "{path}: INVALID: {f}").map_err(io_err)?;
-            Ok(match f {
-                certify::CheckFailure::Rejected { .. } => EXIT_REJECTED,
-                _ => EXIT_INPUT,
-            })
+            let code = if f.is_rejection() {
+                EXIT_REJECTED
+            } else {
+                EXIT_INPUT
+            };
+            (format!("INVALID: {f}"), code)
         }
     }
 }

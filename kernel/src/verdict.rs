@@ -43,13 +43,12 @@ impl ProblemSummary {
 impl fmt::Display for ProblemSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let theta: Vec<String> = self.theta.iter().map(format_rational).collect();
-        write!(
-            f,
-            "the embedded {} problem (n = {}, θ = [{}])",
-            self.kind.name(),
-            self.n,
-            theta.join(", ")
-        )
+        write!(f, "the embedded {} problem (n = {}", self.kind.name(), self.n)?;
+        if theta.is_empty() {
+            write!(f, ")")
+        } else {
+            write!(f, ", θ = [{}])", theta.join(", "))
+        }
     }
 }
 
@@ -152,50 +151,113 @@ fn q(x: &Rational) -> String {
     format_rational(x)
 }
 
+/// A short decimal upper bound `d·10^e ≥ x ≥ 0` with three significant digits, for
+/// display next to long exact values (exact integer arithmetic, no floating point).
+pub fn decimal_upper(x: &Rational) -> String {
+    if x.cmp0() != Ordering::Greater {
+        return q(x);
+    }
+    // e with 100 ≤ x·10^(2−e) < 1000, found from the digit counts and then adjusted.
+    let digits = |i: &rug::Integer| i.to_string_radix(10).trim_start_matches('-').len() as i64;
+    let mut e = digits(x.numer()) - digits(x.denom());
+    let scaled = |e: i64| {
+        let p = rug::Integer::from(rug::Integer::u_pow_u(10, (2 - e).unsigned_abs() as u32));
+        if 2 - e >= 0 {
+            Rational::from(x * &p)
+        } else {
+            Rational::from(x / &p)
+        }
+    };
+    while scaled(e) >= 1000 {
+        e += 1;
+    }
+    while scaled(e) < 100 {
+        e -= 1;
+    }
+    let m = scaled(e).ceil().numer().clone();
+    let m = if m == 1000 { (rug::Integer::from(100), e + 1) } else { (m, e) };
+    let s = m.0.to_string();
+    format!("{}.{}e{}", &s[..1], &s[1..], m.1)
+}
+
+fn words(k: usize, one: &str, many: &str) -> String {
+    if k == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{k} {many}")
+    }
+}
+
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whose = match &self.subject {
-            Subject::WrittenFamily => "of the written family (a statement about the matrices in the file only)".to_string(),
-            Subject::Field(p) => format!("of the conservative (chain-rule) field of {p}"),
-            Subject::Map(p) => format!("of the map x ↦ F(x, θ) of {p}"),
+        let what = match &self.subject {
+            Subject::WrittenFamily => {
+                "the written family (a statement about the matrices in the file only)".to_string()
+            }
+            Subject::Field(p) => format!("the conservative (chain-rule) field of {p}"),
+            Subject::Map(p) => format!("the map x ↦ F(x, θ) of {p}"),
         };
         match &self.claim {
             Claim::NormBound { norm, rho } => {
                 let head = if *rho < 1 { "CONTRACTION" } else { "NORM BOUND" };
                 let body = match &self.subject {
                     Subject::Map(_) => format!(
-                        "‖F(x, θ) − F(y, θ)‖ ≤ {} ‖x − y‖ for all x, y in the norm {norm} (every element of its conservative field obeys the same bound)",
+                        "‖F(x, θ) − F(y, θ)‖ ≤ {} ‖x − y‖ for all x, y in the norm {norm} \
+                         (every element of its conservative field obeys the same bound)",
                         q(rho)
                     ),
-                    Subject::Field(_) => format!("every element A satisfies {norm}(A) ≤ {}", q(rho)),
-                    Subject::WrittenFamily => format!("every matrix A satisfies {norm}(A) ≤ {}", q(rho)),
+                    Subject::Field(_) => {
+                        format!("every element A satisfies {norm}(A) ≤ {}", q(rho))
+                    }
+                    Subject::WrittenFamily => {
+                        format!("every matrix A satisfies {norm}(A) ≤ {}", q(rho))
+                    }
                 };
-                let tail = if *rho < 1 { "" } else { " — not a contraction: the bound is ≥ 1" };
-                write!(f, "{head} {whose}: {body}{tail}")
+                let tail = if *rho < 1 {
+                    ""
+                } else {
+                    " — not a contraction: the bound is ≥ 1"
+                };
+                write!(f, "{head} of {what}: {body}{tail}")
             }
             Claim::Refuted { r, len } => {
-                let conclusion = match (&self.subject, r.cmp(&Rational::from(1))) {
-                    (Subject::Map(_), Ordering::Less) => format!(
-                        "so the map is not {}-Lipschitz in any norm", q(r)
+                let (members, conclusion, subject) = match &self.subject {
+                    Subject::Map(_) => (
+                        words(*len, "Jacobian of the map on an open set", "Jacobians of the map on open sets"),
+                        format!("in every norm the map's Lipschitz constant exceeds {}", q(r)),
+                        "the map",
                     ),
-                    (Subject::Map(_), _) => "so no norm makes the map a contraction".to_string(),
-                    (Subject::Field(_), Ordering::Less) => format!("so no norm bounds every element of the field by {}", q(r)),
-                    (Subject::Field(_), _) => "so no norm bounds every element of the field below 1 (the set-valued piggyback recursion is not a contraction in any norm)".to_string(),
-                    (Subject::WrittenFamily, Ordering::Less) => format!("so no norm bounds every matrix of the family by {}", q(r)),
-                    (Subject::WrittenFamily, _) => "so no norm makes the family contract".to_string(),
+                    Subject::Field(_) => (
+                        words(*len, "element of the field", "elements of the field"),
+                        format!("in every operator norm some element of the field has norm > {}", q(r)),
+                        "the field",
+                    ),
+                    Subject::WrittenFamily => (
+                        words(*len, "matrix of the family", "matrices of the family"),
+                        format!("in every operator norm some matrix of the family has norm > {}", q(r)),
+                        "the family",
+                    ),
                 };
-                let members = match &self.subject {
-                    Subject::Map(_) => "Jacobians of the map on open sets (witness points checked)",
-                    Subject::Field(_) => "elements of the field at the stated points",
-                    Subject::WrittenFamily => "its matrices",
+                let strong = if *r >= 1 {
+                    format!(": no norm makes {subject} a contraction")
+                } else {
+                    String::new()
+                };
+                let points = match &self.subject {
+                    Subject::WrittenFamily => "",
+                    _ => " (witness points checked)",
                 };
                 write!(
                     f,
-                    "REFUTED {whose}: a product of {len} {members} has spectral radius > {}^{len}, {conclusion}",
+                    "REFUTED for {what}: a product of {members}{points} has spectral radius > {}^{len}, \
+                     so {conclusion}{strong}",
                     q(r)
                 )
             }
-            Claim::Invertible => write!(f, "INVERTIBLE {whose}: I − A is invertible for every member A"),
+            Claim::Invertible => write!(
+                f,
+                "INVERTIBLE for {what}: I − A is invertible for every member A"
+            ),
             Claim::FixedPoint {
                 rho,
                 radius,
@@ -204,11 +266,35 @@ impl fmt::Display for Verdict {
                 derivative,
             } => write!(
                 f,
-                "FIXED POINT {whose}: the map is a contraction (ρ ≤ {}, ‖·‖₂), its unique fixed point lies within {} of the certificate's centre; {signs_proven}/{coordinates} signs proven{}",
+                "FIXED POINT of {what}: the map is a contraction (ρ ≤ {} in ‖·‖₂) and its unique \
+                 fixed point lies within {} of the certificate's centre (exact bound in the \
+                 certificate); {signs_proven}/{coordinates} signs proven{}",
                 q(rho),
-                q(radius),
-                if *derivative { "; exact ∂x̄/∂λ₁ proven" } else { "" }
+                decimal_upper(radius),
+                if *derivative {
+                    "; exact ∂x̄/∂λ₁ proven"
+                } else {
+                    ""
+                }
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_upper_bounds_are_upper_bounds() {
+        for (p, d, want) in [
+            (1, 3, "3.34e-1"),
+            (1, 1, "1.00e0"),
+            (131006317, 500000000, "2.63e-1"),
+            (999_999, 1, "1.00e6"),
+            (12_345, 1, "1.24e4"),
+        ] {
+            assert_eq!(decimal_upper(&Rational::from((p, d))), want);
         }
     }
 }
