@@ -423,7 +423,7 @@ fn heavy_ball_refuted() -> piggyback::Result<()> {
     let mut s = hand;
     if let Claim::Refutation { word, witness, .. } = &mut s.claim {
         *word = indices(&[0]);
-        *witness = RadiusText::Determinant;
+        *witness = RadiusText::Determinant {};
     }
     assert!(matches!(check(&s), Err(CheckFailure::Rejected { .. })));
     assert!(find_refutation(&MatrixSet::Finite(vec![heavy_ball().0]), &q(1, 1), 6)?.is_none());
@@ -820,7 +820,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
     assert!(
         certify_norm_bound(&bx, NormKind::Two, &q(1, 20))?.claim
             == Claim::NormBound {
-                norm: piggyback::certify::NormSpec::Two,
+                norm: piggyback::certify::NormSpec::Two {},
                 rho: "1/20".into()
             }
     );
@@ -841,7 +841,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
         subject: subject(family_data(&fam).expect("data")),
         claim: Claim::Invertible {
             witness: InvertWitness::Neumann {
-                norm: piggyback::certify::NormSpec::Two,
+                norm: piggyback::certify::NormSpec::Two {},
                 rho: rho.into(),
             },
         },

@@ -111,12 +111,13 @@ pub enum FamilyData {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NormSpec {
-    /// The spectral norm `‖A‖₂`.
-    Two,
+    /// The spectral norm `‖A‖₂`. (Variants without data are written `{}` so that
+    /// serde applies `deny_unknown_fields` to them too.)
+    Two {},
     /// The induced 1-norm (largest absolute column sum).
-    One,
+    One {},
     /// The induced ∞-norm (largest absolute row sum).
-    Inf,
+    Inf {},
     /// The norm induced by `‖x‖_P = √(xᵀPx)`, `P ≻ 0`: `‖A‖_P ≤ ρ ⇔ AᵀPA ≼ ρ²P`.
     Weighted {
         /// The weight `P` (symmetric positive definite).
@@ -148,7 +149,7 @@ pub enum RadiusWitness {
         hi: String,
     },
     /// `|det Π| > tⁿ`.
-    Determinant,
+    Determinant {},
     /// `|tr(Πᵏ)| > n·tᵏ`.
     TracePower {
         /// The power `k ≥ 1`.

@@ -320,7 +320,7 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
             let gap = one.lin(r2, p.size(), ScalarBits::int(1), apa);
             one.bareiss(n, gap.num_bits);
         }
-        (None, NormSpec::Two) => {
+        (None, NormSpec::Two {}) => {
             let g = one.mul(st, s);
             let gap = one.lin(r2, id, ScalarBits::int(1), g);
             one.bareiss(n, gap.num_bits);
@@ -338,17 +338,17 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
         let a = targets.get(k);
         let ok = match (&weight, norm) {
             (Some(p), _) => Mat::lin(&rho2, p, &minus_one, &a.transpose().mul(&p.mul(&a))).is_positive_semidefinite(),
-            (None, NormSpec::Two) => {
+            (None, NormSpec::Two {}) => {
                 Mat::lin(&rho2, &Mat::identity(n), &minus_one, &a.transpose().mul(&a)).is_positive_semidefinite()
             }
-            (None, NormSpec::One) => a.transpose().inf_norm_at_most(rho),
+            (None, NormSpec::One {}) => a.transpose().inf_norm_at_most(rho),
             (None, _) => a.inf_norm_at_most(rho),
         };
         if !ok {
             let what = match norm {
-                NormSpec::Two => "ρ²I − AᵀA ⪰ 0",
-                NormSpec::One => "column sums of |A| ≤ ρ",
-                NormSpec::Inf => "row sums of |A| ≤ ρ",
+                NormSpec::Two {} => "ρ²I − AᵀA ⪰ 0",
+                NormSpec::One {} => "column sums of |A| ≤ ρ",
+                NormSpec::Inf {} => "row sums of |A| ≤ ρ",
                 NormSpec::Weighted { .. } => "ρ²P − AᵀPA ⪰ 0",
             };
             return Err(reject(
@@ -358,9 +358,9 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
         }
     }
     Ok(match norm {
-        NormSpec::Two => Norm::Two,
-        NormSpec::One => Norm::One,
-        NormSpec::Inf => Norm::Inf,
+        NormSpec::Two {} => Norm::Two,
+        NormSpec::One {} => Norm::One,
+        NormSpec::Inf {} => Norm::Inf,
         NormSpec::Weighted { .. } => Norm::Weighted,
     })
 }
@@ -452,7 +452,7 @@ fn refutation(
             }
             Some((lo, hi))
         }
-        RadiusWitness::Determinant => {
+        RadiusWitness::Determinant {} => {
             plan.bareiss(n, prod.num_bits);
             plan.scalar_ops(4, (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64));
             None
@@ -511,7 +511,7 @@ fn refutation(
                 a != Ordering::Equal && b != Ordering::Equal && a != b
             }
         }
-        RadiusWitness::Determinant => {
+        RadiusWitness::Determinant {} => {
             // |det Π| = |det N| / Dⁿ > tⁿ  ⇔  |det N|·t_denⁿ > t_numⁿ·Dⁿ.
             let nn = n as u32;
             let lhs = pi.det_num().abs() * Integer::from(t.denom().pow(nn));

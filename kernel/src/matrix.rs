@@ -9,7 +9,7 @@
 //! on the numerators, whose sizes are bounded in advance.
 
 use crate::budget::{Budget, OverBudget};
-use crate::cost::{mul_cost, Size};
+use crate::cost::{limbs, mul_cost, Size};
 use crate::number::bits;
 use rug::{Integer, Rational};
 use std::cmp::Ordering;
@@ -25,8 +25,9 @@ pub struct Mat {
 
 impl Mat {
     /// Build from rationals (row-major, `rows·cols` of them) over the least common
-    /// denominator. The work of the lcm is charged step by step, with the sizes at hand,
-    /// before each step.
+    /// denominator. Before any of the work, its cost is bounded and charged: the lcm
+    /// divides the product of the distinct denominators, so it has at most `δ` bits, the
+    /// sum of their bit lengths.
     pub fn from_rationals(
         rows: usize,
         cols: usize,
@@ -34,21 +35,26 @@ impl Mat {
         budget: &mut Budget,
     ) -> Result<Mat, OverBudget> {
         debug_assert_eq!(entries.len(), rows * cols);
+        let mut dens: Vec<&Integer> = entries.iter().map(|q| q.denom()).filter(|d| **d != 1).collect();
+        dens.sort_unstable();
+        dens.dedup();
+        let delta = dens.iter().fold(0u64, |acc, d| acc.saturating_add(bits(d)));
+        let max_den = dens.last().map_or(1, |d| bits(d));
+        let max_num = entries.iter().map(|q| bits(q.numer())).max().unwrap_or(0);
+        let n = entries.len() as u128;
+        let work = (dens.len() as u128)
+            .saturating_mul(4 * mul_cost(delta, max_den))
+            .saturating_add(n.saturating_mul(2 * mul_cost(delta, max_num.max(max_den))));
+        budget.check_memory("common denominator", n.saturating_mul(limbs(delta.saturating_add(max_num))))?;
+        budget.charge("common denominator", work)?;
         let mut den = Integer::from(1);
-        for q in entries {
-            if *q.denom() != 1 {
-                let b = bits(&den).max(bits(q.denom()));
-                budget.charge("common denominator", 4 * mul_cost(b, b))?;
-                den.lcm_mut(q.denom());
-            }
+        for d in dens {
+            den.lcm_mut(d);
         }
-        budget.check_memory("common denominator", crate::cost::limbs(bits(&den)))?;
-        let mut num = Vec::with_capacity(entries.len());
-        for q in entries {
-            let b = bits(&den) + bits(q.numer());
-            budget.charge("common denominator", 2 * mul_cost(b, b))?;
-            num.push(Integer::from(&den / q.denom()) * q.numer());
-        }
+        let num = entries
+            .iter()
+            .map(|q| Integer::from(&den / q.denom()) * q.numer())
+            .collect();
         Ok(Mat {
             rows,
             cols,

@@ -46,9 +46,9 @@ pub enum NormKind {
 impl NormKind {
     fn spec(self) -> NormSpec {
         match self {
-            NormKind::Two => NormSpec::Two,
-            NormKind::One => NormSpec::One,
-            NormKind::Inf => NormSpec::Inf,
+            NormKind::Two => NormSpec::Two {},
+            NormKind::One => NormSpec::One {},
+            NormKind::Inf => NormSpec::Inf {},
         }
     }
 }

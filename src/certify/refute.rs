@@ -22,7 +22,7 @@ fn witness_text(w: &spectral::RadiusWitness<Rational>) -> RadiusWitness {
             lo: num_text(lo),
             hi: num_text(hi),
         },
-        spectral::RadiusWitness::Determinant => RadiusWitness::Determinant,
+        spectral::RadiusWitness::Determinant => RadiusWitness::Determinant {},
         spectral::RadiusWitness::TracePower { k } => RadiusWitness::TracePower { k: *k as u64 },
     }
 }
