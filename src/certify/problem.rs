@@ -56,6 +56,12 @@ fn problem_error(f: CheckFailure) -> Error {
 
 /// Certify a problem (see the module documentation).
 pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
+    certify_problem_with(problem, &|_| {})
+}
+
+/// [`certify_problem`], announcing each stage through `step` (for a progress display).
+pub fn certify_problem_with(problem: &Problem, step: &dyn Fn(&str)) -> Result<Outcome> {
+    step("resolving the problem and validating it in the kernel");
     problem.check_size(Purpose::Certify)?;
     let data = problem.embed()?;
     piggyback_kernel::problem::Problem::parse(&data, "problem", &mut Budget::default())
@@ -68,7 +74,8 @@ pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
     let opts = SearchOptions::default();
     let one = Rational::from(1);
     let mut best: Option<(Rational, Certificate)> = None;
-    for norm in [NormKind::Two, NormKind::Inf, NormKind::One] {
+    for (norm, label) in [(NormKind::Two, "2"), (NormKind::Inf, "∞"), (NormKind::One, "1")] {
+        step(&format!("searching for a contraction bound of the map in the {label}-norm"));
         match contraction::find_norm_bound_for(&subject, &family, norm, &opts) {
             Ok(c) => {
                 if let Some(r) = certified_rho(&c) {
@@ -81,15 +88,16 @@ pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
             Err(_) => {}
         }
     }
-    if let Some((r, c)) = best.filter(|(r, _)| *r < one) {
-        let _ = r;
+    if let Some((_, c)) = best.filter(|(r, _)| *r < one) {
         return certified(c);
     }
+    step("searching for a weighted-norm contraction bound of the map");
     if let Ok(c) = contraction::find_weighted_bound_for(&subject, &family, &opts) {
         if certified_rho(&c).is_some_and(|r| r < one) {
             return certified(c);
         }
     }
+    step("searching for a refutation (products of Jacobian vertices, with witness points)");
     if let Some(c) = refute(&data, &family)? {
         return Ok(Outcome::Certified(c));
     }

@@ -1,0 +1,778 @@
+//! The commands: the work as library functions with small signatures
+//! ([`certify_problem`], [`check_certificate`], [`solve_problem`]), and their text and
+//! JSON reports.
+
+use super::progress::Progress;
+use super::report::{
+    finite, CertificateEntry, CertifyReport, CheckReport, FixedPointEntry, FixedPointSummary,
+    ProofJson, SolveJson, REPORT_FORMAT, REPORT_VERSION,
+};
+use super::{
+    ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED,
+    EXIT_UNDECIDED,
+};
+use crate::certify::forward_backward::{certify_fixed_point_with_verdict, FbProblem};
+pub use crate::certify::problem::{Certified, Outcome};
+use crate::certify::{self, CheckFailure, Claim, FixedPointCertificate, Verdict};
+use crate::error::{Error, Result};
+use crate::io::problem::Problem;
+use crate::io::resolve::Purpose;
+use crate::scalar::{Enclosure, Interval, Rational};
+use crate::FixedPointMap;
+use crate::Matrix;
+use piggyback_kernel::verdict::Claim as Proven;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The exit status of a `certify` outcome: 0 a contraction, 4 a refutation (of the map,
+/// its field or a family: the verdict says which), 2 undecided.
+pub fn outcome_exit_code(o: &Outcome) -> i32 {
+    match o {
+        Outcome::Certified(c) if c.verdict.is_refutation() => EXIT_REFUTED,
+        Outcome::Certified(_) => EXIT_OK,
+        Outcome::Undecided(_) => EXIT_UNDECIDED,
+    }
+}
+
+/// `"contraction"`, `"refuted"` or `"undecided"` (the JSON `outcome`).
+pub fn outcome_label(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Certified(c) => verdict_label(&c.verdict),
+        Outcome::Undecided(_) => "undecided",
+    }
+}
+
+/// What a verdict proves, as one word: `"contraction"` (a norm bound below 1),
+/// `"norm_bound"` (a bound ≥ 1: not a contraction), `"refuted"`, `"invertible"`,
+/// `"fixed_point"`.
+pub fn verdict_label(v: &Verdict) -> &'static str {
+    match &v.claim {
+        Proven::NormBound { .. } if v.is_contraction() => "contraction",
+        Proven::NormBound { .. } => "norm_bound",
+        Proven::Refuted { .. } => "refuted",
+        Proven::Invertible => "invertible",
+        Proven::FixedPoint { .. } => "fixed_point",
+    }
+}
+
+/// What a verdict is about: `"family"`, `"field"` or `"map"`.
+pub fn subject_label(v: &Verdict) -> &'static str {
+    match v.subject {
+        piggyback_kernel::verdict::Subject::WrittenFamily => "family",
+        piggyback_kernel::verdict::Subject::Field(_) => "field",
+        piggyback_kernel::verdict::Subject::Map(_) => "map",
+    }
+}
+
+/// Certify a problem: a contraction of its map in the spectral, ∞-, 1- or a weighted
+/// norm; failing that, a refutation of the map (or of its conservative field); each
+/// checked by the kernel ([`crate::certify::problem::certify_problem`]).
+pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
+    certify_with_progress(problem, &Progress::hidden())
+}
+
+fn certify_with_progress(problem: &Problem, progress: &Progress) -> Result<Outcome> {
+    crate::certify::problem::certify_problem_with(problem, &|s| progress.step(s.to_string()))
+}
+
+/// For `lasso` / `elastic_net` problems: solve in f64, then certify the fixed point
+/// (ball, signs, exact derivative in `λ₁`), with the kernel's verdict; `None` for
+/// other kinds.
+pub fn fixed_point_certificate(
+    problem: &Problem,
+) -> Result<Option<(FixedPointCertificate, Verdict)>> {
+    problem.check_size(Purpose::Certify)?;
+    let (Some(fb), Some(fbf)) = (
+        problem.forward_backward_map::<Rational>()?,
+        problem.forward_backward_map::<f64>()?,
+    ) else {
+        return Ok(None);
+    };
+    let theta = problem.theta::<Rational>()?;
+    let (n, _) = fbf.dims();
+    let (x, _) = crate::maps::iterate::iterate(
+        &fbf,
+        &problem.x0::<f64>(n)?,
+        &problem.theta::<f64>()?,
+        1e-15,
+        1_000_000,
+    )?;
+    let data = FbProblem {
+        a: fb.design().to_dense(),
+        b: fb.response().to_vec(),
+        gamma: fb.gamma().clone(),
+        lambda1: theta.first().cloned().unwrap_or_default(),
+        lambda2: theta.get(1).cloned().unwrap_or_default(),
+        penalty: fb.penalty(),
+    };
+    certify_fixed_point_with_verdict(&data, &x).map(Some)
+}
+
+/// Where `certify` writes the fixed-point certificate that goes with the certificate
+/// at `target`: `STEM.fixed-point.cert.json` next to it.
+pub fn fixed_point_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("problem.cert.json");
+    let stem = name
+        .strip_suffix(".cert.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(name);
+    target.with_file_name(format!("{stem}.fixed-point.cert.json"))
+}
+
+/// The default certificate path of a problem file: `PROBLEM.cert.json`.
+fn default_certificate_path(problem: &Path) -> PathBuf {
+    problem.with_extension("cert.json")
+}
+
+/// What `certify` did, for the reports.
+struct Done {
+    outcome: Outcome,
+    target: PathBuf,
+    fixed_point: Option<(PathBuf, FixedPointCertificate, Verdict)>,
+    fixed_point_failure: Option<String>,
+}
+
+/// Certify `problem` and write the certificate(s); nothing is written when an output
+/// exists and `force` is not set, or when nothing is decided.
+fn certify_to_files(
+    problem: &Problem,
+    target: &Path,
+    force: bool,
+    progress: &Progress,
+) -> Result<Done> {
+    let fp_target = fixed_point_path(target);
+    let is_fb = problem.forward_backward_map::<f64>()?.is_some();
+    if is_fb {
+        ensure_writable(&[target, &fp_target], force)?;
+    } else {
+        ensure_writable(&[target], force)?;
+    }
+    let outcome = certify_with_progress(problem, progress)?;
+    let mut done = Done {
+        outcome,
+        target: target.to_path_buf(),
+        fixed_point: None,
+        fixed_point_failure: None,
+    };
+    let Outcome::Certified(c) = &done.outcome else {
+        return Ok(done);
+    };
+    write_file(target, certify::to_json(&c.certificate).as_bytes())?;
+    if is_fb {
+        progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
+        match fixed_point_certificate(problem) {
+            Ok(Some((fp, verdict))) => {
+                write_file(&fp_target, certify::to_json(&fp).as_bytes())?;
+                done.fixed_point = Some((fp_target, fp, verdict));
+            }
+            Ok(None) => {}
+            Err(e) => done.fixed_point_failure = Some(e.to_string()),
+        }
+    }
+    Ok(done)
+}
+
+fn certify_text(problem: &Problem, done: &Done) -> String {
+    let name = problem.name();
+    let mut s = String::new();
+    match &done.outcome {
+        Outcome::Certified(c) => {
+            let _ = writeln!(s, "{name}: {}", c.verdict);
+            let _ = writeln!(s, "  certificate written to {}", done.target.display());
+            if let Some((path, _, verdict)) = &done.fixed_point {
+                let _ = writeln!(s, "{name}: {verdict}");
+                let _ = writeln!(s, "  certificate written to {}", path.display());
+            }
+            if let Some(why) = &done.fixed_point_failure {
+                let _ = writeln!(s, "{name}: FIXED POINT not certified: {why}");
+            }
+        }
+        Outcome::Undecided(why) => {
+            let _ = writeln!(s, "{name}: UNDECIDED: {why}");
+        }
+    }
+    s
+}
+
+fn certify_json(problem_path: &Path, problem: &Problem, done: &Done) -> CertifyReport {
+    let (certificate, reason) = match &done.outcome {
+        Outcome::Certified(c) => (
+            Some(CertificateEntry {
+                path: done.target.display().to_string(),
+                subject: subject_label(&c.verdict),
+                verdict: c.verdict.to_string(),
+                claim: c.certificate.claim.clone(),
+            }),
+            None,
+        ),
+        Outcome::Undecided(why) => (None, Some(why.clone())),
+    };
+    CertifyReport {
+        report: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        command: "certify",
+        problem: problem_path.display().to_string(),
+        name: problem.name(),
+        outcome: outcome_label(&done.outcome),
+        exit_code: outcome_exit_code(&done.outcome),
+        certificate,
+        fixed_point: done.fixed_point.as_ref().map(|(p, fp, v)| FixedPointEntry {
+            path: p.display().to_string(),
+            verdict: v.to_string(),
+            summary: FixedPointSummary::from(fp),
+        }),
+        fixed_point_failure: done.fixed_point_failure.clone(),
+        reason,
+    }
+}
+
+/// `piggyback certify`.
+pub(crate) fn cmd_certify(
+    problem_path: &Path,
+    output: Option<&Path>,
+    json: bool,
+    force: bool,
+    ctx: &mut Ctx,
+) -> Result<i32> {
+    let problem = Problem::read(problem_path)?;
+    let target = output.map_or_else(|| default_certificate_path(problem_path), Path::to_path_buf);
+    let progress = ctx.progress();
+    let done = certify_to_files(&problem, &target, force, &progress)?;
+    progress.finish();
+    if json {
+        let report = certify_json(problem_path, &problem, &done);
+        writeln!(ctx.out, "{}", to_json_text(&report)?).map_err(io_err)?;
+    } else if !ctx.quiet {
+        write!(ctx.out, "{}", certify_text(&problem, &done)).map_err(io_err)?;
+    }
+    Ok(outcome_exit_code(&done.outcome))
+}
+
+/// What `check` found.
+#[derive(Debug)]
+pub enum CheckOutcome {
+    /// Accepted by the kernel.
+    Valid {
+        /// The certificate's format.
+        format: &'static str,
+        /// What it proves, about which subject.
+        verdict: Verdict,
+        /// The claim of a `piggyback-certificate` (for the JSON report).
+        claim: Option<Claim>,
+        /// A fixed-point certificate (for the JSON report).
+        fixed_point: Option<FixedPointCertificate>,
+    },
+    /// Rejected, malformed, not a map, or too large.
+    Failed {
+        /// The format the file claims, when recognised.
+        format: Option<&'static str>,
+        /// Why.
+        failure: CheckFailure,
+    },
+}
+
+impl CheckOutcome {
+    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed, not a
+    /// map, or too large to check within the budget.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CheckOutcome::Valid { verdict, .. } if verdict.is_refutation() => EXIT_REFUTED,
+            CheckOutcome::Valid { .. } => EXIT_OK,
+            CheckOutcome::Failed { failure, .. } if failure.is_rejection() => EXIT_REJECTED,
+            CheckOutcome::Failed { .. } => EXIT_INPUT,
+        }
+    }
+}
+
+/// Check the text of a certificate file with the trusted kernel (either format), with
+/// the kernel's default work budget.
+pub fn check_certificate(text: &str) -> CheckOutcome {
+    use piggyback_kernel::certificate::{format_of, FIXED_POINT_FORMAT, FORMAT};
+    let mut budget = piggyback_kernel::Budget::default();
+    let format = match format_of(text) {
+        Ok((f, _)) if f == FIXED_POINT_FORMAT => FIXED_POINT_FORMAT,
+        Ok((f, _)) if f == FORMAT => FORMAT,
+        Ok(_) | Err(_) => {
+            let failure = piggyback_kernel::check_json(text)
+                .err()
+                .unwrap_or_else(|| CheckFailure::Malformed("unknown format".into()));
+            return CheckOutcome::Failed {
+                format: None,
+                failure,
+            };
+        }
+    };
+    let result = if format == FIXED_POINT_FORMAT {
+        certify::fixed_point_from_json(text).and_then(|c| {
+            piggyback_kernel::fixed_point::check_fixed_point(&c, &mut budget)
+                .map(|v| (v, None, Some(c)))
+        })
+    } else {
+        certify::from_json(text).and_then(|c| {
+            piggyback_kernel::check::check(&c, &mut budget).map(|v| (v, Some(c.claim), None))
+        })
+    };
+    match result {
+        Ok((verdict, claim, fixed_point)) => CheckOutcome::Valid {
+            format,
+            verdict,
+            claim,
+            fixed_point,
+        },
+        Err(failure) => CheckOutcome::Failed {
+            format: Some(format),
+            failure,
+        },
+    }
+}
+
+fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
+    let path = path.display();
+    match outcome {
+        CheckOutcome::Valid { verdict, .. } => format!("{path}: VALID: {verdict}\n"),
+        CheckOutcome::Failed { failure, .. } => format!("{path}: INVALID: {failure}\n"),
+    }
+}
+
+fn check_json(path: &Path, outcome: &CheckOutcome) -> CheckReport {
+    let mut r = CheckReport {
+        report: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        command: "check",
+        certificate: path.display().to_string(),
+        format: None,
+        verdict: "valid",
+        outcome: None,
+        subject: None,
+        statement: None,
+        claim: None,
+        fixed_point: None,
+        failure: None,
+        exit_code: outcome.exit_code(),
+    };
+    match outcome {
+        CheckOutcome::Valid {
+            format,
+            verdict,
+            claim,
+            fixed_point,
+        } => {
+            r.format = Some(format);
+            r.outcome = Some(verdict_label(verdict));
+            r.subject = Some(subject_label(verdict));
+            r.statement = Some(verdict.to_string());
+            r.claim = claim.clone();
+            r.fixed_point = fixed_point.as_ref().map(FixedPointSummary::from);
+        }
+        CheckOutcome::Failed { format, failure } => {
+            r.format = *format;
+            r.verdict = match failure {
+                CheckFailure::Rejected { .. } => "rejected",
+                CheckFailure::TooLarge(_) => "too_large",
+                CheckFailure::InvalidProblem(_) => "not_a_map",
+                _ => "malformed",
+            };
+            r.failure = Some(failure.to_string());
+        }
+    }
+    r
+}
+
+/// `piggyback check`.
+pub(crate) fn cmd_check(
+    path: &Path,
+    output: Option<&Path>,
+    json: bool,
+    force: bool,
+    ctx: &mut Ctx,
+) -> Result<i32> {
+    if let Some(o) = output {
+        ensure_writable(&[o], force)?;
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    let progress = ctx.progress();
+    progress.step("checking the certificate in exact arithmetic");
+    let outcome = check_certificate(&text);
+    progress.finish();
+    let rendered = if json {
+        format!("{}\n", to_json_text(&check_json(path, &outcome))?)
+    } else {
+        check_text(path, &outcome)
+    };
+    emit(ctx, output, json, &rendered)?;
+    Ok(outcome.exit_code())
+}
+
+/// What `solve` found: the f64 estimates and what interval arithmetic proved.
+#[derive(Debug)]
+pub struct SolveReport {
+    /// f64 fixed point.
+    pub x: Vec<f64>,
+    /// f64 derivative `∂x̄/∂θ` (AID by dense solve with the map's AD convention).
+    pub jacobian: Matrix<f64>,
+    /// Iterations of the f64 fixed-point iteration.
+    pub iterations: usize,
+    /// The proof, or why it could not be made.
+    pub proof: std::result::Result<SolveProof, Error>,
+}
+
+impl SolveReport {
+    /// The exit status: 0 proved, 2 not proved.
+    pub fn exit_code(&self) -> i32 {
+        if self.proof.is_ok() {
+            EXIT_OK
+        } else {
+            EXIT_UNDECIDED
+        }
+    }
+}
+
+/// What interval arithmetic proved about a solve.
+#[derive(Debug)]
+pub struct SolveProof {
+    /// A box containing the unique fixed point.
+    pub x: Vec<Interval>,
+    /// Contraction bound on the proof domain and its norm.
+    pub rho: (f64, &'static str),
+    /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
+    pub nonzero: Vec<Option<bool>>,
+    /// Whether the derivative is proven single-valued (one selection piece at `x̄`).
+    pub single_valued: bool,
+    /// A box containing every derivative any AD system could return.
+    pub derivative: Matrix<Interval>,
+    /// Rigorous bound on the distance from the f64 derivative to that set, and its norm.
+    pub error_bound: (f64, &'static str),
+}
+
+/// Solve a problem in f64, then prove what can be proven in interval arithmetic.
+pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
+    solve_with_progress(problem, &Progress::hidden())
+}
+
+fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
+    problem.check_size(Purpose::Solve)?;
+    progress.step("f64 fixed-point iteration");
+    let map = problem.build_map::<f64>()?;
+    let theta = problem.theta::<f64>()?;
+    let (n, _) = map.dims();
+    let x0 = problem.x0::<f64>(n)?;
+    let (x, iterations) =
+        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
+    progress.step("f64 derivative (implicit, dense solve)");
+    let lin = map.linearize(&x, &theta)?;
+    let m = theta.len();
+    let jacobian = crate::diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(m))?.derivative;
+    let proof = prove(problem, &x, &jacobian, progress);
+    Ok(SolveReport {
+        x,
+        jacobian,
+        iterations,
+        proof,
+    })
+}
+
+fn prove(
+    problem: &Problem,
+    x: &[f64],
+    jacobian: &Matrix<f64>,
+    progress: &Progress,
+) -> Result<SolveProof> {
+    use crate::certify::{enclosure, fixed_point};
+    progress.step("proof: a box holding the unique fixed point");
+    let map = problem.build_map::<Interval>()?;
+    let theta = problem.theta::<Interval>()?;
+    let e = fixed_point::enclose_fixed_point(map.as_ref(), x, &theta, 1e-9, &Default::default())?;
+    let nonzero =
+        e.x.iter()
+            .map(|v| {
+                if v.inf() > 0.0 || v.sup() < 0.0 {
+                    Some(true)
+                } else if v.inf() == 0.0 && v.sup() == 0.0 {
+                    Some(false)
+                } else {
+                    None
+                }
+            })
+            .collect();
+    progress.step("proof: enclosure of every AD derivative");
+    let d = fixed_point::enclose_derivative(map.as_ref(), &e, &theta, 100)?;
+    progress.step("proof: error bound of the f64 derivative");
+    let (a, b) = fixed_point::jacobian_hull(map.as_ref(), &e.x, &theta)?;
+    let error_bound = enclosure::derivative_error_bound(&a, &b, jacobian)?;
+    Ok(SolveProof {
+        x: e.x,
+        rho: (e.rho, e.norm),
+        nonzero,
+        single_valued: e.single_valued,
+        derivative: d.j,
+        error_bound,
+    })
+}
+
+fn solve_text(problem: &Problem, r: &SolveReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", problem.name());
+    let _ = writeln!(s, "  f64: fixed point after {} iterations", r.iterations);
+    for (i, xi) in r.x.iter().enumerate() {
+        let row: Vec<String> = (0..r.jacobian.cols())
+            .map(|j| format!("{:+.6e}", r.jacobian[(i, j)]))
+            .collect();
+        let _ = writeln!(s, "    x[{i}] = {xi:+.10e}   dx/dθ = [{}]", row.join(", "));
+    }
+    match &r.proof {
+        Ok(p) => {
+            let width = p.x.iter().map(|v| v.wid()).fold(0.0, f64::max);
+            let _ = writeln!(s, "  PROVED (interval arithmetic):");
+            let _ = writeln!(
+                s,
+                "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {:.6} ({}-norm)",
+                p.rho.0, p.rho.1
+            );
+            let (nz, z) = (
+                p.nonzero.iter().filter(|v| **v == Some(true)).count(),
+                p.nonzero.iter().filter(|v| **v == Some(false)).count(),
+            );
+            let _ = writeln!(
+                s,
+                "    {nz} coordinates proven nonzero, {z} proven zero, {} undecided",
+                p.nonzero.len() - nz - z
+            );
+            let _ = writeln!(
+                s,
+                "    derivative {}: every AD derivative lies in a box of width {:.3e}",
+                if p.single_valued {
+                    "single-valued (one selection piece at the fixed point)"
+                } else {
+                    "possibly set-valued (a kink is possibly active)"
+                },
+                p.derivative
+                    .as_slice()
+                    .iter()
+                    .map(|v| v.wid())
+                    .fold(0.0, f64::max)
+            );
+            let _ = writeln!(
+                s,
+                "    the f64 derivative is within {:.3e} ({}-norm) of that set",
+                p.error_bound.0, p.error_bound.1
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(s, "  NOT PROVED: {e}");
+        }
+    }
+    s
+}
+
+fn interval_pair(v: &Interval) -> [Option<f64>; 2] {
+    [finite(v.inf()), finite(v.sup())]
+}
+
+fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJson {
+    let jac = &r.jacobian;
+    SolveJson {
+        report: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        command: "solve",
+        problem: problem_path.display().to_string(),
+        name: problem.name(),
+        iterations: r.iterations,
+        x: r.x.iter().map(|&v| finite(v)).collect(),
+        jacobian: (0..jac.rows())
+            .map(|i| (0..jac.cols()).map(|j| finite(jac[(i, j)])).collect())
+            .collect(),
+        proved: r.proof.is_ok(),
+        proof: r.proof.as_ref().ok().map(|p| ProofJson {
+            x: p.x.iter().map(interval_pair).collect(),
+            rho: finite(p.rho.0),
+            rho_norm: p.rho.1,
+            nonzero: p.nonzero.clone(),
+            single_valued: p.single_valued,
+            derivative: (0..p.derivative.rows())
+                .map(|i| {
+                    (0..p.derivative.cols())
+                        .map(|j| interval_pair(&p.derivative[(i, j)]))
+                        .collect()
+                })
+                .collect(),
+            error_bound: finite(p.error_bound.0),
+            error_norm: p.error_bound.1,
+        }),
+        not_proved: r.proof.as_ref().err().map(ToString::to_string),
+        exit_code: r.exit_code(),
+    }
+}
+
+/// `piggyback solve`.
+pub(crate) fn cmd_solve(
+    problem_path: &Path,
+    output: Option<&Path>,
+    json: bool,
+    force: bool,
+    ctx: &mut Ctx,
+) -> Result<i32> {
+    if let Some(o) = output {
+        ensure_writable(&[o], force)?;
+    }
+    let problem = Problem::read(problem_path)?;
+    let progress = ctx.progress();
+    let r = solve_with_progress(&problem, &progress)?;
+    progress.finish();
+    let rendered = if json {
+        format!(
+            "{}\n",
+            to_json_text(&solve_json(problem_path, &problem, &r))?
+        )
+    } else {
+        solve_text(&problem, &r)
+    };
+    emit(ctx, output, json, &rendered)?;
+    Ok(r.exit_code())
+}
+
+/// Send a rendered report to `output` (a file) or to stdout (JSON always, text unless
+/// quiet).
+fn emit(ctx: &mut Ctx, output: Option<&Path>, json: bool, rendered: &str) -> Result<()> {
+    match output {
+        Some(path) => {
+            write_file(path, rendered.as_bytes())?;
+            if !ctx.quiet {
+                writeln!(ctx.err, "report written to {}", path.display()).map_err(io_err)?;
+            }
+        }
+        None if json || !ctx.quiet => write!(ctx.out, "{rendered}").map_err(io_err)?,
+        None => {}
+    }
+    Ok(())
+}
+
+fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Error::InvalidInput(format!("cannot serialise the report: {e}")))
+}
+
+/// The built-in example problems certified by the demo: `(file name, JSON text)`.
+pub fn builtin_examples() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "heavy_ball.json",
+            include_str!("../../examples/problems/heavy_ball.json").to_string(),
+        ),
+        (
+            "relu_layer.json",
+            include_str!("../../examples/problems/relu_layer.json").to_string(),
+        ),
+        (
+            "elastic_net.json",
+            include_str!("../../examples/problems/elastic_net.json").to_string(),
+        ),
+        (
+            "clarke.json",
+            include_str!("../../examples/problems/clarke.json").to_string(),
+        ),
+    ]
+}
+
+/// The demo's LASSO problem and its data files, as paths relative to the demo
+/// directory (the problem refers to its data as `../data/…`).
+fn demo_lasso_files() -> [(&'static str, &'static str); 3] {
+    [
+        (
+            "problems/lasso.json",
+            include_str!("../../examples/problems/lasso.json"),
+        ),
+        (
+            "data/lasso_X.csv",
+            include_str!("../../examples/data/lasso_X.csv"),
+        ),
+        (
+            "data/lasso_y.csv",
+            include_str!("../../examples/data/lasso_y.csv"),
+        ),
+    ]
+}
+
+/// `piggyback demo`: write the example problems and data into `dir`, certify each,
+/// re-check every certificate, and solve the LASSO. Exit 0 when every certificate
+/// was re-checked valid (refutations included: they are the expected results) and
+/// the LASSO solve was proved.
+pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
+    let examples = builtin_examples();
+    let mut inputs: Vec<(PathBuf, &str)> = examples
+        .iter()
+        .map(|(name, text)| (dir.join("problems").join(name), text.as_str()))
+        .collect();
+    inputs.extend(
+        demo_lasso_files()
+            .iter()
+            .map(|(rel, text)| (dir.join(rel), *text)),
+    );
+    let mut outputs: Vec<PathBuf> = inputs.iter().map(|(p, _)| p.clone()).collect();
+    for (name, _) in &examples {
+        let target = dir.join(name.replace(".json", ".cert.json"));
+        outputs.push(fixed_point_path(&target));
+        outputs.push(target);
+    }
+    let refs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    ensure_writable(&refs, force)?;
+    for sub in ["problems", "data"] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d)
+            .map_err(|e| Error::InvalidInput(format!("cannot create {}: {e}", d.display())))?;
+    }
+    for (path, text) in &inputs {
+        write_file(path, text.as_bytes())?;
+    }
+    let mut say = String::new();
+    let _ = writeln!(
+        say,
+        "piggyback demo: certify the built-in problems, then re-check every certificate\n"
+    );
+    let mut worst = EXIT_OK;
+    let progress = ctx.progress();
+    for (name, _) in &examples {
+        let problem = Problem::read(&dir.join("problems").join(name))?;
+        let target = dir.join(name.replace(".json", ".cert.json"));
+        progress.step(format!("certify {name}"));
+        let done = certify_to_files(&problem, &target, force, &progress)?;
+        say.push_str(&certify_text(&problem, &done));
+        if matches!(done.outcome, Outcome::Undecided(_)) {
+            worst = worst.max(EXIT_UNDECIDED);
+        }
+        let mut written = vec![done.target.clone()];
+        written.extend(done.fixed_point.iter().map(|(p, _, _)| p.clone()));
+        if matches!(done.outcome, Outcome::Certified(_)) {
+            for file in written {
+                progress.step(format!("check {}", file.display()));
+                let text = std::fs::read_to_string(&file).map_err(|e| {
+                    Error::InvalidInput(format!("cannot read {}: {e}", file.display()))
+                })?;
+                let outcome = check_certificate(&text);
+                say.push_str(&check_text(&file, &outcome));
+                let code = outcome.exit_code();
+                if code != EXIT_OK && code != EXIT_REFUTED {
+                    worst = worst.max(code);
+                }
+            }
+        }
+        say.push('\n');
+    }
+    let _ = writeln!(
+        say,
+        "production path: f64 solve and derivative, then their proof"
+    );
+    let lasso_path = dir.join("problems/lasso.json");
+    let lasso = Problem::read(&lasso_path)?;
+    let r = solve_with_progress(&lasso, &progress)?;
+    progress.finish();
+    say.push_str(&solve_text(&lasso, &r));
+    worst = worst.max(r.exit_code());
+    if !ctx.quiet {
+        write!(ctx.out, "{say}").map_err(io_err)?;
+    }
+    Ok(worst)
+}
