@@ -1,14 +1,14 @@
 //! The long soundness campaign: `N` generated certificates through the kernel, every
-//! acceptance re-decided by the independent oracle (`tests/soundness_oracle/mod.rs`).
+//! acceptance re-decided by the independent oracle (`tests/kernel_oracle/mod.rs`).
 //!
 //! `nice -n 10 cargo run --release --example soundness_campaign -- 1000000 [SEED]`
 //! prints the cases, acceptances, confirmations, inconclusive ones and the unsound ones
 //! (which must be 0).
 
-#[path = "../tests/soundness_oracle/mod.rs"]
-mod soundness_oracle;
+#[path = "../tests/kernel_oracle/mod.rs"]
+mod kernel_oracle;
 
-use soundness_oracle::{generate, Source, Stats};
+use kernel_oracle::{generate, Source, Stats};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -17,7 +17,9 @@ fn main() {
     let mut stats = Stats::default();
     let start = std::time::Instant::now();
     for k in 0..n {
-        let text = generate(&mut Source::seeded(seed.wrapping_mul(1_000_003).wrapping_add(k)));
+        let text = generate(&mut Source::seeded(
+            seed.wrapping_mul(1_000_003).wrapping_add(k),
+        ));
         stats.run(&text);
         if (k + 1) % 100_000 == 0 {
             eprintln!(

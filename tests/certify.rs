@@ -4,8 +4,6 @@
 //! eigenvalues from nalgebra (f64, used only with a margin away from ties), exact
 //! determinants by the 2×2 formula, and hand derivations in comments.
 
-use piggyback::certify::{num_text, RadiusWitness as RadiusText};
-use piggyback_kernel::certificate::MAX_DIM;
 use piggyback::certify::contraction::{
     certified_rho, certify_norm_bound, certify_weighted_at, certify_weighted_bound,
     find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
@@ -16,9 +14,11 @@ use piggyback::certify::{
     check_json, family_data, from_json, to_json, Certificate, CheckFailure, Claim, FamilyData,
     InvertWitness, Letter, Subject, Verdict,
 };
+use piggyback::certify::{num_text, RadiusWitness as RadiusText};
 use piggyback::linalg::lu::determinant;
 use piggyback::scalar::Rational;
 use piggyback::{Error, Matrix, MatrixSet, Scalar};
+use piggyback_kernel::certificate::MAX_DIM;
 use proptest::prelude::*;
 use serde_json::Value;
 

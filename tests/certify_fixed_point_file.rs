@@ -153,7 +153,10 @@ fn tampering_is_rejected() {
     // A derivative claimed while a sign is left open.
     let mut c = cert.clone();
     c.signs[k] = None;
-    assert!(rejected_at(&c, "precondition: the derivative needs every sign"));
+    assert!(rejected_at(
+        &c,
+        "precondition: the derivative needs every sign"
+    ));
 
     // Malformed files.
     let text = fixed_point_to_json(&cert);

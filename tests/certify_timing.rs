@@ -6,10 +6,10 @@
 //! `cargo test --test certify_timing -- --ignored --nocapture`
 //! (`PIGGYBACK_TIMING_P` overrides p; `n = 1.2 p`).
 
-use piggyback::certify::verdict;
 use piggyback::certify::contraction::{
     certified_rho, certify_map_contraction, NormKind, SearchOptions,
 };
+use piggyback::certify::verdict;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
 use piggyback::scalar::Rational;
 use piggyback::Matrix;

@@ -25,7 +25,12 @@ fn shipped_examples_certify_well_within_the_budget() {
         let mut budget = Budget::default();
         let verdict = piggyback_kernel::check::check(&c.certificate, &mut budget).expect("valid");
         eprintln!("{}: {} units — {verdict}", path.display(), budget.spent());
-        assert!(budget.spent() * 100 < DEFAULT_LIMIT, "{} costs {}", path.display(), budget.spent());
+        assert!(
+            budget.spent() * 100 < DEFAULT_LIMIT,
+            "{} costs {}",
+            path.display(),
+            budget.spent()
+        );
         if let Some((fp, _)) = fixed_point_certificate(&problem).expect("fixed point") {
             let mut budget = Budget::default();
             piggyback_kernel::fixed_point::check_fixed_point(&fp, &mut budget).expect("valid");
@@ -38,10 +43,14 @@ fn shipped_examples_certify_well_within_the_budget() {
 /// A budget too small for a check refuses it as too large, never as false.
 #[test]
 fn a_tiny_budget_refuses_as_too_large() {
-    let problem = Problem::read(std::path::Path::new("examples/problems/relu_layer.json")).expect("problem");
+    let problem =
+        Problem::read(std::path::Path::new("examples/problems/relu_layer.json")).expect("problem");
     let Outcome::Certified(c) = certify_problem(&problem).expect("certify") else {
         panic!("undecided")
     };
     let r = piggyback_kernel::check::check(&c.certificate, &mut Budget::new(10));
-    assert!(matches!(r, Err(piggyback_kernel::CheckFailure::TooLarge(_))), "{r:?}");
+    assert!(
+        matches!(r, Err(piggyback_kernel::CheckFailure::TooLarge(_))),
+        "{r:?}"
+    );
 }

@@ -4,14 +4,16 @@
 //!
 //! `cargo run --release -p piggyback-kernel --example cost_calibration`
 
-use piggyback_kernel::check::check;
 use piggyback_kernel::certificate::{from_json, to_json};
+use piggyback_kernel::check::check;
 use piggyback_kernel::Budget;
 use std::time::Instant;
 
 /// A deterministic pseudo-random small rational text.
 fn entry(seed: &mut u64, digits: u32) -> String {
-    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let m = 10u64.pow(digits.min(18));
     let p = (*seed >> 11) % m;
     let q = ((*seed >> 3) % m).max(1);
@@ -42,7 +44,18 @@ fn run(label: &str, v: serde_json::Value) {
 
 fn main() {
     let mut seed = 7u64;
-    let sizes: Vec<(usize, u32)> = std::env::args().nth(1).map_or(vec![(10, 3), (20, 3), (40, 3), (80, 3), (40, 12), (120, 2), (200, 1)], |a| vec![(a.parse().unwrap(), 3)]);
+    let sizes: Vec<(usize, u32)> = std::env::args().nth(1).map_or(
+        vec![
+            (10, 3),
+            (20, 3),
+            (40, 3),
+            (80, 3),
+            (40, 12),
+            (120, 2),
+            (200, 1),
+        ],
+        |a| vec![(a.parse().unwrap(), 3)],
+    );
     for (n, digits) in sizes {
         // Spectral-norm bound claim on a single written matrix (true or false: the work is
         // the same Gram product and one elimination).

@@ -264,7 +264,8 @@ pub fn from_json(text: &str) -> Checked<Certificate> {
 /// Serialise any certificate as pretty-printed JSON.
 pub fn to_json<T: Serialize>(c: &T) -> String {
     // Plain strings, integers and enums always serialise; fall back rather than panic.
-    serde_json::to_string_pretty(c).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    serde_json::to_string_pretty(c)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 // ------------------------------------------------------------------ numbers and matrices
@@ -300,7 +301,10 @@ pub fn matrix(rows: &Rows, at: &str, empty_cols: bool, budget: &mut Budget) -> C
         return Err(bad_data(at, "empty matrix"));
     }
     if r > MAX_DIM || c > MAX_DIM {
-        return Err(bad_data(at, format!("{r}x{c} exceeds the dimension cap {MAX_DIM}")));
+        return Err(bad_data(
+            at,
+            format!("{r}x{c} exceeds the dimension cap {MAX_DIM}"),
+        ));
     }
     let mut entries = Vec::with_capacity(r * c);
     for (i, row) in rows.iter().enumerate() {
@@ -318,7 +322,10 @@ pub fn matrix(rows: &Rows, at: &str, empty_cols: bool, budget: &mut Budget) -> C
 /// A column vector at path `at` with exactly `n` entries (`n` may be 0).
 pub fn column(texts: &[String], n: usize, at: &str, budget: &mut Budget) -> Checked<Mat> {
     if texts.len() != n {
-        return Err(bad_data(at, format!("{} entries, expected {n}", texts.len())));
+        return Err(bad_data(
+            at,
+            format!("{} entries, expected {n}", texts.len()),
+        ));
     }
     Ok(Mat::from_rationals(n, 1, &nums(texts, at)?, budget)?)
 }
@@ -330,7 +337,10 @@ pub fn square(rows: &Rows, n: Option<usize>, at: &str, budget: &mut Budget) -> C
         let want = n.map_or("a square".into(), |n| format!("a {n}x{n}"));
         return Err(bad_data(
             at,
-            format!("{}x{first} matrix where {want} matrix is needed", rows.len()),
+            format!(
+                "{}x{first} matrix where {want} matrix is needed",
+                rows.len()
+            ),
         ));
     }
     matrix(rows, at, false, budget)
@@ -339,6 +349,10 @@ pub fn square(rows: &Rows, n: Option<usize>, at: &str, budget: &mut Budget) -> C
 /// The exact text form of a matrix, by rows.
 pub fn rows_text(m: &Mat) -> Rows {
     (0..m.rows())
-        .map(|i| (0..m.cols()).map(|j| format_rational(&m.entry(i, j))).collect())
+        .map(|i| {
+            (0..m.cols())
+                .map(|j| format_rational(&m.entry(i, j)))
+                .collect()
+        })
         .collect()
 }

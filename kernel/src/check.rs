@@ -38,9 +38,11 @@ pub const MAX_TRACE_POWER: u64 = 4_096;
 pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
     crate::certificate::check_head(&c.format, u64::from(c.version), crate::certificate::FORMAT)?;
     let (family, problem, subject) = match &c.subject {
-        Subject::Family { family } => {
-            (parse_family(family, budget)?, None, verdict::Subject::WrittenFamily)
-        }
+        Subject::Family { family } => (
+            parse_family(family, budget)?,
+            None,
+            verdict::Subject::WrittenFamily,
+        ),
         Subject::Field { problem } | Subject::Map { problem } => {
             let p = Problem::parse(problem, "subject.problem", budget)?;
             let s = ProblemSummary::of(&p);
@@ -56,7 +58,10 @@ pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
         Claim::NormBound { norm, rho } => {
             let rho = num(rho, "claim.rho")?;
             if rho.cmp0() == Ordering::Less {
-                return Err(reject("precondition: ρ ≥ 0", format!("ρ = {}", format_rational(&rho))));
+                return Err(reject(
+                    "precondition: ρ ≥ 0",
+                    format!("ρ = {}", format_rational(&rho)),
+                ));
             }
             let norm = norm_bound(&family, n, norm, &rho, budget)?;
             verdict::Claim::NormBound { norm, rho }
@@ -68,7 +73,17 @@ pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
             points,
         } => {
             let strict = matches!(subject, verdict::Subject::Map(_));
-            refutation(&family, n, problem.as_ref(), strict, r, word, witness, points.as_deref(), budget)?
+            refutation(
+                &family,
+                n,
+                problem.as_ref(),
+                strict,
+                r,
+                word,
+                witness,
+                points.as_deref(),
+                budget,
+            )?
         }
         Claim::Invertible { witness } => {
             if matches!(subject, verdict::Subject::Map(_)) {
@@ -114,7 +129,12 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
             let mut out: Vec<Mat> = Vec::with_capacity(vertices.len().min(1 << 16));
             for (k, v) in vertices.iter().enumerate() {
                 let n = out.first().map(Mat::rows);
-                out.push(square(v, n, &format!("subject.family.vertices[{k}]"), budget)?);
+                out.push(square(
+                    v,
+                    n,
+                    &format!("subject.family.vertices[{k}]"),
+                    budget,
+                )?);
             }
             Ok(Family::Vertices(out))
         }
@@ -144,12 +164,18 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
             let n = m.rows();
             let c = square(offset, Some(n), "subject.family.offset", budget)?;
             if q_lo.len() != n || q_hi.len() != n {
-                return Err(bad_data("subject.family.q_lo/q_hi", format!("need {n} bounds each")));
+                return Err(bad_data(
+                    "subject.family.q_lo/q_hi",
+                    format!("need {n} bounds each"),
+                ));
             }
             let both: Vec<String> = q_lo.iter().chain(q_hi).cloned().collect();
             let q = column(&both, 2 * n, "subject.family.q_lo/q_hi", budget)?;
             if let Some(i) = (0..n).find(|&i| q.num(i, 0) > q.num(n + i, 0)) {
-                return Err(bad_data(format!("subject.family.q_lo[{i}]"), "lower bound above upper bound"));
+                return Err(bad_data(
+                    format!("subject.family.q_lo[{i}]"),
+                    "lower bound above upper bound",
+                ));
             }
             let offset = (!c.is_zero()).then_some(c);
             Ok(Family::DiagBox { q, m, offset })
@@ -163,8 +189,16 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
 enum Targets<'a> {
     List(&'a [Mat]),
     One(Mat),
-    BoxVertices { lohi: &'a Mat, free: Vec<(usize, usize)> },
-    DiagVertices { q: &'a Mat, m: &'a Mat, offset: Option<&'a Mat>, free: Vec<usize> },
+    BoxVertices {
+        lohi: &'a Mat,
+        free: Vec<(usize, usize)>,
+    },
+    DiagVertices {
+        q: &'a Mat,
+        m: &'a Mat,
+        offset: Option<&'a Mat>,
+        free: Vec<usize>,
+    },
 }
 
 fn pow2(bits: usize) -> u128 {
@@ -193,7 +227,10 @@ impl<'a> Targets<'a> {
                     let num = (0..n * n)
                         .map(|k| {
                             let (i, j) = (k / n, k % n);
-                            lohi.num(i, j).clone().abs().max(lohi.num(n + i, j).clone().abs())
+                            lohi.num(i, j)
+                                .clone()
+                                .abs()
+                                .max(lohi.num(n + i, j).clone().abs())
                         })
                         .collect();
                     return Targets::One(Mat::from_parts(n, n, lohi.den().clone(), num));
@@ -211,7 +248,12 @@ impl<'a> Targets<'a> {
                     return Targets::One(m.clone());
                 }
                 let free = (0..n).filter(|&i| q.num(i, 0) != q.num(n + i, 0)).collect();
-                Targets::DiagVertices { q, m, offset: offset.as_ref(), free }
+                Targets::DiagVertices {
+                    q,
+                    m,
+                    offset: offset.as_ref(),
+                    free,
+                }
             }
         }
     }
@@ -234,9 +276,18 @@ impl<'a> Targets<'a> {
                 ..a
             }),
             Targets::One(m) => m.size(),
-            Targets::BoxVertices { lohi, .. } => Size { rows: lohi.cols(), ..lohi.size() },
+            Targets::BoxVertices { lohi, .. } => Size {
+                rows: lohi.cols(),
+                ..lohi.size()
+            },
             Targets::DiagVertices { q, m, offset, .. } => {
-                let s = plan.row_scale(Size { rows: m.rows(), ..q.size() }, m.size());
+                let s = plan.row_scale(
+                    Size {
+                        rows: m.rows(),
+                        ..q.size()
+                    },
+                    m.size(),
+                );
                 match offset {
                     Some(c) => plan.lin(ScalarBits::int(1), s, ScalarBits::int(1), c.size()),
                     None => s,
@@ -252,7 +303,8 @@ impl<'a> Targets<'a> {
             Targets::One(m) => m.clone(),
             Targets::BoxVertices { lohi, free } => {
                 let n = lohi.cols();
-                let mut num: Vec<Integer> = (0..n * n).map(|e| lohi.num(e / n, e % n).clone()).collect();
+                let mut num: Vec<Integer> =
+                    (0..n * n).map(|e| lohi.num(e / n, e % n).clone()).collect();
                 for (b, &(i, j)) in free.iter().enumerate() {
                     if (k >> b) & 1 == 1 {
                         num[i * n + j] = lohi.num(n + i, j).clone();
@@ -278,7 +330,9 @@ fn diag_vertex(q: &Mat, m: &Mat, offset: Option<&Mat>, bits: &[u8]) -> Mat {
         n,
         1,
         q.den().clone(),
-        (0..n).map(|i| q.num(i + n * usize::from(bits[i]), 0).clone()).collect(),
+        (0..n)
+            .map(|i| q.num(i + n * usize::from(bits[i]), 0).clone())
+            .collect(),
     );
     let s = Mat::row_scale(&qv, m);
     match offset {
@@ -289,7 +343,13 @@ fn diag_vertex(q: &Mat, m: &Mat, offset: Option<&Mat>, bits: &[u8]) -> Mat {
 
 // ------------------------------------------------------------------ norm bounds
 
-fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mut Budget) -> Checked<Norm> {
+fn norm_bound(
+    f: &Family,
+    n: usize,
+    norm: &NormSpec,
+    rho: &Rational,
+    budget: &mut Budget,
+) -> Checked<Norm> {
     let weight = match norm {
         NormSpec::Weighted { p } => {
             let p = square(p, Some(n), "claim.norm.p", budget)?;
@@ -300,7 +360,10 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
                 return Err(reject("precondition: P is symmetric", "Pᵀ ≠ P"));
             }
             if !p.is_positive_definite() {
-                return Err(reject("precondition: P ≻ 0", "a leading principal minor of P is not > 0"));
+                return Err(reject(
+                    "precondition: P ≻ 0",
+                    "a leading principal minor of P is not > 0",
+                ));
             }
             Some(p)
         }
@@ -311,7 +374,11 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
     let r2 = ScalarBits::of(&rho2);
     let mut one = Plan::new();
     let s = targets.size(&mut one);
-    let st = Size { rows: s.cols, cols: s.rows, ..s };
+    let st = Size {
+        rows: s.cols,
+        cols: s.rows,
+        ..s
+    };
     let id = Mat::identity(n).size();
     match (&weight, norm) {
         (Some(p), _) => {
@@ -325,7 +392,10 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
             let gap = one.lin(r2, id, ScalarBits::int(1), g);
             one.bareiss(n, gap.num_bits);
         }
-        _ => one.scalar_ops((n * n) as u128, s.num_bits + clog2(n) + ScalarBits::of(rho).num + ScalarBits::of(rho).den),
+        _ => one.scalar_ops(
+            (n * n) as u128,
+            s.num_bits + clog2(n) + ScalarBits::of(rho).num + ScalarBits::of(rho).den,
+        ),
     }
     let count = targets.count();
     let mut plan = Plan::new();
@@ -337,9 +407,11 @@ fn norm_bound(f: &Family, n: usize, norm: &NormSpec, rho: &Rational, budget: &mu
     for k in 0..count {
         let a = targets.get(k);
         let ok = match (&weight, norm) {
-            (Some(p), _) => Mat::lin(&rho2, p, &minus_one, &a.transpose().mul(&p.mul(&a))).is_positive_semidefinite(),
+            (Some(p), _) => Mat::lin(&rho2, p, &minus_one, &a.transpose().mul(&p.mul(&a)))
+                .is_positive_semidefinite(),
             (None, NormSpec::Two {}) => {
-                Mat::lin(&rho2, &Mat::identity(n), &minus_one, &a.transpose().mul(&a)).is_positive_semidefinite()
+                Mat::lin(&rho2, &Mat::identity(n), &minus_one, &a.transpose().mul(&a))
+                    .is_positive_semidefinite()
             }
             (None, NormSpec::One {}) => a.transpose().inf_norm_at_most(rho),
             (None, _) => a.inf_norm_at_most(rho),
@@ -376,12 +448,21 @@ fn letter_matrix(f: &Family, n: usize, l: &Letter, k: usize) -> Checked<Mat> {
             .ok_or_else(|| bad_data(at, format!("index {i} out of range (have {})", v.len()))),
         (Family::DiagBox { q, m, offset }, Letter::Pattern(bits)) => {
             if bits.len() != n || bits.iter().any(|&b| b > 1) {
-                return Err(bad_data(at, format!("a pattern needs {n} bits, each 0 or 1")));
+                return Err(bad_data(
+                    at,
+                    format!("a pattern needs {n} bits, each 0 or 1"),
+                ));
             }
             Ok(diag_vertex(q, m, offset.as_ref(), bits))
         }
-        (Family::Box(_), _) => Err(bad_data(at, "refutations over a box family are not supported: write its vertices")),
-        _ => Err(bad_data(at, "letter does not fit the family (index for vertices/pieces, bit pattern for diag(q)M)")),
+        (Family::Box(_), _) => Err(bad_data(
+            at,
+            "refutations over a box family are not supported: write its vertices",
+        )),
+        _ => Err(bad_data(
+            at,
+            "letter does not fit the family (index for vertices/pieces, bit pattern for diag(q)M)",
+        )),
     }
 }
 
@@ -399,13 +480,22 @@ fn refutation(
 ) -> Checked<verdict::Claim> {
     let r = num(r, "claim.r")?;
     if r.cmp0() == Ordering::Less {
-        return Err(reject("precondition: r ≥ 0", format!("r = {}", format_rational(&r))));
+        return Err(reject(
+            "precondition: r ≥ 0",
+            format!("r = {}", format_rational(&r)),
+        ));
     }
     if word.is_empty() {
-        return Err(reject("precondition: the word is non-empty", "empty product"));
+        return Err(reject(
+            "precondition: the word is non-empty",
+            "empty product",
+        ));
     }
     if word.len() > MAX_WORD {
-        return Err(bad_data("claim.word", format!("length {} above the cap {MAX_WORD}", word.len())));
+        return Err(bad_data(
+            "claim.word",
+            format!("length {} above the cap {MAX_WORD}", word.len()),
+        ));
     }
     let letters: Vec<Mat> = word
         .iter()
@@ -414,11 +504,24 @@ fn refutation(
         .collect::<Checked<_>>()?;
     let xs: Vec<Mat> = match (problem, points) {
         (None, None) => vec![],
-        (None, Some(_)) => return Err(bad_data("claim.points", "witness points only for field and map subjects")),
-        (Some(_), None) => return Err(bad_data("claim.points", "field and map refutations need one point per letter")),
+        (None, Some(_)) => {
+            return Err(bad_data(
+                "claim.points",
+                "witness points only for field and map subjects",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(bad_data(
+                "claim.points",
+                "field and map refutations need one point per letter",
+            ))
+        }
         (Some(_), Some(ps)) => {
             if ps.len() != word.len() {
-                return Err(bad_data("claim.points", format!("{} points for {} letters", ps.len(), word.len())));
+                return Err(bad_data(
+                    "claim.points",
+                    format!("{} points for {} letters", ps.len(), word.len()),
+                ));
             }
             ps.iter()
                 .enumerate()
@@ -437,7 +540,13 @@ fn refutation(
             p.plan_point(&mut plan, x.size());
         }
     }
-    plan.scalar_ops(u128::from(len), ScalarBits::of(&r).num.saturating_add(ScalarBits::of(&r).den).saturating_mul(len));
+    plan.scalar_ops(
+        u128::from(len),
+        ScalarBits::of(&r)
+            .num
+            .saturating_add(ScalarBits::of(&r).den)
+            .saturating_mul(len),
+    );
     let mut prod = letters[0].size();
     for l in &letters[1..] {
         prod = plan.mul(prod, l.size());
@@ -454,7 +563,10 @@ fn refutation(
         }
         RadiusWitness::Determinant {} => {
             plan.bareiss(n, prod.num_bits);
-            plan.scalar_ops(4, (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64));
+            plan.scalar_ops(
+                4,
+                (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64),
+            );
             None
         }
         RadiusWitness::TracePower { k } => {
@@ -462,13 +574,19 @@ fn refutation(
                 return Err(reject("precondition: trace power k ≥ 1", "k = 0"));
             }
             if *k > MAX_TRACE_POWER {
-                return Err(bad_data("claim.witness.k", format!("above the cap {MAX_TRACE_POWER}")));
+                return Err(bad_data(
+                    "claim.witness.k",
+                    format!("above the cap {MAX_TRACE_POWER}"),
+                ));
             }
             let mut pk = prod;
             for _ in 1..*k {
                 pk = plan.mul(pk, prod);
             }
-            plan.scalar_ops(4 + n as u128, (tb.num + tb.den + prod.den_bits).saturating_mul(*k) + pk.num_bits);
+            plan.scalar_ops(
+                4 + n as u128,
+                (tb.num + tb.den + prod.den_bits).saturating_mul(*k) + pk.num_bits,
+            );
             None
         }
     };
@@ -482,7 +600,10 @@ fn refutation(
                 } else {
                     "the letter is an element of the conservative field at the point"
                 };
-                return Err(reject(format!("witness point {k}: {what}"), "the activation pattern does not hold there"));
+                return Err(reject(
+                    format!("witness point {k}: {what}"),
+                    "the activation pattern does not hold there",
+                ));
             }
         }
     }
@@ -498,11 +619,16 @@ fn refutation(
                 return Err(reject("precondition: lo ≤ hi", "empty interval"));
             }
             if !(lo > t || hi < Rational::from(-&t)) {
-                return Err(reject("precondition: [lo, hi] lies beyond ±r^len", "interval meets [−r^len, r^len]"));
+                return Err(reject(
+                    "precondition: [lo, hi] lies beyond ±r^len",
+                    "interval meets [−r^len, r^len]",
+                ));
             }
             // p(λ) = det(λI − Π) has the sign of det(λ·den·I − num) (positive scaling).
             let char_at = |l: &Rational| {
-                Mat::lin(l, &Mat::identity(n), &Rational::from(-1), &pi).det_num().cmp0()
+                Mat::lin(l, &Mat::identity(n), &Rational::from(-1), &pi)
+                    .det_num()
+                    .cmp0()
             };
             if lo == hi {
                 char_at(&lo) == Ordering::Equal
@@ -551,7 +677,14 @@ fn preconditioner(f: &Family, n: usize, r: &Rows, budget: &mut Budget) -> Checke
     let lohi = bounding_box(f, n, budget)?;
     let half = Rational::from((1, 2));
     let split = |from: usize| {
-        Mat::from_parts(n, n, lohi.den().clone(), (0..n * n).map(|k| lohi.num(from + k / n, k % n).clone()).collect())
+        Mat::from_parts(
+            n,
+            n,
+            lohi.den().clone(),
+            (0..n * n)
+                .map(|k| lohi.num(from + k / n, k % n).clone())
+                .collect(),
+        )
     };
     let (lo, hi) = (split(0), split(n));
     let s = lo.size();
@@ -569,12 +702,20 @@ fn preconditioner(f: &Family, n: usize, r: &Rows, budget: &mut Budget) -> Checke
     let one = Rational::from(1);
     let mid = Mat::lin(&half, &lo, &half, &hi);
     let rad = Mat::lin(&half, &hi, &Rational::from((-1, 2)), &lo);
-    let c = Mat::lin(&one, &Mat::lin(&one, &Mat::identity(n), &Rational::from(-1), &r), &one, &r.mul(&mid));
+    let c = Mat::lin(
+        &one,
+        &Mat::lin(&one, &Mat::identity(n), &Rational::from(-1), &r),
+        &one,
+        &r.mul(&mid),
+    );
     let t = Mat::lin(&one, &c.abs(), &one, &r.abs().mul(&rad));
     if t.max_abs_row_sum() < *t.den() {
         Ok(())
     } else {
-        Err(reject("invertible: ‖I − R(I − A)‖_∞ < 1 over the bounding box", "the row-sum bound is ≥ 1"))
+        Err(reject(
+            "invertible: ‖I − R(I − A)‖_∞ < 1 over the bounding box",
+            "the row-sum bound is ≥ 1",
+        ))
     }
 }
 
@@ -590,7 +731,11 @@ fn bounding_box(f: &Family, n: usize, budget: &mut Budget) -> Checked<Mat> {
             diag_vertex(q, m, offset.as_ref(), &vec![1; n]),
         ],
     };
-    let bits = ends.iter().map(|e| e.size().entry_bits()).max().unwrap_or(0);
+    let bits = ends
+        .iter()
+        .map(|e| e.size().entry_bits())
+        .max()
+        .unwrap_or(0);
     let mut plan = Plan::new();
     plan.scalar_ops((ends.len() * n * n) as u128, bits);
     plan.charge(budget, "bounding box")?;

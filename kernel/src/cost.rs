@@ -230,7 +230,10 @@ mod tests {
 
     #[test]
     fn log_and_limbs() {
-        assert_eq!((clog2(0), clog2(1), clog2(2), clog2(3), clog2(4)), (0, 0, 1, 2, 2));
+        assert_eq!(
+            (clog2(0), clog2(1), clog2(2), clog2(3), clog2(4)),
+            (0, 0, 1, 2, 2)
+        );
         assert_eq!(clog2(1025), 11);
         assert_eq!((limbs(0), limbs(63), limbs(64)), (1, 1, 2));
     }
@@ -244,7 +247,14 @@ mod tests {
             den_bits: 5,
         };
         let mut p = Plan::new();
-        let c = p.mul(a, Size { rows: 4, cols: 2, ..a });
+        let c = p.mul(
+            a,
+            Size {
+                rows: 4,
+                cols: 2,
+                ..a
+            },
+        );
         assert_eq!((c.rows, c.cols, c.num_bits, c.den_bits), (3, 2, 22, 10));
         assert_eq!(p.work, 24 * mul_cost(10, 10));
     }

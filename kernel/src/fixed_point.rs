@@ -79,31 +79,53 @@ fn soft(z: &Rational, tau: &Rational) -> Rational {
 pub fn check_fixed_point(c: &FixedPointCertificate, budget: &mut Budget) -> Checked<Verdict> {
     check_head(&c.format, u64::from(c.version), FIXED_POINT_FORMAT)?;
     let problem = Problem::parse(&c.problem, "problem", budget)?;
-    let fb = problem
-        .forward_backward()
-        .ok_or_else(|| bad_data("problem.map.kind", "fixed-point certificates are for lasso and elastic_net"))?;
+    let fb = problem.forward_backward().ok_or_else(|| {
+        bad_data(
+            "problem.map.kind",
+            "fixed-point certificates are for lasso and elastic_net",
+        )
+    })?;
     debug_assert!(matches!(problem.kind, Kind::Lasso | Kind::ElasticNet));
     let p = problem.n;
     let x = column(&c.center, p, "center", budget)?;
     if c.signs.len() != p {
-        return Err(bad_data("signs", format!("{} entries, expected {p}", c.signs.len())));
+        return Err(bad_data(
+            "signs",
+            format!("{} entries, expected {p}", c.signs.len()),
+        ));
     }
-    if let Some(i) = c.signs.iter().position(|s| s.is_some_and(|s| !(-1..=1).contains(&s))) {
-        return Err(bad_data(format!("signs[{i}]"), "a sign is -1, 0, 1 or null"));
+    if let Some(i) = c
+        .signs
+        .iter()
+        .position(|s| s.is_some_and(|s| !(-1..=1).contains(&s)))
+    {
+        return Err(bad_data(
+            format!("signs[{i}]"),
+            "a sign is -1, 0, 1 or null",
+        ));
     }
     let rho = num(&c.rho, "rho")?;
     let radius = num(&c.radius, "radius")?;
     if rho.cmp0() == Ordering::Less || rho >= 1 {
-        return Err(reject("precondition: 0 ≤ ρ < 1", format!("ρ = {}", format_rational(&rho))));
+        return Err(reject(
+            "precondition: 0 ≤ ρ < 1",
+            format!("ρ = {}", format_rational(&rho)),
+        ));
     }
     if radius.cmp0() == Ordering::Less {
-        return Err(reject("precondition: R ≥ 0", format!("R = {}", format_rational(&radius))));
+        return Err(reject(
+            "precondition: R ≥ 0",
+            format!("R = {}", format_rational(&radius)),
+        ));
     }
     let derivative = match &c.derivative {
         None => None,
         Some(d) => {
             if c.signs.iter().any(Option::is_none) {
-                return Err(reject("precondition: the derivative needs every sign", "a sign is missing"));
+                return Err(reject(
+                    "precondition: the derivative needs every sign",
+                    "a sign is missing",
+                ));
             }
             Some(column(d, p, "derivative", budget)?)
         }
@@ -113,15 +135,39 @@ pub fn check_fixed_point(c: &FixedPointCertificate, budget: &mut Budget) -> Chec
     let mut plan = Plan::new();
     let cb = ScalarBits::of(&fb.c);
     let cm = plan.row_scale(
-        Size { rows: p, cols: 1, num_bits: cb.num, den_bits: cb.den },
+        Size {
+            rows: p,
+            cols: 1,
+            num_bits: cb.num,
+            den_bits: cb.den,
+        },
         fb.m_prime.size(),
     );
-    let ctc = plan.mul(Size { rows: p, cols: p, ..cm }, cm);
-    let gap = plan.lin(ScalarBits::of(&sq(&rho)), Mat::identity(p).size(), ScalarBits::int(1), ctc);
+    let ctc = plan.mul(
+        Size {
+            rows: p,
+            cols: p,
+            ..cm
+        },
+        cm,
+    );
+    let gap = plan.lin(
+        ScalarBits::of(&sq(&rho)),
+        Mat::identity(p).size(),
+        ScalarBits::int(1),
+        ctc,
+    );
     plan.bareiss(p, gap.num_bits);
     let z = plan.mul(fb.m_prime.size(), x.size());
     let z = plan.lin(ScalarBits::int(1), z, ScalarBits::int(1), fb.shift.size());
-    let scalar_bits = z.entry_bits() + fb.m_prime.size().entry_bits() + ScalarBits::of(&radius).num + ScalarBits::of(&radius).den + ScalarBits::of(&fb.c).num + ScalarBits::of(&fb.tau).num + ScalarBits::of(&fb.tau).den + 64;
+    let scalar_bits = z.entry_bits()
+        + fb.m_prime.size().entry_bits()
+        + ScalarBits::of(&radius).num
+        + ScalarBits::of(&radius).den
+        + ScalarBits::of(&fb.c).num
+        + ScalarBits::of(&fb.tau).num
+        + ScalarBits::of(&fb.tau).den
+        + 64;
     plan.scalar_ops((8 * p + 2 * p * p) as u128, scalar_bits.saturating_mul(2));
     if let Some(j) = &derivative {
         plan.mul(fb.m_prime.size(), j.size());
@@ -130,9 +176,17 @@ pub fn check_fixed_point(c: &FixedPointCertificate, budget: &mut Budget) -> Chec
 
     // 1. Contraction: ρ²I − (cM')ᵀ(cM') ⪰ 0.
     let cmat = fb.m_prime.scale(&fb.c);
-    let gap = Mat::lin(&sq(&rho), &Mat::identity(p), &Rational::from(-1), &cmat.transpose().mul(&cmat));
+    let gap = Mat::lin(
+        &sq(&rho),
+        &Mat::identity(p),
+        &Rational::from(-1),
+        &cmat.transpose().mul(&cmat),
+    );
     if !gap.is_positive_semidefinite() {
-        return Err(reject("contraction", "ρ²I − c²M'ᵀM' is not positive semidefinite"));
+        return Err(reject(
+            "contraction",
+            "ρ²I − c²M'ᵀM' is not positive semidefinite",
+        ));
     }
 
     // 2. Ball: ‖F(x̃) − x̃‖² ≤ R²(1 − ρ)².
@@ -160,7 +214,10 @@ pub fn check_fixed_point(c: &FixedPointCertificate, budget: &mut Budget) -> Chec
         };
         let row_sq = (0..p).fold(Rational::new(), |acc, j| acc + sq(&fb.m_prime.entry(i, j)));
         if margin.cmp0() != Ordering::Greater || sq(&margin) <= row_sq * &r_sq {
-            return Err(reject("signs", format!("coordinate {i}: sign {s} is not certain over the ball")));
+            return Err(reject(
+                "signs",
+                format!("coordinate {i}: sign {s} is not certain over the ball"),
+            ));
         }
     }
 
@@ -171,12 +228,18 @@ pub fn check_fixed_point(c: &FixedPointCertificate, budget: &mut Budget) -> Chec
             let s = s.unwrap_or(0);
             let ji = j.entry(i, 0);
             let (lhs, rhs) = if s != 0 {
-                (ji - Rational::from(&fb.c * &mj.entry(i, 0)), -(Rational::from(&fb.c * &fb.gamma) * s))
+                (
+                    ji - Rational::from(&fb.c * &mj.entry(i, 0)),
+                    -(Rational::from(&fb.c * &fb.gamma) * s),
+                )
             } else {
                 (ji, Rational::new())
             };
             if lhs != rhs {
-                return Err(reject("derivative", format!("row {i} of (I − A)J = B fails")));
+                return Err(reject(
+                    "derivative",
+                    format!("row {i} of (I − A)J = B fails"),
+                ));
             }
         }
     }

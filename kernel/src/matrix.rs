@@ -35,7 +35,11 @@ impl Mat {
         budget: &mut Budget,
     ) -> Result<Mat, OverBudget> {
         debug_assert_eq!(entries.len(), rows * cols);
-        let mut dens: Vec<&Integer> = entries.iter().map(|q| q.denom()).filter(|d| **d != 1).collect();
+        let mut dens: Vec<&Integer> = entries
+            .iter()
+            .map(|q| q.denom())
+            .filter(|d| **d != 1)
+            .collect();
         dens.sort_unstable();
         dens.dedup();
         let delta = dens.iter().fold(0u64, |acc, d| acc.saturating_add(bits(d)));
@@ -45,7 +49,10 @@ impl Mat {
         let work = (dens.len() as u128)
             .saturating_mul(4 * mul_cost(delta, max_den))
             .saturating_add(n.saturating_mul(2 * mul_cost(delta, max_num.max(max_den))));
-        budget.check_memory("common denominator", n.saturating_mul(limbs(delta.saturating_add(max_num))))?;
+        budget.check_memory(
+            "common denominator",
+            n.saturating_mul(limbs(delta.saturating_add(max_num))),
+        )?;
         budget.charge("common denominator", work)?;
         let mut den = Integer::from(1);
         for d in dens {
@@ -91,7 +98,11 @@ impl Mat {
             rows: self.rows,
             cols: self.cols,
             den: Integer::from(&self.den * q.denom()),
-            num: self.num.iter().map(|x| Integer::from(x * q.numer())).collect(),
+            num: self
+                .num
+                .iter()
+                .map(|x| Integer::from(x * q.numer()))
+                .collect(),
         }
     }
 
@@ -264,7 +275,9 @@ impl Mat {
                 .position(|&i| a[i][i].cmp0() == Ordering::Greater)
         });
         match rest {
-            Some(rest) => rest.iter().all(|row| row.iter().all(|x| x.cmp0() == Ordering::Equal)),
+            Some(rest) => rest
+                .iter()
+                .all(|row| row.iter().all(|x| x.cmp0() == Ordering::Equal)),
             None => false,
         }
     }
@@ -323,7 +336,8 @@ impl Mat {
     /// `‖A‖_p ≤ ρ` for `p = ∞` (`transpose` for `p = 1`), exactly:
     /// `max_i Σ_j |n_ij| · ρ_den ≤ ρ_num · den`.
     pub fn inf_norm_at_most(&self, rho: &Rational) -> bool {
-        Integer::from(&self.max_abs_row_sum() * rho.denom()) <= Integer::from(rho.numer() * &self.den)
+        Integer::from(&self.max_abs_row_sum() * rho.denom())
+            <= Integer::from(rho.numer() * &self.den)
     }
 }
 
@@ -372,13 +386,22 @@ mod tests {
     fn m(rows: &[&[i64]]) -> Mat {
         let r = rows.len();
         let c = rows.first().map_or(0, |x| x.len());
-        Mat::from_integers(r, c, rows.iter().flat_map(|x| x.iter().map(|&v| Integer::from(v))).collect())
+        Mat::from_integers(
+            r,
+            c,
+            rows.iter()
+                .flat_map(|x| x.iter().map(|&v| Integer::from(v)))
+                .collect(),
+        )
     }
 
     fn q(rows: &[&[(i64, i64)]]) -> Mat {
         let r = rows.len();
         let c = rows[0].len();
-        let e: Vec<Rational> = rows.iter().flat_map(|x| x.iter().map(|&v| Rational::from(v))).collect();
+        let e: Vec<Rational> = rows
+            .iter()
+            .flat_map(|x| x.iter().map(|&v| Rational::from(v)))
+            .collect();
         Mat::from_rationals(r, c, &e, &mut Budget::default()).unwrap()
     }
 
@@ -417,7 +440,10 @@ mod tests {
         assert_eq!(m(&[&[1, 2], &[2, 4]]).det_num(), 0);
         // det of (1/2)·I₂ = 1/4 = 1 / 2².
         let h = q(&[&[(1, 2), (0, 1)], &[(0, 1), (1, 2)]]);
-        assert_eq!((h.det_num(), h.den().clone()), (Integer::from(1), Integer::from(2)));
+        assert_eq!(
+            (h.det_num(), h.den().clone()),
+            (Integer::from(1), Integer::from(2))
+        );
     }
 
     #[test]
@@ -427,7 +453,12 @@ mod tests {
         // [[1/4, 1/2 + 1/3], [0, 1/9]]
         assert_eq!(p.entry(0, 1), Rational::from((5, 6)));
         assert_eq!(p.entry(1, 1), Rational::from((1, 9)));
-        let d = Mat::lin(&Rational::from(2), &a, &Rational::from(-1), &Mat::identity(2));
+        let d = Mat::lin(
+            &Rational::from(2),
+            &a,
+            &Rational::from(-1),
+            &Mat::identity(2),
+        );
         assert_eq!(d.entry(0, 0), Rational::from(0));
         assert_eq!(d.entry(1, 1), Rational::from((-1, 3)));
         assert_eq!(a.transpose().entry(1, 0), Rational::from(1));

@@ -221,13 +221,17 @@ impl Problem {
                 if m != want {
                     return Err(bad_data(
                         format!("{at}.theta"),
-                        format!("needs {want} entries (λ₁{})", if elastic { ", λ₂" } else { "" }),
+                        format!(
+                            "needs {want} entries (λ₁{})",
+                            if elastic { ", λ₂" } else { "" }
+                        ),
                     ));
                 }
                 let a = matrix(design, &format!("{at}.map.design"), false, budget)?;
                 let b = column(response, a.rows(), &format!("{at}.map.response"), budget)?;
                 let gamma = num(step, &format!("{at}.map.step"))?;
-                let (lambda1, lambda2) = (theta[0].clone(), theta.get(1).cloned().unwrap_or_default());
+                let (lambda1, lambda2) =
+                    (theta[0].clone(), theta.get(1).cloned().unwrap_or_default());
                 if !pos(&gamma) {
                     return Err(reject("precondition: step γ > 0", format!("γ = {gamma}")));
                 }
@@ -239,7 +243,11 @@ impl Problem {
                 }
                 let fb = derive_fb(a, b, gamma, lambda1, lambda2, budget)?;
                 Ok(Problem {
-                    kind: if elastic { Kind::ElasticNet } else { Kind::Lasso },
+                    kind: if elastic {
+                        Kind::ElasticNet
+                    } else {
+                        Kind::Lasso
+                    },
                     n: fb.m_prime.rows(),
                     m,
                     theta,
@@ -297,7 +305,9 @@ impl Problem {
             Mat::from_integers(
                 2 * n,
                 1,
-                (0..2 * n).map(|k| Integer::from(u8::from(k >= n))).collect(),
+                (0..2 * n)
+                    .map(|k| Integer::from(u8::from(k >= n)))
+                    .collect(),
             )
         };
         match &self.model {
@@ -329,7 +339,12 @@ impl Problem {
             }
             Model::Pwa { pieces, g_bits, .. } => {
                 let rows = pieces.iter().map(|p| p.g.len()).max().unwrap_or(0) as u128;
-                let theta_bits = self.theta.iter().map(|t| ScalarBits::of(t).num + ScalarBits::of(t).den).max().unwrap_or(0);
+                let theta_bits = self
+                    .theta
+                    .iter()
+                    .map(|t| ScalarBits::of(t).num + ScalarBits::of(t).den)
+                    .max()
+                    .unwrap_or(0);
                 let z_bits = x.entry_bits().max(theta_bits);
                 plan.scalar_ops(
                     2 * rows * (self.n + self.m) as u128,
@@ -381,7 +396,10 @@ impl Problem {
                     })
                 })
             }
-            _ => Err(bad_data("claim.word", "letter does not fit the problem's family")),
+            _ => Err(bad_data(
+                "claim.word",
+                "letter does not fit the problem's family",
+            )),
         }
     }
 }
@@ -411,9 +429,22 @@ fn derive_fb(
     let gb = ScalarBits::of(&gamma);
     plan.lin(ScalarBits::int(1), id.size(), gb, g);
     let atb = plan.mul(at.size(), b.size());
-    plan.row_scale(Size { rows: p, cols: 1, num_bits: gb.num, den_bits: gb.den }, atb);
+    plan.row_scale(
+        Size {
+            rows: p,
+            cols: 1,
+            num_bits: gb.num,
+            den_bits: gb.den,
+        },
+        atb,
+    );
     plan.charge(budget, "forward–backward: I − γAᵀA and γAᵀb")?;
-    let m_prime = Mat::lin(&Rational::from(1), &id, &Rational::from(-&gamma), &at.mul(&a));
+    let m_prime = Mat::lin(
+        &Rational::from(1),
+        &id,
+        &Rational::from(-&gamma),
+        &at.mul(&a),
+    );
     let shift = at.mul(&b).scale(&gamma);
     let one = Rational::from(1);
     let c = Rational::from(1) / (one + Rational::from(&gamma * &lambda2));
@@ -452,7 +483,11 @@ fn parse_pwa(
         if b.rows() != n || b.cols() != m {
             return Err(bad_data(
                 format!("{here}.b"),
-                format!("{}x{} where {n}x{m} is needed (m = length of θ)", b.rows(), b.cols()),
+                format!(
+                    "{}x{} where {n}x{m} is needed (m = length of θ)",
+                    b.rows(),
+                    b.cols()
+                ),
             ));
         }
         let c = nums(&p.c, &format!("{here}.c"))?;
@@ -460,7 +495,10 @@ fn parse_pwa(
         if c.len() != n || p.g.len() != h.len() || p.g.iter().any(|r| r.len() != n + m) {
             return Err(bad_data(
                 here,
-                format!("c needs {n} entries, g rows of {} entries, h one per row of g", n + m),
+                format!(
+                    "c needs {n} entries, g rows of {} entries, h one per row of g",
+                    n + m
+                ),
             ));
         }
         let mut g = Vec::with_capacity(p.g.len());
@@ -473,7 +511,12 @@ fn parse_pwa(
             g.push(row);
         }
         let ab = (0..n)
-            .map(|i| (0..n).map(|j| a.entry(i, j)).chain((0..m).map(|j| b.entry(i, j))).collect())
+            .map(|i| {
+                (0..n)
+                    .map(|j| a.entry(i, j))
+                    .chain((0..m).map(|j| b.entry(i, j)))
+                    .collect()
+            })
             .collect();
         pieces.push(Piece { a: ab, c, g, h });
         a_blocks.push(a);

@@ -43,7 +43,12 @@ impl ProblemSummary {
 impl fmt::Display for ProblemSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let theta: Vec<String> = self.theta.iter().map(format_rational).collect();
-        write!(f, "the embedded {} problem (n = {}", self.kind.name(), self.n)?;
+        write!(
+            f,
+            "the embedded {} problem (n = {}",
+            self.kind.name(),
+            self.n
+        )?;
         if theta.is_empty() {
             write!(f, ")")
         } else {
@@ -175,7 +180,11 @@ pub fn decimal_upper(x: &Rational) -> String {
         e -= 1;
     }
     let m = scaled(e).ceil().numer().clone();
-    let m = if m == 1000 { (rug::Integer::from(100), e + 1) } else { (m, e) };
+    let m = if m == 1000 {
+        (rug::Integer::from(100), e + 1)
+    } else {
+        (m, e)
+    };
     let s = m.0.to_string();
     format!("{}.{}e{}", &s[..1], &s[1..], m.1)
 }
@@ -199,7 +208,11 @@ impl fmt::Display for Verdict {
         };
         match &self.claim {
             Claim::NormBound { norm, rho } => {
-                let head = if *rho < 1 { "CONTRACTION" } else { "NORM BOUND" };
+                let head = if *rho < 1 {
+                    "CONTRACTION"
+                } else {
+                    "NORM BOUND"
+                };
                 let body = match &self.subject {
                     Subject::Map(_) => format!(
                         "‖F(x, θ) − F(y, θ)‖ ≤ {} ‖x − y‖ for all x, y in the norm {norm} \
@@ -223,18 +236,31 @@ impl fmt::Display for Verdict {
             Claim::Refuted { r, len } => {
                 let (members, conclusion, subject) = match &self.subject {
                     Subject::Map(_) => (
-                        words(*len, "Jacobian of the map on an open set", "Jacobians of the map on open sets"),
-                        format!("in every norm the map's Lipschitz constant exceeds {}", q(r)),
+                        words(
+                            *len,
+                            "Jacobian of the map on an open set",
+                            "Jacobians of the map on open sets",
+                        ),
+                        format!(
+                            "in every norm the map's Lipschitz constant exceeds {}",
+                            q(r)
+                        ),
                         "the map",
                     ),
                     Subject::Field(_) => (
                         words(*len, "element of the field", "elements of the field"),
-                        format!("in every operator norm some element of the field has norm > {}", q(r)),
+                        format!(
+                            "in every operator norm some element of the field has norm > {}",
+                            q(r)
+                        ),
                         "the field",
                     ),
                     Subject::WrittenFamily => (
                         words(*len, "matrix of the family", "matrices of the family"),
-                        format!("in every operator norm some matrix of the family has norm > {}", q(r)),
+                        format!(
+                            "in every operator norm some matrix of the family has norm > {}",
+                            q(r)
+                        ),
                         "the family",
                     ),
                 };

@@ -195,7 +195,11 @@ pub fn certify_norm_bound(
 }
 
 /// [`certify_norm_bound`] about `subject` (whose family the kernel derives).
-pub fn certify_norm_bound_for(subject: &Subject, norm: NormKind, rho: &Rational) -> Result<Certificate> {
+pub fn certify_norm_bound_for(
+    subject: &Subject,
+    norm: NormKind,
+    rho: &Rational,
+) -> Result<Certificate> {
     accepted(
         subject.clone(),
         Claim::NormBound {

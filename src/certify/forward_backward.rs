@@ -8,12 +8,12 @@ use super::contraction::{
 };
 use super::{kernel_error, num_text, rows_text, FixedPointCertificate, Subject, Verdict};
 use crate::error::{Error, Result};
-use crate::maps::Penalty;
-use piggyback_kernel::problem::{MapData, ProblemData};
 use crate::linalg::lu::solve_vec;
 use crate::linalg::Matrix;
+use crate::maps::Penalty;
 use crate::matset::MatrixSet;
 use crate::scalar::{Rational, Scalar};
+use piggyback_kernel::problem::{MapData, ProblemData};
 
 fn sq(x: &Rational) -> Rational {
     Scalar::square(x)
@@ -44,11 +44,19 @@ impl FbProblem {
         let step = num_text(&self.gamma);
         let (map, theta) = match self.penalty {
             Penalty::Lasso => (
-                MapData::Lasso { design, response, step },
+                MapData::Lasso {
+                    design,
+                    response,
+                    step,
+                },
                 vec![num_text(&self.lambda1)],
             ),
             Penalty::ElasticNet => (
-                MapData::ElasticNet { design, response, step },
+                MapData::ElasticNet {
+                    design,
+                    response,
+                    step,
+                },
                 vec![num_text(&self.lambda1), num_text(&self.lambda2)],
             ),
         };
@@ -106,7 +114,8 @@ pub fn certify_fixed_point_with_verdict(
     let subject = Subject::Map {
         problem: data.clone(),
     };
-    let rho_cert = find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())?;
+    let rho_cert =
+        find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())?;
     let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify {
         reason: "no ρ in certificate".into(),
     })?;

@@ -27,8 +27,7 @@ pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Re
     let data = family_subject(set)?;
     for norm in [NormKind::Inf, NormKind::One, NormKind::Two] {
         if let Ok(c) = find_norm_bound(set, norm, opts) {
-            if let (Some(rho), Claim::NormBound { norm: spec, .. }) =
-                (certified_rho(&c), &c.claim)
+            if let (Some(rho), Claim::NormBound { norm: spec, .. }) = (certified_rho(&c), &c.claim)
             {
                 if rho < 1 {
                     let w = InvertWitness::Neumann {

@@ -16,7 +16,9 @@
 
 use super::contraction::{self, certified_rho, NormKind, SearchOptions};
 use super::refute::{proven_words, scored_words};
-use super::{accepted_with_verdict, num_text, verdict, Certificate, Claim, Letter, Subject, Verdict};
+use super::{
+    accepted_with_verdict, num_text, verdict, Certificate, Claim, Letter, Subject, Verdict,
+};
 use crate::error::{Error, Result};
 use crate::io::problem::Problem;
 use crate::io::resolve::Purpose;
@@ -40,7 +42,7 @@ pub struct Certified {
 #[derive(Clone, Debug)]
 pub enum Outcome {
     /// A checked certificate.
-    Certified(Certified),
+    Certified(Box<Certified>),
     /// Neither a contraction nor a refutation was found (this proves nothing).
     Undecided(String),
 }
@@ -48,8 +50,12 @@ pub enum Outcome {
 /// The kernel's refusal of an embedded problem as a crate error.
 fn problem_error(f: CheckFailure) -> Error {
     match f {
-        CheckFailure::InvalidProblem(s) => Error::InvalidInput(format!("the problem is not a map: {s}")),
-        CheckFailure::TooLarge(o) => Error::TooLarge { context: o.to_string() },
+        CheckFailure::InvalidProblem(s) => {
+            Error::InvalidInput(format!("the problem is not a map: {s}"))
+        }
+        CheckFailure::TooLarge(o) => Error::TooLarge {
+            context: o.to_string(),
+        },
         other => Error::InvalidInput(other.to_string()),
     }
 }
@@ -74,8 +80,14 @@ pub fn certify_problem_with(problem: &Problem, step: &dyn Fn(&str)) -> Result<Ou
     let opts = SearchOptions::default();
     let one = Rational::from(1);
     let mut best: Option<(Rational, Certificate)> = None;
-    for (norm, label) in [(NormKind::Two, "2"), (NormKind::Inf, "∞"), (NormKind::One, "1")] {
-        step(&format!("searching for a contraction bound of the map in the {label}-norm"));
+    for (norm, label) in [
+        (NormKind::Two, "2"),
+        (NormKind::Inf, "∞"),
+        (NormKind::One, "1"),
+    ] {
+        step(&format!(
+            "searching for a contraction bound of the map in the {label}-norm"
+        ));
         match contraction::find_norm_bound_for(&subject, &family, norm, &opts) {
             Ok(c) => {
                 if let Some(r) = certified_rho(&c) {
@@ -99,7 +111,7 @@ pub fn certify_problem_with(problem: &Problem, step: &dyn Fn(&str)) -> Result<Ou
     }
     step("searching for a refutation (products of Jacobian vertices, with witness points)");
     if let Some(c) = refute(&data, &family)? {
-        return Ok(Outcome::Certified(c));
+        return Ok(Outcome::Certified(Box::new(c)));
     }
     Ok(Outcome::Undecided(
         "no norm bound below 1 and no product with spectral radius > 1 was found".into(),
@@ -108,17 +120,22 @@ pub fn certify_problem_with(problem: &Problem, step: &dyn Fn(&str)) -> Result<Ou
 
 fn certified(c: Certificate) -> Result<Outcome> {
     let v = verdict(&c)?;
-    Ok(Outcome::Certified(Certified {
+    Ok(Outcome::Certified(Box::new(Certified {
         certificate: c,
         verdict: v,
-    }))
+    })))
 }
 
 /// Largest number of extreme points enumerated for a refutation search.
 const MAX_REFUTE_VERTICES: usize = 1 << 6;
 
+/// Extreme points and the letters naming them.
+type Lettered = (Vec<Matrix<Rational>>, Vec<Letter>);
+
 /// The family's extreme points with their letters (`None` when there are too many).
-fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<(Vec<Matrix<Rational>>, Vec<Letter>)>> {
+fn letters_of(
+    family: &MatrixSet<Rational>,
+) -> Result<Option<Lettered>> {
     Ok(match family {
         MatrixSet::Finite(v) | MatrixSet::Hull(v) => {
             Some((v.clone(), (0..v.len()).map(Letter::Index).collect()))
@@ -138,7 +155,13 @@ fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<(Vec<Matrix<Rationa
             for mask in 0usize..1 << n {
                 let bits: Vec<u8> = (0..n).map(|i| ((mask >> i) & 1) as u8).collect();
                 let q: Vec<Rational> = (0..n)
-                    .map(|i| if bits[i] == 1 { q_hi[i].clone() } else { q_lo[i].clone() })
+                    .map(|i| {
+                        if bits[i] == 1 {
+                            q_hi[i].clone()
+                        } else {
+                            q_lo[i].clone()
+                        }
+                    })
                     .collect();
                 vs.push(m.scale_rows(&q)?.add(offset)?);
                 ls.push(Letter::Pattern(bits));
@@ -157,7 +180,11 @@ fn refute(data: &ProblemData, family: &MatrixSet<Rational>) -> Result<Option<Cer
     // The longest words whose count stays within the scoring cap.
     let max_len = (1..=6)
         .rev()
-        .find(|&l| vs.len().checked_pow(l as u32).is_some_and(|c| c * 2 <= super::refute::MAX_WORDS))
+        .find(|&l| {
+            vs.len()
+                .checked_pow(l as u32)
+                .is_some_and(|c| c * 2 <= super::refute::MAX_WORDS)
+        })
         .unwrap_or(1);
     let words = scored_words(&vs, &one, max_len)?;
     let proven = proven_words(&vs, words, &one)?;
@@ -175,9 +202,13 @@ fn refute(data: &ProblemData, family: &MatrixSet<Rational>) -> Result<Option<Cer
                 continue;
             }
             let subject = if strict {
-                Subject::Map { problem: data.clone() }
+                Subject::Map {
+                    problem: data.clone(),
+                }
             } else {
-                Subject::Field { problem: data.clone() }
+                Subject::Field {
+                    problem: data.clone(),
+                }
             };
             let claim = Claim::Refutation {
                 r: "1".into(),
@@ -186,7 +217,12 @@ fn refute(data: &ProblemData, family: &MatrixSet<Rational>) -> Result<Option<Cer
                 points: Some(points),
             };
             match accepted_with_verdict(subject, claim) {
-                Ok((certificate, verdict)) => return Ok(Some(Certified { certificate, verdict })),
+                Ok((certificate, verdict)) => {
+                    return Ok(Some(Certified {
+                        certificate,
+                        verdict,
+                    }))
+                }
                 Err(e @ Error::TooLarge { .. }) => return Err(e),
                 Err(_) => {}
             }
@@ -201,9 +237,16 @@ fn refute(data: &ProblemData, family: &MatrixSet<Rational>) -> Result<Option<Cer
 /// the kernel reads).
 enum Exact {
     /// `z(x) = M'x + s`, threshold `τ`.
-    Fb { mp: Matrix<Rational>, s: Vec<Rational>, tau: Rational },
+    Fb {
+        mp: Matrix<Rational>,
+        s: Vec<Rational>,
+        tau: Rational,
+    },
     /// `s(x) = Wx + o`.
-    Relu { w: Matrix<Rational>, o: Vec<Rational> },
+    Relu {
+        w: Matrix<Rational>,
+        o: Vec<Rational>,
+    },
     /// Regions sliced at `θ`: `G_x x ≤ h − G_θ θ`, plus whether the `x`-free rows hold
     /// (weakly, strictly).
     Pwa { n: usize, regions: Vec<Slice> },
@@ -231,7 +274,16 @@ impl Exact {
     fn read(d: &ProblemData) -> Result<Exact> {
         let theta = qs(&d.theta)?;
         Ok(match &d.map {
-            MapData::Lasso { design, response, step } | MapData::ElasticNet { design, response, step } => {
+            MapData::Lasso {
+                design,
+                response,
+                step,
+            }
+            | MapData::ElasticNet {
+                design,
+                response,
+                step,
+            } => {
                 let a = mat(design)?;
                 let b = qs(response)?;
                 let gamma = q(step)?;
@@ -239,7 +291,11 @@ impl Exact {
                 let gram = a.transpose().matmul(&a)?;
                 let mp = Matrix::identity(p).sub(&gram.scale(&gamma))?;
                 let s = a.tr_mul_vec(&b)?.iter().map(|v| v.mul(&gamma)).collect();
-                let tau = gamma.mul(theta.first().ok_or_else(|| Error::InvalidInput("θ is empty".into()))?);
+                let tau = gamma.mul(
+                    theta
+                        .first()
+                        .ok_or_else(|| Error::InvalidInput("θ is empty".into()))?,
+                );
                 Exact::Fb { mp, s, tau }
             }
             MapData::ReluLayer { w, u, b } => {
@@ -274,7 +330,12 @@ impl Exact {
                             h.push(rhs);
                         }
                     }
-                    regions.push(Slice { g, h, fixed_weak, fixed_strict });
+                    regions.push(Slice {
+                        g,
+                        h,
+                        fixed_weak,
+                        fixed_strict,
+                    });
                 }
                 Exact::Pwa { n, regions }
             }
@@ -339,7 +400,9 @@ impl Exact {
                 Ok(None)
             }
             (Exact::Pwa { n, regions }, Letter::Index(i)) => {
-                let Some(r) = regions.get(*i) else { return Ok(None) };
+                let Some(r) = regions.get(*i) else {
+                    return Ok(None);
+                };
                 if !(if strict { r.fixed_strict } else { r.fixed_weak }) {
                     return Ok(None);
                 }
@@ -351,14 +414,23 @@ impl Exact {
 }
 
 /// A point with `g x < h` (strict) or `g x ≤ h`, by the kernel's exact LP.
-fn solve(n: usize, g: &[Vec<Rational>], h: &[Rational], strict: bool) -> Result<Option<Vec<Rational>>> {
+fn solve(
+    n: usize,
+    g: &[Vec<Rational>],
+    h: &[Rational],
+    strict: bool,
+) -> Result<Option<Vec<Rational>>> {
     let mut budget = Budget::default();
-    let over = |o: piggyback_kernel::OverBudget| Error::TooLarge { context: o.to_string() };
+    let over = |o: piggyback_kernel::OverBudget| Error::TooLarge {
+        context: o.to_string(),
+    };
     if strict {
         return lp::interior_point_in(n, g, h, &mut budget).map_err(over);
     }
-    Ok(match lp::maximize(&vec![Rational::new(); n], g, h, &mut budget).map_err(over)? {
-        LpOutcome::Optimal { point, .. } | LpOutcome::Unbounded { point, .. } => Some(point),
-        LpOutcome::Infeasible => None,
-    })
+    Ok(
+        match lp::maximize(&vec![Rational::new(); n], g, h, &mut budget).map_err(over)? {
+            LpOutcome::Optimal { point, .. } | LpOutcome::Unbounded { point, .. } => Some(point),
+            LpOutcome::Infeasible => None,
+        },
+    )
 }

@@ -52,10 +52,7 @@ pub fn find_refutation(
         ));
     }
     let words = scored_words(vs, r, max_len)?;
-    let Some((word, witness)) = proven_words(vs, words, r)?
-        .into_iter()
-        .next()
-    else {
+    let Some((word, witness)) = proven_words(vs, words, r)?.into_iter().next() else {
         return Ok(None);
     };
     let claim = Claim::Refutation {
@@ -93,7 +90,11 @@ pub fn proven_words(
 
 /// Words over `m` letters of length `≤ max_len`, best growth rate `ρ(product)^{1/L}`
 /// first (f64 estimates), keeping those whose rate exceeds `r` (up to rounding).
-pub fn scored_words(vs: &[Matrix<Rational>], r: &Rational, max_len: usize) -> Result<Vec<Vec<usize>>> {
+pub fn scored_words(
+    vs: &[Matrix<Rational>],
+    r: &Rational,
+    max_len: usize,
+) -> Result<Vec<Vec<usize>>> {
     let m = vs.len();
     let total: usize = (1..=max_len)
         .try_fold(0usize, |acc, l| {

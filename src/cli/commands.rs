@@ -263,7 +263,7 @@ pub enum CheckOutcome {
         /// The claim of a `piggyback-certificate` (for the JSON report).
         claim: Option<Claim>,
         /// A fixed-point certificate (for the JSON report).
-        fixed_point: Option<FixedPointCertificate>,
+        fixed_point: Option<Box<FixedPointCertificate>>,
     },
     /// Rejected, malformed, not a map, or too large.
     Failed {
@@ -308,7 +308,7 @@ pub fn check_certificate(text: &str) -> CheckOutcome {
     let result = if format == FIXED_POINT_FORMAT {
         certify::fixed_point_from_json(text).and_then(|c| {
             piggyback_kernel::fixed_point::check_fixed_point(&c, &mut budget)
-                .map(|v| (v, None, Some(c)))
+                .map(|v| (v, None, Some(Box::new(c))))
         })
     } else {
         certify::from_json(text).and_then(|c| {
@@ -365,7 +365,7 @@ fn check_json(path: &Path, outcome: &CheckOutcome) -> CheckReport {
             r.subject = Some(subject_label(verdict));
             r.statement = Some(verdict.to_string());
             r.claim = claim.clone();
-            r.fixed_point = fixed_point.as_ref().map(FixedPointSummary::from);
+            r.fixed_point = fixed_point.as_deref().map(FixedPointSummary::from);
         }
         CheckOutcome::Failed { format, failure } => {
             r.format = *format;

@@ -108,9 +108,17 @@ impl Problem {
                 let response = texts(fb.response());
                 let step = num_text(fb.gamma());
                 if matches!(self.file.map, MapSpec::Lasso { .. }) {
-                    MapData::Lasso { design, response, step }
+                    MapData::Lasso {
+                        design,
+                        response,
+                        step,
+                    }
                 } else {
-                    MapData::ElasticNet { design, response, step }
+                    MapData::ElasticNet {
+                        design,
+                        response,
+                        step,
+                    }
                 }
             }
             MapSpec::ReluLayer { w, u, b } => {
@@ -145,7 +153,9 @@ impl Problem {
                         (Some(FileMap::Inline(r)), Some(h)) if r.is_empty() && h.is_empty() => {
                             (vec![], vec![])
                         }
-                        (Some(g), Some(h)) => (rows_text(&self.matrix(g)?), texts(&self.numbers(h)?)),
+                        (Some(g), Some(h)) => {
+                            (rows_text(&self.matrix(g)?), texts(&self.numbers(h)?))
+                        }
                         (None, None) => (vec![], vec![]),
                         _ => {
                             return Err(Error::InvalidInput(
@@ -153,7 +163,11 @@ impl Problem {
                             ))
                         }
                     };
-                    let b_rows = if m == 0 { vec![vec![]; n] } else { rows_text(&b) };
+                    let b_rows = if m == 0 {
+                        vec![vec![]; n]
+                    } else {
+                        rows_text(&b)
+                    };
                     out.push(PieceData {
                         a: rows_text(&a),
                         b: b_rows,

@@ -33,7 +33,10 @@ mod tests {
     #[test]
     fn errors_map_into_the_crate_error() {
         assert_eq!(parse_rational("3/4").unwrap(), Rational::from((3, 4)));
-        assert!(matches!(parse_rational("1/0"), Err(Error::DivisionByZero { .. })));
+        assert!(matches!(
+            parse_rational("1/0"),
+            Err(Error::DivisionByZero { .. })
+        ));
         assert!(matches!(parse_rational("x"), Err(Error::InvalidInput(_))));
     }
 }

@@ -2,13 +2,13 @@
 //! finders, mutated ones, random ones) go through the trusted kernel, and every claim
 //! it accepts is re-decided by methods that share no code with it (MPFR eigenvalues and
 //! polynomial roots, exact evaluations of the main crate's maps, LASSO minimisers by
-//! support enumeration): see `tests/soundness_oracle/mod.rs`. The long campaign is
-//! `examples/soundness_campaign.rs`; the fuzz target is `fuzz_targets/soundness.rs`.
+//! support enumeration): see `tests/kernel_oracle/mod.rs`. The long campaign is
+//! `examples/soundness_campaign.rs`; the fuzz target is `fuzz_targets/kernel_soundness.rs`.
 
-mod soundness_oracle;
+mod kernel_oracle;
 
 use proptest::prelude::*;
-use soundness_oracle::{generate, judge, Judgement, Source, Stats};
+use kernel_oracle::{generate, judge, Judgement, Source, Stats};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
@@ -42,11 +42,25 @@ fn a_fixed_batch_accepts_and_refuses() {
         }
     }
     assert!(stats.unsound.is_empty(), "{:?}", stats.unsound);
-    assert!(stats.accepted > 50 && stats.cases - stats.accepted > 50, "{stats:?}");
-    for k in ["family/norm_bound", "family/refutation", "family/invertible", "map/norm_bound", "fixed_point/fixed_point"] {
+    assert!(
+        stats.accepted > 50 && stats.cases - stats.accepted > 50,
+        "{stats:?}"
+    );
+    for k in [
+        "family/norm_bound",
+        "family/refutation",
+        "family/invertible",
+        "map/norm_bound",
+        "fixed_point/fixed_point",
+    ] {
         assert!(kinds.contains(k), "no accepted {k} in {kinds:?}");
     }
-    assert!(kinds.iter().any(|k| k.ends_with("refutation") && (k.starts_with("map") || k.starts_with("field"))), "{kinds:?}");
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k.ends_with("refutation") && (k.starts_with("map") || k.starts_with("field"))),
+        "{kinds:?}"
+    );
 }
 
 /// The oracle itself must be able to fail: hand-made false claims that only a broken
@@ -57,7 +71,14 @@ fn the_oracle_detects_false_claims() {
     // A false 2-norm bound and a false refutation, judged without the kernel's verdict.
     let false_bound = json!({"kind": "norm_bound", "norm": {"type": "two"}, "rho": "1/2"});
     let w = piggyback::Matrix::<piggyback::scalar::Rational>::identity(2);
-    assert!(matches!(soundness_oracle::judge_claim_for_test(&false_bound, &[w.clone()]), Judgement::Unsound(_)));
-    let false_refutation = json!({"kind": "refutation", "r": "1", "word": [0], "witness": {"type": "determinant"}});
-    assert!(!matches!(soundness_oracle::judge_claim_for_test(&false_refutation, &[w]), Judgement::Confirmed));
+    assert!(matches!(
+        kernel_oracle::judge_claim_for_test(&false_bound, std::slice::from_ref(&w)),
+        Judgement::Unsound(_)
+    ));
+    let false_refutation =
+        json!({"kind": "refutation", "r": "1", "word": [0], "witness": {"type": "determinant"}});
+    assert!(!matches!(
+        kernel_oracle::judge_claim_for_test(&false_refutation, &[w]),
+        Judgement::Confirmed
+    ));
 }

@@ -13,11 +13,14 @@
 //!   refutation's letters by the main crate's conservative Jacobian there;
 //! * LASSO / elastic-net fixed points: the exact minimiser by support enumeration.
 //!
-//! Shared by `tests/soundness.rs` (proptest), `fuzz/fuzz_targets/soundness.rs` and
+//! Shared by `tests/kernel_soundness.rs` (proptest), `fuzz/fuzz_targets/kernel_soundness.rs` and
 //! `examples/soundness_campaign.rs`.
-#![allow(dead_code)]
+// Index-heavy numerics (Jacobi rotations, Cholesky) read best with index loops.
+#![allow(dead_code, clippy::needless_range_loop, clippy::type_complexity)]
 
-use piggyback::certify::contraction::{find_norm_bound, find_weighted_bound, NormKind, SearchOptions};
+use piggyback::certify::contraction::{
+    find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
+};
 use piggyback::certify::forward_backward::{certify_fixed_point, FbProblem};
 use piggyback::certify::invertible::certify_invertible;
 use piggyback::certify::refute::find_refutation;
@@ -41,11 +44,19 @@ pub struct Source<'a> {
 impl<'a> Source<'a> {
     /// From a seed only.
     pub fn seeded(seed: u64) -> Source<'static> {
-        Source { data: &[], pos: 0, state: seed }
+        Source {
+            data: &[],
+            pos: 0,
+            state: seed,
+        }
     }
     /// From fuzzer bytes.
     pub fn bytes(data: &'a [u8]) -> Source<'a> {
-        Source { data, pos: 0, state: 0x9E37_79B9_7F4A_7C15 }
+        Source {
+            data,
+            pos: 0,
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
     }
     /// The next number.
     pub fn next(&mut self) -> u64 {
@@ -91,7 +102,15 @@ fn q(v: &Value) -> Rational {
 fn mat(v: &Value) -> Matrix<Rational> {
     let r: Vec<Vec<Rational>> = v
         .as_array()
-        .map(|rs| rs.iter().map(|row| row.as_array().map(|xs| xs.iter().map(q).collect()).unwrap_or_default()).collect())
+        .map(|rs| {
+            rs.iter()
+                .map(|row| {
+                    row.as_array()
+                        .map(|xs| xs.iter().map(q).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
         .unwrap_or_default();
     if r.is_empty() || r[0].is_empty() {
         return Matrix::zeros(r.len(), 0);
@@ -100,7 +119,9 @@ fn mat(v: &Value) -> Matrix<Rational> {
 }
 
 fn vector(v: &Value) -> Vec<Rational> {
-    v.as_array().map(|xs| xs.iter().map(q).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|xs| xs.iter().map(q).collect())
+        .unwrap_or_default()
 }
 
 // ------------------------------------------------------------------ MPFR tools
@@ -117,8 +138,12 @@ fn jacobi(mut a: Vec<Vec<Float>>) -> Vec<Float> {
     for _sweep in 0..60 {
         let off: Float = (0..n)
             .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .fold(Float::with_val(PREC, 0), |acc, (i, j)| acc + Float::with_val(PREC, &a[i][j] * &a[i][j]));
-        let diag: Float = (0..n).fold(Float::with_val(PREC, 0), |acc, i| acc + Float::with_val(PREC, &a[i][i] * &a[i][i]));
+            .fold(Float::with_val(PREC, 0), |acc, (i, j)| {
+                acc + Float::with_val(PREC, &a[i][j] * &a[i][j])
+            });
+        let diag: Float = (0..n).fold(Float::with_val(PREC, 0), |acc, i| {
+            acc + Float::with_val(PREC, &a[i][i] * &a[i][i])
+        });
         if off <= diag * Float::with_val(PREC, Float::i_exp(1, -400)) || off == 0 {
             break;
         }
@@ -128,7 +153,8 @@ fn jacobi(mut a: Vec<Vec<Float>>) -> Vec<Float> {
                     continue;
                 }
                 // θ = (a_rr − a_pp) / (2 a_pr), t = sign(θ)/(|θ| + √(θ² + 1)).
-                let theta = Float::with_val(PREC, &a[r][r] - &a[p][p]) / Float::with_val(PREC, &a[p][r] * 2u32);
+                let theta = Float::with_val(PREC, &a[r][r] - &a[p][p])
+                    / Float::with_val(PREC, &a[p][r] * 2u32);
                 let root = (Float::with_val(PREC, &theta * &theta) + 1u32).sqrt();
                 let tt = if theta >= 0 {
                     Float::with_val(PREC, 1) / (Float::with_val(PREC, theta.clone().abs()) + &root)
@@ -154,11 +180,20 @@ fn jacobi(mut a: Vec<Vec<Float>>) -> Vec<Float> {
 }
 
 fn to_float(m: &Matrix<Rational>) -> Vec<Vec<Float>> {
-    (0..m.rows()).map(|i| (0..m.cols()).map(|j| fl(&m[(i, j)])).collect()).collect()
+    (0..m.rows())
+        .map(|i| (0..m.cols()).map(|j| fl(&m[(i, j)])).collect())
+        .collect()
 }
 
 fn max_f(v: &[Float]) -> Float {
-    v.iter().fold(Float::with_val(PREC, f64::NEG_INFINITY), |m, x| if *x > m { x.clone() } else { m })
+    v.iter()
+        .fold(Float::with_val(PREC, f64::NEG_INFINITY), |m, x| {
+            if *x > m {
+                x.clone()
+            } else {
+                m
+            }
+        })
 }
 
 /// `‖A‖₂²` in MPFR.
@@ -171,7 +206,16 @@ fn two_norm_sq(a: &Matrix<Rational>) -> Float {
 /// squared weighted norm) when `P ≻ 0` by a margin.
 fn weighted_norm_sq(a: &Matrix<Rational>, p: &Matrix<Rational>) -> Option<Float> {
     let n = p.rows();
-    let pmin = jacobi(to_float(p)).into_iter().fold(Float::with_val(PREC, f64::INFINITY), |m, x| if x < m { x } else { m });
+    let pmin =
+        jacobi(to_float(p))
+            .into_iter()
+            .fold(Float::with_val(PREC, f64::INFINITY), |m, x| {
+                if x < m {
+                    x
+                } else {
+                    m
+                }
+            });
     if pmin <= Float::with_val(PREC, Float::i_exp(1, -100)) {
         return None;
     }
@@ -208,10 +252,16 @@ fn weighted_norm_sq(a: &Matrix<Rational>, p: &Matrix<Rational>) -> Option<Float>
         y
     };
     let y = solve_lower(&m);
-    let yt: Vec<Vec<Float>> = (0..n).map(|i| (0..n).map(|j| y[j][i].clone()).collect()).collect();
+    let yt: Vec<Vec<Float>> = (0..n)
+        .map(|i| (0..n).map(|j| y[j][i].clone()).collect())
+        .collect();
     let ct = solve_lower(&yt);
     let c: Vec<Vec<Float>> = (0..n)
-        .map(|i| (0..n).map(|j| Float::with_val(PREC, &ct[i][j] + &ct[j][i]) / 2u32).collect())
+        .map(|i| {
+            (0..n)
+                .map(|j| Float::with_val(PREC, &ct[i][j] + &ct[j][i]) / 2u32)
+                .collect()
+        })
         .collect();
     Some(max_f(&jacobi(c)))
 }
@@ -233,11 +283,16 @@ fn roots(c: &[Rational]) -> Vec<(Float, Float)> {
         }
         (pr, pi)
     };
-    let bound = cf.iter().fold(Float::with_val(PREC, 1), |m, x| m + Float::with_val(PREC, x.clone().abs()));
+    let bound = cf.iter().fold(Float::with_val(PREC, 1), |m, x| {
+        m + Float::with_val(PREC, x.clone().abs())
+    });
     let mut z: Vec<(Float, Float)> = (0..n)
         .map(|k| {
             let ang = 0.4 + 2.0 * std::f64::consts::PI * k as f64 / n as f64;
-            (Float::with_val(PREC, ang.cos()) * &bound / 2u32, Float::with_val(PREC, ang.sin()) * &bound / 2u32)
+            (
+                Float::with_val(PREC, ang.cos()) * &bound / 2u32,
+                Float::with_val(PREC, ang.sin()) * &bound / 2u32,
+            )
         })
         .collect();
     for _ in 0..3000 {
@@ -247,7 +302,10 @@ fn roots(c: &[Rational]) -> Vec<(Float, Float)> {
             let (mut dr, mut di) = (Float::with_val(PREC, 1), Float::with_val(PREC, 0));
             for j in 0..n {
                 if j != i {
-                    let (ar, ai) = (Float::with_val(PREC, &z[i].0 - &z[j].0), Float::with_val(PREC, &z[i].1 - &z[j].1));
+                    let (ar, ai) = (
+                        Float::with_val(PREC, &z[i].0 - &z[j].0),
+                        Float::with_val(PREC, &z[i].1 - &z[j].1),
+                    );
                     let nr = Float::with_val(PREC, &dr * &ar) - Float::with_val(PREC, &di * &ai);
                     let ni = Float::with_val(PREC, &dr * &ai) + Float::with_val(PREC, &di * &ar);
                     dr = nr;
@@ -260,7 +318,8 @@ fn roots(c: &[Rational]) -> Vec<(Float, Float)> {
             }
             let qr = (Float::with_val(PREC, &pr * &dr) + Float::with_val(PREC, &pi * &di)) / &den;
             let qi = (Float::with_val(PREC, &pi * &dr) - Float::with_val(PREC, &pr * &di)) / &den;
-            delta += Float::with_val(PREC, qr.clone().abs()) + Float::with_val(PREC, qi.clone().abs());
+            delta +=
+                Float::with_val(PREC, qr.clone().abs()) + Float::with_val(PREC, qi.clone().abs());
             z[i].0 -= qr;
             z[i].1 -= qi;
         }
@@ -360,14 +419,26 @@ pub fn judge(text: &str) -> Judgement {
 
 /// The extreme points of a written family (all of them: small cases only), and the
 /// two vertices of a two-vertex hull (for the exact invertibility oracle).
-fn family_members(fam: &Value) -> (Vec<Matrix<Rational>>, Option<(Matrix<Rational>, Matrix<Rational>)>) {
+fn family_members(
+    fam: &Value,
+) -> (
+    Vec<Matrix<Rational>>,
+    Option<(Matrix<Rational>, Matrix<Rational>)>,
+) {
     let set = match fam["type"].as_str() {
         Some("finite") | Some("hull") => {
-            let vs: Vec<Matrix<Rational>> = fam["vertices"].as_array().map(|a| a.iter().map(mat).collect()).unwrap_or_default();
-            let pair = (fam["type"] == "hull" && vs.len() == 2).then(|| (vs[0].clone(), vs[1].clone()));
+            let vs: Vec<Matrix<Rational>> = fam["vertices"]
+                .as_array()
+                .map(|a| a.iter().map(mat).collect())
+                .unwrap_or_default();
+            let pair =
+                (fam["type"] == "hull" && vs.len() == 2).then(|| (vs[0].clone(), vs[1].clone()));
             return (vs, pair);
         }
-        Some("box") => MatrixSet::Box { lo: mat(&fam["lo"]), hi: mat(&fam["hi"]) },
+        Some("box") => MatrixSet::Box {
+            lo: mat(&fam["lo"]),
+            hi: mat(&fam["hi"]),
+        },
         _ => MatrixSet::DiagBox {
             q_lo: vector(&fam["q_lo"]),
             q_hi: vector(&fam["q_hi"]),
@@ -397,7 +468,13 @@ fn judge_claim(
                 Some(ls) => ls.to_vec(),
                 None => claim["word"]
                     .as_array()
-                    .map(|w| w.iter().filter_map(|l| l.as_u64().and_then(|i| members.get(i as usize).cloned())).collect())
+                    .map(|w| {
+                        w.iter()
+                            .filter_map(|l| {
+                                l.as_u64().and_then(|i| members.get(i as usize).cloned())
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default(),
             };
             let Some(first) = word.first() else {
@@ -414,7 +491,7 @@ fn judge_claim(
             let w = &claim["witness"];
             if w["type"] == "neumann" {
                 let rho = q(&w["rho"]);
-                if rho >= 1 || rho < 0 {
+                if !(0..1).contains(&rho) {
                     return Judgement::Unsound("Neumann with ρ ∉ [0, 1)".into());
                 }
                 return judge_norm(&w["norm"], &rho, members);
@@ -424,7 +501,9 @@ fn judge_claim(
                 // Only the vertex determinants can be checked: necessary, not sufficient.
                 _ => all(members.iter().map(|a| {
                     let id: Matrix<Rational> = Matrix::identity(a.rows());
-                    if piggyback::linalg::lu::determinant(&id.sub(a).expect("shape")).map_or(true, |d| d == 0) {
+                    if piggyback::linalg::lu::determinant(&id.sub(a).expect("shape"))
+                        .map_or(true, |d| d == 0)
+                    {
                         Judgement::Unsound("I − A singular at a vertex".into())
                     } else {
                         Judgement::Inconclusive("preconditioner over a box: vertices only".into())
@@ -443,10 +522,18 @@ fn judge_norm(norm: &Value, rho: &Rational, members: &[Matrix<Rational>]) -> Jud
     let rho2 = fl(&Rational::from(rho * rho));
     all(members.iter().map(|a| match norm["type"].as_str() {
         Some("one") => {
-            if a.norm_1() <= *rho { Judgement::Confirmed } else { Judgement::Unsound("‖A‖₁ > ρ".into()) }
+            if a.norm_1() <= *rho {
+                Judgement::Confirmed
+            } else {
+                Judgement::Unsound("‖A‖₁ > ρ".into())
+            }
         }
         Some("inf") => {
-            if a.norm_inf() <= *rho { Judgement::Confirmed } else { Judgement::Unsound("‖A‖_∞ > ρ".into()) }
+            if a.norm_inf() <= *rho {
+                Judgement::Confirmed
+            } else {
+                Judgement::Unsound("‖A‖_∞ > ρ".into())
+            }
         }
         Some("weighted") => match weighted_norm_sq(a, &mat(&norm["p"])) {
             Some(w) => at_most(&w, &rho2, "‖A‖_P² ≤ ρ²"),
@@ -462,7 +549,10 @@ fn judge_edge_invertible(a: &Matrix<Rational>, b: &Matrix<Rational>) -> Judgemen
     let n = a.rows();
     let id: Matrix<Rational> = Matrix::identity(n);
     let d = |tt: &Rational| {
-        let m = a.scale(&(Rational::from(1) - tt)).add(&b.scale(tt)).expect("shape");
+        let m = a
+            .scale(&(Rational::from(1) - tt))
+            .add(&b.scale(tt))
+            .expect("shape");
         piggyback::linalg::lu::determinant(&id.sub(&m).expect("shape")).expect("square")
     };
     let ts: Vec<Rational> = (0..=n).map(|k| Rational::from(k as i64)).collect();
@@ -471,7 +561,8 @@ fn judge_edge_invertible(a: &Matrix<Rational>, b: &Matrix<Rational>) -> Judgemen
     let mut coef = ys.clone();
     for j in 1..=n {
         for i in (j..=n).rev() {
-            coef[i] = Rational::from(&coef[i] - &coef[i - 1]) / Rational::from((i - (i - j)) as i64);
+            coef[i] =
+                Rational::from(&coef[i] - &coef[i - 1]) / Rational::from((i - (i - j)) as i64);
         }
     }
     let mut poly = vec![Rational::new(); n + 1];
@@ -489,7 +580,11 @@ fn judge_edge_invertible(a: &Matrix<Rational>, b: &Matrix<Rational>) -> Judgemen
         poly.pop();
     }
     if poly.len() == 1 {
-        return if poly[0] == 0 { Judgement::Unsound("det(I − A) ≡ 0 on the edge".into()) } else { Judgement::Confirmed };
+        return if poly[0] == 0 {
+            Judgement::Unsound("det(I − A) ≡ 0 on the edge".into())
+        } else {
+            Judgement::Confirmed
+        };
     }
     let lead = poly.last().expect("nonempty").clone();
     let monic: Vec<Rational> = poly.iter().map(|c| Rational::from(c / &lead)).collect();
@@ -518,8 +613,15 @@ fn main_crate_map(problem: &Value) -> Option<(Box<dyn FixedPointMap<Rational>>, 
         "relu_layer" => {
             let w = mat(&map["w"]);
             let n = w.rows();
-            let u = if map["u"].is_null() { Matrix::zeros(n, m) } else { mat(&map["u"]) };
-            Some((Box::new(ReluLayer::new(w, u, vector(&map["b"])).ok()?), theta))
+            let u = if map["u"].is_null() {
+                Matrix::zeros(n, m)
+            } else {
+                mat(&map["u"])
+            };
+            Some((
+                Box::new(ReluLayer::new(w, u, vector(&map["b"])).ok()?),
+                theta,
+            ))
         }
         "piecewise_affine" => {
             let pieces = map["pieces"]
@@ -528,9 +630,23 @@ fn main_crate_map(problem: &Value) -> Option<(Box<dyn FixedPointMap<Rational>>, 
                 .map(|p| {
                     let a = mat(&p["a"]);
                     let n = a.rows();
-                    let b = if m == 0 { Matrix::zeros(n, 0) } else { mat(&p["b"]) };
-                    let g = if p["g"].as_array().is_some_and(|g| g.is_empty()) { Matrix::zeros(0, n + m) } else { mat(&p["g"]) };
-                    AffinePiece { a, b, c: vector(&p["c"]), g, h: vector(&p["h"]) }
+                    let b = if m == 0 {
+                        Matrix::zeros(n, 0)
+                    } else {
+                        mat(&p["b"])
+                    };
+                    let g = if p["g"].as_array().is_some_and(|g| g.is_empty()) {
+                        Matrix::zeros(0, n + m)
+                    } else {
+                        mat(&p["g"])
+                    };
+                    AffinePiece {
+                        a,
+                        b,
+                        c: vector(&p["c"]),
+                        g,
+                        h: vector(&p["h"]),
+                    }
                 })
                 .collect();
             Some((Box::new(PiecewiseAffine::new(pieces).ok()?), theta))
@@ -545,7 +661,10 @@ fn problem_family(problem: &Value) -> Vec<Matrix<Rational>> {
     let map = &problem["map"];
     match map["kind"].as_str() {
         Some("relu_layer") => vec![mat(&map["w"])],
-        Some("piecewise_affine") => map["pieces"].as_array().map(|ps| ps.iter().map(|p| mat(&p["a"])).collect()).unwrap_or_default(),
+        Some("piecewise_affine") => map["pieces"]
+            .as_array()
+            .map(|ps| ps.iter().map(|p| mat(&p["a"])).collect())
+            .unwrap_or_default(),
         _ => vec![],
     }
 }
@@ -554,10 +673,15 @@ fn letter_matrix(problem: &Value, letter: &Value) -> Option<Matrix<Rational>> {
     let map = &problem["map"];
     match (map["kind"].as_str()?, letter) {
         ("relu_layer", Value::Array(bits)) => {
-            let d: Vec<Rational> = bits.iter().map(|b| Rational::from(b.as_u64().unwrap_or(9) as i64)).collect();
+            let d: Vec<Rational> = bits
+                .iter()
+                .map(|b| Rational::from(b.as_u64().unwrap_or(9) as i64))
+                .collect();
             mat(&map["w"]).scale_rows(&d).ok()
         }
-        ("piecewise_affine", Value::Number(i)) => Some(mat(&map["pieces"][i.as_u64()? as usize]["a"])),
+        ("piecewise_affine", Value::Number(i)) => {
+            Some(mat(&map["pieces"][i.as_u64()? as usize]["a"]))
+        }
         _ => None,
     }
 }
@@ -581,11 +705,17 @@ fn judge_problem(kind: &str, problem: &Value, claim: &Value) -> Judgement {
                 let x: Vec<Rational> = (0..n).map(|_| src.small(20, 3)).collect();
                 let y: Vec<Rational> = (0..n).map(|_| src.small(20, 3)).collect();
                 let (fx, fy) = (map.apply(&x, &theta), map.apply(&y, &theta));
-                let (Ok(fx), Ok(fy)) = (fx, fy) else { return Judgement::Inconclusive("map not evaluable".into()) };
+                let (Ok(fx), Ok(fy)) = (fx, fy) else {
+                    return Judgement::Inconclusive("map not evaluable".into());
+                };
                 if claim["norm"]["type"] != "two" {
                     return Judgement::Confirmed;
                 }
-                let d2 = |u: &[Rational], v: &[Rational]| u.iter().zip(v).fold(Rational::new(), |acc, (a, b)| acc + Rational::from(a - b).square());
+                let d2 = |u: &[Rational], v: &[Rational]| {
+                    u.iter().zip(v).fold(Rational::new(), |acc, (a, b)| {
+                        acc + Rational::from(a - b).square()
+                    })
+                };
                 if d2(&fx, &fy) <= Rational::from(&rho * &rho) * d2(&x, &y) {
                     Judgement::Confirmed
                 } else {
@@ -596,8 +726,12 @@ fn judge_problem(kind: &str, problem: &Value, claim: &Value) -> Judgement {
         }
         Some("refutation") => {
             let word = claim["word"].as_array().cloned().unwrap_or_default();
-            let points: Vec<Vec<Rational>> = claim["points"].as_array().map(|ps| ps.iter().map(vector).collect()).unwrap_or_default();
-            let letters: Option<Vec<Matrix<Rational>>> = word.iter().map(|l| letter_matrix(problem, l)).collect();
+            let points: Vec<Vec<Rational>> = claim["points"]
+                .as_array()
+                .map(|ps| ps.iter().map(vector).collect())
+                .unwrap_or_default();
+            let letters: Option<Vec<Matrix<Rational>>> =
+                word.iter().map(|l| letter_matrix(problem, l)).collect();
             let Some(letters) = letters else {
                 return Judgement::Unsound("accepted a letter outside the family".into());
             };
@@ -622,18 +756,30 @@ fn judge_problem(kind: &str, problem: &Value, claim: &Value) -> Judgement {
 /// The exact difference quotients of the map at `x` (step 10⁻³⁰ along each axis, both
 /// directions) equal the letter's columns: on an open set around `x` the map is affine
 /// with that Jacobian.
-fn letter_is_local_jacobian(map: &dyn FixedPointMap<Rational>, x: &[Rational], theta: &[Rational], l: &Matrix<Rational>) -> Judgement {
-    let Ok(fx) = map.apply(x, theta) else { return Judgement::Inconclusive("map not evaluable".into()) };
+fn letter_is_local_jacobian(
+    map: &dyn FixedPointMap<Rational>,
+    x: &[Rational],
+    theta: &[Rational],
+    l: &Matrix<Rational>,
+) -> Judgement {
+    let Ok(fx) = map.apply(x, theta) else {
+        return Judgement::Inconclusive("map not evaluable".into());
+    };
     let eps = Rational::from((1, rug::Integer::from(rug::Integer::u_pow_u(10, 30))));
     for j in 0..x.len() {
         for sign in [1, -1] {
             let mut y = x.to_vec();
             y[j] += Rational::from(&eps * sign);
-            let Ok(fy) = map.apply(&y, theta) else { return Judgement::Inconclusive("map not evaluable".into()) };
+            let Ok(fy) = map.apply(&y, theta) else {
+                return Judgement::Inconclusive("map not evaluable".into());
+            };
             for i in 0..x.len() {
                 let dq = Rational::from(&fy[i] - &fx[i]) / Rational::from(&eps * sign);
                 if dq != l[(i, j)] {
-                    return Judgement::Unsound(format!("difference quotient ({i}, {j}) is {dq}, the letter says {}", l[(i, j)]));
+                    return Judgement::Unsound(format!(
+                        "difference quotient ({i}, {j}) is {dq}, the letter says {}",
+                        l[(i, j)]
+                    ));
                 }
             }
         }
@@ -642,24 +788,37 @@ fn letter_is_local_jacobian(map: &dyn FixedPointMap<Rational>, x: &[Rational], t
 }
 
 /// The letter is an element of the main crate's conservative Jacobian at `x`.
-fn letter_in_field(map: &dyn FixedPointMap<Rational>, x: &[Rational], theta: &[Rational], l: &Matrix<Rational>) -> Judgement {
+fn letter_in_field(
+    map: &dyn FixedPointMap<Rational>,
+    x: &[Rational],
+    theta: &[Rational],
+    l: &Matrix<Rational>,
+) -> Judgement {
     let n = x.len();
-    let Ok(j) = map.conservative_jacobian(x, theta) else { return Judgement::Inconclusive("no conservative Jacobian".into()) };
+    let Ok(j) = map.conservative_jacobian(x, theta) else {
+        return Judgement::Inconclusive("no conservative Jacobian".into());
+    };
     let ok = match &j {
         MatrixSet::DiagBox { q_lo, q_hi, m, .. } => {
             // l = diag(q)·W for some q with q_lo ≤ q ≤ q_hi: read q off a nonzero entry per row.
             (0..n).all(|i| {
-                let row: Vec<(Rational, Rational)> = (0..n).map(|k| (l[(i, k)].clone(), m[(i, k)].clone())).collect();
+                let row: Vec<(Rational, Rational)> = (0..n)
+                    .map(|k| (l[(i, k)].clone(), m[(i, k)].clone()))
+                    .collect();
                 match row.iter().find(|(_, w)| *w != 0) {
                     None => row.iter().all(|(a, _)| *a == 0),
                     Some((a, w)) => {
                         let qi = Rational::from(a / w);
-                        qi >= q_lo[i] && qi <= q_hi[i] && row.iter().all(|(a2, w2)| *a2 == Rational::from(&qi * w2))
+                        qi >= q_lo[i]
+                            && qi <= q_hi[i]
+                            && row.iter().all(|(a2, w2)| *a2 == Rational::from(&qi * w2))
                     }
                 }
             })
         }
-        MatrixSet::Hull(vs) | MatrixSet::Finite(vs) => vs.iter().any(|v| (0..n).all(|i| (0..n).all(|k| v[(i, k)] == l[(i, k)]))),
+        MatrixSet::Hull(vs) | MatrixSet::Finite(vs) => vs
+            .iter()
+            .any(|v| (0..n).all(|i| (0..n).all(|k| v[(i, k)] == l[(i, k)]))),
         MatrixSet::Box { .. } => false,
     };
     if ok {
@@ -673,27 +832,57 @@ fn letter_in_field(map: &dyn FixedPointMap<Rational>, x: &[Rational], theta: &[R
 
 /// The exact minimiser of `½‖Ax − b‖² + λ₁‖x‖₁ + (λ₂/2)‖x‖²` by enumerating supports and
 /// signs (small `p`): every `x` satisfying the optimality conditions.
-fn lasso_minimisers(a: &Matrix<Rational>, b: &[Rational], l1: &Rational, l2: &Rational) -> Vec<Vec<Rational>> {
+fn lasso_minimisers(
+    a: &Matrix<Rational>,
+    b: &[Rational],
+    l1: &Rational,
+    l2: &Rational,
+) -> Vec<Vec<Rational>> {
     let p = a.cols();
     let mut out = Vec::new();
     for code in 0..3usize.pow(p as u32) {
-        let s: Vec<i64> = (0..p).map(|j| (code / 3usize.pow(j as u32) % 3) as i64 - 1).collect();
+        let s: Vec<i64> = (0..p)
+            .map(|j| (code / 3usize.pow(j as u32) % 3) as i64 - 1)
+            .collect();
         let sup: Vec<usize> = (0..p).filter(|&j| s[j] != 0).collect();
         let mut x = vec![Rational::new(); p];
         if !sup.is_empty() {
             let rows: Vec<usize> = (0..a.rows()).collect();
             let a_s = a.select(&rows, &sup).expect("shape");
-            let g = a_s.transpose().matmul(&a_s).expect("shape").add(&Matrix::identity(sup.len()).scale(l2)).expect("shape");
-            let rhs: Vec<Rational> = a_s.tr_mul_vec(b).expect("shape").iter().zip(&sup).map(|(v, &j)| Rational::from(v - &Rational::from(l1 * s[j]))).collect();
-            let Ok(xs) = piggyback::linalg::lu::solve_vec(&g, &rhs) else { continue };
-            if sup.iter().zip(&xs).any(|(&j, v)| v.cmp0() != (s[j]).cmp(&0)) {
+            let g = a_s
+                .transpose()
+                .matmul(&a_s)
+                .expect("shape")
+                .add(&Matrix::identity(sup.len()).scale(l2))
+                .expect("shape");
+            let rhs: Vec<Rational> = a_s
+                .tr_mul_vec(b)
+                .expect("shape")
+                .iter()
+                .zip(&sup)
+                .map(|(v, &j)| Rational::from(v - &Rational::from(l1 * s[j])))
+                .collect();
+            let Ok(xs) = piggyback::linalg::lu::solve_vec(&g, &rhs) else {
+                continue;
+            };
+            if sup
+                .iter()
+                .zip(&xs)
+                .any(|(&j, v)| v.cmp0() != (s[j]).cmp(&0))
+            {
                 continue;
             }
             for (&j, v) in sup.iter().zip(xs) {
                 x[j] = v;
             }
         }
-        let r: Vec<Rational> = a.mul_vec(&x).expect("shape").iter().zip(b).map(|(u, v)| Rational::from(v - u)).collect();
+        let r: Vec<Rational> = a
+            .mul_vec(&x)
+            .expect("shape")
+            .iter()
+            .zip(b)
+            .map(|(u, v)| Rational::from(v - u))
+            .collect();
         let corr = a.tr_mul_vec(&r).expect("shape");
         if (0..p).all(|j| s[j] != 0 || Rational::from(corr[j].abs_ref()) <= *l1) {
             out.push(x);
@@ -705,40 +894,89 @@ fn lasso_minimisers(a: &Matrix<Rational>, b: &[Rational], l1: &Rational, l2: &Ra
 fn judge_fixed_point(v: &Value) -> Judgement {
     let map = &v["problem"]["map"];
     let theta = vector(&v["problem"]["theta"]);
-    let (a, b, gamma) = (mat(&map["design"]), vector(&map["response"]), q(&map["step"]));
+    let (a, b, gamma) = (
+        mat(&map["design"]),
+        vector(&map["response"]),
+        q(&map["step"]),
+    );
     let (l1, l2) = (theta[0].clone(), theta.get(1).cloned().unwrap_or_default());
     let p = a.cols();
     // Contraction: c‖I − γAᵀA‖₂ ≤ ρ.
     let c = Rational::from(1) / (Rational::from(1) + Rational::from(&gamma * &l2));
-    let mp = Matrix::identity(p).sub(&a.transpose().matmul(&a).expect("shape").scale(&gamma)).expect("shape").scale(&c);
+    let mp = Matrix::identity(p)
+        .sub(&a.transpose().matmul(&a).expect("shape").scale(&gamma))
+        .expect("shape")
+        .scale(&c);
     let rho = q(&v["rho"]);
-    let contraction = at_most(&two_norm_sq(&mp), &fl(&Rational::from(&rho * &rho)), "c‖M'‖₂² ≤ ρ²");
+    let contraction = at_most(
+        &two_norm_sq(&mp),
+        &fl(&Rational::from(&rho * &rho)),
+        "c‖M'‖₂² ≤ ρ²",
+    );
     let mins = lasso_minimisers(&a, &b, &l1, &l2);
     if mins.len() != 1 {
-        return Judgement::Unsound(format!("accepted a unique fixed point; support enumeration finds {}", mins.len()));
+        return Judgement::Unsound(format!(
+            "accepted a unique fixed point; support enumeration finds {}",
+            mins.len()
+        ));
     }
     let x = &mins[0];
     let centre = vector(&v["center"]);
     let radius = q(&v["radius"]);
-    let d2 = x.iter().zip(&centre).fold(Rational::new(), |acc, (u, w)| acc + Rational::from(u - w).square());
-    let ball = if d2 <= Rational::from(&radius * &radius) { Judgement::Confirmed } else { Judgement::Unsound("x̄ outside the ball".into()) };
-    let signs: Vec<Option<i64>> = v["signs"].as_array().map(|s| s.iter().map(Value::as_i64).collect()).unwrap_or_default();
-    let sign_ok = signs.iter().zip(x).all(|(s, xi)| s.map_or(true, |s| xi.cmp0() == s.cmp(&0)));
-    let sign = if sign_ok { Judgement::Confirmed } else { Judgement::Unsound("a claimed sign is false".into()) };
+    let d2 = x.iter().zip(&centre).fold(Rational::new(), |acc, (u, w)| {
+        acc + Rational::from(u - w).square()
+    });
+    let ball = if d2 <= Rational::from(&radius * &radius) {
+        Judgement::Confirmed
+    } else {
+        Judgement::Unsound("x̄ outside the ball".into())
+    };
+    let signs: Vec<Option<i64>> = v["signs"]
+        .as_array()
+        .map(|s| s.iter().map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let sign_ok = signs
+        .iter()
+        .zip(x)
+        .all(|(s, xi)| s.map_or(true, |s| xi.cmp0() == s.cmp(&0)));
+    let sign = if sign_ok {
+        Judgement::Confirmed
+    } else {
+        Judgement::Unsound("a claimed sign is false".into())
+    };
     let derivative = match v["derivative"].as_array() {
         None => Judgement::Confirmed,
         Some(d) => {
             let sup: Vec<usize> = (0..p).filter(|&j| x[j] != 0).collect();
             let rows: Vec<usize> = (0..a.rows()).collect();
             let a_s = a.select(&rows, &sup).expect("shape");
-            let g = a_s.transpose().matmul(&a_s).expect("shape").add(&Matrix::identity(sup.len()).scale(&l2)).expect("shape");
-            let rhs: Vec<Rational> = sup.iter().map(|&j| Rational::from(-(x[j].cmp0() as i64))).collect();
-            let ds = if sup.is_empty() { vec![] } else { piggyback::linalg::lu::solve_vec(&g, &rhs).expect("invertible") };
+            let g = a_s
+                .transpose()
+                .matmul(&a_s)
+                .expect("shape")
+                .add(&Matrix::identity(sup.len()).scale(&l2))
+                .expect("shape");
+            let rhs: Vec<Rational> = sup
+                .iter()
+                .map(|&j| Rational::from(-(x[j].cmp0() as i64)))
+                .collect();
+            let ds = if sup.is_empty() {
+                vec![]
+            } else {
+                piggyback::linalg::lu::solve_vec(&g, &rhs).expect("invertible")
+            };
             let ok = (0..p).all(|j| {
-                let want = sup.iter().position(|&k| k == j).map_or(Rational::new(), |k| ds[k].clone());
+                let want = sup
+                    .iter()
+                    .position(|&k| k == j)
+                    .map_or(Rational::new(), |k| ds[k].clone());
                 q(&d[j]) == want
             });
-            if ok { Judgement::Confirmed } else { Judgement::Unsound("the derivative is not ∂x̄/∂λ₁".into()) }
+            if ok {
+                Judgement::Confirmed
+            } else {
+                Judgement::Unsound("the derivative is not ∂x̄/∂λ₁".into())
+            }
         }
     };
     all([contraction, ball, sign, derivative])
@@ -752,24 +990,61 @@ fn family_json(src: &mut Source, n: usize) -> (Value, MatrixSet<Rational>) {
             let k = 1 + src.below(3) as usize;
             let vs: Vec<Matrix<Rational>> = (0..k).map(|_| src.matrix(n, n, 6, 4)).collect();
             let ty = if src.below(2) == 0 { "hull" } else { "finite" };
-            let set = if ty == "hull" { MatrixSet::Hull(vs.clone()) } else { MatrixSet::Finite(vs.clone()) };
-            (json!({"type": ty, "vertices": vs.iter().map(rows).collect::<Vec<_>>()}), set)
+            let set = if ty == "hull" {
+                MatrixSet::Hull(vs.clone())
+            } else {
+                MatrixSet::Finite(vs.clone())
+            };
+            (
+                json!({"type": ty, "vertices": vs.iter().map(rows).collect::<Vec<_>>()}),
+                set,
+            )
         }
         2 => {
             let lo = src.matrix(n, n, 4, 3);
             let hi = Matrix::from_fn(n, n, |i, j| {
-                let w = if src.below(3) == 0 { Rational::new() } else { src.small(2, 3).abs() };
+                let w = if src.below(3) == 0 {
+                    Rational::new()
+                } else {
+                    src.small(2, 3).abs()
+                };
                 Rational::from(&lo[(i, j)] + &w)
             });
-            (json!({"type": "box", "lo": rows(&lo), "hi": rows(&hi)}), MatrixSet::Box { lo, hi })
+            (
+                json!({"type": "box", "lo": rows(&lo), "hi": rows(&hi)}),
+                MatrixSet::Box { lo, hi },
+            )
         }
         _ => {
-            let q_lo: Vec<Rational> = (0..n).map(|_| if src.below(2) == 0 { Rational::new() } else { src.small(1, 2) }).collect();
-            let q_hi: Vec<Rational> = q_lo.iter().map(|l| Rational::from(l + &src.small(2, 2).abs())).collect();
+            let q_lo: Vec<Rational> = (0..n)
+                .map(|_| {
+                    if src.below(2) == 0 {
+                        Rational::new()
+                    } else {
+                        src.small(1, 2)
+                    }
+                })
+                .collect();
+            let q_hi: Vec<Rational> = q_lo
+                .iter()
+                .map(|l| Rational::from(l + &src.small(2, 2).abs()))
+                .collect();
             let m = src.matrix(n, n, 5, 4);
-            let offset = if src.below(2) == 0 { Matrix::zeros(n, n) } else { src.matrix(n, n, 1, 4) };
+            let offset = if src.below(2) == 0 {
+                Matrix::zeros(n, n)
+            } else {
+                src.matrix(n, n, 1, 4)
+            };
             let v = json!({"type": "diag_box", "q_lo": q_lo.iter().map(t).collect::<Vec<_>>(), "q_hi": q_hi.iter().map(t).collect::<Vec<_>>(), "m": rows(&m), "offset": rows(&offset)});
-            (v, MatrixSet::DiagBox { q_lo, q_hi, m, offset })
+            (
+                v,
+                MatrixSet::DiagBox {
+                    q_lo,
+                    q_hi,
+                    m,
+                    offset,
+                },
+            )
         }
     }
 }
@@ -786,7 +1061,9 @@ fn mutate(src: &mut Source, v: &mut Value) {
         return;
     }
     let path = &slots[src.below(slots.len() as u64) as usize];
-    let Some(slot) = v.pointer_mut(path) else { return };
+    let Some(slot) = v.pointer_mut(path) else {
+        return;
+    };
     match slot {
         Value::String(s) => {
             let old = parse_rational(s).unwrap_or_default();
@@ -809,8 +1086,13 @@ fn collect_numbers(v: &Value, path: String, out: &mut Vec<String>) {
     match v {
         Value::String(s) if parse_rational(s).is_ok() => out.push(path),
         Value::Number(_) => out.push(path),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| collect_numbers(x, format!("{path}/{i}"), out)),
-        Value::Object(o) => o.iter().for_each(|(k, x)| collect_numbers(x, format!("{path}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| collect_numbers(x, format!("{path}/{i}"), out)),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(k, x)| collect_numbers(x, format!("{path}/{k}"), out)),
         _ => {}
     }
 }
@@ -842,7 +1124,11 @@ pub fn generate(src: &mut Source) -> String {
 fn gen_family_norm(src: &mut Source) -> Value {
     let n = 1 + src.below(3) as usize;
     let (fam, set) = family_json(src, n);
-    let opts = SearchOptions { max_digits: 4, bisection_steps: 4, max_iter: 300 };
+    let opts = SearchOptions {
+        max_digits: 4,
+        bisection_steps: 4,
+        max_iter: 300,
+    };
     let finder = match src.below(5) {
         0 => find_norm_bound(&set, NormKind::Two, &opts).ok(),
         1 => find_norm_bound(&set, NormKind::One, &opts).ok(),
@@ -859,11 +1145,18 @@ fn gen_family_norm(src: &mut Source) -> Value {
                 2 => json!({"type": "inf"}),
                 _ => {
                     let l = src.matrix(n, n, 3, 2);
-                    let p = l.matmul(&l.transpose()).expect("square").add(&Matrix::identity(n).scale(&src.small(1, 4).abs())).expect("shape");
+                    let p = l
+                        .matmul(&l.transpose())
+                        .expect("square")
+                        .add(&Matrix::identity(n).scale(&src.small(1, 4).abs()))
+                        .expect("shape");
                     json!({"type": "weighted", "p": rows(&p)})
                 }
             };
-            cert(json!({"type": "family", "family": fam}), json!({"kind": "norm_bound", "norm": norm, "rho": t(&src.small(12, 4).abs())}))
+            cert(
+                json!({"type": "family", "family": fam}),
+                json!({"kind": "norm_bound", "norm": norm, "rho": t(&src.small(12, 4).abs())}),
+            )
         }
     }
 }
@@ -873,7 +1166,11 @@ fn gen_family_refutation(src: &mut Source) -> Value {
     let k = 1 + src.below(3) as usize;
     let vs: Vec<Matrix<Rational>> = (0..k).map(|_| src.matrix(n, n, 5, 3)).collect();
     let set = MatrixSet::Hull(vs.clone());
-    let r = if src.below(3) == 0 { src.small(3, 2).abs() } else { Rational::from(1) };
+    let r = if src.below(3) == 0 {
+        src.small(3, 2).abs()
+    } else {
+        Rational::from(1)
+    };
     if src.below(2) == 0 {
         if let Ok(Some(c)) = find_refutation(&set, &r, 3) {
             return certificate_value(&c);
@@ -900,7 +1197,14 @@ fn gen_invertible(src: &mut Source) -> Value {
     let vs: Vec<Matrix<Rational>> = (0..2).map(|_| src.matrix(n, n, 4, 3)).collect();
     let set = MatrixSet::Hull(vs.clone());
     if src.below(2) == 0 {
-        if let Ok(c) = certify_invertible(&set, &SearchOptions { max_digits: 4, bisection_steps: 4, max_iter: 300 }) {
+        if let Ok(c) = certify_invertible(
+            &set,
+            &SearchOptions {
+                max_digits: 4,
+                bisection_steps: 4,
+                max_iter: 300,
+            },
+        ) {
             return certificate_value(&c);
         }
     }
@@ -933,10 +1237,20 @@ fn gen_pwa(src: &mut Source) -> Value {
     let n = 1 + src.below(2) as usize;
     let a = src.matrix(n, n, 4, 3);
     let g: Vec<Rational> = (0..n).map(|_| src.small(2, 1)).collect();
-    let g = if g.iter().all(|x| *x == 0) { vec![Rational::from(1); n] } else { g };
+    let g = if g.iter().all(|x| *x == 0) {
+        vec![Rational::from(1); n]
+    } else {
+        g
+    };
     let u: Vec<Rational> = (0..n).map(|_| src.small(3, 2)).collect();
-    let a2 = Matrix::from_fn(n, n, |i, j| Rational::from(&a[(i, j)] + &Rational::from(&u[i] * &g[j])));
-    let c2 = if src.below(4) == 0 { src.small(2, 1) } else { Rational::new() };
+    let a2 = Matrix::from_fn(n, n, |i, j| {
+        Rational::from(&a[(i, j)] + &Rational::from(&u[i] * &g[j]))
+    });
+    let c2 = if src.below(4) == 0 {
+        src.small(2, 1)
+    } else {
+        Rational::new()
+    };
     let gneg: Vec<String> = g.iter().map(|x| t(&-x.clone())).collect();
     let piece = |a: &Matrix<Rational>, c0: &Rational, row: Vec<String>| {
         let mut c = vec!["0".to_string(); n];
@@ -958,8 +1272,12 @@ fn problem_claim(src: &mut Source, problem: Value, n: usize, relu: bool) -> Valu
             }
         }
         let file = json!({"piggyback_problem": 1, "map": map, "theta": problem["theta"]});
-        if let Ok(p) = piggyback::io::problem::Problem::parse(&file.to_string(), std::path::Path::new(".")) {
-            if let Ok(piggyback::certify::problem::Outcome::Certified(c)) = piggyback::certify::problem::certify_problem(&p) {
+        if let Ok(p) =
+            piggyback::io::problem::Problem::parse(&file.to_string(), std::path::Path::new("."))
+        {
+            if let Ok(piggyback::certify::problem::Outcome::Certified(c)) =
+                piggyback::certify::problem::certify_problem(&p)
+            {
                 return certificate_value(&c.certificate);
             }
         }
@@ -970,9 +1288,17 @@ fn problem_claim(src: &mut Source, problem: Value, n: usize, relu: bool) -> Valu
     } else {
         let len = 1 + src.below(3) as usize;
         let word: Vec<Value> = (0..len)
-            .map(|_| if relu { json!((0..n).map(|_| src.below(2)).collect::<Vec<_>>()) } else { json!(src.below(2)) })
+            .map(|_| {
+                if relu {
+                    json!((0..n).map(|_| src.below(2)).collect::<Vec<_>>())
+                } else {
+                    json!(src.below(2))
+                }
+            })
             .collect();
-        let points: Vec<Vec<String>> = (0..len).map(|_| (0..n).map(|_| t(&src.small(3, 2))).collect()).collect();
+        let points: Vec<Vec<String>> = (0..len)
+            .map(|_| (0..n).map(|_| t(&src.small(3, 2))).collect())
+            .collect();
         json!({"kind": "refutation", "r": "1", "word": word, "witness": {"type": "trace_power", "k": 1 + src.below(4)}, "points": points})
     };
     cert(json!({"type": kind, "problem": problem}), claim)
@@ -987,10 +1313,25 @@ fn gen_fixed_point(src: &mut Source) -> Value {
     }
     let b: Vec<Rational> = (0..rows_n).map(|_| src.small(4, 2)).collect();
     let l1 = Rational::from((1 + src.below(8) as i64, 4));
-    let l2 = if src.below(2) == 0 { Rational::new() } else { Rational::from((src.below(4) as i64, 4)) };
+    let l2 = if src.below(2) == 0 {
+        Rational::new()
+    } else {
+        Rational::from((src.below(4) as i64, 4))
+    };
     let gamma = Rational::from(1) / a.norm_frobenius_sq();
-    let penalty = if l2 == 0 && src.below(2) == 0 { Penalty::Lasso } else { Penalty::ElasticNet };
-    let problem = FbProblem { a: a.clone(), b: b.clone(), gamma, lambda1: l1, lambda2: l2, penalty };
+    let penalty = if l2 == 0 && src.below(2) == 0 {
+        Penalty::Lasso
+    } else {
+        Penalty::ElasticNet
+    };
+    let problem = FbProblem {
+        a: a.clone(),
+        b: b.clone(),
+        gamma,
+        lambda1: l1,
+        lambda2: l2,
+        penalty,
+    };
     // The f64 solve the finder starts from.
     let fb = piggyback::maps::ForwardBackward::new(
         piggyback::maps::Design::Dense(a.to_f64()),
@@ -1002,7 +1343,12 @@ fn gen_fixed_point(src: &mut Source) -> Value {
         Penalty::Lasso => vec![problem.lambda1.to_f64()],
         Penalty::ElasticNet => vec![problem.lambda1.to_f64(), problem.lambda2.to_f64()],
     };
-    let x = fb.ok().and_then(|fb| piggyback::maps::iterate::iterate(&fb, &vec![0.0; p], &theta, 1e-15, 100_000).ok()).map(|(x, _)| x);
+    let x = fb
+        .ok()
+        .and_then(|fb| {
+            piggyback::maps::iterate::iterate(&fb, &vec![0.0; p], &theta, 1e-15, 100_000).ok()
+        })
+        .map(|(x, _)| x);
     match x.and_then(|x| certify_fixed_point(&problem, &x).ok()) {
         Some(c) => fixed_point_value(&c),
         None => {
