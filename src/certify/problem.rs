@@ -425,7 +425,12 @@ fn solve(
         context: o.to_string(),
     };
     if strict {
-        return lp::interior_point_in(n, g, h, &mut budget).map_err(over);
+        return Ok(
+            match lp::interior_point_or_certificate(n, g, h, &mut budget).map_err(over)? {
+                lp::Interior::Point(z) => Some(z),
+                lp::Interior::Empty(_) => None,
+            },
+        );
     }
     Ok(
         match lp::maximize(&vec![Rational::new(); n], g, h, &mut budget).map_err(over)? {
