@@ -80,7 +80,7 @@ fn opts() -> SearchOptions {
     SearchOptions::default()
 }
 
-/// The heavy-ball vertices of MATH.md §5.
+/// The heavy-ball vertices (M₁ for x ≥ 0, M₂ for x < 0; α = 1, β = 3/4).
 fn heavy_ball() -> (Matrix<Rational>, Matrix<Rational>) {
     (
         mat(&[vec![(3, 4), (-3, 4)], vec![(1, 1), (0, 1)]]),
@@ -371,7 +371,7 @@ fn heavy_ball_has_no_contraction_certificate() -> piggyback::Result<()> {
 
 #[test]
 fn heavy_ball_refuted() -> piggyback::Result<()> {
-    // MATH.md §5 and tests/linalg.rs: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] has the
+    // tests/linalg.rs: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] has the
     // eigenvalue −9/8, so ρ(M₁²M₂²) = 9/8 > 1 = 1⁴ and the joint spectral radius is
     // at least (9/8)^{1/4} > 1. Words up to length 6 include it (and its rotations).
     let (m1, m2) = heavy_ball();

@@ -26,6 +26,7 @@ use crate::problem::{Family, Problem};
 use crate::verdict::{self, Norm, ProblemSummary, Verdict};
 use rug::ops::Pow;
 use rug::{Integer, Rational};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Longest product word in a refutation (a structural cap; the budget bounds the work).
@@ -38,11 +39,9 @@ pub const MAX_TRACE_POWER: u64 = 4_096;
 pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
     crate::certificate::check_head(&c.format, u64::from(c.version), crate::certificate::FORMAT)?;
     let (family, problem, subject) = match &c.subject {
-        Subject::Family { family } => (
-            parse_family(family, budget)?,
-            None,
-            verdict::Subject::WrittenFamily,
-        ),
+        Subject::Family { family } => {
+            (parse_family(family, budget)?, None, verdict::Subject::WrittenFamily)
+        }
         Subject::Field { problem } | Subject::Map { problem } => {
             let p = Problem::parse(problem, "subject.problem", budget)?;
             let s = ProblemSummary::of(&p);
@@ -66,12 +65,7 @@ pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
             let norm = norm_bound(&family, n, norm, &rho, budget)?;
             verdict::Claim::NormBound { norm, rho }
         }
-        Claim::Refutation {
-            r,
-            word,
-            witness,
-            points,
-        } => {
+        Claim::Refutation { r, word, witness, points } => {
             let strict = matches!(subject, verdict::Subject::Map(_));
             refutation(
                 &family,
@@ -129,12 +123,7 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
             let mut out: Vec<Mat> = Vec::with_capacity(vertices.len().min(1 << 16));
             for (k, v) in vertices.iter().enumerate() {
                 let n = out.first().map(Mat::rows);
-                out.push(square(
-                    v,
-                    n,
-                    &format!("subject.family.vertices[{k}]"),
-                    budget,
-                )?);
+                out.push(square(v, n, &format!("subject.family.vertices[{k}]"), budget)?);
             }
             Ok(Family::Vertices(out))
         }
@@ -154,20 +143,12 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
             }
             Ok(Family::Box(lohi))
         }
-        FamilyData::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        } => {
+        FamilyData::DiagBox { q_lo, q_hi, m, offset } => {
             let m = square(m, None, "subject.family.m", budget)?;
             let n = m.rows();
             let c = square(offset, Some(n), "subject.family.offset", budget)?;
             if q_lo.len() != n || q_hi.len() != n {
-                return Err(bad_data(
-                    "subject.family.q_lo/q_hi",
-                    format!("need {n} bounds each"),
-                ));
+                return Err(bad_data("subject.family.q_lo/q_hi", format!("need {n} bounds each")));
             }
             let both: Vec<String> = q_lo.iter().chain(q_hi).cloned().collect();
             let q = column(&both, 2 * n, "subject.family.q_lo/q_hi", budget)?;
@@ -189,16 +170,8 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
 enum Targets<'a> {
     List(&'a [Mat]),
     One(Mat),
-    BoxVertices {
-        lohi: &'a Mat,
-        free: Vec<(usize, usize)>,
-    },
-    DiagVertices {
-        q: &'a Mat,
-        m: &'a Mat,
-        offset: Option<&'a Mat>,
-        free: Vec<usize>,
-    },
+    BoxVertices { lohi: &'a Mat, free: Vec<(usize, usize)> },
+    DiagVertices { q: &'a Mat, m: &'a Mat, offset: Option<&'a Mat>, free: Vec<usize> },
 }
 
 fn pow2(bits: usize) -> u128 {
@@ -227,10 +200,7 @@ impl<'a> Targets<'a> {
                     let num = (0..n * n)
                         .map(|k| {
                             let (i, j) = (k / n, k % n);
-                            lohi.num(i, j)
-                                .clone()
-                                .abs()
-                                .max(lohi.num(n + i, j).clone().abs())
+                            lohi.num(i, j).clone().abs().max(lohi.num(n + i, j).clone().abs())
                         })
                         .collect();
                     return Targets::One(Mat::from_parts(n, n, lohi.den().clone(), num));
@@ -248,12 +218,7 @@ impl<'a> Targets<'a> {
                     return Targets::One(m.clone());
                 }
                 let free = (0..n).filter(|&i| q.num(i, 0) != q.num(n + i, 0)).collect();
-                Targets::DiagVertices {
-                    q,
-                    m,
-                    offset: offset.as_ref(),
-                    free,
-                }
+                Targets::DiagVertices { q, m, offset: offset.as_ref(), free }
             }
         }
     }
@@ -276,18 +241,9 @@ impl<'a> Targets<'a> {
                 ..a
             }),
             Targets::One(m) => m.size(),
-            Targets::BoxVertices { lohi, .. } => Size {
-                rows: lohi.cols(),
-                ..lohi.size()
-            },
+            Targets::BoxVertices { lohi, .. } => Size { rows: lohi.cols(), ..lohi.size() },
             Targets::DiagVertices { q, m, offset, .. } => {
-                let s = plan.row_scale(
-                    Size {
-                        rows: m.rows(),
-                        ..q.size()
-                    },
-                    m.size(),
-                );
+                let s = plan.row_scale(Size { rows: m.rows(), ..q.size() }, m.size());
                 match offset {
                     Some(c) => plan.lin(ScalarBits::int(1), s, ScalarBits::int(1), c.size()),
                     None => s,
@@ -330,9 +286,7 @@ fn diag_vertex(q: &Mat, m: &Mat, offset: Option<&Mat>, bits: &[u8]) -> Mat {
         n,
         1,
         q.den().clone(),
-        (0..n)
-            .map(|i| q.num(i + n * usize::from(bits[i]), 0).clone())
-            .collect(),
+        (0..n).map(|i| q.num(i + n * usize::from(bits[i]), 0).clone()).collect(),
     );
     let s = Mat::row_scale(&qv, m);
     match offset {
@@ -374,11 +328,7 @@ fn norm_bound(
     let r2 = ScalarBits::of(&rho2);
     let mut one = Plan::new();
     let s = targets.size(&mut one);
-    let st = Size {
-        rows: s.cols,
-        cols: s.rows,
-        ..s
-    };
+    let st = Size { rows: s.cols, cols: s.rows, ..s };
     let id = Mat::identity(n).size();
     match (&weight, norm) {
         (Some(p), _) => {
@@ -439,30 +389,44 @@ fn norm_bound(
 
 // ------------------------------------------------------------------ refutations
 
-fn letter_matrix(f: &Family, n: usize, l: &Letter, k: usize) -> Checked<Mat> {
+/// Check that a letter names an extreme point of the family, without building it, and
+/// add to `plan` its size and the cost of building it.
+fn letter_size(f: &Family, n: usize, l: &Letter, k: usize, plan: &mut Plan) -> Checked<Size> {
     let at = format!("claim.word[{k}]");
     match (f, l) {
         (Family::Vertices(v), Letter::Index(i)) => v
             .get(*i)
-            .cloned()
+            .map(Mat::size)
             .ok_or_else(|| bad_data(at, format!("index {i} out of range (have {})", v.len()))),
         (Family::DiagBox { q, m, offset }, Letter::Pattern(bits)) => {
             if bits.len() != n || bits.iter().any(|&b| b > 1) {
-                return Err(bad_data(
-                    at,
-                    format!("a pattern needs {n} bits, each 0 or 1"),
-                ));
+                return Err(bad_data(at, format!("a pattern needs {n} bits, each 0 or 1")));
             }
-            Ok(diag_vertex(q, m, offset.as_ref(), bits))
+            let s = plan.row_scale(Size { rows: n, ..q.size() }, m.size());
+            Ok(match offset {
+                Some(c) => plan.lin(ScalarBits::int(1), s, ScalarBits::int(1), c.size()),
+                None => s,
+            })
         }
-        (Family::Box(_), _) => Err(bad_data(
-            at,
-            "refutations over a box family are not supported: write its vertices",
-        )),
+        (Family::Box(_), _) => {
+            Err(bad_data(at, "refutations over a box family are not supported: write its vertices"))
+        }
         _ => Err(bad_data(
             at,
             "letter does not fit the family (index for vertices/pieces, bit pattern for diag(q)M)",
         )),
+    }
+}
+
+/// The matrix of a letter checked by [`letter_size`] (built only when needed).
+fn letter_matrix<'a>(f: &'a Family, l: &Letter) -> Cow<'a, Mat> {
+    match (f, l) {
+        (Family::Vertices(v), Letter::Index(i)) => Cow::Borrowed(&v[*i]),
+        (Family::DiagBox { q, m, offset }, Letter::Pattern(bits)) => {
+            Cow::Owned(diag_vertex(q, m, offset.as_ref(), bits))
+        }
+        // invariant: letter_size accepted the letter, so no other pair reaches here.
+        _ => Cow::Owned(Mat::identity(0)),
     }
 }
 
@@ -480,16 +444,10 @@ fn refutation(
 ) -> Checked<verdict::Claim> {
     let r = num(r, "claim.r")?;
     if r.cmp0() == Ordering::Less {
-        return Err(reject(
-            "precondition: r ≥ 0",
-            format!("r = {}", format_rational(&r)),
-        ));
+        return Err(reject("precondition: r ≥ 0", format!("r = {}", format_rational(&r))));
     }
     if word.is_empty() {
-        return Err(reject(
-            "precondition: the word is non-empty",
-            "empty product",
-        ));
+        return Err(reject("precondition: the word is non-empty", "empty product"));
     }
     if word.len() > MAX_WORD {
         return Err(bad_data(
@@ -497,18 +455,16 @@ fn refutation(
             format!("length {} above the cap {MAX_WORD}", word.len()),
         ));
     }
-    let letters: Vec<Mat> = word
+    let mut plan = Plan::new();
+    let sizes: Vec<Size> = word
         .iter()
         .enumerate()
-        .map(|(k, l)| letter_matrix(f, n, l, k))
+        .map(|(k, l)| letter_size(f, n, l, k, &mut plan))
         .collect::<Checked<_>>()?;
     let xs: Vec<Mat> = match (problem, points) {
         (None, None) => vec![],
         (None, Some(_)) => {
-            return Err(bad_data(
-                "claim.points",
-                "witness points only for field and map subjects",
-            ))
+            return Err(bad_data("claim.points", "witness points only for field and map subjects"))
         }
         (Some(_), None) => {
             return Err(bad_data(
@@ -530,11 +486,9 @@ fn refutation(
         }
     };
     let len = word.len() as u64;
-    let t = Rational::from((&r).pow(len as u32));
-    let tb = ScalarBits::of(&t);
+    let tb = ScalarBits::of(&r).pow(len);
 
     // The plan: witness points, the product, the witness.
-    let mut plan = Plan::new();
     if let Some(p) = problem {
         for x in &xs {
             p.plan_point(&mut plan, x.size());
@@ -542,14 +496,11 @@ fn refutation(
     }
     plan.scalar_ops(
         u128::from(len),
-        ScalarBits::of(&r)
-            .num
-            .saturating_add(ScalarBits::of(&r).den)
-            .saturating_mul(len),
+        ScalarBits::of(&r).num.saturating_add(ScalarBits::of(&r).den).saturating_mul(len),
     );
-    let mut prod = letters[0].size();
-    for l in &letters[1..] {
-        prod = plan.mul(prod, l.size());
+    let mut prod = sizes[0];
+    for s in &sizes[1..] {
+        prod = plan.mul(prod, *s);
     }
     let id = Mat::identity(n).size();
     let endpoints = match witness {
@@ -563,10 +514,7 @@ fn refutation(
         }
         RadiusWitness::Determinant {} => {
             plan.bareiss(n, prod.num_bits);
-            plan.scalar_ops(
-                4,
-                (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64),
-            );
+            plan.scalar_ops(4, (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64));
             None
         }
         RadiusWitness::TracePower { k } => {
@@ -607,9 +555,10 @@ fn refutation(
             }
         }
     }
-    let mut pi = letters[0].clone();
-    for l in &letters[1..] {
-        pi = pi.mul(l);
+    let t = Rational::from((&r).pow(len as u32));
+    let mut pi = letter_matrix(f, &word[0]).into_owned();
+    for l in &word[1..] {
+        pi = pi.mul(&letter_matrix(f, l));
     }
     let proven = match witness {
         RadiusWitness::RealRoot { .. } => {
@@ -626,9 +575,7 @@ fn refutation(
             }
             // p(λ) = det(λI − Π) has the sign of det(λ·den·I − num) (positive scaling).
             let char_at = |l: &Rational| {
-                Mat::lin(l, &Mat::identity(n), &Rational::from(-1), &pi)
-                    .det_num()
-                    .cmp0()
+                Mat::lin(l, &Mat::identity(n), &Rational::from(-1), &pi).det_num().cmp0()
             };
             if lo == hi {
                 char_at(&lo) == Ordering::Equal
@@ -681,9 +628,7 @@ fn preconditioner(f: &Family, n: usize, r: &Rows, budget: &mut Budget) -> Checke
             n,
             n,
             lohi.den().clone(),
-            (0..n * n)
-                .map(|k| lohi.num(from + k / n, k % n).clone())
-                .collect(),
+            (0..n * n).map(|k| lohi.num(from + k / n, k % n).clone()).collect(),
         )
     };
     let (lo, hi) = (split(0), split(n));
@@ -731,11 +676,7 @@ fn bounding_box(f: &Family, n: usize, budget: &mut Budget) -> Checked<Mat> {
             diag_vertex(q, m, offset.as_ref(), &vec![1; n]),
         ],
     };
-    let bits = ends
-        .iter()
-        .map(|e| e.size().entry_bits())
-        .max()
-        .unwrap_or(0);
+    let bits = ends.iter().map(|e| e.size().entry_bits()).max().unwrap_or(0);
     let mut plan = Plan::new();
     plan.scalar_ops((ends.len() * n * n) as u128, bits);
     plan.charge(budget, "bounding box")?;
