@@ -1132,14 +1132,36 @@ fn resource_attacks_are_refused_before_the_work() {
     );
     // A long word over one large vertex: every letter would be a 300 × 300 copy, and the
     // product 4,000 products of growing size.
-    let v: Vec<Vec<String>> = (0..300).map(|i| (0..300).map(|j| ((i + j) % 3).to_string()).collect()).collect();
-    let long = family_cert(hull(json!([v])), json!({"kind": "refutation", "r": "1", "word": vec![0; 4_000], "witness": {"type": "determinant"}}));
-    refused("4,000 letters of a 300 × 300 vertex", &long, Expect::TooLarge);
+    let v: Vec<Vec<String>> = (0..300)
+        .map(|i| (0..300).map(|j| ((i + j) % 3).to_string()).collect())
+        .collect();
+    let long = family_cert(
+        hull(json!([v])),
+        json!({"kind": "refutation", "r": "1", "word": vec![0; 4_000], "witness": {"type": "determinant"}}),
+    );
+    refused(
+        "4,000 letters of a 300 × 300 vertex",
+        &long,
+        Expect::TooLarge,
+    );
     // The same with pattern letters of a diag family (each letter a new matrix).
-    let eye3: Vec<Vec<String>> = (0..300).map(|i| (0..300).map(|j| if i == j { "1/2".into() } else { "0".into() }).collect()).collect();
+    let eye3: Vec<Vec<String>> = (0..300)
+        .map(|i| {
+            (0..300)
+                .map(|j| if i == j { "1/2".into() } else { "0".into() })
+                .collect()
+        })
+        .collect();
     let db = json!({"type": "diag_box", "q_lo": vec!["0"; 300], "q_hi": vec!["1"; 300], "m": eye3, "offset": vec![vec!["0"; 300]; 300]});
-    let pat = family_cert(db, json!({"kind": "refutation", "r": "1", "word": vec![vec![1; 300]; 4_000], "witness": {"type": "determinant"}}));
-    refused("4,000 pattern letters of a 300 × 300 family", &pat, Expect::TooLarge);
+    let pat = family_cert(
+        db,
+        json!({"kind": "refutation", "r": "1", "word": vec![vec![1; 300]; 4_000], "witness": {"type": "determinant"}}),
+    );
+    refused(
+        "4,000 pattern letters of a 300 × 300 family",
+        &pat,
+        Expect::TooLarge,
+    );
     // Fixed point over a 300 × 300 design with distinct denominators.
     let d: Vec<Vec<String>> = (0..300)
         .map(|i| {
@@ -1165,7 +1187,11 @@ fn run_cli(args: &[&str]) -> (i32, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let code = piggyback::cli::run(&args, &mut out, &mut err);
-    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
 fn temp(name: &str, text: &str) -> std::path::PathBuf {
@@ -1189,11 +1215,17 @@ fn certify_refutes_the_rank_one_layer_only_as_a_field() {
     let _ = std::fs::remove_file(&cert);
     let (code, out, err) = run_cli(&["certify", p.to_str().unwrap(), "-o", cert.to_str().unwrap()]);
     assert_eq!(code, 4, "{out}{err}");
-    assert!(out.contains("REFUTED for the conservative (chain-rule) field"), "{out}");
+    assert!(
+        out.contains("REFUTED for the conservative (chain-rule) field"),
+        "{out}"
+    );
     assert!(!out.contains("the map"), "{out}");
     let (code, out, _) = run_cli(&["check", cert.to_str().unwrap()]);
     assert_eq!(code, 4, "{out}");
-    assert!(out.contains("VALID: REFUTED for the conservative (chain-rule) field"), "{out}");
+    assert!(
+        out.contains("VALID: REFUTED for the conservative (chain-rule) field"),
+        "{out}"
+    );
 }
 
 /// A ReLU layer with θ of length 50,000 and no U: `solve` used to allocate an
@@ -1208,7 +1240,10 @@ fn solve_refuses_a_huge_parameter_vector_before_allocating() {
     let p = temp("huge_theta.json", &text);
     let (code, _, err) = run_cli(&["solve", p.to_str().unwrap()]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("too large") || err.contains("set too large"), "{err}");
+    assert!(
+        err.contains("too large") || err.contains("set too large"),
+        "{err}"
+    );
     // certify's exact path stays within its own limit here (n·(n + m) = 100,004 entries)
     // and the kernel's budget: it must finish, whichever way.
     let problem = piggyback::io::problem::Problem::read(&p).unwrap();

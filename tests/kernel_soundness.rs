@@ -7,8 +7,8 @@
 
 mod kernel_oracle;
 
-use proptest::prelude::*;
 use kernel_oracle::{generate, judge, Judgement, Source, Stats};
+use proptest::prelude::*;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]

@@ -39,9 +39,11 @@ pub const MAX_TRACE_POWER: u64 = 4_096;
 pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
     crate::certificate::check_head(&c.format, u64::from(c.version), crate::certificate::FORMAT)?;
     let (family, problem, subject) = match &c.subject {
-        Subject::Family { family } => {
-            (parse_family(family, budget)?, None, verdict::Subject::WrittenFamily)
-        }
+        Subject::Family { family } => (
+            parse_family(family, budget)?,
+            None,
+            verdict::Subject::WrittenFamily,
+        ),
         Subject::Field { problem } | Subject::Map { problem } => {
             let p = Problem::parse(problem, "subject.problem", budget)?;
             let s = ProblemSummary::of(&p);
@@ -65,7 +67,12 @@ pub fn check(c: &Certificate, budget: &mut Budget) -> Checked<Verdict> {
             let norm = norm_bound(&family, n, norm, &rho, budget)?;
             verdict::Claim::NormBound { norm, rho }
         }
-        Claim::Refutation { r, word, witness, points } => {
+        Claim::Refutation {
+            r,
+            word,
+            witness,
+            points,
+        } => {
             let strict = matches!(subject, verdict::Subject::Map(_));
             refutation(
                 &family,
@@ -123,7 +130,12 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
             let mut out: Vec<Mat> = Vec::with_capacity(vertices.len().min(1 << 16));
             for (k, v) in vertices.iter().enumerate() {
                 let n = out.first().map(Mat::rows);
-                out.push(square(v, n, &format!("subject.family.vertices[{k}]"), budget)?);
+                out.push(square(
+                    v,
+                    n,
+                    &format!("subject.family.vertices[{k}]"),
+                    budget,
+                )?);
             }
             Ok(Family::Vertices(out))
         }
@@ -143,12 +155,20 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
             }
             Ok(Family::Box(lohi))
         }
-        FamilyData::DiagBox { q_lo, q_hi, m, offset } => {
+        FamilyData::DiagBox {
+            q_lo,
+            q_hi,
+            m,
+            offset,
+        } => {
             let m = square(m, None, "subject.family.m", budget)?;
             let n = m.rows();
             let c = square(offset, Some(n), "subject.family.offset", budget)?;
             if q_lo.len() != n || q_hi.len() != n {
-                return Err(bad_data("subject.family.q_lo/q_hi", format!("need {n} bounds each")));
+                return Err(bad_data(
+                    "subject.family.q_lo/q_hi",
+                    format!("need {n} bounds each"),
+                ));
             }
             let both: Vec<String> = q_lo.iter().chain(q_hi).cloned().collect();
             let q = column(&both, 2 * n, "subject.family.q_lo/q_hi", budget)?;
@@ -170,8 +190,16 @@ fn parse_family(d: &FamilyData, budget: &mut Budget) -> Checked<Family> {
 enum Targets<'a> {
     List(&'a [Mat]),
     One(Mat),
-    BoxVertices { lohi: &'a Mat, free: Vec<(usize, usize)> },
-    DiagVertices { q: &'a Mat, m: &'a Mat, offset: Option<&'a Mat>, free: Vec<usize> },
+    BoxVertices {
+        lohi: &'a Mat,
+        free: Vec<(usize, usize)>,
+    },
+    DiagVertices {
+        q: &'a Mat,
+        m: &'a Mat,
+        offset: Option<&'a Mat>,
+        free: Vec<usize>,
+    },
 }
 
 fn pow2(bits: usize) -> u128 {
@@ -200,7 +228,10 @@ impl<'a> Targets<'a> {
                     let num = (0..n * n)
                         .map(|k| {
                             let (i, j) = (k / n, k % n);
-                            lohi.num(i, j).clone().abs().max(lohi.num(n + i, j).clone().abs())
+                            lohi.num(i, j)
+                                .clone()
+                                .abs()
+                                .max(lohi.num(n + i, j).clone().abs())
                         })
                         .collect();
                     return Targets::One(Mat::from_parts(n, n, lohi.den().clone(), num));
@@ -218,7 +249,12 @@ impl<'a> Targets<'a> {
                     return Targets::One(m.clone());
                 }
                 let free = (0..n).filter(|&i| q.num(i, 0) != q.num(n + i, 0)).collect();
-                Targets::DiagVertices { q, m, offset: offset.as_ref(), free }
+                Targets::DiagVertices {
+                    q,
+                    m,
+                    offset: offset.as_ref(),
+                    free,
+                }
             }
         }
     }
@@ -241,9 +277,18 @@ impl<'a> Targets<'a> {
                 ..a
             }),
             Targets::One(m) => m.size(),
-            Targets::BoxVertices { lohi, .. } => Size { rows: lohi.cols(), ..lohi.size() },
+            Targets::BoxVertices { lohi, .. } => Size {
+                rows: lohi.cols(),
+                ..lohi.size()
+            },
             Targets::DiagVertices { q, m, offset, .. } => {
-                let s = plan.row_scale(Size { rows: m.rows(), ..q.size() }, m.size());
+                let s = plan.row_scale(
+                    Size {
+                        rows: m.rows(),
+                        ..q.size()
+                    },
+                    m.size(),
+                );
                 match offset {
                     Some(c) => plan.lin(ScalarBits::int(1), s, ScalarBits::int(1), c.size()),
                     None => s,
@@ -286,7 +331,9 @@ fn diag_vertex(q: &Mat, m: &Mat, offset: Option<&Mat>, bits: &[u8]) -> Mat {
         n,
         1,
         q.den().clone(),
-        (0..n).map(|i| q.num(i + n * usize::from(bits[i]), 0).clone()).collect(),
+        (0..n)
+            .map(|i| q.num(i + n * usize::from(bits[i]), 0).clone())
+            .collect(),
     );
     let s = Mat::row_scale(&qv, m);
     match offset {
@@ -328,7 +375,11 @@ fn norm_bound(
     let r2 = ScalarBits::of(&rho2);
     let mut one = Plan::new();
     let s = targets.size(&mut one);
-    let st = Size { rows: s.cols, cols: s.rows, ..s };
+    let st = Size {
+        rows: s.cols,
+        cols: s.rows,
+        ..s
+    };
     let id = Mat::identity(n).size();
     match (&weight, norm) {
         (Some(p), _) => {
@@ -400,17 +451,27 @@ fn letter_size(f: &Family, n: usize, l: &Letter, k: usize, plan: &mut Plan) -> C
             .ok_or_else(|| bad_data(at, format!("index {i} out of range (have {})", v.len()))),
         (Family::DiagBox { q, m, offset }, Letter::Pattern(bits)) => {
             if bits.len() != n || bits.iter().any(|&b| b > 1) {
-                return Err(bad_data(at, format!("a pattern needs {n} bits, each 0 or 1")));
+                return Err(bad_data(
+                    at,
+                    format!("a pattern needs {n} bits, each 0 or 1"),
+                ));
             }
-            let s = plan.row_scale(Size { rows: n, ..q.size() }, m.size());
+            let s = plan.row_scale(
+                Size {
+                    rows: n,
+                    ..q.size()
+                },
+                m.size(),
+            );
             Ok(match offset {
                 Some(c) => plan.lin(ScalarBits::int(1), s, ScalarBits::int(1), c.size()),
                 None => s,
             })
         }
-        (Family::Box(_), _) => {
-            Err(bad_data(at, "refutations over a box family are not supported: write its vertices"))
-        }
+        (Family::Box(_), _) => Err(bad_data(
+            at,
+            "refutations over a box family are not supported: write its vertices",
+        )),
         _ => Err(bad_data(
             at,
             "letter does not fit the family (index for vertices/pieces, bit pattern for diag(q)M)",
@@ -444,10 +505,16 @@ fn refutation(
 ) -> Checked<verdict::Claim> {
     let r = num(r, "claim.r")?;
     if r.cmp0() == Ordering::Less {
-        return Err(reject("precondition: r ≥ 0", format!("r = {}", format_rational(&r))));
+        return Err(reject(
+            "precondition: r ≥ 0",
+            format!("r = {}", format_rational(&r)),
+        ));
     }
     if word.is_empty() {
-        return Err(reject("precondition: the word is non-empty", "empty product"));
+        return Err(reject(
+            "precondition: the word is non-empty",
+            "empty product",
+        ));
     }
     if word.len() > MAX_WORD {
         return Err(bad_data(
@@ -464,7 +531,10 @@ fn refutation(
     let xs: Vec<Mat> = match (problem, points) {
         (None, None) => vec![],
         (None, Some(_)) => {
-            return Err(bad_data("claim.points", "witness points only for field and map subjects"))
+            return Err(bad_data(
+                "claim.points",
+                "witness points only for field and map subjects",
+            ))
         }
         (Some(_), None) => {
             return Err(bad_data(
@@ -496,7 +566,10 @@ fn refutation(
     }
     plan.scalar_ops(
         u128::from(len),
-        ScalarBits::of(&r).num.saturating_add(ScalarBits::of(&r).den).saturating_mul(len),
+        ScalarBits::of(&r)
+            .num
+            .saturating_add(ScalarBits::of(&r).den)
+            .saturating_mul(len),
     );
     let mut prod = sizes[0];
     for s in &sizes[1..] {
@@ -514,7 +587,10 @@ fn refutation(
         }
         RadiusWitness::Determinant {} => {
             plan.bareiss(n, prod.num_bits);
-            plan.scalar_ops(4, (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64));
+            plan.scalar_ops(
+                4,
+                (tb.num + tb.den + prod.den_bits).saturating_mul(n as u64),
+            );
             None
         }
         RadiusWitness::TracePower { k } => {
@@ -575,7 +651,9 @@ fn refutation(
             }
             // p(λ) = det(λI − Π) has the sign of det(λ·den·I − num) (positive scaling).
             let char_at = |l: &Rational| {
-                Mat::lin(l, &Mat::identity(n), &Rational::from(-1), &pi).det_num().cmp0()
+                Mat::lin(l, &Mat::identity(n), &Rational::from(-1), &pi)
+                    .det_num()
+                    .cmp0()
             };
             if lo == hi {
                 char_at(&lo) == Ordering::Equal
@@ -628,7 +706,9 @@ fn preconditioner(f: &Family, n: usize, r: &Rows, budget: &mut Budget) -> Checke
             n,
             n,
             lohi.den().clone(),
-            (0..n * n).map(|k| lohi.num(from + k / n, k % n).clone()).collect(),
+            (0..n * n)
+                .map(|k| lohi.num(from + k / n, k % n).clone())
+                .collect(),
         )
     };
     let (lo, hi) = (split(0), split(n));
@@ -676,7 +756,11 @@ fn bounding_box(f: &Family, n: usize, budget: &mut Budget) -> Checked<Mat> {
             diag_vertex(q, m, offset.as_ref(), &vec![1; n]),
         ],
     };
-    let bits = ends.iter().map(|e| e.size().entry_bits()).max().unwrap_or(0);
+    let bits = ends
+        .iter()
+        .map(|e| e.size().entry_bits())
+        .max()
+        .unwrap_or(0);
     let mut plan = Plan::new();
     plan.scalar_ops((ends.len() * n * n) as u128, bits);
     plan.charge(budget, "bounding box")?;

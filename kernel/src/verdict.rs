@@ -280,29 +280,29 @@ impl fmt::Display for Verdict {
                     q(r)
                 )
             }
-            Claim::Invertible => write!(
-                f,
-                "INVERTIBLE for {what}: I − A is invertible for every member A"
-            ),
+            Claim::Invertible => {
+                write!(
+                    f,
+                    "INVERTIBLE for {what}: I − A is invertible for every member A"
+                )
+            }
             Claim::FixedPoint {
                 rho,
                 radius,
                 signs_proven,
                 coordinates,
                 derivative,
-            } => write!(
+            } => {
+                write!(
                 f,
                 "FIXED POINT of {what}: the map is a contraction (ρ ≤ {} in ‖·‖₂) and its unique \
                  fixed point lies within {} of the certificate's centre (exact bound in the \
                  certificate); {signs_proven}/{coordinates} signs proven{}",
                 q(rho),
                 decimal_upper(radius),
-                if *derivative {
-                    "; exact ∂x̄/∂λ₁ proven"
-                } else {
-                    ""
-                }
-            ),
+                if *derivative { "; exact ∂x̄/∂λ₁ proven" } else { "" }
+            )
+            }
         }
     }
 }

@@ -133,9 +133,7 @@ const MAX_REFUTE_VERTICES: usize = 1 << 6;
 type Lettered = (Vec<Matrix<Rational>>, Vec<Letter>);
 
 /// The family's extreme points with their letters (`None` when there are too many).
-fn letters_of(
-    family: &MatrixSet<Rational>,
-) -> Result<Option<Lettered>> {
+fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<Lettered>> {
     Ok(match family {
         MatrixSet::Finite(v) | MatrixSet::Hull(v) => {
             Some((v.clone(), (0..v.len()).map(Letter::Index).collect()))
