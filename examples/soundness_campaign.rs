@@ -42,6 +42,9 @@ fn main() {
         stats.unsound.len(),
         start.elapsed().as_secs_f64()
     );
+    for (kind, [cases, accepted, confirmed]) in &stats.by_kind {
+        println!("  {kind:28} cases {cases:>9}  accepted {accepted:>9}  confirmed {confirmed:>9}");
+    }
     for (why, text) in &stats.unsound {
         println!("UNSOUND: {why}\n{text}");
     }

@@ -1380,6 +1380,8 @@ pub struct Stats {
     pub inconclusive: u64,
     /// Accepted although false (must stay 0), with the first few texts.
     pub unsound: Vec<(String, String)>,
+    /// Per claim kind (`subject/claim`): cases, accepted, confirmed.
+    pub by_kind: std::collections::BTreeMap<String, [u64; 3]>,
 }
 
 impl Stats {
@@ -1387,6 +1389,20 @@ impl Stats {
     pub fn run(&mut self, text: &str) -> Judgement {
         self.cases += 1;
         let j = judge(text);
+        let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let kind = format!(
+            "{}/{}",
+            v["subject"]["type"].as_str().unwrap_or("fixed_point"),
+            v["claim"]["kind"].as_str().unwrap_or("fixed_point")
+        );
+        let slot = self.by_kind.entry(kind).or_default();
+        slot[0] += 1;
+        if !matches!(j, Judgement::Refused) {
+            slot[1] += 1;
+        }
+        if matches!(j, Judgement::Confirmed) {
+            slot[2] += 1;
+        }
         match &j {
             Judgement::Refused => {}
             Judgement::Confirmed => {
