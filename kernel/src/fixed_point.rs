@@ -37,7 +37,7 @@ use std::cmp::Ordering;
 pub struct FixedPointCertificate {
     /// Always [`FIXED_POINT_FORMAT`].
     pub format: String,
-    /// Always [`VERSION`].
+    /// Always [`VERSION`](crate::certificate::VERSION).
     pub version: u32,
     /// The problem (`lasso` or `elastic_net`).
     pub problem: ProblemData,

@@ -22,7 +22,7 @@ use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Rational, Scalar};
 
 /// Certify that `I − A` is invertible for every `A` in `set` (square matrices).
-/// [`Error::CouldNotVerify`] when neither sufficient condition can be shown.
+/// [`crate::Error::CouldNotVerify`] when neither sufficient condition can be shown.
 pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
     let data = family_subject(set)?;
     for norm in [NormKind::Inf, NormKind::One, NormKind::Two] {

@@ -65,7 +65,7 @@ pub fn find_refutation(
 }
 
 /// Words (vertex indices, best first) whose product is proven to have spectral radius
-/// `> r^len`, with the witness, among the first [`EXACT_TRIES`] of `words`.
+/// `> r^len`, with the witness, among the first 16 of `words`.
 pub fn proven_words(
     vs: &[Matrix<Rational>],
     words: impl IntoIterator<Item = Vec<usize>>,
