@@ -27,7 +27,8 @@ pub struct Budget {
 /// A step would exceed the budget: the input is too large to check within the limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OverBudget {
-    /// The step that was refused.
+    /// The step that was refused (starting with [`MEMORY`] when its largest object, not
+    /// its work, is over the limit; `needed` and `limit` are then in 64-bit limbs).
     pub what: String,
     /// Units the step needs (an upper bound) plus those already spent.
     pub needed: u128,
@@ -35,13 +36,24 @@ pub struct OverBudget {
     pub limit: u128,
 }
 
+/// The prefix of [`OverBudget::what`] for a refusal on memory rather than work.
+pub const MEMORY: &str = "memory: ";
+
 impl fmt::Display for OverBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "too large: {} needs up to {} work units, above the budget of {}",
-            self.what, self.needed, self.limit
-        )
+        match self.what.strip_prefix(MEMORY) {
+            Some(what) => write!(
+                f,
+                "too large: {what} needs an object of up to {} limbs (64-bit words), above the \
+                 memory limit of {}",
+                self.needed, self.limit
+            ),
+            None => write!(
+                f,
+                "too large: {} needs up to {} work units, above the budget of {}",
+                self.what, self.needed, self.limit
+            ),
+        }
     }
 }
 
@@ -79,7 +91,7 @@ impl Budget {
     pub fn check_memory(&self, what: &str, limbs: u128) -> Result<(), OverBudget> {
         if limbs > self.memory_limit {
             return Err(OverBudget {
-                what: format!("{what} (memory: {limbs} limbs)"),
+                what: format!("{MEMORY}{what}"),
                 needed: limbs,
                 limit: self.memory_limit,
             });
@@ -138,7 +150,10 @@ mod tests {
     fn memory_is_limited_per_object() {
         let b = Budget::new(10).with_memory_limit(100);
         assert!(b.check_memory("small", 100).is_ok());
-        assert!(b.check_memory("big", 101).is_err());
+        let e = b.check_memory("big", 101).unwrap_err();
+        assert!(
+            e.to_string().contains("101 limbs") && e.to_string().contains("memory limit of 100")
+        );
         assert_eq!(Budget::default().memory_limit(), DEFAULT_MEMORY_LIMIT);
     }
 }

@@ -441,32 +441,23 @@ fn norm_bound(
 // ------------------------------------------------------------------ refutations
 
 /// Check that a letter names an extreme point of the family, without building it, and
-/// add to `plan` its size and the cost of building it.
-fn letter_size(f: &Family, n: usize, l: &Letter, k: usize, plan: &mut Plan) -> Checked<Size> {
+/// return a bound on its size (`sizes` holds the vertices' sizes, or the one bound shared
+/// by every extreme point of a `diag(q)M + C` family: computed once, not per letter).
+fn letter_size(f: &Family, sizes: &[Size], n: usize, l: &Letter, k: usize) -> Checked<Size> {
     let at = format!("claim.word[{k}]");
     match (f, l) {
-        (Family::Vertices(v), Letter::Index(i)) => v
+        (Family::Vertices(v), Letter::Index(i)) => sizes
             .get(*i)
-            .map(Mat::size)
+            .copied()
             .ok_or_else(|| bad_data(at, format!("index {i} out of range (have {})", v.len()))),
-        (Family::DiagBox { q, m, offset }, Letter::Pattern(bits)) => {
+        (Family::DiagBox { .. }, Letter::Pattern(bits)) => {
             if bits.len() != n || bits.iter().any(|&b| b > 1) {
                 return Err(bad_data(
                     at,
                     format!("a pattern needs {n} bits, each 0 or 1"),
                 ));
             }
-            let s = plan.row_scale(
-                Size {
-                    rows: n,
-                    ..q.size()
-                },
-                m.size(),
-            );
-            Ok(match offset {
-                Some(c) => plan.lin(ScalarBits::int(1), s, ScalarBits::int(1), c.size()),
-                None => s,
-            })
+            Ok(sizes[0])
         }
         (Family::Box(_), _) => Err(bad_data(
             at,
@@ -523,11 +514,19 @@ fn refutation(
         ));
     }
     let mut plan = Plan::new();
+    let mut one = Plan::new();
+    let family_sizes: Vec<Size> = match f {
+        Family::Vertices(v) => v.iter().map(Mat::size).collect(),
+        Family::DiagBox { .. } => vec![Targets::of(f, true).size(&mut one)],
+        Family::Box(_) => vec![],
+    };
     let sizes: Vec<Size> = word
         .iter()
         .enumerate()
-        .map(|(k, l)| letter_size(f, n, l, k, &mut plan))
+        .map(|(k, l)| letter_size(f, &family_sizes, n, l, k))
         .collect::<Checked<_>>()?;
+    // Building a pattern letter costs what building one extreme point costs.
+    plan.work(one.work.saturating_mul(sizes.len() as u128));
     let xs: Vec<Mat> = match (problem, points) {
         (None, None) => vec![],
         (None, Some(_)) => {

@@ -49,10 +49,10 @@ impl fmt::Display for ProblemSummary {
             self.kind.name(),
             self.n
         )?;
-        if theta.is_empty() {
-            write!(f, ")")
-        } else {
-            write!(f, ", θ = [{}])", theta.join(", "))
+        match theta.len() {
+            0 => write!(f, ")"),
+            1..=6 => write!(f, ", θ = [{}])", theta.join(", ")),
+            m => write!(f, ", θ of length {m} as embedded)"),
         }
     }
 }
