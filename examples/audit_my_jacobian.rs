@@ -157,7 +157,7 @@ fn main() -> Result<()> {
             "{:<62} {:>5} checks passed, {:>4} inconclusive: {}",
             t.name(),
             r.passed_checks,
-            r.inconclusive,
+            r.undecided.total(),
             if r.passed() { "ok" } else { "VIOLATION" }
         );
         if !r.passed() {

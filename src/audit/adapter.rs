@@ -25,17 +25,28 @@ impl<T: ?Sized> Deref for Held<'_, T> {
     }
 }
 
-/// An [`AuditTarget`] from two closures: `F` and the claimed Jacobian.
-pub struct FnTarget<F, G> {
+/// An exact directional derivative `(z, d) ↦ F'(z; d)` of an [`FnTarget`].
+type DirectionalFn<'a> = Box<dyn Fn(&[Rational], &[Rational]) -> Result<Vec<Rational>> + 'a>;
+
+/// An [`AuditTarget`] from two closures: `F` and the claimed Jacobian; optionally an
+/// exact directional derivative of `F`, given as `F` over [`Dual`] numbers
+/// ([`FnTarget::with_dual`]: kinks are then located exactly from the comparisons it
+/// makes) or as a closure `(z, d) ↦ F'(z; d)` ([`FnTarget::with_directional`]).
+/// Without one, derivatives come from exact differences of evaluations, which needs
+/// `F` piecewise polynomial along lines (rational maps such as `x/(1 + x²)` need a
+/// derivative).
+pub struct FnTarget<'a, F, G> {
     name: String,
     n: usize,
     nz: usize,
     f: F,
     g: G,
+    directional: Option<DirectionalFn<'a>>,
+    traced: bool,
     hints: Vec<Rational>,
 }
 
-impl<F, G> FnTarget<F, G>
+impl<'a, F, G> FnTarget<'a, F, G>
 where
     F: Fn(&[Rational]) -> Result<Vec<Rational>>,
     G: Fn(&[Rational]) -> Result<Claim>,
@@ -48,6 +59,8 @@ where
             nz,
             f,
             g,
+            directional: None,
+            traced: false,
             hints: Vec::new(),
         }
     }
@@ -56,9 +69,31 @@ where
         self.hints = hints;
         self
     }
+    /// `F` written over [`Dual`] numbers (e.g. the same generic function as `f`
+    /// instantiated at `Dual`): exact one-sided derivatives, and kinks located exactly
+    /// from the comparisons it makes.
+    pub fn with_dual(
+        mut self,
+        f_dual: impl Fn(&[Dual]) -> Result<Vec<Dual>> + 'a,
+    ) -> Self {
+        self.directional = Some(Box::new(move |z: &[Rational], d: &[Rational]| {
+            Ok(Dual::split(&f_dual(&Dual::seed(z, d))?).1)
+        }));
+        self.traced = true;
+        self
+    }
+    /// An exact one-sided directional derivative `(z, d) ↦ F'(z; d)`.
+    pub fn with_directional(
+        mut self,
+        directional: impl Fn(&[Rational], &[Rational]) -> Result<Vec<Rational>> + 'a,
+    ) -> Self {
+        self.directional = Some(Box::new(directional));
+        self.traced = false;
+        self
+    }
 }
 
-impl<F, G> AuditTarget for FnTarget<F, G>
+impl<F, G> AuditTarget for FnTarget<'_, F, G>
 where
     F: Fn(&[Rational]) -> Result<Vec<Rational>>,
     G: Fn(&[Rational]) -> Result<Claim>,
@@ -74,6 +109,12 @@ where
     }
     fn claimed(&self, z: &[Rational]) -> Result<Claim> {
         (self.g)(z)
+    }
+    fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
+        self.directional.as_ref().map(|f| f(z, d))
+    }
+    fn traces_branches(&self) -> bool {
+        self.traced
     }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()
@@ -120,6 +161,15 @@ impl<'a> MapTarget<'a> {
             mode,
             hints: Vec::new(),
         }
+    }
+    /// The map's own AD element (`Element`) or set (`Set`), with exact directional
+    /// derivatives from the same object over [`Dual`] numbers: one constructor for a
+    /// map written once over any scalar.
+    pub fn generic<M>(name: &str, map: &'a M, mode: ClaimMode) -> Self
+    where
+        M: FixedPointMap<Rational> + FixedPointMap<Dual> + 'a,
+    {
+        MapTarget::new(name, map, mode).with_dual(map)
     }
     /// Use `dual` (the same map over [`Dual`] numbers) for exact directional derivatives.
     pub fn with_dual(mut self, dual: &'a dyn FixedPointMap<Dual>) -> Self {
@@ -184,9 +234,45 @@ impl AuditTarget for MapTarget<'_> {
             Ok(Dual::split(&out).1)
         })())
     }
+    fn traces_branches(&self) -> bool {
+        self.dual.is_some()
+    }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()
     }
+}
+
+/// Audit a [`FixedPointMap`] written once over any scalar, in one call: its own
+/// linearization (the AD element `[A, B]` of [`FixedPointMap::linearize`], in
+/// [`ClaimMode::Element`]) or its conservative set ([`ClaimMode::Set`]), with exact
+/// derivatives and kinks from the same map over [`Dual`] numbers, `z = (x, θ)`.
+///
+/// ```
+/// use piggyback::audit::{audit_map, AuditConfig, ClaimMode};
+/// use piggyback::maps::ReluLayer;
+/// use piggyback::Matrix;
+/// # fn layer<S: piggyback::Scalar>() -> piggyback::Result<ReluLayer<S>> {
+/// #     ReluLayer::new(
+/// #         Matrix::from_ratio_rows(&[vec![(1, 2), (1, 4)], vec![(-1, 3), (1, 2)]])?,
+/// #         Matrix::from_ratio_rows(&[vec![(1, 1)], vec![(-1, 1)]])?,
+/// #         vec![S::zero(), S::from_ratio(1, 4)?],
+/// #     )
+/// # }
+/// let map = layer()?; // a ReLU layer x ↦ relu(W x + U θ + c), generic over the scalar
+/// let report = audit_map("relu layer", &map, ClaimMode::Element, &AuditConfig::quick(1))?;
+/// assert!(report.passed(), "{report}");
+/// # Ok::<(), piggyback::Error>(())
+/// ```
+pub fn audit_map<M>(
+    name: &str,
+    map: &M,
+    mode: ClaimMode,
+    cfg: &super::AuditConfig,
+) -> Result<super::AuditReport>
+where
+    M: FixedPointMap<Rational> + FixedPointMap<Dual>,
+{
+    super::audit(&MapTarget::generic(name, map, mode), cfg)
 }
 
 /// A [`Selection`] over the rationals (a piecewise-smooth `R^d → R^r` from
@@ -259,6 +345,9 @@ impl AuditTarget for SelectionTarget<'_> {
     fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
         let dual = self.dual.as_deref()?;
         Some(dual.eval(&Dual::seed(z, d)).map(|out| Dual::split(&out).1))
+    }
+    fn traces_branches(&self) -> bool {
+        self.dual.is_some()
     }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()
