@@ -541,9 +541,40 @@ impl<'a> Probe<'a> {
         }))
     }
 
-    /// Claims at `z + t_j d`, `t_j = 2^{-2-j}`, `j = 0..=10`.
-    fn approach(&self, z: &[Rational], d: &[Rational]) -> Option<(Vec<Rational>, Vec<Claim>)> {
-        let ts: Vec<Rational> = (0..=10).map(|j| Rational::from((1, 4u64 << j))).collect();
+    /// How far along `d` from `z` the piece active just after `z` is known to extend:
+    /// the first crossing of a recorded comparison (half of it: exact for affine
+    /// switching, a Newton estimate otherwise), or the span of the polynomial window.
+    /// `None` when the piece's extent is unknown.
+    pub(crate) fn extent(&self, z: &[Rational], d: &[Rational]) -> Option<Rational> {
+        let side = self.side(z, d, 1, None).ok()?;
+        match &side.piece {
+            Piece::Branches(log) => Some(
+                log.iter()
+                    .filter_map(|b| b.crossing())
+                    .min()
+                    .map_or_else(|| Rational::from(1), |s| s / 2u32),
+            ),
+            Piece::Poly(w) => Some(Rational::from(&w.h * (w.degree() as u64 + 2))),
+            Piece::Slope => None,
+        }
+    }
+
+    /// Claims at `z + t_j d`, `t_j = t₀·2^{-j}`, `j = 0..=10`, with `t₀ = 1/4` or less:
+    /// inside the piece adjacent to `z` when its extent (or the `room` to the next
+    /// known breakpoint) is known, so that no other kink lies between the `t_j` and 0.
+    fn approach(
+        &self,
+        z: &[Rational],
+        d: &[Rational],
+        room: Option<&Rational>,
+    ) -> Option<(Vec<Rational>, Vec<Claim>)> {
+        let mut t0 = Rational::from((1, 4));
+        for r in self.extent(z, d).iter().chain(room) {
+            if *r > 0 && *r < t0 {
+                t0 = Rational::from(r / 2u32);
+            }
+        }
+        let ts: Vec<Rational> = (0..=10).map(|j| Rational::from(&t0 >> j as u32)).collect();
         let claims = ts
             .iter()
             .map(|t| self.claim(&along(z, d, t)))
@@ -552,14 +583,20 @@ impl<'a> Probe<'a> {
         Some((ts, claims))
     }
 
-    /// Closed graph along `z + t d`, `t → 0⁺` (set claims only).
-    pub(crate) fn closed_graph(&self, z: &[Rational], d: &[Rational]) -> Outcome {
+    /// Closed graph along `z + t d`, `t → 0⁺` (set claims only); `room`: distance to
+    /// the next known breakpoint along `d`, if any.
+    pub(crate) fn closed_graph(
+        &self,
+        z: &[Rational],
+        d: &[Rational],
+        room: Option<&Rational>,
+    ) -> Outcome {
         let at = match self.claim(z) {
             Ok(Claim::Set(s)) => s,
             Ok(Claim::Element(_)) => return Outcome::Pass,
             Err(_) => return Outcome::Undecided(Why::Claim),
         };
-        let Some((ts, claims)) = self.approach(z, d) else {
+        let Some((ts, claims)) = self.approach(z, d, room) else {
             return Outcome::Undecided(Why::Claim);
         };
         let reps: Vec<Vec<Matrix<Rational>>> = match claims
@@ -619,11 +656,19 @@ impl<'a> Probe<'a> {
 
     /// Local boundedness along `z + t d`, `t → 0⁺`: the largest `|(A d)_i|` over the
     /// claims at `z + t_j d` must not grow geometrically.
+    /// Points where `F` is undefined are outside the domain, where nothing is claimed.
     pub(crate) fn bounded(&self, z: &[Rational], d: &[Rational]) -> Outcome {
         let ts: Vec<Rational> = (0..=10).map(|j| Rational::from((1, 4u64 << j))).collect();
+        if self.eval_point(z).is_err() {
+            return Outcome::Undecided(Why::Domain);
+        }
         let mut norms = Vec::with_capacity(ts.len());
         for t in &ts {
-            match self.claim_at(&along(z, d, t), d) {
+            let p = along(z, d, t);
+            if self.eval_point(&p).is_err() {
+                return Outcome::Undecided(Why::Domain);
+            }
+            match self.claim_at(&p, d) {
                 Ok(c) => norms.push(image_max_abs(&c.image)),
                 Err(w) => return Outcome::Undecided(w),
             }

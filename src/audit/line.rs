@@ -267,23 +267,6 @@ fn which(
         if v == poly_value(wb, b, -1, m) {
             return Which::B;
         }
-    } else if probe.is_float() {
-        let room = Rational::from(b - m);
-        let Ok(s) = probe.side(&z, &line.dir, 1, Some(&room)) else {
-            return Which::Undecided;
-        };
-        let dist = |x: &Side| {
-            s.slope
-                .iter()
-                .zip(&x.slope)
-                .map(|(p, q)| (crate::scalar::rational_to_f64(p) - crate::scalar::rational_to_f64(q)).abs())
-                .fold(0.0, f64::max)
-        };
-        return if dist(a_side) <= dist(b_side) {
-            Which::A
-        } else {
-            Which::B
-        };
     } else {
         let Ok(s) = probe.side(&z, &line.dir, 1, None) else {
             return Which::Undecided;
@@ -375,6 +358,12 @@ pub(crate) fn locate(
         return;
     }
     st.budget -= 1;
+    if probe.is_float() {
+        if let Some(k) = locate_float(probe, line, &a, &a_side, &b, &b_side, &st.width) {
+            out.push(k);
+        }
+        return;
+    }
     if let Some(c) = candidate(probe, line, &a, &a_side, &b, &b_side) {
         if let Ok(sc) = probe.sides(&line.at(&c), &line.dir, (None, None)) {
             if same_piece(probe, &a, &a_side, &c, &sc.left, st.float_jump) {
@@ -411,19 +400,66 @@ pub(crate) fn locate(
             }
         }
     }
-    if probe.is_float() {
-        // Keep the bracket only if the slopes on its two sides really jump.
-        let (r, l) = (
-            probe.side(&line.at(&hi), &line.dir, 1, None),
-            probe.side(&line.at(&lo), &line.dir, -1, None),
-        );
-        let (Ok(r), Ok(l)) = (r, l) else { return };
-        let noise = combined_noise(&r, &l);
-        if probe.agree(&r.slope, &l.slope, noise.as_deref()) {
-            return;
+    out.push(Kink { lo, hi });
+}
+
+/// f64: bisection on values. With the end slopes `s_a`, `s_b`, the midpoint `m` is on
+/// `a`'s piece when `F(m)` is closer to `F(lo) + s_a (m − lo)` than to
+/// `F(hi) − s_b (hi − m)` (the models are anchored at the moving bracket ends, so a
+/// smooth piece's curvature only enters through the slope change across one stratum,
+/// which is below the jump for a flagged stratum). One evaluation per step; stops when
+/// both predictions are within rounding of `F(m)` or at `width`. The bracket is kept
+/// only if the one-sided slopes just outside it still differ beyond the tolerance.
+fn locate_float(
+    probe: &Probe<'_>,
+    line: &Line,
+    a: &Rational,
+    a_side: &Side,
+    b: &Rational,
+    b_side: &Side,
+    width: &Rational,
+) -> Option<Kink> {
+    let to = crate::scalar::rational_to_f64;
+    let val = |t: &Rational| -> Option<Vec<f64>> {
+        probe
+            .eval_point(&line.at(t))
+            .ok()
+            .map(|v| v.iter().map(to).collect())
+    };
+    let sa: Vec<f64> = a_side.slope.iter().map(to).collect();
+    let sb: Vec<f64> = b_side.slope.iter().map(to).collect();
+    let (mut lo, mut hi) = (a.clone(), b.clone());
+    let (mut flo, mut fhi) = (val(&lo)?, val(&hi)?);
+    let mut steps = 0;
+    while Rational::from(&hi - &lo) > *width && steps < 200 {
+        steps += 1;
+        let m = Rational::from(&lo + &hi) / 2u32;
+        let fm = val(&m)?;
+        let (dl, dr) = (to(&Rational::from(&m - &lo)), to(&Rational::from(&hi - &m)));
+        let mut el: f64 = 0.0;
+        let mut er: f64 = 0.0;
+        let mut mag: f64 = 0.0;
+        for i in 0..fm.len() {
+            el = el.max((fm[i] - (flo[i] + sa[i] * dl)).abs());
+            er = er.max((fm[i] - (fhi[i] - sb[i] * dr)).abs());
+            mag = mag.max(fm[i].abs()).max(flo[i].abs()).max(fhi[i].abs());
+        }
+        let round = 16.0 * f64::EPSILON * mag.max(f64::MIN_POSITIVE);
+        if el <= round && er <= round {
+            break;
+        }
+        if el < er {
+            lo = m;
+            flo = fm;
+        } else {
+            hi = m;
+            fhi = fm;
         }
     }
-    out.push(Kink { lo, hi });
+    let r = probe.side(&line.at(&hi), &line.dir, 1, None).ok()?;
+    let l = probe.side(&line.at(&lo), &line.dir, -1, None).ok()?;
+    let noise = combined_noise(&r, &l);
+    (!probe.agree(&r.slope, &l.slope, noise.as_deref())).then_some(Kink { lo, hi })
 }
 
 /// The single switch of the claim's image in `(a, b)`, bracketed by bisection on

@@ -78,7 +78,8 @@
 //! # Three outcomes
 //! [`AuditReport::verdict`] is [`Verdict::Fail`] with counterexamples,
 //! [`Verdict::Pass`] only when no violation was found **and** at least
-//! [`AuditConfig::min_decided`] checks were decided, else [`Verdict::Inconclusive`]
+//! [`AuditConfig::min_decided`] chain-rule checks were decided (checks that need no
+//! derivative, such as boundedness, do not count), else [`Verdict::Inconclusive`]
 //! with [`AuditReport::reasons`]: undecided checks are counted by reason ([`Undecided`]:
 //! on a kink, degree too high, no exact derivative, outside the domain, claim error,
 //! no limit, f64 noise, isolated disagreement). [`AuditReport::passed`] is false
@@ -261,7 +262,8 @@ pub struct AuditConfig {
     pub bounds: Option<Vec<(Rational, Rational)>>,
     /// What counts as correct at kinks.
     pub conventions: Conventions,
-    /// Decided checks needed for a [`Verdict::Pass`].
+    /// Decided chain-rule checks needed for a [`Verdict::Pass`] (the other checks need
+    /// no derivative and do not count).
     pub min_decided: usize,
     /// Shrink counterexamples before reporting them.
     pub shrink: bool,
@@ -315,6 +317,7 @@ struct Run<'a> {
     cfg: &'a AuditConfig,
     passed: usize,
     forgiven: usize,
+    chain_decided: usize,
     kinks_located: usize,
     kinks_exact: usize,
     violations: Vec<Counterexample>,
@@ -323,6 +326,13 @@ struct Run<'a> {
 impl Run<'_> {
     fn done(&self) -> bool {
         self.violations.len() >= self.cfg.max_violations
+    }
+
+    /// Record a chain-rule outcome (these decide whether a pass is earned).
+    fn record_chain(&mut self, o: &Outcome) {
+        if matches!(o, Outcome::Pass | Outcome::Forgiven) {
+            self.chain_decided += 1;
+        }
     }
 
     fn record(&mut self, o: Outcome) {
@@ -351,14 +361,22 @@ impl Run<'_> {
             }
             let line = Line::new(z.to_vec(), d.clone());
             let (o, _, _) = chain_rule_on(&self.probe, &line, &Rational::new());
+            self.record_chain(&o);
             self.record(o);
         }
     }
 
-    /// The kink checks at `z` along `±d`.
-    fn kink_checks(&mut self, z: &[Rational], d: &[Rational], is_set: bool) {
+    /// The kink checks at `z` along `±d`; `room`: distances to the next known
+    /// breakpoints along `d` and `−d`.
+    fn kink_checks(
+        &mut self,
+        z: &[Rational],
+        d: &[Rational],
+        is_set: bool,
+        room: (Option<Rational>, Option<Rational>),
+    ) {
         let nd: Vec<Rational> = d.iter().map(|x| Rational::from(-x)).collect();
-        for dir in [d, nd.as_slice()] {
+        for (dir, r) in [(d, room.0), (nd.as_slice(), room.1)] {
             if is_set {
                 if self.done() {
                     return;
@@ -368,7 +386,7 @@ impl Run<'_> {
                 if self.done() {
                     return;
                 }
-                let o = self.probe.closed_graph(z, dir);
+                let o = self.probe.closed_graph(z, dir, r.as_ref());
                 self.record(o);
             }
             if self.done() {
@@ -388,6 +406,7 @@ impl Run<'_> {
                 return;
             }
             let (o, sides, claim) = chain_rule_on(&self.probe, &line, &t);
+            self.record_chain(&o);
             self.record(o);
             samples.push((t, sides, claim.map(|c| c.image)));
         }
@@ -454,13 +473,15 @@ impl Run<'_> {
                         return;
                     }
                     let (o, _, _) = chain_rule_on(&self.probe, &line, &t);
+                    self.record_chain(&o);
                     self.record(o);
                 }
             }
             let at = kink_point(&line, k);
             if k.exact() {
                 let is_set = matches!(self.probe.claim(&at), Ok(Claim::Set(_)));
-                self.kink_checks(&at, &line.dir, is_set);
+                let room = line.room(&k.lo);
+                self.kink_checks(&at, &line.dir, is_set, room);
             }
             if self.cfg.conventions == Conventions::Clarke && generic && !self.done() {
                 let o = self.probe.clarke_at(&at, &line.dir);
@@ -529,7 +550,7 @@ impl Probe<'_> {
                 chain_rule_on(self, &Line::new(z.to_vec(), d.to_vec()), &Rational::new()).0
             }
             ViolationKind::OneSidedDerivative => self.one_sided_in_set(z, d),
-            ViolationKind::ClosedGraph => self.closed_graph(z, d),
+            ViolationKind::ClosedGraph => self.closed_graph(z, d, None),
             ViolationKind::NotLocallyBounded => self.bounded(z, d),
             ViolationKind::OutsideClarke => self.clarke_at(z, d),
         }
@@ -571,6 +592,7 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
         cfg,
         passed: 0,
         forgiven: 0,
+        chain_decided: 0,
         kinks_located: 0,
         kinks_exact: 0,
         violations: Vec::new(),
@@ -626,7 +648,7 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
         run.lines_through(&z, &dirs);
         let is_set = matches!(run.probe.claim(&z), Ok(Claim::Set(_)));
         for d in dirs.iter().take(2) {
-            run.kink_checks(&z, d, is_set);
+            run.kink_checks(&z, d, is_set, (None, None));
         }
         // Keep the generator's stream independent of how many checks ran.
         let _ = rng.gen::<u32>();
@@ -638,6 +660,7 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
         seed: cfg.seed,
         passed_checks: run.passed,
         forgiven: run.forgiven,
+        chain_rule_decided: run.chain_decided,
         undecided,
         kinks_located: run.kinks_located,
         kinks_exact: run.kinks_exact,

@@ -153,7 +153,8 @@ impl Undecided {
 /// The outcome of an audit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// No violation, and at least the configured minimum of checks were decided.
+    /// No violation, and at least the configured minimum of chain-rule checks were
+    /// decided.
     Pass,
     /// At least one violation (see the counterexamples).
     Fail,
@@ -174,6 +175,9 @@ pub struct AuditReport {
     /// Disagreements at a point that vanished at every probed offset on both sides:
     /// null-set exceptions (allowed by the definition), counted as decided.
     pub forgiven: usize,
+    /// Chain-rule checks decided without a violation (held or forgiven): the count
+    /// [`AuditReport::verdict`] compares with `min_decided`.
+    pub chain_rule_decided: usize,
     /// Checks that could not decide, by reason.
     pub undecided: Undecided,
     /// Kinks located along the scanned lines (map and claim breakpoints).
@@ -186,7 +190,7 @@ pub struct AuditReport {
     pub claims: usize,
     /// The largest polynomial degree the derivative search needed.
     pub degree_used: usize,
-    /// The minimum number of decided checks for a pass.
+    /// The minimum number of decided chain-rule checks for a pass.
     pub min_decided: usize,
     /// Violations found (shrunk), at most `max_violations`.
     pub violations: Vec<Counterexample>,
@@ -202,7 +206,7 @@ impl AuditReport {
     pub fn verdict(&self) -> Verdict {
         if !self.violations.is_empty() {
             Verdict::Fail
-        } else if self.decided() >= self.min_decided {
+        } else if self.chain_rule_decided >= self.min_decided {
             Verdict::Pass
         } else {
             Verdict::Inconclusive
@@ -226,9 +230,8 @@ impl AuditReport {
         let mut out = Vec::new();
         if self.verdict() == Verdict::Inconclusive {
             out.push(format!(
-                "only {} checks decided, fewer than the minimum {} for a pass",
-                self.decided(),
-                self.min_decided
+                "only {} chain-rule checks decided, fewer than the minimum {} for a pass",
+                self.chain_rule_decided, self.min_decided
             ));
         }
         if u.no_exact_derivative > 0 {

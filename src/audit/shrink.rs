@@ -79,21 +79,31 @@ fn simplest_positive(lo: Rational, hi: Rational) -> Rational {
     x
 }
 
-/// Candidates for `x`: the simplest rationals in windows of half-width
-/// `2^{-k}(1 + |x|)`, simplest (widest window) first, each simpler than `x`.
+/// Candidates for `x`: the simplest rationals in the windows `[x − r, x + r]`,
+/// `[x − r, x]` and `[x, x + r]`, `r = 2^{-k}(1 + |x|)` (one-sided windows step around
+/// a bad point such as a kink on one side), each simpler than `x`, simplest first.
 fn simpler(x: &Rational) -> Vec<Rational> {
     let scale = Rational::from(x.abs_ref()) + 1u32;
     let mut out: Vec<Rational> = Vec::new();
     for k in 0..64u32 {
         let r = Rational::from(&scale >> k);
-        let c = simplest_in(&Rational::from(x - &r), &Rational::from(x + &r));
-        if size(&c) >= size(x) {
+        let (lo, hi) = (Rational::from(x - &r), Rational::from(x + &r));
+        let mut any = false;
+        for (a, b) in [(&lo, &hi), (&lo, x), (x, &hi)] {
+            let c = simplest_in(a, b);
+            if size(&c) < size(x) {
+                any = true;
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        if !any {
             break;
         }
-        if out.last() != Some(&c) {
-            out.push(c);
-        }
     }
+    // Stable: among equally short candidates the widest window's comes first.
+    out.sort_by_key(size);
     out
 }
 
