@@ -220,7 +220,23 @@ fn correct_maps_raise_no_alarm() {
             }])
         },
     );
-    for t in [abs, max3, smooth, smooth_f32, mixed] {
+    // Large values and steep growth: 10⁶ + 10³·exp(3x).
+    let steep = FloatTarget::with_jacobian(
+        "1e6 + 1e3 exp(3x)",
+        1,
+        1,
+        |x: &[f64]| Ok(vec![1e6 + 1e3 * (3.0 * x[0]).exp()]),
+        |x: &[f64]| Ok(vec![3e3 * (3.0 * x[0]).exp()]),
+    );
+    // Nearly a kink: sqrt(x² + 10⁻⁸) (curvature 10⁴ at 0), smooth everywhere.
+    let nearly = FloatTarget::with_jacobian(
+        "sqrt(x² + 1e-8)",
+        1,
+        1,
+        |x: &[f64]| Ok(vec![(x[0] * x[0] + 1e-8).sqrt()]),
+        |x: &[f64]| Ok(vec![x[0] / (x[0] * x[0] + 1e-8).sqrt()]),
+    );
+    for t in [abs, max3, smooth, smooth_f32, mixed, steep, nearly] {
         for cfg in [AuditConfig::default(), clarke(11)] {
             let r = audit(&t, &cfg).unwrap();
             assert_eq!(r.verdict(), Verdict::Pass, "{r}");
@@ -371,4 +387,74 @@ fn counterexamples_shrink_to_short_rationals() {
     assert!(c.point[0] < 0, "{c}");
     assert!(*c.point[0].denom() <= 4, "{c}");
     assert!(c.direction[0] == 1 || c.direction[0] == -1, "{c}");
+}
+
+// ---- random piecewise-linear maps in f64: no false alarm, conventions included ----
+
+use proptest::prelude::*;
+
+/// `F(z) = l·z + Σ_k c_k relu(a_k·z + b_k)` on `R²` and its AD Jacobian (`relu'(0) = 0`).
+#[derive(Clone, Debug)]
+struct Pl {
+    l: [f64; 2],
+    units: Vec<([f64; 2], f64, f64)>,
+}
+
+impl Pl {
+    fn pre(u: &([f64; 2], f64, f64), z: &[f64]) -> f64 {
+        u.0[0] * z[0] + u.0[1] * z[1] + u.1
+    }
+    fn eval(&self, z: &[f64]) -> f64 {
+        let mut v = self.l[0] * z[0] + self.l[1] * z[1];
+        for u in &self.units {
+            v += u.2 * relu(Self::pre(u, z));
+        }
+        v
+    }
+    fn jac(&self, z: &[f64]) -> Vec<f64> {
+        let mut g = self.l.to_vec();
+        for u in &self.units {
+            if Self::pre(u, z) > 0.0 {
+                g[0] += u.2 * u.0[0];
+                g[1] += u.2 * u.0[1];
+            }
+        }
+        g
+    }
+}
+
+fn small() -> impl Strategy<Value = f64> {
+    (-4i32..=4, prop::sample::select(vec![1.0f64, 2.0, 4.0, 8.0])).prop_map(|(p, d)| f64::from(p) / d)
+}
+
+fn pl_strategy() -> impl Strategy<Value = Pl> {
+    (
+        (small(), small()),
+        prop::collection::vec(((small(), small()), small(), small()), 0..=3),
+    )
+        .prop_map(|((l0, l1), us)| Pl {
+            l: [l0, l1],
+            units: us.into_iter().map(|((a0, a1), b, c)| ([a0, a1], b, c)).collect(),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn random_piecewise_linear_f64_no_false_alarm(f in pl_strategy(), seed in 0u64..1000) {
+        let (fe, fj) = (f.clone(), f.clone());
+        let t = FloatTarget::with_jacobian(
+            "random piecewise-linear (f64)",
+            1,
+            2,
+            move |z: &[f64]| Ok(vec![fe.eval(z)]),
+            move |z: &[f64]| Ok(fj.jac(z)),
+        );
+        for conventions in [Conventions::Conservative, Conventions::Clarke] {
+            let cfg = AuditConfig { seed, conventions, shrink: false, ..AuditConfig::quick(seed) };
+            let r = audit(&t, &cfg).unwrap();
+            prop_assert!(!r.failed(), "false alarm on {:?}:\n{}", f, r);
+        }
+    }
 }

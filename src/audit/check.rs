@@ -538,6 +538,7 @@ impl<'a> Probe<'a> {
                 describe(&set)
             ),
             shrink_steps: 0,
+            estimated: self.is_float(),
         }))
     }
 
@@ -646,6 +647,7 @@ impl<'a> Probe<'a> {
                             describe(&at)
                         ),
                         shrink_steps: 0,
+            estimated: self.is_float(),
                     }))
                 }
                 Err(_) => return Outcome::Undecided(Why::Claim),
@@ -693,6 +695,7 @@ impl<'a> Probe<'a> {
             detail: "max |(A d)_i| over the claims at z + t d grows geometrically as t → 0⁺"
                 .into(),
             shrink_steps: 0,
+            estimated: self.is_float(),
         }))
     }
 
@@ -747,6 +750,7 @@ impl<'a> Probe<'a> {
                      left derivative −F'(z; −d) (the Clarke Jacobian is their hull)"
                 .into(),
             shrink_steps: 0,
+            estimated: self.is_float(),
         }))
     }
 }

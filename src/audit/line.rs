@@ -178,6 +178,7 @@ fn violation(
                  not a null set)"
             .into(),
         shrink_steps: 0,
+        estimated: probe.is_float(),
     }))
 }
 

@@ -55,6 +55,8 @@ pub struct Counterexample {
     pub detail: String,
     /// How many shrinking steps were applied.
     pub shrink_steps: usize,
+    /// `expected` is an f64 estimate (finite differences), not an exact value.
+    pub estimated: bool,
 }
 
 impl Counterexample {
@@ -318,8 +320,22 @@ impl fmt::Display for Counterexample {
         writeln!(f, "  point z     = {}", fmt_vec(&self.point))?;
         writeln!(f, "  direction d = {}", fmt_vec(&self.direction))?;
         writeln!(f, "  t           = {}", fmt_vec(&self.t))?;
-        writeln!(f, "  expected    = {}", fmt_vec(&self.expected))?;
-        writeln!(f, "  claimed     = {}", fmt_vec(&self.claimed))?;
+        if self.estimated {
+            let dec = |v: &[Rational]| {
+                format!(
+                    "[{}]",
+                    v.iter()
+                        .map(|x| format!("{:.9e}", rational_to_f64(x)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            writeln!(f, "  expected    ≈ {} (f64 estimate)", dec(&self.expected))?;
+            writeln!(f, "  claimed     = {}", dec(&self.claimed))?;
+        } else {
+            writeln!(f, "  expected    = {}", fmt_vec(&self.expected))?;
+            writeln!(f, "  claimed     = {}", fmt_vec(&self.claimed))?;
+        }
         if let Some(a) = &self.element {
             writeln!(f, "  element     = {}", format_matrix(a))?;
         }
