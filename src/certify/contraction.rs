@@ -210,11 +210,7 @@ pub fn certify_weighted_bound(
 
 fn sigma_max(m: &Matrix<f64>) -> Result<f64> {
     m.check_finite("f64 image of a rational matrix")?;
-    Ok(m.to_nalgebra()
-        .singular_values()
-        .iter()
-        .copied()
-        .fold(0.0, f64::max))
+    Ok(crate::linalg::norms::largest_singular_value(m))
 }
 
 /// Exact test `ρ²I − G ⪰ 0` for the Gram matrices `G = AᵀA`.
@@ -268,6 +264,7 @@ pub fn find_norm_bound(
                 .iter()
                 .map(spectral_norm_upper)
                 .fold(Rational::new(), |m, x| Scalar::max(&m, &x));
+            // Candidates only (each is verified exactly below): fallbacks are harmless.
             let est_q = Rational::from_f64(est).unwrap_or_else(|| upper.clone());
             let floor = Rational::from_f64(est * (1.0 - 1e-9)).unwrap_or_default();
             // Short convergents only: denominators up to 10^max_digits.
