@@ -191,7 +191,11 @@ fn main() -> Result<()> {
         },
         |x: &[f64], v: &[f64]| {
             let active = x[0].abs() > x[1];
-            Ok(vec![if active { v[0] + x[0].signum() * v[1] } else { 0.0 }])
+            Ok(vec![if active {
+                v[0] + x[0].signum() * v[1]
+            } else {
+                0.0
+            }])
         },
     );
     println!("{}", audit(&soft, &cfg)?);

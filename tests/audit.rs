@@ -439,7 +439,16 @@ fn rat<S: Scalar>(x: &S) -> Result<S> {
 }
 
 /// `F(x) = x/(1 + x²)` with claimed derivative `(1 − x²)/(1 + x²)^p` (`p = 2` correct).
-fn rational_target(p: u32) -> FnTarget<'static, impl Fn(&[Rational]) -> Result<Vec<Rational>>, impl Fn(&[Rational]) -> Result<Claim>> {
+// The closure types are unnameable; the callers add a derivative with `with_dual` /
+// `with_directional`, which needs the concrete FnTarget.
+#[allow(clippy::type_complexity)]
+fn rational_target(
+    p: u32,
+) -> FnTarget<
+    'static,
+    impl Fn(&[Rational]) -> Result<Vec<Rational>>,
+    impl Fn(&[Rational]) -> Result<Claim>,
+> {
     FnTarget::new(
         "x/(1+x²)",
         1,
@@ -532,7 +541,11 @@ fn domain_errors_are_their_own_category() {
                 return Err(Error::InvalidInput("λ must be > 0".into()));
             }
             let a = Rational::from(z[0].abs_ref()) - &z[1];
-            Ok(vec![if a > 0 { a * z[0].clone().signum() } else { Rational::new() }])
+            Ok(vec![if a > 0 {
+                a * z[0].clone().signum()
+            } else {
+                Rational::new()
+            }])
         },
         |z: &[Rational]| {
             if z[1] <= 0 {
@@ -549,7 +562,10 @@ fn domain_errors_are_their_own_category() {
     let r = audit(&t, &AuditConfig::default()).unwrap();
     assert_eq!(r.verdict(), Verdict::Pass, "{r}");
     assert!(r.undecided.domain > 0, "{r}");
-    assert!(r.reasons().iter().any(|s| s.contains("outside the domain")), "{r}");
+    assert!(
+        r.reasons().iter().any(|s| s.contains("outside the domain")),
+        "{r}"
+    );
     let cfg = AuditConfig {
         bounds: Some(vec![(q(-2, 1), q(2, 1)), (q(1, 100), q(2, 1))]),
         ..AuditConfig::default()
@@ -575,7 +591,10 @@ fn null_set_exceptions_are_forgiven_and_counted() {
     );
     let r = audit(&t, &AuditConfig::default()).unwrap();
     assert_eq!(r.verdict(), Verdict::Pass, "{r}");
-    assert!(r.forgiven > 0, "the claim 1 at 0 is a null-set exception: {r}");
+    assert!(
+        r.forgiven > 0,
+        "the claim 1 at 0 is a null-set exception: {r}"
+    );
 }
 
 #[test]
@@ -587,11 +606,19 @@ fn one_call_map_audit_with_exact_kinks() {
         let r = audit_map("relu layer", &layer, mode, &AuditConfig::default()).unwrap();
         assert_eq!(r.verdict(), Verdict::Pass, "{r}");
         // Every kink was located exactly, from the comparisons recorded by Dual numbers.
-        assert!(r.kinks_located > 0 && r.kinks_exact == r.kinks_located, "{r}");
+        assert!(
+            r.kinks_located > 0 && r.kinks_exact == r.kinks_located,
+            "{r}"
+        );
     }
     let bad = GenericRelu(true);
-    let r = audit_map("relu layer with Wᵀ", &bad, ClaimMode::Element, &AuditConfig::default())
-        .unwrap();
+    let r = audit_map(
+        "relu layer with Wᵀ",
+        &bad,
+        ClaimMode::Element,
+        &AuditConfig::default(),
+    )
+    .unwrap();
     assert_eq!(r.verdict(), Verdict::Fail, "{r}");
 }
 
@@ -608,7 +635,11 @@ impl<S: Scalar> FixedPointMap<S> for GenericRelu {
     }
     fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
         let (a, b) = ReluLayer::<S>::new(self.0)?.jacobian(x, th)?;
-        Ok(Box::new(DenseLinearization { a, b, smooth: false }))
+        Ok(Box::new(DenseLinearization {
+            a,
+            b,
+            smooth: false,
+        }))
     }
     fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
         ReluLayer::<S>::new(self.0)?.conservative_jacobian(x, th)
@@ -628,10 +659,23 @@ fn counterexamples_shrink_to_the_simplest_rational_of_the_band() {
         1,
         1,
         |z: &[Rational]| Ok(vec![Rational::from(&z[0] / 2)]),
-        move |z: &[Rational]| scalar_claim(if z[0] > l2 && z[0] < h2 { q(1, 1) } else { q(1, 2) }),
+        move |z: &[Rational]| {
+            scalar_claim(if z[0] > l2 && z[0] < h2 {
+                q(1, 1)
+            } else {
+                q(1, 2)
+            })
+        },
     );
     for seed in [1u64, 2, 3] {
-        let r = audit(&t, &AuditConfig { seed, ..AuditConfig::default() }).unwrap();
+        let r = audit(
+            &t,
+            &AuditConfig {
+                seed,
+                ..AuditConfig::default()
+            },
+        )
+        .unwrap();
         let c = &r.violations[0];
         assert!(c.point[0] > lo && c.point[0] < hi, "{c}");
         assert!(*c.point[0].denom() < 100, "{c}");
@@ -670,8 +714,12 @@ impl Pl {
         let mut verts = vec![self.l.clone()];
         for u in &self.units {
             let p = Self::pre(u, z);
-            let g = [Rational::from(&u.0[0] * &u.2), Rational::from(&u.0[1] * &u.2)];
-            let add = |v: &[Rational; 2]| [Rational::from(&v[0] + &g[0]), Rational::from(&v[1] + &g[1])];
+            let g = [
+                Rational::from(&u.0[0] * &u.2),
+                Rational::from(&u.0[1] * &u.2),
+            ];
+            let add =
+                |v: &[Rational; 2]| [Rational::from(&v[0] + &g[0]), Rational::from(&v[1] + &g[1])];
             if p > 0 {
                 verts = verts.iter().map(add).collect();
             } else if p == 0 && !ad {
@@ -702,7 +750,10 @@ fn pl_strategy() -> impl Strategy<Value = Pl> {
     )
         .prop_map(|((l0, l1), us)| Pl {
             l: [l0, l1],
-            units: us.into_iter().map(|((a0, a1), b, c)| ([a0, a1], b, c)).collect(),
+            units: us
+                .into_iter()
+                .map(|((a0, a1), b, c)| ([a0, a1], b, c))
+                .collect(),
         })
 }
 
@@ -725,4 +776,81 @@ proptest! {
             prop_assert!(!r.failed(), "false alarm on {:?}:\n{}", f, r);
         }
     }
+}
+
+// ---- the one-call map audit checks the VJP against the JVP ----
+
+/// A linearization whose VJP forgets to transpose `A` (`at_mul_into` computes `A w`).
+struct UntransposedVjp<S>(DenseLinearization<S>);
+
+impl<S: Scalar> Linearization<S> for UntransposedVjp<S> {
+    fn dims(&self) -> (usize, usize) {
+        self.0.dims()
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        self.0.a_mul_into(v, out)
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        self.0.a_mul_into(w, out)
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        self.0.b_mul_into(v, out)
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        self.0.bt_mul_into(w, out)
+    }
+    fn is_smooth_point(&self) -> bool {
+        false
+    }
+}
+
+/// The ReLU layer with the untransposed VJP.
+struct ReluBadVjp;
+
+impl<S: Scalar> FixedPointMap<S> for ReluBadVjp {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn apply(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+        ReluLayer::<S>::new(false)?.apply(x, th)
+    }
+    fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        let (a, b) = ReluLayer::<S>::new(false)?.jacobian(x, th)?;
+        Ok(Box::new(UntransposedVjp(DenseLinearization {
+            a,
+            b,
+            smooth: false,
+        })))
+    }
+    fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
+        ReluLayer::<S>::new(false)?.conservative_jacobian(x, th)
+    }
+}
+
+#[test]
+fn wrong_vjp_of_a_linearization_is_caught() {
+    let r = audit_map(
+        "relu layer, VJP without transpose",
+        &ReluBadVjp,
+        ClaimMode::Element,
+        &AuditConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::Fail, "{r}");
+    let c = &r.violations[0];
+    assert_eq!(c.kind, ViolationKind::InconsistentClaim, "{c}");
+    assert!(c.detail.contains("VJP"), "{c}");
+    // Where both units are active A is W, which is not symmetric: the VJP's row
+    // differs from the JVP's. (Where A = 0 they agree, so the point is one with an
+    // active unit.)
+    assert!(c.point.len() == 3);
+    // The correct layer passes the same check.
+    let r = audit_map(
+        "relu layer",
+        &GenericRelu(false),
+        ClaimMode::Element,
+        &AuditConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
 }

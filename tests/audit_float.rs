@@ -96,10 +96,16 @@ fn soft_target(s: f64, jvp: bool) -> FloatTarget {
         })
     };
     if jvp {
-        FloatTarget::with_jvp("soft-threshold (JVP)", 1, 2, f, move |x: &[f64], v: &[f64]| {
-            let j = jac(x)?;
-            Ok(vec![j[0] * v[0] + j[1] * v[1]])
-        })
+        FloatTarget::with_jvp(
+            "soft-threshold (JVP)",
+            1,
+            2,
+            f,
+            move |x: &[f64], v: &[f64]| {
+                let j = jac(x)?;
+                Ok(vec![j[0] * v[0] + j[1] * v[1]])
+            },
+        )
     } else {
         FloatTarget::with_jacobian("soft-threshold", 1, 2, f, jac)
     }
@@ -155,7 +161,13 @@ fn narrow_wrong_bands_are_caught() {
         1,
         1,
         |x: &[f64]| Ok(vec![relu(x[0])]),
-        |x: &[f64]| Ok(vec![if x[0] > 0.7 && x[0] < 0.71 { 1.5 } else { f64::from(x[0] > 0.0) }]),
+        |x: &[f64]| {
+            Ok(vec![if x[0] > 0.7 && x[0] < 0.71 {
+                1.5
+            } else {
+                f64::from(x[0] > 0.0)
+            }])
+        },
     );
     let r = audit(&t, &AuditConfig::default()).unwrap();
     assert_eq!(r.verdict(), Verdict::Fail, "{r}");
@@ -187,7 +199,12 @@ fn correct_maps_raise_no_alarm() {
         "smooth",
         2,
         2,
-        |x: &[f64]| Ok(vec![x[0].sin() * x[1].cos(), (x[0] / 2.0).exp() + x[1].powi(3)]),
+        |x: &[f64]| {
+            Ok(vec![
+                x[0].sin() * x[1].cos(),
+                (x[0] / 2.0).exp() + x[1].powi(3),
+            ])
+        },
         |x: &[f64]| {
             Ok(vec![
                 x[0].cos() * x[1].cos(),
@@ -424,7 +441,8 @@ impl Pl {
 }
 
 fn small() -> impl Strategy<Value = f64> {
-    (-4i32..=4, prop::sample::select(vec![1.0f64, 2.0, 4.0, 8.0])).prop_map(|(p, d)| f64::from(p) / d)
+    (-4i32..=4, prop::sample::select(vec![1.0f64, 2.0, 4.0, 8.0]))
+        .prop_map(|(p, d)| f64::from(p) / d)
 }
 
 fn pl_strategy() -> impl Strategy<Value = Pl> {
@@ -434,7 +452,10 @@ fn pl_strategy() -> impl Strategy<Value = Pl> {
     )
         .prop_map(|((l0, l1), us)| Pl {
             l: [l0, l1],
-            units: us.into_iter().map(|((a0, a1), b, c)| ([a0, a1], b, c)).collect(),
+            units: us
+                .into_iter()
+                .map(|((a0, a1), b, c)| ([a0, a1], b, c))
+                .collect(),
         })
 }
 

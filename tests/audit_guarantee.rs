@@ -35,7 +35,7 @@ fn random_band(rng: &mut ChaCha8Rng, num: i64, den: i64) -> (Rational, Rational)
     let width = Rational::from((4 * num, den));
     // c ∈ [−2, 2 − width], with a large prime denominator.
     let u = Rational::from((rng.gen_range(0..100_003i64), 100_003));
-    let c = Rational::from(Rational::from(4) - &width) * u - 2;
+    let c = (Rational::from(4) - &width) * u - 2;
     let hi = Rational::from(&c + &width);
     (c, hi)
 }
@@ -110,7 +110,13 @@ fn bands_touching_a_kink_are_caught_however_narrow() {
                 "relu with a band",
                 1,
                 1,
-                |z: &[Rational]| Ok(vec![if z[0] > 0 { z[0].clone() } else { Rational::new() }]),
+                |z: &[Rational]| {
+                    Ok(vec![if z[0] > 0 {
+                        z[0].clone()
+                    } else {
+                        Rational::new()
+                    }])
+                },
                 move |z: &[Rational]| {
                     let g = if z[0] > 0 && z[0] < wc {
                         2

@@ -88,7 +88,10 @@ fn run(cfg: &AuditConfig, verbose: bool) -> (BTreeMap<String, Tally>, Vec<String
             if verdict == Verdict::Fail {
                 t.caught += 1;
                 if verbose {
-                    println!("  {}", report.violations[0].to_string().replace('\n', "\n  "));
+                    println!(
+                        "  {}",
+                        report.violations[0].to_string().replace('\n', "\n  ")
+                    );
                 }
             } else {
                 failures.push(format!(

@@ -72,10 +72,7 @@ where
     /// `F` written over [`Dual`] numbers (e.g. the same generic function as `f`
     /// instantiated at `Dual`): exact one-sided derivatives, and kinks located exactly
     /// from the comparisons it makes.
-    pub fn with_dual(
-        mut self,
-        f_dual: impl Fn(&[Dual]) -> Result<Vec<Dual>> + 'a,
-    ) -> Self {
+    pub fn with_dual(mut self, f_dual: impl Fn(&[Dual]) -> Result<Vec<Dual>> + 'a) -> Self {
         self.directional = Some(Box::new(move |z: &[Rational], d: &[Rational]| {
             Ok(Dual::split(&f_dual(&Dual::seed(z, d))?).1)
         }));
@@ -240,12 +237,51 @@ impl AuditTarget for MapTarget<'_> {
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()
     }
+    /// Element claims: the linearization's VJP `(Aᵀ w, Bᵀ w)` must be the transpose of
+    /// its JVP (the dense `[A, B]` built from `A v`, `B v`), row by row, exactly —
+    /// reverse-mode hypergradients use the VJP, which the chain-rule checks never see.
+    fn claim_consistency(&self, z: &[Rational]) -> Option<std::result::Result<(), String>> {
+        if self.mode != ClaimMode::Element {
+            return None;
+        }
+        let (x, th) = self.split(z).ok()?;
+        let lin = self.map.linearize(x, th).ok()?;
+        let (a, b) = lin.to_dense().ok()?;
+        let n = a.rows();
+        for i in 0..n {
+            let mut w = vec![Rational::new(); n];
+            w[i] = Rational::from(1);
+            let (wa, wb) = lin.vjp(&w).ok()?;
+            if wa != a.row(i) || wb != b.row(i) {
+                return Some(Err(format!(
+                    "the linearization's VJP at eᵢ, i = {i}, is ({}, {}) but row {i} of the \
+                     [A, B] its JVP gives is ({}, {})",
+                    fmt_row(&wa),
+                    fmt_row(&wb),
+                    fmt_row(&a.row(i)),
+                    fmt_row(&b.row(i))
+                )));
+            }
+        }
+        Some(Ok(()))
+    }
+}
+
+fn fmt_row(v: &[Rational]) -> String {
+    format!(
+        "[{}]",
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Audit a [`FixedPointMap`] written once over any scalar, in one call: its own
 /// linearization (the AD element `[A, B]` of [`FixedPointMap::linearize`], in
-/// [`ClaimMode::Element`]) or its conservative set ([`ClaimMode::Set`]), with exact
-/// derivatives and kinks from the same map over [`Dual`] numbers, `z = (x, θ)`.
+/// [`ClaimMode::Element`]; its VJP is checked to be the transpose of its JVP) or its
+/// conservative set ([`ClaimMode::Set`]), with exact derivatives and kinks from the
+/// same map over [`Dual`] numbers, `z = (x, θ)`.
 ///
 /// ```
 /// use piggyback::audit::{audit_map, AuditConfig, ClaimMode};

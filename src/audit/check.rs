@@ -340,7 +340,8 @@ impl<'a> Probe<'a> {
             Err(NoWindow::Domain) => Err(Why::Domain),
             Err(NoWindow::DegreeTooHigh) => {
                 self.windows_missed.set(self.windows_missed.get() + 1);
-                self.degree.set(self.deriv.degree_limit.max(self.degree.get()));
+                self.degree
+                    .set(self.deriv.degree_limit.max(self.degree.get()));
                 Err(Why::DegreeTooHigh)
             }
         }
@@ -444,7 +445,10 @@ impl<'a> Probe<'a> {
             .chain(d)
             .map(|x| rational_to_f64(x).abs())
             .fold(0.0, f64::max);
-        let dmax = d.iter().map(|x| rational_to_f64(x).abs()).fold(0.0, f64::max);
+        let dmax = d
+            .iter()
+            .map(|x| rational_to_f64(x).abs())
+            .fold(0.0, f64::max);
         for _ in 0..5 {
             let hs: Vec<Rational> = [1u32, 2, 4]
                 .iter()
@@ -465,10 +469,7 @@ impl<'a> Probe<'a> {
                 let (d1, d2, d4) = (dq(0, hf), dq(1, hf / 2.0), dq(2, hf / 4.0));
                 let r1 = 2.0 * d2 - d1;
                 let r2 = 2.0 * d4 - d2;
-                let mag = vals
-                    .iter()
-                    .map(|v| v[i].abs())
-                    .fold(f0f[i].abs(), f64::max);
+                let mag = vals.iter().map(|v| v[i].abs()).fold(f0f[i].abs(), f64::max);
                 // Rounding of F (taken as 8 ulps) through the weights of r2
                 // (≤ 20·M/h), and of the evaluation points (ε|z| per coordinate, times
                 // the slope, relative to the step).
@@ -647,7 +648,7 @@ impl<'a> Probe<'a> {
                             describe(&at)
                         ),
                         shrink_steps: 0,
-            estimated: self.is_float(),
+                        estimated: self.is_float(),
                     }))
                 }
                 Err(_) => return Outcome::Undecided(Why::Claim),
@@ -692,8 +693,7 @@ impl<'a> Probe<'a> {
             expected: vec![],
             claimed: norms,
             element: None,
-            detail: "max |(A d)_i| over the claims at z + t d grows geometrically as t → 0⁺"
-                .into(),
+            detail: "max |(A d)_i| over the claims at z + t d grows geometrically as t → 0⁺".into(),
             shrink_steps: 0,
             estimated: self.is_float(),
         }))
@@ -731,8 +731,8 @@ impl<'a> Probe<'a> {
             };
             let ni = noise.as_ref().map(|n| &n[i..=i]);
             (*lo <= ad[i] && ad[i] <= *hi)
-                || self.agree(&ad[i..=i], &[lo.clone()], ni)
-                || self.agree(&ad[i..=i], &[hi.clone()], ni)
+                || self.agree(&ad[i..=i], std::slice::from_ref(lo), ni)
+                || self.agree(&ad[i..=i], std::slice::from_ref(hi), ni)
         });
         if inside {
             return Outcome::Pass;

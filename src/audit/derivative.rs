@@ -195,17 +195,23 @@ fn samples_at(
     Ok(s)
 }
 
+/// The line `z + t d` and `F(z)`.
+struct Base<'b> {
+    z: &'b [Rational],
+    d: &'b [Rational],
+    f0: &'b [Rational],
+}
+
 /// One pass over the step sizes at a fixed degree.
 fn search_at_degree(
     eval: &mut Eval<'_>,
-    z: &[Rational],
-    d: &[Rational],
-    f0: &[Rational],
+    base: &Base<'_>,
     h_first: &Rational,
     refinements: usize,
     degree: usize,
     domain_errors: &mut usize,
 ) -> Option<Window> {
+    let Base { z, d, f0 } = *base;
     let kk = degree + 2;
     let mut h = h_first.clone();
     for _ in 0..=refinements {
@@ -260,7 +266,8 @@ pub fn right_window(
         }
     }
     let mut domain_errors = 0;
-    if let Some(w) = search_at_degree(eval, z, d, f0, &h, cfg.refinements, deg, &mut domain_errors) {
+    let base = Base { z, d, f0 };
+    if let Some(w) = search_at_degree(eval, &base, &h, cfg.refinements, deg, &mut domain_errors) {
         *degree = deg;
         return Ok(w);
     }
@@ -274,7 +281,7 @@ pub fn right_window(
     // Search once at the limit: the window found certifies the pieces' degree, and the
     // following searches start from it (`K = degree + 2` samples, no more).
     let lim = cfg.degree_limit;
-    match search_at_degree(eval, z, d, f0, &h, cfg.refinements, lim, &mut domain_errors) {
+    match search_at_degree(eval, &base, &h, cfg.refinements, lim, &mut domain_errors) {
         Some(w) => {
             *degree = w.degree().max(deg + 1).min(lim);
             Ok(w)

@@ -155,7 +155,12 @@ impl FloatTarget {
         self
     }
 
-    fn call(&self, what: &str, r: std::result::Result<Vec<f64>, String>, len: usize) -> Result<Vec<f64>> {
+    fn call(
+        &self,
+        what: &str,
+        r: std::result::Result<Vec<f64>, String>,
+        len: usize,
+    ) -> Result<Vec<f64>> {
         let v = r.map_err(|m| Error::InvalidInput(format!("{}: {what}: {m}", self.name)))?;
         if v.len() != len {
             return Err(Error::DimensionMismatch {

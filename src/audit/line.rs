@@ -77,13 +77,13 @@ impl Line {
         for k in &self.kinks {
             if k.lo > *t {
                 let r = Rational::from(&k.lo - t);
-                if right.as_ref().is_none_or(|x| r < *x) {
+                if right.as_ref().map_or(true, |x| r < *x) {
                     right = Some(r);
                 }
             }
             if k.hi < *t {
                 let l = Rational::from(t - &k.hi);
-                if left.as_ref().is_none_or(|x| l < *x) {
+                if left.as_ref().map_or(true, |x| l < *x) {
                     left = Some(l);
                 }
             }
@@ -103,7 +103,12 @@ impl Line {
 }
 
 /// Confirmation of a disagreement at `t_f` (see the module docs).
-pub(crate) fn confirm(probe: &Probe<'_>, line: &Line, t_f: &Rational, first: PointCheck) -> Outcome {
+pub(crate) fn confirm(
+    probe: &Probe<'_>,
+    line: &Line,
+    t_f: &Rational,
+    first: PointCheck,
+) -> Outcome {
     let PointCheck::Differs {
         expected,
         claimed,
@@ -143,9 +148,9 @@ pub(crate) fn confirm(probe: &Probe<'_>, line: &Line, t_f: &Rational, first: Poi
             // One further failing point: look between it and t_f.
             let other = fails[0].clone();
             for frac in [(1, 3), (2, 3)] {
-                let t = Rational::from(t_f + Rational::from(&other * Rational::from(frac)));
+                let t = t_f + &other * Rational::from(frac);
                 if let PointCheck::Differs { .. } = line.check(probe, &t).0 {
-                    fails.push(Rational::from(&other * Rational::from(frac)));
+                    fails.push(&other * Rational::from(frac));
                     return violation(probe, line, t_f, fails, expected, claimed, element);
                 }
             }
@@ -210,11 +215,10 @@ fn same_piece(
     float_jump: f64,
 ) -> bool {
     if probe.is_float() {
-        return a_side
-            .slope
-            .iter()
-            .zip(&b_side.slope)
-            .all(|(x, y)| (crate::scalar::rational_to_f64(x) - crate::scalar::rational_to_f64(y)).abs() <= float_jump);
+        return a_side.slope.iter().zip(&b_side.slope).all(|(x, y)| {
+            (crate::scalar::rational_to_f64(x) - crate::scalar::rational_to_f64(y)).abs()
+                <= float_jump
+        });
     }
     match (&a_side.piece, &b_side.piece) {
         (Piece::Branches(x), Piece::Branches(y)) => same_branches(x, y),
@@ -223,7 +227,7 @@ fn same_piece(
             let deg = wa.degree().max(wb.degree()).max(1);
             let width = Rational::from(b - a);
             (0..=deg).all(|k| {
-                let t = Rational::from(a + Rational::from(&width * Rational::from((k as i64, deg as i64))));
+                let t = a + &width * Rational::from((k as i64, deg as i64));
                 poly_value(wa, a, 1, &t) == poly_value(wb, b, -1, &t)
             })
         }
@@ -232,7 +236,12 @@ fn same_piece(
 }
 
 /// Value at line parameter `t` of a window based at `base` along `sign·dir`.
-fn poly_value(w: &super::derivative::Window, base: &Rational, sign: i32, t: &Rational) -> Vec<Rational> {
+fn poly_value(
+    w: &super::derivative::Window,
+    base: &Rational,
+    sign: i32,
+    t: &Rational,
+) -> Vec<Rational> {
     let s = Rational::from(t - base);
     let s = if sign < 0 { -s } else { s };
     w.value_at(&s)
@@ -304,7 +313,7 @@ fn candidate(
     let c = match (&a_side.piece, &b_side.piece) {
         (Piece::Branches(log), _) => {
             let s = log.iter().filter_map(|br| br.crossing()).min()?;
-            Rational::from(a + s)
+            a + s
         }
         _ => {
             // Crossing of the two affine pieces (values from the windows or evaluations).
@@ -326,7 +335,8 @@ fn candidate(
             let i = (0..va.len()).find(|&i| a_side.slope[i] != b_side.slope[i])?;
             let (sa, sb) = (&a_side.slope[i], &b_side.slope[i]);
             // va + sa (t − a) = vb + sb (t − b).
-            let num = Rational::from(&vb[i] - &va[i]) + Rational::from(sa * a) - Rational::from(sb * b);
+            let num =
+                Rational::from(&vb[i] - &va[i]) + Rational::from(sa * a) - Rational::from(sb * b);
             num / Rational::from(sa - sb)
         }
     };
@@ -343,18 +353,25 @@ pub(crate) struct Locate {
     pub width: Rational,
 }
 
+/// One end of a stretch of a line: its parameter and the side facing the stretch
+/// (the right side at the left end, the left side at the right end).
+pub(crate) struct End {
+    pub t: Rational,
+    pub side: Side,
+}
+
 /// Breakpoints of the map in `(a, b)` given the sides at the ends.
 pub(crate) fn locate(
     probe: &Probe<'_>,
     line: &Line,
-    a: Rational,
-    a_side: Side,
-    b: Rational,
-    b_side: Side,
+    a_end: End,
+    b_end: End,
     st: &mut Locate,
     depth: usize,
     out: &mut Vec<Kink>,
 ) {
+    let End { t: a, side: a_side } = a_end;
+    let End { t: b, side: b_side } = b_end;
     if st.budget == 0 || same_piece(probe, &a, &a_side, &b, &b_side, st.float_jump) {
         return;
     }
@@ -376,7 +393,14 @@ pub(crate) fn locate(
                         hi: c.clone(),
                     });
                 }
-                locate(probe, line, c, sc.right, b, b_side, st, depth, out);
+                let (a_end, b_end) = (
+                    End {
+                        t: c,
+                        side: sc.right,
+                    },
+                    End { t: b, side: b_side },
+                );
+                locate(probe, line, a_end, b_end, st, depth, out);
                 return;
             }
         }
@@ -395,8 +419,28 @@ pub(crate) fn locate(
                     return;
                 }
                 let sm = *sm;
-                locate(probe, line, lo, a_side, m.clone(), sm.left, st, depth + 1, out);
-                locate(probe, line, m, sm.right, hi, b_side, st, depth + 1, out);
+                let (a1, b1) = (
+                    End {
+                        t: lo,
+                        side: a_side,
+                    },
+                    End {
+                        t: m.clone(),
+                        side: sm.left,
+                    },
+                );
+                locate(probe, line, a1, b1, st, depth + 1, out);
+                let (a2, b2) = (
+                    End {
+                        t: m,
+                        side: sm.right,
+                    },
+                    End {
+                        t: hi,
+                        side: b_side,
+                    },
+                );
+                locate(probe, line, a2, b2, st, depth + 1, out);
                 return;
             }
         }

@@ -41,12 +41,12 @@
 //!
 //! # Detection guarantee
 //! Let a scanned line meet an interval `I` of relative length `w` (a fraction of the
-//! line) on which the claim is wrong and `F` is differentiable. With `m` strata of
-//! length `1/m` and one uniform sample in each:
-//! * if `w ≥ 2/m`, `I` contains a whole stratum, hence a sample: caught with
-//!   probability 1;
-//! * otherwise `I` covers fractions `p, q` of at most two strata, `p + q ≥ wm − …`;
-//!   when no whole stratum is covered, `p + q = wm` and it is missed with probability
+//! line) on which the claim is wrong and `F` is differentiable. The line has `m`
+//! strata of length `1/m`, with one uniform sample in each.
+//! * If `w ≥ 2/m`, `I` contains a whole stratum, hence a sample: caught with
+//!   probability 1.
+//! * Otherwise, when `I` contains no whole stratum, it covers fractions `p`, `q` of at
+//!   most two strata, `p + q = wm`, and is missed with probability
 //!   `(1 − p)(1 − q) = 1 − wm + pq ≤ (1 − wm/2)²` (largest at `p = q`).
 //!
 //! So each line misses it with probability at most `(1 − wm/2)²` (0 once `wm ≥ 2`),
@@ -91,7 +91,10 @@
 //! (set claims), closed graph (set claims), local boundedness, and with
 //! [`Conventions::Clarke`] the Clarke convention at kinks for element claims. A
 //! single-element claim is a *selection* (what AD returns): a selection need not have
-//! a closed graph, so only the chain rule and boundedness apply by default.
+//! a closed graph, so only the chain rule and boundedness apply by default. Targets
+//! may also check their own representations against each other
+//! ([`AuditTarget::claim_consistency`]): [`MapTarget`] checks that a linearization's
+//! VJP is the transpose of its JVP.
 //!
 //! # Pieces
 //! * [`FnTarget`] (closures, optionally with a [`Dual`] or exact directional
@@ -149,7 +152,7 @@ use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::selection::Tolerance;
 use check::{check_claim_shape, Outcome, Probe};
-use line::{chain_rule_on, claim_switch, locate, same_image, Kink, Line, Locate};
+use line::{chain_rule_on, claim_switch, locate, same_image, End, Kink, Line, Locate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rug::Rational;
@@ -219,6 +222,12 @@ pub trait AuditTarget {
     /// Exact (default) or `f64` with a tolerance.
     fn arithmetic(&self) -> Arithmetic {
         Arithmetic::Exact
+    }
+    /// Optionally, whether the target's own representations of its claim at `z`
+    /// agree (e.g. a linearization's VJP is the transpose of its JVP): `Some(Err(why))`
+    /// is reported as [`ViolationKind::InconsistentClaim`].
+    fn claim_consistency(&self, _z: &[Rational]) -> Option<std::result::Result<(), String>> {
+        None
     }
 }
 
@@ -397,9 +406,35 @@ impl Run<'_> {
         }
     }
 
+    /// The target's own consistency check at `z`, if it has one.
+    fn consistency(&mut self, z: &[Rational]) {
+        if self.done() {
+            return;
+        }
+        let o = match self.probe.target.claim_consistency(z) {
+            None => return,
+            Some(Ok(())) => Outcome::Pass,
+            Some(Err(why)) => Outcome::Fail(Box::new(Counterexample {
+                kind: ViolationKind::InconsistentClaim,
+                seed: self.cfg.seed,
+                point: z.to_vec(),
+                direction: vec![Rational::new(); z.len()],
+                t: vec![],
+                expected: vec![],
+                claimed: vec![],
+                element: None,
+                detail: why,
+                shrink_steps: 0,
+                estimated: false,
+            })),
+        };
+        self.record(o);
+    }
+
     /// Scan one chord: stratified samples, breakpoints, probes around them.
     fn scan(&mut self, mut line: Line, rng: &mut ChaCha8Rng, generic: bool) {
         let m = self.cfg.samples_per_line.max(2);
+        self.consistency(&line.at(&Rational::from((1, 2))));
         let mut samples = Vec::with_capacity(m);
         for t in sample::strata(rng, m) {
             if self.done() {
@@ -427,17 +462,15 @@ impl Run<'_> {
                 break;
             }
             if let (Some(sa), Some(sb)) = (&w[0].1, &w[1].1) {
-                locate(
-                    &self.probe,
-                    &line,
-                    w[0].0.clone(),
-                    sa.right.clone(),
-                    w[1].0.clone(),
-                    sb.left.clone(),
-                    &mut st,
-                    0,
-                    &mut kinks,
-                );
+                let a = End {
+                    t: w[0].0.clone(),
+                    side: sa.right.clone(),
+                };
+                let b = End {
+                    t: w[1].0.clone(),
+                    side: sb.left.clone(),
+                };
+                locate(&self.probe, &line, a, b, &mut st, 0, &mut kinks);
             }
         }
         // Switches of the claim that are not breakpoints of the map.
@@ -517,7 +550,10 @@ fn kink_point(line: &Line, k: &Kink) -> Vec<Rational> {
 /// f64 targets: the slope difference between adjacent samples above which a stratum
 /// is searched for a kink — 4× the median difference (smooth curvature), at least 10×
 /// the tolerance.
-fn float_jump(probe: &Probe<'_>, samples: &[(Rational, Option<check::Sides>, Option<membership::Image>)]) -> f64 {
+fn float_jump(
+    probe: &Probe<'_>,
+    samples: &[(Rational, Option<check::Sides>, Option<membership::Image>)],
+) -> f64 {
     let Arithmetic::Float(tol) = probe.arith else {
         return 0.0;
     };
@@ -533,7 +569,12 @@ fn float_jump(probe: &Probe<'_>, samples: &[(Rational, Option<check::Sides>, Opt
                 .zip(&b.left.slope)
                 .map(|(x, y)| (to(x) - to(y)).abs())
                 .fold(0.0, f64::max);
-            smax = a.right.slope.iter().map(|x| to(x).abs()).fold(smax, f64::max);
+            smax = a
+                .right
+                .slope
+                .iter()
+                .map(|x| to(x).abs())
+                .fold(smax, f64::max);
             diffs.push(d);
         }
     }
@@ -553,6 +594,22 @@ impl Probe<'_> {
             ViolationKind::ClosedGraph => self.closed_graph(z, d, None),
             ViolationKind::NotLocallyBounded => self.bounded(z, d),
             ViolationKind::OutsideClarke => self.clarke_at(z, d),
+            ViolationKind::InconsistentClaim => match self.target.claim_consistency(z) {
+                Some(Err(why)) => Outcome::Fail(Box::new(Counterexample {
+                    kind,
+                    seed: self.seed,
+                    point: z.to_vec(),
+                    direction: d.to_vec(),
+                    t: vec![],
+                    expected: vec![],
+                    claimed: vec![],
+                    element: None,
+                    detail: why,
+                    shrink_steps: 0,
+                    estimated: false,
+                })),
+                _ => Outcome::Pass,
+            },
         }
     }
 }
@@ -646,6 +703,7 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
             .map(|_| sample::structured_direction(&mut rng, nz))
             .collect();
         run.lines_through(&z, &dirs);
+        run.consistency(&z);
         let is_set = matches!(run.probe.claim(&z), Ok(Claim::Set(_)));
         for d in dirs.iter().take(2) {
             run.kink_checks(&z, d, is_set, (None, None));

@@ -187,4 +187,7 @@ impl<T: AuditTarget + ?Sized> AuditTarget for Box<T> {
     fn arithmetic(&self) -> super::Arithmetic {
         (**self).arithmetic()
     }
+    fn claim_consistency(&self, z: &[Rational]) -> Option<std::result::Result<(), String>> {
+        (**self).claim_consistency(z)
+    }
 }

@@ -24,6 +24,10 @@ pub enum ViolationKind {
     /// crossed by the line, the claimed element's `A d` is not between the two
     /// one-sided derivatives: not a Clarke element there.
     OutsideClarke,
+    /// The target's own representations of its claim disagree at a point (e.g. the
+    /// VJP of a linearization is not the transpose of its JVP), see
+    /// [`AuditTarget::claim_consistency`](super::AuditTarget::claim_consistency).
+    InconsistentClaim,
 }
 
 /// A reproducible violation.

@@ -19,8 +19,14 @@ pub(crate) fn generic_in(rng: &mut impl Rng, lo: &Rational, hi: &Rational) -> Ra
 }
 
 /// A generic point of the box.
-pub(crate) fn generic_point_in(rng: &mut impl Rng, bounds: &[(Rational, Rational)]) -> Vec<Rational> {
-    bounds.iter().map(|(lo, hi)| generic_in(rng, lo, hi)).collect()
+pub(crate) fn generic_point_in(
+    rng: &mut impl Rng,
+    bounds: &[(Rational, Rational)],
+) -> Vec<Rational> {
+    bounds
+        .iter()
+        .map(|(lo, hi)| generic_in(rng, lo, hi))
+        .collect()
 }
 
 /// A generic direction: every coordinate nonzero in `[−1, 1]`.
@@ -57,10 +63,10 @@ pub(crate) fn chord(
         let u = Rational::from(lo - pi) / di;
         let v = Rational::from(hi - pi) / di;
         let (u, v) = if u <= v { (u, v) } else { (v, u) };
-        if s_min.as_ref().is_none_or(|m| u > *m) {
+        if s_min.as_ref().map_or(true, |m| u > *m) {
             s_min = Some(u);
         }
-        if s_max.as_ref().is_none_or(|m| v < *m) {
+        if s_max.as_ref().map_or(true, |m| v < *m) {
             s_max = Some(v);
         }
     }

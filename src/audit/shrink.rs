@@ -50,13 +50,13 @@ fn simplest_positive(lo: Rational, hi: Rational) -> Rational {
     let (mut lo, mut hi) = (lo, hi);
     loop {
         let fl = floor(&lo);
-        if Rational::from(&fl) == lo {
+        if lo == fl {
             terms.push(fl);
             break;
         }
         // An integer in (lo, hi]: the smallest one, ⌊lo⌋ + 1.
         let next = Integer::from(&fl + 1);
-        if Rational::from(&next) <= hi {
+        if next <= hi {
             terms.push(next);
             break;
         }

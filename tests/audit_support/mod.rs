@@ -1024,7 +1024,11 @@ fn max_near_tie(name: &str, eps: Q, last: bool) -> Target {
             let pick = if gap > 0 && gap < eps {
                 second
             } else if last {
-                *(0..3).filter(|&i| z[i] == z[top]).collect::<Vec<_>>().last().unwrap_or(&top)
+                *(0..3)
+                    .filter(|&i| z[i] == z[top])
+                    .collect::<Vec<_>>()
+                    .last()
+                    .unwrap_or(&top)
             } else {
                 top
             };
@@ -1040,9 +1044,17 @@ fn strip_band(name: &str, lo: Q, hi: Q) -> Target {
         name,
         1,
         2,
-        |z| Ok(vec![Rational::from(z[0].abs_ref()) + Rational::from(&z[1] / 2)]),
+        |z| {
+            Ok(vec![
+                Rational::from(z[0].abs_ref()) + Rational::from(&z[1] / 2),
+            ])
+        },
         move |z| {
-            let gy = if z[1] > lo && z[1] < hi { qi(0) } else { q(1, 2) };
+            let gy = if z[1] > lo && z[1] < hi {
+                qi(0)
+            } else {
+                q(1, 2)
+            };
             match sgn(&z[0]) {
                 0 => Ok(Claim::Set(MatrixSet::hull(vec![
                     mat(vec![vec![qi(-1), gy.clone()]]),
@@ -1275,22 +1287,97 @@ pub fn corpus_issue13() -> Vec<ClassCase> {
         ));
     }
     let deg = "degree-4 / rational";
-    v.push(cc(deg, "x⁴ − 2x² + x/2: claim 4x³ − 2x + 1/2".into(), false, quartic("quartic", 2)));
-    v.push(cc(deg, "x²y² + xy − y⁴/4: ∂y misses −y³".into(), false, quartic_2d("quartic 2d", true)));
-    v.push(cc(deg, "x⁴ | −x²: claim 3x³ on x > 0".into(), false, pw_quartic("pw quartic", 3)));
-    v.push(cc(deg, "x/(1+x²) (Dual): claim (1−x²)/(1+x²)".into(), false, rational_map("rational", true, true)));
-    v.push(cc(deg, "relu(x)/(1+x²) (Dual): wrong sign on x > 0".into(), false, rational_relu("rational relu", true)));
+    v.push(cc(
+        deg,
+        "x⁴ − 2x² + x/2: claim 4x³ − 2x + 1/2".into(),
+        false,
+        quartic("quartic", 2),
+    ));
+    v.push(cc(
+        deg,
+        "x²y² + xy − y⁴/4: ∂y misses −y³".into(),
+        false,
+        quartic_2d("quartic 2d", true),
+    ));
+    v.push(cc(
+        deg,
+        "x⁴ | −x²: claim 3x³ on x > 0".into(),
+        false,
+        pw_quartic("pw quartic", 3),
+    ));
+    v.push(cc(
+        deg,
+        "x/(1+x²) (Dual): claim (1−x²)/(1+x²)".into(),
+        false,
+        rational_map("rational", true, true),
+    ));
+    v.push(cc(
+        deg,
+        "relu(x)/(1+x²) (Dual): wrong sign on x > 0".into(),
+        false,
+        rational_relu("rational relu", true),
+    ));
     // ---- valid look-alikes
     let look = "valid look-alike";
-    v.push(cc(look, "relu: element 1/3 at 0 (in Clarke)".into(), true, relu_band("relu", qi(0), qi(0), qi(0), q(1, 3))));
-    v.push(cc(look, "relu: element 7 at x = 1/2 only (null set off the kink)".into(), true, relu_point_exception("relu", q(1, 2), qi(7))));
-    v.push(cc(look, "relu: set [-1, 2] at 0 (larger than Clarke)".into(), true, relu_tie_set("relu", qi(-1), qi(2))));
-    v.push(cc(look, "soft-threshold: tie set q in [-1, 2] (larger than Clarke)".into(), true, soft_tie_range("soft", qi(-1), qi(2))));
-    v.push(cc(look, "max3: last argmax at exact ties".into(), true, max_near_tie("max", qi(0), true)));
-    v.push(cc(look, "x⁴ − 2x² + x/2: exact".into(), true, quartic("quartic", 4)));
-    v.push(cc(look, "x²y² + xy − y⁴/4: exact".into(), true, quartic_2d("quartic 2d", false)));
-    v.push(cc(look, "x⁴ | −x²: exact".into(), true, pw_quartic("pw quartic", 4)));
-    v.push(cc(look, "x/(1+x²) (Dual): exact".into(), true, rational_map("rational", false, true)));
-    v.push(cc(look, "relu(x)/(1+x²) (Dual): exact".into(), true, rational_relu("rational relu", false)));
+    v.push(cc(
+        look,
+        "relu: element 1/3 at 0 (in Clarke)".into(),
+        true,
+        relu_band("relu", qi(0), qi(0), qi(0), q(1, 3)),
+    ));
+    v.push(cc(
+        look,
+        "relu: element 7 at x = 1/2 only (null set off the kink)".into(),
+        true,
+        relu_point_exception("relu", q(1, 2), qi(7)),
+    ));
+    v.push(cc(
+        look,
+        "relu: set [-1, 2] at 0 (larger than Clarke)".into(),
+        true,
+        relu_tie_set("relu", qi(-1), qi(2)),
+    ));
+    v.push(cc(
+        look,
+        "soft-threshold: tie set q in [-1, 2] (larger than Clarke)".into(),
+        true,
+        soft_tie_range("soft", qi(-1), qi(2)),
+    ));
+    v.push(cc(
+        look,
+        "max3: last argmax at exact ties".into(),
+        true,
+        max_near_tie("max", qi(0), true),
+    ));
+    v.push(cc(
+        look,
+        "x⁴ − 2x² + x/2: exact".into(),
+        true,
+        quartic("quartic", 4),
+    ));
+    v.push(cc(
+        look,
+        "x²y² + xy − y⁴/4: exact".into(),
+        true,
+        quartic_2d("quartic 2d", false),
+    ));
+    v.push(cc(
+        look,
+        "x⁴ | −x²: exact".into(),
+        true,
+        pw_quartic("pw quartic", 4),
+    ));
+    v.push(cc(
+        look,
+        "x/(1+x²) (Dual): exact".into(),
+        true,
+        rational_map("rational", false, true),
+    ));
+    v.push(cc(
+        look,
+        "relu(x)/(1+x²) (Dual): exact".into(),
+        true,
+        rational_relu("rational relu", false),
+    ));
     v
 }
