@@ -283,20 +283,48 @@ fn fmt_row(v: &[Rational]) -> String {
 /// conservative set ([`ClaimMode::Set`]), with exact derivatives and kinks from the
 /// same map over [`Dual`] numbers, `z = (x, θ)`.
 ///
+/// `map` must implement `FixedPointMap<S>` for every scalar (a type that is not itself
+/// generic over the scalar, like the one below). For maps that hold scalars of one
+/// type, such as `maps::ReluLayer<S>`, build both and call
+/// `audit(&MapTarget::new(name, &map_q, mode).with_dual(&map_dual), cfg)`.
+///
 /// ```
 /// use piggyback::audit::{audit_map, AuditConfig, ClaimMode};
-/// use piggyback::maps::ReluLayer;
-/// use piggyback::Matrix;
-/// # fn layer<S: piggyback::Scalar>() -> piggyback::Result<ReluLayer<S>> {
-/// #     ReluLayer::new(
-/// #         Matrix::from_ratio_rows(&[vec![(1, 2), (1, 4)], vec![(-1, 3), (1, 2)]])?,
-/// #         Matrix::from_ratio_rows(&[vec![(1, 1)], vec![(-1, 1)]])?,
-/// #         vec![S::zero(), S::from_ratio(1, 4)?],
-/// #     )
-/// # }
-/// let map = layer()?; // a ReLU layer x ↦ relu(W x + U θ + c), generic over the scalar
-/// let report = audit_map("relu layer", &map, ClaimMode::Element, &AuditConfig::quick(1))?;
-/// assert!(report.passed(), "{report}");
+/// use piggyback::maps::selection_map::DenseLinearization;
+/// use piggyback::{FixedPointMap, Linearization, Matrix, MatrixSet, Result, Scalar};
+///
+/// /// x ↦ relu(x/2 + θ), with the AD convention relu'(0) = 0.
+/// struct Step;
+/// impl<S: Scalar> FixedPointMap<S> for Step {
+///     fn dims(&self) -> (usize, usize) { (1, 1) }
+///     fn apply(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+///         let u = x[0].mul(&S::from_ratio(1, 2)?).add(&th[0]);
+///         Ok(vec![u.max(&S::zero())])
+///     }
+///     fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+///         let u = x[0].mul(&S::from_ratio(1, 2)?).add(&th[0]);
+///         let q = if u.gt(&S::zero()).is_true() { S::one() } else { S::zero() };
+///         Ok(Box::new(DenseLinearization {
+///             a: Matrix::from_rows(&[vec![q.mul(&S::from_ratio(1, 2)?)]])?,
+///             b: Matrix::from_rows(&[vec![q]])?,
+///             smooth: false,
+///         }))
+///     }
+///     fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
+///         let (a, b) = self.jacobian(x, th)?;
+///         let u = x[0].mul(&S::from_ratio(1, 2)?).add(&th[0]);
+///         if u.is_zero().is_true() {
+///             // At the kink: the hull of both pieces' [A, B].
+///             let on = Matrix::from_rows(&[vec![S::from_ratio(1, 2)?, S::one()]])?;
+///             return MatrixSet::hull(vec![a.hstack(&b)?, on]);
+///         }
+///         Ok(MatrixSet::singleton(a.hstack(&b)?))
+///     }
+/// }
+/// for mode in [ClaimMode::Element, ClaimMode::Set] {
+///     let report = audit_map("step", &Step, mode, &AuditConfig::quick(1))?;
+///     assert!(report.passed(), "{report}");
+/// }
 /// # Ok::<(), piggyback::Error>(())
 /// ```
 pub fn audit_map<M>(
