@@ -479,3 +479,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn degenerate_shapes_and_non_finite_claims_never_panic() {
+    // No outputs, or no inputs: nothing to check, so never a pass.
+    let no_out = FloatTarget::with_jacobian(
+        "no outputs",
+        0,
+        2,
+        |_x: &[f64]| Ok(vec![]),
+        |_x: &[f64]| Ok(vec![]),
+    );
+    let r = audit(&no_out, &AuditConfig::quick(1)).unwrap();
+    assert_ne!(r.verdict(), Verdict::Fail, "{r}");
+    let no_in = FloatTarget::with_jacobian(
+        "no inputs",
+        1,
+        0,
+        |_x: &[f64]| Ok(vec![1.0]),
+        |_x: &[f64]| Ok(vec![]),
+    );
+    let r = audit(&no_in, &AuditConfig::quick(1)).unwrap();
+    assert_eq!(r.verdict(), Verdict::Inconclusive, "{r}");
+    // A Jacobian with NaN or ∞ entries is a claim error, not a violation.
+    for bad in [f64::NAN, f64::INFINITY] {
+        let t = FloatTarget::with_jacobian(
+            "non-finite jacobian",
+            1,
+            1,
+            |x: &[f64]| Ok(vec![x[0]]),
+            move |_x: &[f64]| Ok(vec![bad]),
+        );
+        let r = audit(&t, &AuditConfig::quick(1)).unwrap();
+        assert_eq!(r.verdict(), Verdict::Inconclusive, "{r}");
+        assert!(r.undecided.claim > 0, "{r}");
+    }
+}

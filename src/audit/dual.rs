@@ -22,7 +22,9 @@
 //! selection (two points of a line with the same sequence lie on the same piece), and
 //! `−v/d` is where the compared quantity's tangent line crosses zero: the exact next
 //! breakpoint along the line when the switching functions are affine in the input,
-//! a Newton estimate otherwise. The audit uses this to locate kinks exactly.
+//! a Newton estimate otherwise. The audit uses this to locate kinks exactly. The log
+//! is per thread: comparisons a computation makes on other threads are not recorded
+//! (kinks are then located less often, never wrongly reported).
 
 use crate::error::Result;
 use crate::scalar::{ArithmeticKind, Scalar};
