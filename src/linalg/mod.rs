@@ -7,11 +7,13 @@
 //! | [`verified`] | enclosure of `A⁻¹b` for an interval family, nonsingularity of the family | intervals | sound (encloses every solution) |
 //! | [`norms`] | spectral-norm upper bound, exact `‖M‖₂ < ρ` decision, f64 estimate | any / exact / f64 | sound for sound scalars |
 //! | [`exact`] | fast exact products (integer kernels) | exact rationals | exact |
+//! | [`fast`] | f64 dot, `axpy`, column-parallel `Xᵀr` and `X_T v` | f64 | estimate |
 //! | [`spectral`] | characteristic polynomial, proofs that `ρ(M) > r` | exact rationals | exact |
 
 mod matrix;
 
 pub mod exact;
+pub mod fast;
 pub mod ldlt;
 pub mod lu;
 pub mod norms;
