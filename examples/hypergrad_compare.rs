@@ -6,7 +6,12 @@
 //!
 //! ```text
 //! cargo run --release --example hypergrad_compare -- DIR        # X.npy y.npy Xv.npy yv.npy lambda.npy
-//! cargo run --release --example hypergrad_compare -- --synthetic 2000 5000 [--fast-only] [--repeats N]
+//! cargo run --release --example hypergrad_compare -- --synthetic 2000 5000 [--fast-only | --auto-only] [--repeats N]
+//! ```
+//! `--auto-only` times only the default fast path (`RestrictedSolver::Auto`) and its
+//! parts; `--fast-only` adds the Cholesky and CG variants; otherwise the full-space
+//! engines follow.
+//! ```text
 //! ```
 
 use piggyback::diff::aid::{self, GmresOptions};
@@ -105,6 +110,7 @@ fn main() -> piggyback::Result<()> {
         load(Path::new(args.first().map(String::as_str).unwrap_or(".")))?
     };
     let fast_only = args.iter().any(|a| a == "--fast-only");
+    let auto_only = args.iter().any(|a| a == "--auto-only");
     let (n, p) = pb.x.shape();
     let loss = SquaredError::new(pb.xv.clone(), pb.yv.clone())?;
     let enet = Enet::new(pb.x.clone(), pb.y.clone(), 1.0 / n as f64)?;
@@ -131,7 +137,7 @@ fn main() -> piggyback::Result<()> {
     };
     let (t_fast, (hg, sol)) = best_of(repeats, || fast(RestrictedSolver::Auto));
     eprintln!(
-        "(n, p) = ({n}, {p}): |S| = {}, |E| = {}, single-valued = {}, gap = {:.2e}, outer = {}, epochs = {}, screened = {}, restricted iterations = {}",
+        "(n, p) = ({n}, {p}): |S| = {}, |E| = {}, single-valued = {}, gap = {:.2e}, outer = {}, epochs = {}, screened = {}, restricted iterations = {}, work: {} CD column visits + {} gradient columns (one pass = {p})",
         sol.kkt.support.len(),
         sol.kkt.equicorrelation.len(),
         sol.kkt.single_valued,
@@ -140,6 +146,8 @@ fn main() -> piggyback::Result<()> {
         sol.epochs,
         sol.screened,
         hg.iterations,
+        sol.work.column_visits,
+        sol.work.gradient_columns,
     );
     emit("cd+restricted", t_fast, &hg.grad);
     let (t_solve, _) = best_of(repeats, || enet.solve(pb.l1, pb.l2, None, &cd).expect("CD"));
@@ -153,6 +161,9 @@ fn main() -> piggyback::Result<()> {
     eprintln!(
         "  of which CD solve {t_solve:.4e} s, v_S {t_grad:.4e} s, restricted solve {t_rs:.4e} s"
     );
+    if auto_only {
+        return Ok(());
+    }
     for (name, solver) in [
         ("cd+restricted-cholesky", RestrictedSolver::Cholesky),
         (

@@ -13,7 +13,8 @@
 //! screened, in parallel over columns, and the duality gap `G`. Gap-safe screening
 //! removes feature `j` for good once `s|X_jᵀr| + s‖X_j‖ε_r < λ₁` with
 //! `ε_r = √(2G/s) ≥ ‖r − r*‖` (below). A working set (support, then the largest KKT
-//! violators, `max(ws_growth·|S|, ws_min)` features) is solved by cyclic coordinate
+//! violators, `max(ws_growth·|S|, ws_min, ws_violator_share·#violators)` features) is
+//! solved by cyclic coordinate
 //! descent with Anderson extrapolation of the epochs (the extrapolated point is kept
 //! only when it lowers the objective) until its own gap is `0.3×` the outer gap. Stop:
 //! `G ≤ tol · s‖y‖²` (scikit-learn's criterion). Memory: the design plus `O(n + p)` and
@@ -85,10 +86,14 @@ pub struct CdOptions {
     pub max_outer: usize,
     /// Budget of coordinate-descent epochs over the working set per outer iteration.
     pub max_inner: usize,
-    /// Working-set size: `max(ws_growth·|S|, ws_min)` coordinates per outer iteration.
+    /// Working-set size: `max(ws_growth·|S|, ws_min, ws_violator_share·#violators)`
+    /// coordinates per outer iteration.
     pub ws_growth: usize,
     /// Smallest working set.
     pub ws_min: usize,
+    /// Share of the current KKT violators always admitted to the working set (fewer
+    /// outer iterations, hence fewer passes over the design, while the support grows).
+    pub ws_violator_share: f64,
     /// Memory `K` of the Anderson extrapolation of epochs (`0`: off).
     pub anderson: usize,
     /// Gap-safe screening of features that cannot enter the equicorrelation set.
@@ -106,6 +111,7 @@ impl Default for CdOptions {
             max_inner: 10_000,
             ws_growth: 2,
             ws_min: 64,
+            ws_violator_share: 1.0 / 3.0,
             anderson: 5,
             screening: true,
             polish: 3,
@@ -162,8 +168,21 @@ pub struct CdSolution {
     pub epochs: usize,
     /// Features removed by gap-safe screening.
     pub screened: usize,
+    /// Work done: column visits of the coordinate-descent epochs and inner gap checks
+    /// (each one dot product and at most one `axpy` of length `n`), and columns in the
+    /// outer correlations `Xᵀr` (one dot product each, streamed from the design).
+    pub work: CdWork,
     /// KKT / equicorrelation check.
     pub kkt: Kkt,
+}
+
+/// Work counters of a coordinate-descent solve (see [`CdSolution::work`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CdWork {
+    /// Column visits inside the working-set epochs and their gap checks.
+    pub column_visits: usize,
+    /// Columns in the outer correlations (full gradients over unscreened features).
+    pub gradient_columns: usize,
 }
 
 /// How the restricted system `(s X_SᵀX_S + λ₂ I) u = r` is solved.
@@ -441,6 +460,7 @@ impl Enet {
         inner_target: f64,
         max_inner: usize,
         acc: &mut Anderson,
+        work: &mut CdWork,
     ) -> usize {
         let m = ws.len();
         acc.reset(m);
@@ -458,6 +478,7 @@ impl Enet {
         let mut epochs = 0;
         for it in 0..max_inner {
             epochs += 1;
+            work.column_visits += m;
             let moved = self.epoch(ws, w, r, l1, l2);
             if moved == 0.0 {
                 break;
@@ -472,6 +493,7 @@ impl Enet {
                 r.copy_from_slice(&r_ex);
             }
             if it % 4 == 3 {
+                work.column_visits += m;
                 gemv_t_cols(&self.x, self.n, r, Some(ws), &mut ws_corr);
                 if self.gap_on(ws, w, r, &ws_corr, l1, l2) <= inner_target {
                     break;
@@ -514,10 +536,12 @@ impl Enet {
         let mut ws: Vec<usize> = Vec::new();
         let mut acc = Anderson::new(opts.anderson, self.n);
         let mut epochs = 0;
+        let mut work = CdWork::default();
         let mut gap = f64::INFINITY;
         for outer in 0..opts.max_outer {
             // A fresh residual every outer iteration: no drift from the epochs' updates.
             self.residual_into(&w, &mut r);
+            work.gradient_columns += active.len();
             gemv_t_cols(
                 &self.x,
                 self.n,
@@ -535,7 +559,7 @@ impl Enet {
                 self.screen(&mut active, &mut corr, &w, &r, gap, l1, l2);
             }
             if gap <= target {
-                return self.finish(w, r, active, corr, gap, outer, epochs, l1, l2, opts);
+                return self.finish(w, r, active, corr, gap, outer, epochs, work, l1, l2, opts);
             }
             // Working set: the support, then the largest violators `s|X_jᵀr| − λ₁ > 0`.
             scores.clear();
@@ -553,8 +577,10 @@ impl Enet {
                     }
                 }
             }
+            let share = (opts.ws_violator_share.clamp(0.0, 1.0) * violators as f64) as usize;
             let size = (opts.ws_growth.max(1) * nnz)
                 .max(opts.ws_min)
+                .max(share)
                 .max(nnz + 1)
                 .min(scores.len());
             if size < scores.len() {
@@ -566,7 +592,7 @@ impl Enet {
             ws.sort_unstable();
             if ws.is_empty() {
                 // Nothing to optimise and no violator: only rounding separates us from 0 gap.
-                return self.finish(w, r, active, corr, gap, outer, epochs, l1, l2, opts);
+                return self.finish(w, r, active, corr, gap, outer, epochs, work, l1, l2, opts);
             }
             let inner_target = if violators == 0 {
                 0.5 * target
@@ -582,6 +608,7 @@ impl Enet {
                 inner_target,
                 opts.max_inner,
                 &mut acc,
+                &mut work,
             );
         }
         Err(Error::NotConverged {
@@ -640,6 +667,7 @@ impl Enet {
         mut gap: f64,
         outer: usize,
         mut epochs: usize,
+        mut work: CdWork,
         l1: f64,
         l2: f64,
         opts: &CdOptions,
@@ -661,8 +689,10 @@ impl Enet {
                 1e-6 * gap.max(0.0),
                 200,
                 &mut acc,
+                &mut work,
             );
             self.residual_into(&w, &mut r);
+            work.gradient_columns += active.len();
             gemv_t_cols(
                 &self.x,
                 self.n,
@@ -689,6 +719,7 @@ impl Enet {
             outer_iterations: outer,
             epochs,
             screened: self.p - active.len(),
+            work,
             kkt,
         })
     }

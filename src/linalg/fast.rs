@@ -7,32 +7,32 @@
 //! [`crate::linalg::vfp`].
 
 use rayon::prelude::*;
+use wide::f64x4;
 
-/// Accumulators of [`dot`]: enough independent chains to hide the latency of the
-/// floating-point adder (4 AVX2 registers of 4 lanes).
+/// Four 4-lane accumulators (16 independent sums): enough independent chains to hide
+/// the latency of the floating-point adder; `wide` maps them to AVX registers.
 const LANES: usize = 16;
 
-/// `Σ aᵢbᵢ` over the common length, with 16 independent accumulators (vectorises
-/// without relying on reassociation).
+#[inline(always)]
+fn load4(x: &[f64]) -> f64x4 {
+    f64x4::new([x[0], x[1], x[2], x[3]])
+}
+
+/// `Σ aᵢbᵢ` over the common length, with 16 independent accumulators (AVX `vmulpd` /
+/// `vaddpd`; no reliance on reassociation by the compiler).
 #[inline]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; LANES];
+    let mut acc = [f64x4::ZERO; 4];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
+        for (l, acc_l) in acc.iter_mut().enumerate() {
+            *acc_l += load4(&x[4 * l..]) * load4(&y[4 * l..]);
         }
     }
-    let mut s = 0.0;
-    for l in 0..LANES / 2 {
-        acc[l] += acc[l + LANES / 2];
-    }
-    for v in &acc[..LANES / 2] {
-        s += v;
-    }
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add();
     for (x, y) in ra.iter().zip(rb) {
         s += x * y;
     }

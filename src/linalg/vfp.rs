@@ -373,28 +373,31 @@ pub fn gemv_t(
     (MidRad { mid, rad }, norms)
 }
 
-/// `(Σ xᵢrᵢ, Σ |xᵢ|wᵢ, Σ xᵢ²)` in one sweep (8 lanes per accumulator).
+/// `(Σ xᵢrᵢ, Σ |xᵢ|wᵢ, Σ xᵢ²)` in one sweep (two 4-lane AVX accumulators each; any
+/// summation order is covered by the bounds).
 #[inline]
 fn dot3(x: &[f64], r: &[f64], w: &[f64]) -> (f64, f64, f64) {
+    use wide::f64x4;
     const L: usize = 8;
+    let load = |v: &[f64]| f64x4::new([v[0], v[1], v[2], v[3]]);
     let n = x.len().min(r.len()).min(w.len());
     let (x, r, w) = (&x[..n], &r[..n], &w[..n]);
-    let (mut a, mut b, mut c) = ([0.0f64; L], [0.0f64; L], [0.0f64; L]);
+    let (mut a, mut b, mut c) = ([f64x4::ZERO; 2], [f64x4::ZERO; 2], [f64x4::ZERO; 2]);
     let (cx, cr, cw) = (x.chunks_exact(L), r.chunks_exact(L), w.chunks_exact(L));
     let (tx, tr, tw) = (cx.remainder(), cr.remainder(), cw.remainder());
     for ((xs, rs), ws) in cx.zip(cr).zip(cw) {
-        for l in 0..L {
-            a[l] += xs[l] * rs[l];
-            b[l] += xs[l].abs() * ws[l];
-            c[l] += xs[l] * xs[l];
+        for h in 0..2 {
+            let xv = load(&xs[4 * h..]);
+            a[h] += xv * load(&rs[4 * h..]);
+            b[h] += xv.abs() * load(&ws[4 * h..]);
+            c[h] += xv * xv;
         }
     }
-    let (mut sa, mut sb, mut sc) = (0.0, 0.0, 0.0);
-    for l in 0..L {
-        sa += a[l];
-        sb += b[l];
-        sc += c[l];
-    }
+    let (mut sa, mut sb, mut sc) = (
+        (a[0] + a[1]).reduce_add(),
+        (b[0] + b[1]).reduce_add(),
+        (c[0] + c[1]).reduce_add(),
+    );
     for ((xi, ri), wi) in tx.iter().zip(tr).zip(tw) {
         sa += xi * ri;
         sb += xi.abs() * wi;
