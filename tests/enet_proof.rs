@@ -239,6 +239,16 @@ fn check_claims(e: &Exact, proof: &EnetProof, o: &Oracle) {
         for (k, &j) in v.set.iter().enumerate() {
             let iv = hull[(j, 0)];
             assert!(q(iv.inf()) <= o.d1[k] && o.d1[k] <= q(iv.sup()));
+            // Single-valued: the hull is the vertex's own enclosure, not widened.
+            assert!(
+                iv.wid() <= 4.0 * v.d_lambda1.rad[k] + 1e-300,
+                "hull of {j} too wide"
+            );
+        }
+        for j in 0..e.p {
+            if !v.set.contains(&j) {
+                assert_eq!((hull[(j, 0)].inf(), hull[(j, 0)].sup()), (0.0, 0.0));
+            }
         }
     }
 }

@@ -96,7 +96,7 @@ impl Default for ProofOptions {
         ProofOptions {
             polish: true,
             max_vertices: 64,
-            gram_limit: 1500,
+            gram_limit: 3000,
             converged_kkt: 1e-6,
         }
     }
@@ -592,19 +592,23 @@ pub fn prove(
         let cl = classify(d, &pass, ridge);
         best = Some((cl, ridge, "ridge", Vec::new()));
     }
-    let needs_more = best.as_ref().map_or(true, |b| !b.0.undecided.is_empty());
+    // T: the support and every coordinate whose KKT condition may fail at w̃, grown by
+    // the coordinates whose margin the T-ball cannot prove (≤ 3 rounds).
+    let mut t: Vec<usize> = (0..d.p)
+        .filter(|&j| pass.w[j] != 0.0 || pass.g[j] > 0.0 || pass.c[j].mag() >= l1_lo)
+        .collect();
+    if let Some(b) = &best {
+        t.extend(b.0.undecided.iter().copied());
+        t.sort_unstable();
+        t.dedup();
+    }
+    // The Cholesky route: needed without a ridge or with undecided coordinates, and
+    // taken anyway when the polish already formed the Gram matrix on T (then it costs
+    // one factorisation and sharpens μ, hence every radius).
+    let gram_ready = gram.as_ref().is_some_and(|g| g.cols == t);
+    let needs_more = gram_ready || best.as_ref().map_or(true, |b| !b.0.undecided.is_empty());
     let mut chol_reason = String::from("λ₂ = 0 and no verified Cholesky bound");
     if needs_more {
-        // T: the support and every coordinate whose KKT condition may fail at w̃, grown
-        // by the coordinates whose margin the T-ball cannot prove (≤ 3 rounds).
-        let mut t: Vec<usize> = (0..d.p)
-            .filter(|&j| pass.w[j] != 0.0 || pass.g[j] > 0.0 || pass.c[j].mag() >= l1_lo)
-            .collect();
-        if let Some(b) = &best {
-            t.extend(b.0.undecided.iter().copied());
-            t.sort_unstable();
-            t.dedup();
-        }
         for _ in 0..3 {
             if t.len() > opts.gram_limit {
                 chol_reason = format!(
@@ -614,7 +618,10 @@ pub fn prove(
                 );
                 break;
             }
-            let g = Gram::new(d, &t);
+            let g = match gram.take() {
+                Some(g) if g.cols == t => g,
+                _ => Gram::new(d, &t),
+            };
             let Some(mu) = g.verified_min_eig() else {
                 chol_reason = format!(
                     "Cholesky of the {}×{} restricted Gram matrix failed for every shift",
@@ -630,9 +637,10 @@ pub fn prove(
                 .collect();
             gram = Some(g);
             if outside.is_empty() {
-                let better = best
-                    .as_ref()
-                    .map_or(true, |b| cl.undecided.len() < b.0.undecided.len());
+                let better = best.as_ref().map_or(true, |b| {
+                    cl.undecided.len() < b.0.undecided.len()
+                        || (cl.undecided.len() == b.0.undecided.len() && mu > b.1)
+                });
                 if better {
                     best = Some((cl, mu, "cholesky", t.clone()));
                 }
@@ -802,7 +810,7 @@ impl EnetProof {
     /// containing every derivative the restricted formula can return at `w*`.
     pub fn jacobian_hull(&self) -> Matrix<Interval> {
         let zero = Interval::try_from((0.0, 0.0)).unwrap_or(Interval::ENTIRE);
-        let mut out: Matrix<Interval> = Matrix::from_fn(self.p, 2, |_, _| zero);
+        let mut out: Matrix<Interval> = Matrix::from_fn(self.p, 2, |_, _| Interval::EMPTY);
         let mut seen = vec![0usize; self.p];
         for v in &self.vertices {
             for (k, &j) in v.set.iter().enumerate() {
@@ -812,9 +820,9 @@ impl EnetProof {
                 }
             }
         }
-        // A coordinate absent from some vertex has derivative 0 there.
+        // A coordinate absent from some vertex (or from all) has derivative 0 there.
         for j in 0..self.p {
-            if seen[j] > 0 && seen[j] < self.vertices.len() {
+            if seen[j] < self.vertices.len() || seen[j] == 0 {
                 for c in 0..2 {
                     out[(j, c)] = out[(j, c)].convex_hull(zero);
                 }
@@ -858,6 +866,64 @@ impl EnetProof {
         Ok(best)
     }
 
+    /// Enclosure of `∇L(w*) = X_vᵀ(X_v w* − y_v)/n_v` of the validation loss
+    /// `L(w) = ‖X_v w − y_v‖²/(2n_v)` (column-major `x_val`, `n_val` rows, `p` columns)
+    /// over the proven box of `w*`: one pass over `X_v` plus one over its columns in the
+    /// box. Feed it to [`EnetProof::hypergradients`].
+    pub fn squared_error_gradient(
+        &self,
+        x_val: &[f64],
+        n_val: usize,
+        y_val: &[f64],
+        data: DataRadius,
+    ) -> Result<MidRad, ProofFailure> {
+        if Some(x_val.len()) != n_val.checked_mul(self.p) || y_val.len() != n_val || n_val == 0 {
+            return Err(ProofFailure::Input(Error::DimensionMismatch {
+                op: "EnetProof::squared_error_gradient",
+                left: (n_val, self.p),
+                right: (y_val.len(), x_val.len()),
+            }));
+        }
+        let mut t: Vec<usize> = self
+            .support
+            .iter()
+            .chain(&self.undecided)
+            .copied()
+            .collect();
+        t.sort_unstable();
+        let w = MidRad {
+            mid: t.iter().map(|&j| self.center[j]).collect(),
+            rad: vec![self.radius; t.len()],
+        };
+        // r = X_v w − y_v = −(y_v − X_v w).
+        let xw = vfp::gemv(x_val, n_val, &t, &w, data);
+        let mut r = MidRad {
+            mid: vec![0.0; n_val],
+            rad: vec![0.0; n_val],
+        };
+        for i in 0..n_val {
+            let v = xw.mid[i] - y_val[i];
+            r.mid[i] = v;
+            let round = add_up(mul_up(vfp::UNIT_ROUNDOFF, v.abs()), vfp::ETA);
+            let datum = add_up(mul_up(data.rel, y_val[i].abs()), data.abs);
+            r.rad[i] = add_up(add_up(xw.rad[i], round), datum);
+        }
+        let (g, _) = vfp::gemv_t(x_val, n_val, &r, None, data);
+        let inv = Interval::try_from((1.0, 1.0)).unwrap_or(Interval::ENTIRE)
+            / Interval::try_from((n_val as f64, n_val as f64)).unwrap_or(Interval::ENTIRE);
+        let mut out = MidRad {
+            mid: vec![0.0; self.p],
+            rad: vec![0.0; self.p],
+        };
+        for j in 0..self.p {
+            let v = g.interval(j) * inv;
+            let m = v.mid();
+            out.mid[j] = m;
+            out.rad[j] = vfp::up((v.sup() - m).max(m - v.inf()));
+        }
+        Ok(out)
+    }
+
     /// Enclosures of the hypergradient `(vᵀ∂w*/∂λ₁, vᵀ∂w*/∂λ₂)` of every vertex, for
     /// every outer gradient `v` in the enclosure `v` (length `p`).
     pub fn hypergradients(&self, v: &MidRad) -> Result<Vec<[Interval; 2]>, ProofFailure> {
@@ -882,4 +948,81 @@ impl EnetProof {
         }
         Ok(out)
     }
+}
+
+/// Settings of [`solve_and_prove`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SolveOptions {
+    /// The f64 solver.
+    pub cd: crate::diff::enet::CdOptions,
+    /// The proof.
+    pub proof: ProofOptions,
+}
+
+/// An f64 solve and its proof ([`solve_and_prove`]).
+#[derive(Clone, Debug)]
+pub struct ProvenSolve {
+    /// The f64 solution with the solver's own support / kink report.
+    pub solution: crate::diff::enet::CdSolution,
+    /// The f64 derivative `∂w/∂(λ₁, λ₂)` (`p × 2`, restricted formula on the decided
+    /// support).
+    pub jacobian: Matrix<f64>,
+    /// The proof, or why it could not be made.
+    pub proof: Result<EnetProof, ProofFailure>,
+    /// Rigorous bound on the distance from `jacobian` to the enclosed derivatives
+    /// (largest entry), when proved.
+    pub error_bound: Option<f64>,
+    /// Wall time of the f64 solve and derivative.
+    pub solve_seconds: f64,
+    /// Wall time of the proof (including the error bound).
+    pub proof_seconds: f64,
+}
+
+/// Solve `problem` in f64 at the midpoints of `λ₁`, `λ₂` (coordinate descent, warm
+/// started from `warm`), differentiate it, then prove the result for every problem
+/// in the data and parameter box: the production path with its certificate.
+///
+/// Errors: the solver's ([`crate::Error`]: invalid parameters, no convergence); a
+/// failed proof is not an error but [`ProvenSolve::proof`].
+pub fn solve_and_prove(
+    problem: &crate::diff::enet::Enet,
+    data: DataRadius,
+    lambda1: Interval,
+    lambda2: Interval,
+    warm: Option<&[f64]>,
+    opts: &SolveOptions,
+) -> crate::Result<ProvenSolve> {
+    use crate::diff::enet::RestrictedSolver;
+    let (n, p) = problem.dims();
+    let (l1, l2) = (lambda1.mid(), lambda2.mid());
+    let t = std::time::Instant::now();
+    let solution = problem.solve(l1, l2, warm, &opts.cd)?;
+    let jacobian = problem.jacobian(&solution, l2, RestrictedSolver::Auto)?;
+    let solve_seconds = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let s = problem.scale();
+    let d = EnetData {
+        n,
+        p,
+        x: problem.design(),
+        y: problem.response(),
+        data,
+        scale: Interval::try_from((s, s)).unwrap_or(Interval::ENTIRE),
+        lambda1,
+        lambda2,
+    };
+    let proof = prove(&d, &solution.w, &opts.proof);
+    let error_bound = proof
+        .as_ref()
+        .ok()
+        .and_then(|pr| pr.error_bound(&jacobian).ok());
+    let proof_seconds = t.elapsed().as_secs_f64();
+    Ok(ProvenSolve {
+        solution,
+        jacobian,
+        proof,
+        error_bound,
+        solve_seconds,
+        proof_seconds,
+    })
 }

@@ -904,17 +904,28 @@ impl Enet {
             .fold(f64::INFINITY, f64::min)
     }
 
-    /// `s X_TᵀX_T + λ₂ I` through the gemm kernel (`tr_mul` is a slower dot loop).
+    /// `s X_TᵀX_T + λ₂ I` from column dot products (deterministic: the same bits on
+    /// every run, unlike a blocked gemm whose summation order may follow alignment).
     fn gram(&self, t: &[usize], l2: f64) -> nalgebra::DMatrix<f64> {
+        use rayon::prelude::*;
         let k = t.len();
-        let mut xt = nalgebra::DMatrix::<f64>::zeros(self.n, k);
-        for (c, &j) in t.iter().enumerate() {
-            xt.column_mut(c).copy_from_slice(self.col(j));
-        }
-        let mut g = xt.transpose() * &xt;
-        g *= self.scale;
-        for i in 0..k {
-            g[(i, i)] += l2;
+        let mut g = nalgebra::DMatrix::<f64>::zeros(k, k);
+        let column = |a: usize| -> Vec<f64> {
+            (0..=a)
+                .map(|b| self.scale * dot(self.col(t[a]), self.col(t[b])))
+                .collect()
+        };
+        let cols: Vec<Vec<f64>> = if k * k * self.n >= 2 * crate::linalg::fast::PARALLEL_WORK {
+            (0..k).into_par_iter().map(column).collect()
+        } else {
+            (0..k).map(column).collect()
+        };
+        for (a, col) in cols.iter().enumerate() {
+            for (b, v) in col.iter().enumerate() {
+                g[(a, b)] = *v;
+                g[(b, a)] = *v;
+            }
+            g[(a, a)] += l2;
         }
         g
     }
