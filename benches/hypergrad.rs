@@ -13,11 +13,11 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use piggyback::certify::enet_proof::{self, EnetData, ProofOptions};
 use piggyback::diff::aid::GmresOptions;
-use piggyback::linalg::vfp::DataRadius;
 use piggyback::diff::enet::{CdOptions, Enet, RestrictedSolver};
 use piggyback::diff::hypergrad::{self, Engine, OuterLoss, SquaredError};
 use piggyback::diff::itd::Checkpointing;
 use piggyback::diff::IterOptions;
+use piggyback::linalg::vfp::DataRadius;
 use piggyback::linalg::Matrix;
 use piggyback::maps::design::Design;
 use piggyback::maps::forward_backward::{ForwardBackward, Penalty, StepRule};
@@ -84,7 +84,10 @@ fn cd() -> CdOptions {
 fn fast(pb: &Problem, solver: RestrictedSolver) -> [f64; 2] {
     let sol = pb.enet.solve(pb.l1, pb.l2, None, &cd()).unwrap();
     let v = pb.loss.grad_x_on(&sol.w, &[], &sol.kkt.support).unwrap();
-    pb.enet.hypergradient_on(&sol, pb.l2, &v, solver).unwrap().grad
+    pb.enet
+        .hypergradient_on(&sol, pb.l2, &v, solver)
+        .unwrap()
+        .grad
 }
 
 /// The proof of the f64 solution (`certify::enet_proof`), candidate given.

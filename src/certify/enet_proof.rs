@@ -46,6 +46,9 @@
 //! What the proof trusts: [`vfp::TRUSTS`] (checked at run time first). Failures are
 //! typed ([`ProofFailure`]) and never a false proof.
 
+// `!(x > t)` is deliberate throughout: it is also true for NaN, which must be refused.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::error::Error;
 use crate::linalg::fast::{dot, gemv_cols, gemv_t_cols};
 use crate::linalg::vfp::{self, add_up, div_up, mul_up, sqrt_down, sqrt_up, DataRadius, MidRad};
@@ -465,11 +468,11 @@ fn one_pass(d: &EnetData, w: Vec<f64>) -> Result<Pass, ProofFailure> {
     let (a, norms) = vfp::gemv_t(d.x, d.n, &r, None, d.data);
     let mut c = Vec::with_capacity(d.p);
     let mut g = Vec::with_capacity(d.p);
-    for j in 0..d.p {
-        let wj = Interval::try_from((w[j], w[j])).unwrap_or(Interval::ENTIRE);
+    for (j, &wf) in w.iter().enumerate() {
+        let wj = Interval::try_from((wf, wf)).unwrap_or(Interval::ENTIRE);
         let cj = d.scale * a.interval(j) - d.lambda2 * wj;
-        let gj = if w[j] != 0.0 {
-            let sign = if w[j] > 0.0 { 1.0 } else { -1.0 };
+        let gj = if wf != 0.0 {
+            let sign = if wf > 0.0 { 1.0 } else { -1.0 };
             (d.lambda1 * Interval::try_from((sign, sign)).unwrap_or(Interval::ENTIRE) - cj).mag()
         } else {
             (cj.abs() - d.lambda1).sup().max(0.0)
@@ -557,9 +560,13 @@ pub fn prove(
         }));
     }
     let ok = |i: Interval| !i.is_empty() && i.inf().is_finite() && i.sup().is_finite();
-    if !(ok(d.scale) && ok(d.lambda1) && ok(d.lambda2))
-        || !(d.scale.inf() > 0.0 && d.lambda1.inf() > 0.0 && d.lambda2.inf() >= 0.0)
-    {
+    let valid = ok(d.scale)
+        && ok(d.lambda1)
+        && ok(d.lambda2)
+        && d.scale.inf() > 0.0
+        && d.lambda1.inf() > 0.0
+        && d.lambda2.inf() >= 0.0;
+    if !valid {
         return Err(input(
             "need s > 0, λ₁ > 0, λ₂ ≥ 0 as finite non-empty intervals",
         ));
@@ -901,11 +908,11 @@ impl EnetProof {
             mid: vec![0.0; n_val],
             rad: vec![0.0; n_val],
         };
-        for i in 0..n_val {
-            let v = xw.mid[i] - y_val[i];
+        for (i, yi) in y_val.iter().enumerate() {
+            let v = xw.mid[i] - yi;
             r.mid[i] = v;
             let round = add_up(mul_up(vfp::UNIT_ROUNDOFF, v.abs()), vfp::ETA);
-            let datum = add_up(mul_up(data.rel, y_val[i].abs()), data.abs);
+            let datum = add_up(mul_up(data.rel, yi.abs()), data.abs);
             r.rad[i] = add_up(add_up(xw.rad[i], round), datum);
         }
         let (g, _) = vfp::gemv_t(x_val, n_val, &r, None, data);
@@ -940,7 +947,7 @@ impl EnetProof {
             for (c, col) in [&vert.d_lambda1, &vert.d_lambda2].iter().enumerate() {
                 let mut acc = Interval::try_from((0.0, 0.0)).unwrap_or(Interval::ENTIRE);
                 for (k, &j) in vert.set.iter().enumerate() {
-                    acc = acc + v.interval(j) * col.interval(k);
+                    acc += v.interval(j) * col.interval(k);
                 }
                 pair[c] = acc;
             }
