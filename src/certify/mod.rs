@@ -21,10 +21,12 @@
 //! | [`problem::certify_problem`] | contraction of a problem's map, else a refutation of the map or of its field | the above on the problem's family, with witness points for refutations |
 //! | [`forward_backward::certify_fixed_point`] | unique fixed point in a ball, signs, exact `∂x̄/∂λ₁` | f64 solve, exact residual and margins |
 //! | [`enclosure::derivative_enclosure`], [`enclosure::derivative_error_bound`] | box ⊇ `fix 𝒥` (every AD derivative); `d(Ĵ, fix 𝒥) ≤ …` | norm box + `𝒳 ← ([A]𝒳 + [B]) ∩ 𝒳`; residual over `1 − ρ`, outward rounding |
+//! | [`enet_proof::prove`] | LASSO / elastic net at scale: unique solution in a ball, certified support, signs and margins, every vertex derivative enclosed (a verified proof, not a file) | verified floating point: one pass over the design, verified Cholesky or `λ₂`, residual-bounded solves |
 //! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | norm ball `δ + ρr ≤ r` (or box inclusion `F(X) ⊆ X`) + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
 
 pub mod contraction;
 pub mod enclosure;
+pub mod enet_proof;
 pub mod fixed_point;
 pub mod forward_backward;
 pub mod invertible;
