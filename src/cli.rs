@@ -22,9 +22,9 @@ pub mod progress;
 pub mod report;
 
 pub use commands::{
-    builtin_examples, certify_problem, check_certificate, describe, describe_fixed_point,
-    fixed_point_certificate, fixed_point_path, solve_problem, CheckOutcome, Outcome, SolveProof,
-    SolveReport,
+    builtin_examples, certify_in_memory, certify_problem, check_certificate, check_report,
+    describe, describe_fixed_point, fixed_point_certificate, fixed_point_path, solve_problem,
+    solve_report, CertifyResult, CheckOutcome, Outcome, SolveProof, SolveReport,
 };
 
 use crate::error::{Error, Result};

@@ -5,6 +5,9 @@
 //! `"p"`; f64 numbers (estimates, interval bounds) are JSON numbers written in
 //! shortest round-trip form, so parsing them gives back the same doubles. A
 //! non-finite f64 is written as `null`.
+//!
+//! The same reports are built for library callers that work in memory (the Python
+//! package): file fields (`problem`, `certificate`, `path`) are then `null`.
 
 use crate::certify::check_fixed_point::FixedPointCertificate;
 use crate::certify::Claim;
@@ -24,8 +27,8 @@ pub struct CertifyReport {
     pub version: u32,
     /// Always `"certify"`.
     pub command: &'static str,
-    /// The problem file as given.
-    pub problem: String,
+    /// The problem file as given (`None`: a problem given in memory).
+    pub problem: Option<String>,
     /// The problem's name.
     pub name: String,
     /// `"contraction"`, `"refuted"` or `"undecided"`.
@@ -46,8 +49,8 @@ pub struct CertifyReport {
 /// A certificate file and its claim.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertificateEntry {
-    /// Where it was written.
-    pub path: String,
+    /// Where it was written (`None`: not written, see [`super::certify_in_memory`]).
+    pub path: Option<String>,
     /// The claim with its witness, exactly as in the file.
     pub claim: Claim,
 }
@@ -55,8 +58,8 @@ pub struct CertificateEntry {
 /// A fixed-point certificate file and what it proves.
 #[derive(Clone, Debug, Serialize)]
 pub struct FixedPointEntry {
-    /// Where it was written.
-    pub path: String,
+    /// Where it was written (`None`: not written).
+    pub path: Option<String>,
     /// What it proves.
     pub summary: FixedPointSummary,
 }
@@ -97,8 +100,8 @@ pub struct CheckReport {
     pub version: u32,
     /// Always `"check"`.
     pub command: &'static str,
-    /// The certificate file as given.
-    pub certificate: String,
+    /// The certificate file as given (`None`: a certificate given in memory).
+    pub certificate: Option<String>,
     /// The certificate's format (`"piggyback-certificate"` or
     /// `"piggyback-fixed-point-certificate"`), when it could be read.
     pub format: Option<&'static str>,
@@ -126,8 +129,8 @@ pub struct SolveJson {
     pub version: u32,
     /// Always `"solve"`.
     pub command: &'static str,
-    /// The problem file as given.
-    pub problem: String,
+    /// The problem file as given (`None`: a problem given in memory).
+    pub problem: Option<String>,
     /// The problem's name.
     pub name: String,
     /// Iterations of the f64 fixed-point iteration.
