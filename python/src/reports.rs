@@ -19,7 +19,9 @@ fn load_problem(
     base_dir: Option<&Path>,
 ) -> PyResult<Problem> {
     match (text, path) {
-        (Some(t), None) => Problem::parse(t, base_dir.unwrap_or(Path::new("."))).py_err(py),
+        (Some(t), None) => {
+            Problem::parse_named(t, base_dir.unwrap_or(Path::new(".")), "problem dict").py_err(py)
+        }
         (None, Some(p)) => Problem::read(p).py_err(py),
         _ => Err(input_error(
             py,

@@ -8,14 +8,14 @@ use super::report::{
     ProofJson, SolveJson, REPORT_FORMAT, REPORT_VERSION,
 };
 use super::{
-    ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED,
-    EXIT_UNDECIDED,
+    ensure_not_input, ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED,
+    EXIT_REJECTED, EXIT_UNDECIDED,
 };
 use crate::certify::check_fixed_point::{self, FixedPointCertificate};
 use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
 use crate::certify::{self, contraction, refute, Certificate, CheckFailure, Claim};
 use crate::error::{Error, Result};
-use crate::io::problem::Problem;
+use crate::io::problem::{MapSpec, Problem};
 use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Rational};
 use crate::FixedPointMap;
@@ -210,11 +210,20 @@ struct Certified {
     fixed_point_failure: Option<String>,
 }
 
+/// `lasso` / `elastic_net`: the kinds that also get a fixed-point certificate (decided
+/// from the map kind, without loading the data).
+fn is_forward_backward(problem: &Problem) -> bool {
+    matches!(
+        problem.file.map,
+        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
+    )
+}
+
 /// Certify `problem` without writing anything: the outcome, and for `lasso` /
 /// `elastic_net` problems whose contraction was certified, the fixed-point certificate
 /// (or why it could not be made).
 fn certify_work(problem: &Problem, progress: &Progress) -> Result<Certified> {
-    let is_fb = problem.forward_backward_map::<f64>()?.is_some();
+    let is_fb = is_forward_backward(problem);
     let outcome = certify_with_progress(problem, progress)?;
     let mut done = Certified {
         outcome,
@@ -242,7 +251,7 @@ fn certify_to_files(
     progress: &Progress,
 ) -> Result<Certified> {
     let fp_target = fixed_point_path(target);
-    if problem.forward_backward_map::<f64>()?.is_some() {
+    if is_forward_backward(problem) {
         ensure_writable(&[target, &fp_target], force)?;
     } else {
         ensure_writable(&[target], force)?;
@@ -364,6 +373,8 @@ pub(crate) fn cmd_certify(
 ) -> Result<i32> {
     let problem = Problem::read(problem_path)?;
     let target = output.map_or_else(|| default_certificate_path(problem_path), Path::to_path_buf);
+    ensure_not_input(&target, problem_path)?;
+    ensure_not_input(&fixed_point_path(&target), problem_path)?;
     let progress = ctx.progress();
     let done = certify_to_files(&problem, &target, force, &progress)?;
     progress.finish();
@@ -494,6 +505,7 @@ pub(crate) fn cmd_check(
     ctx: &mut Ctx,
 ) -> Result<i32> {
     if let Some(o) = output {
+        ensure_not_input(o, path)?;
         ensure_writable(&[o], force)?;
     }
     let text = std::fs::read_to_string(path)
@@ -720,6 +732,7 @@ pub(crate) fn cmd_solve(
     ctx: &mut Ctx,
 ) -> Result<i32> {
     if let Some(o) = output {
+        ensure_not_input(o, problem_path)?;
         ensure_writable(&[o], force)?;
     }
     let problem = Problem::read(problem_path)?;
