@@ -34,7 +34,7 @@ fn main() -> piggyback::Result<()> {
         .parse()
         .map_err(|_| piggyback::Error::InvalidInput(format!("REPEATS: {repeats}")))?;
     let dir = Path::new(dir);
-    let rd = |f: &str| piggyback::io::npy::read(&dir.join(f));
+    let rd = |f: &str| piggyback::io::npy::read_matrix_f64(&dir.join(f));
     let (x, y) = (rd("X.npy")?, rd("y.npy")?.into_vec());
     let (xv, yv) = (rd("Xv.npy")?, rd("yv.npy")?.into_vec());
     let lam = rd("lambda.npy")?.into_vec();
