@@ -108,16 +108,17 @@ pub fn matrix_col_major(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(usize, 
         .into_dimensionality::<Ix2>()
         .map_err(|e| shape_error(py, format!("{name}: {e}")))?;
     let (n, p) = view.dim();
-    // Fortran order: the transposed view is C-contiguous, a single memory copy.
-    let data: Vec<f64> = match view.t().as_slice() {
-        Some(s) => s.to_vec(),
-        None => {
-            let mut d = Vec::with_capacity(n * p);
-            for col in view.columns() {
-                d.extend(col.iter().copied());
-            }
-            d
+    let data: Vec<f64> = if let Some(s) = view.t().as_slice() {
+        // Fortran order: the transposed view is C-contiguous, a single memory copy.
+        s.to_vec()
+    } else if let Some(s) = view.as_slice() {
+        transpose_blocked(s, n, p)
+    } else {
+        let mut d = Vec::with_capacity(n * p);
+        for col in view.columns() {
+            d.extend(col.iter().copied());
         }
+        d
     };
     if let Some(k) = data.iter().position(|x| !x.is_finite()) {
         return Err(input_error(
@@ -131,6 +132,25 @@ pub fn matrix_col_major(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(usize, 
         ));
     }
     Ok((n, p, data))
+}
+
+/// The column-major copy of a row-major `n × p` buffer, tile by tile so that reads
+/// and writes both stay in cache (a column-by-column gather strides through the
+/// whole array once per column).
+fn transpose_blocked(src: &[f64], n: usize, p: usize) -> Vec<f64> {
+    const TILE: usize = 32;
+    let mut out = vec![0.0; n * p];
+    for i0 in (0..n).step_by(TILE) {
+        for j0 in (0..p).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(n) {
+                let row = &src[i * p..(i + 1) * p];
+                for j in j0..(j0 + TILE).min(p) {
+                    out[j * n + i] = row[j];
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A vector moved into a NumPy array (no copy).
