@@ -7,6 +7,11 @@
 * :func:`certify`, :func:`check`, :func:`solve` — the command line's commands on
   problem dicts or files, returning its JSON reports as dicts with exact numbers as
   :class:`fractions.Fraction`.
+* :func:`audit` — the crate's audit engine on a Jacobian (or JVP) written in NumPy:
+  chain rule along random lines, one-sided derivatives and the Clarke convention at
+  the kinks found on them, in f64 with stated tolerances; returns an
+  :class:`AuditReport` (pass / fail / inconclusive) with shrunk
+  :class:`Counterexample` s.
 * :mod:`piggyback.errors` — the exceptions.
 
 The objective of :class:`ElasticNet` is ``(s/2)‖Xw − y‖² + l1‖w‖₁ + (l2/2)‖w‖²``
@@ -32,6 +37,7 @@ from ._native import (
     tune_enet,
 )
 from . import _native
+from ._audit import AuditReport, Counterexample, audit
 from ._problems import encode_problem
 from ._reports import parse_report
 from .errors import (
@@ -55,6 +61,9 @@ __all__ = [
     "check",
     "solve",
     "CertifyResult",
+    "audit",
+    "AuditReport",
+    "Counterexample",
     "errors",
     "PiggybackError",
     "InputError",

@@ -1,7 +1,7 @@
 """Type stubs of the Rust extension ``piggyback._native`` (pyo3)."""
 
 from os import PathLike
-from typing import Literal, Optional, Union, final
+from typing import Any, Callable, Literal, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -202,3 +202,28 @@ def solve_json(
     path: Optional[Union[str, PathLike[str]]] = None,
     base_dir: Optional[Union[str, PathLike[str]]] = None,
 ) -> str: ...
+def audit_f64(
+    f: Callable[[_F64], Any],
+    n_in: int,
+    n_out: int,
+    *,
+    jacobian: Optional[Callable[[_F64], Any]] = None,
+    jvp: Optional[Callable[[_F64, _F64], Any]] = None,
+    name: Optional[str] = None,
+    tol_abs: float = 1e-6,
+    tol_rel: float = 1e-6,
+    conventions: Literal["clarke", "conservative"] = "clarke",
+    budget: Literal["default", "quick"] = "default",
+    seed: Optional[int] = None,
+    lines: Optional[int] = None,
+    structured_lines: Optional[int] = None,
+    samples_per_line: Optional[int] = None,
+    kink_points: Optional[int] = None,
+    min_decided: Optional[int] = None,
+    max_violations: int = 1,
+    shrink: bool = True,
+    bounds: Optional[Sequence[tuple[float, float]]] = None,
+    hints: Optional[Sequence[float]] = None,
+) -> dict[str, Any]:
+    """The crate's f64 audit of ``f`` and a claimed ``jacobian`` or ``jvp``; the
+    report as a dict (``piggyback.audit`` makes an ``AuditReport`` of it)."""

@@ -89,6 +89,21 @@ pub fn vector(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
     Ok(v)
 }
 
+/// Any float array as `(shape, row-major data)`, entries unchecked (the audit counts
+/// non-finite outputs of audited code as outside its domain).
+pub fn array_row_major(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<usize>, Vec<f64>)> {
+    let arr = as_float_array(obj, name)?;
+    let ro = arr.readonly();
+    let view = ro.as_array();
+    // `iter` walks in logical (row-major) order whatever the memory layout.
+    Ok((view.shape().to_vec(), view.iter().copied().collect()))
+}
+
+/// The shape of an array as Python writes it: `(3,)`, `(2, 3)`.
+pub fn shape_string(shape: &[usize]) -> String {
+    shape_text(shape)
+}
+
 /// A 2-D float matrix as `(rows, cols, column-major data)`, every entry finite.
 pub fn matrix_col_major(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(usize, usize, Vec<f64>)> {
     let py = obj.py();

@@ -6,6 +6,7 @@
 //! reimplemented here.
 
 mod arrays;
+mod audit;
 mod enet;
 mod errors;
 mod reports;
@@ -23,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<enet::PyTunePath>()?;
     m.add_function(wrap_pyfunction!(enet::tune_enet, m)?)?;
     m.add_function(wrap_pyfunction!(reports::certify_json, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::audit_f64, m)?)?;
     m.add_function(wrap_pyfunction!(reports::check_json, m)?)?;
     m.add_function(wrap_pyfunction!(reports::solve_json, m)?)?;
     Ok(())

@@ -33,15 +33,21 @@ def test_package_is_typed_and_type_checks(tmp_path):
         "g: float = float(p.hypergradient(s, np.zeros(2)).grad[0])\n"
         "r = pb.certify({'piggyback_problem': 1})\n"
         "o: str = r.outcome\n"
+        "a = pb.audit(lambda x: np.abs(x), 1, jacobian=lambda x: np.sign(x), budget='quick')\n"
+        "v: str = a.verdict\n"
+        "c: list[pb.Counterexample] = list(a.violations)\n"
     )
     bad = tmp_path / "bad.py"
     bad.write_text("import piggyback as pb\npb.ElasticNet.solve(1, 2, 3, 4, 5)\nx: int = pb.check('c')\n")
+    bad_audit = tmp_path / "bad_audit.py"
+    bad_audit.write_text("import piggyback as pb\nr = pb.audit(abs, 1, jacobian=abs, conventions='ad')\n")
     run = lambda f: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "mypy", "--strict", str(f)], capture_output=True, text=True
     )
     ok = run(good)
     assert ok.returncode == 0, ok.stdout
     assert run(bad).returncode == 1
+    assert run(bad_audit).returncode == 1
 
 
 def test_version_is_the_crates():
