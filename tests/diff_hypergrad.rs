@@ -53,6 +53,25 @@ fn tight() -> CdOptions {
 }
 
 #[test]
+fn observed_cd_reports_each_outer_iteration_and_changes_nothing() {
+    let (a, b, _, _) = diff_common::lasso_instance::<f64>((1, 2));
+    let e = Enet::new(a, b, 1.0).unwrap();
+    let plain = e.solve(1.0, 0.0, None, &tight()).unwrap();
+    let mut seen = Vec::new();
+    let sol = e
+        .solve_observed(1.0, 0.0, None, &tight(), &mut |k, g| seen.push((k, g)))
+        .unwrap();
+    assert_eq!(sol.w, plain.w);
+    // One report per outer iteration (counted from 0 in the solution), k = 1, 2, …;
+    // the gap relative to its target is above 1 until the last, which stops.
+    assert_eq!(seen.len(), sol.outer_iterations + 1);
+    assert!(seen.iter().enumerate().all(|(i, &(k, _))| k == i + 1));
+    let (last, rest) = seen.split_last().unwrap();
+    assert!(last.1 <= 1.0, "{seen:?}");
+    assert!(rest.iter().all(|&(_, g)| g > 1.0), "{seen:?}");
+}
+
+#[test]
 fn cd_solves_the_exact_lasso_instance() {
     let (a, b, xhat, _) = diff_common::lasso_instance::<f64>((1, 2));
     let e = Enet::new(a, b, 1.0).unwrap();

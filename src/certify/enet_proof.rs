@@ -1006,11 +1006,25 @@ pub fn solve_and_prove(
     warm: Option<&[f64]>,
     opts: &SolveOptions,
 ) -> crate::Result<ProvenSolve> {
+    solve_and_prove_observed(problem, data, lambda1, lambda2, warm, opts, &mut |_, _| {})
+}
+
+/// As [`solve_and_prove`], with the solver's outer iterations reported to `observe`
+/// (see [`Enet::solve_observed`](crate::diff::enet::Enet::solve_observed)).
+pub fn solve_and_prove_observed(
+    problem: &crate::diff::enet::Enet,
+    data: DataRadius,
+    lambda1: Interval,
+    lambda2: Interval,
+    warm: Option<&[f64]>,
+    opts: &SolveOptions,
+    observe: &mut dyn FnMut(usize, f64),
+) -> crate::Result<ProvenSolve> {
     use crate::diff::enet::RestrictedSolver;
     let (n, p) = problem.dims();
     let (l1, l2) = (lambda1.mid(), lambda2.mid());
     let t = std::time::Instant::now();
-    let solution = problem.solve(l1, l2, warm, &opts.cd)?;
+    let solution = problem.solve_observed(l1, l2, warm, &opts.cd, observe)?;
     let jacobian = problem.jacobian(&solution, l2, RestrictedSolver::Auto)?;
     let solve_seconds = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();

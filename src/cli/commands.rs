@@ -546,8 +546,14 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let theta = problem.theta::<f64>()?;
     let (n, _) = map.dims();
     let x0 = problem.x0::<f64>(n)?;
-    let (x, iterations) =
-        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
+    let (x, iterations) = crate::maps::iterate::iterate_observed(
+        map.as_ref(),
+        &x0,
+        &theta,
+        1e-14,
+        1_000_000,
+        &mut |k, r| progress.iteration("f64 fixed-point iteration", k, r),
+    )?;
     progress.step("f64 derivative (implicit, dense solve)");
     let lin = map.linearize(&x, &theta)?;
     let m = theta.len();
@@ -569,7 +575,7 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
 /// formula) and its verified-floating-point proof ([`crate::certify::enet_proof`]), on
 /// f64 data of any size (MATH.md scaling `s = 1`).
 fn solve_enet(input: crate::io::problem::EnetInput, progress: &Progress) -> Result<SolveReport> {
-    use crate::certify::enet_proof::{solve_and_prove, SolveOptions};
+    use crate::certify::enet_proof::{solve_and_prove_observed, SolveOptions};
     progress.step(
         "f64 coordinate descent and restricted derivative, then verified floating-point proof",
     );
@@ -582,13 +588,20 @@ fn solve_enet(input: crate::io::problem::EnetInput, progress: &Progress) -> Resu
         },
         ..Default::default()
     };
-    let run = solve_and_prove(
+    let run = solve_and_prove_observed(
         &enet,
         input.data,
         input.lambda1,
         input.lambda2,
         input.x0.as_deref(),
         &opts,
+        &mut |k, g| {
+            if g <= 1.0 {
+                progress.step("restricted derivative, then verified floating-point proof");
+            } else {
+                progress.iteration_of("coordinate descent", k, "duality gap / target", g);
+            }
+        },
     )?;
     let jacobian = Matrix::from_fn(input.p, m, |i, j| run.jacobian[(i, j)]);
     let proof = match &run.proof {

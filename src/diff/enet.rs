@@ -515,6 +515,20 @@ impl Enet {
         warm: Option<&[f64]>,
         opts: &CdOptions,
     ) -> Result<CdSolution> {
+        self.solve_observed(l1, l2, warm, opts, &mut |_, _| {})
+    }
+
+    /// As [`Enet::solve`], calling `observe(k, gap)` at the start of outer iteration `k`
+    /// (`k = 1, 2, …`) with the duality gap there relative to its target (`≤ 1`: about
+    /// to stop): the hook of progress displays.
+    pub fn solve_observed(
+        &self,
+        l1: f64,
+        l2: f64,
+        warm: Option<&[f64]>,
+        opts: &CdOptions,
+        observe: &mut dyn FnMut(usize, f64),
+    ) -> Result<CdSolution> {
         if !(l1 >= 0.0 && l2 >= 0.0 && l1.is_finite() && l2.is_finite()) {
             return Err(Error::InvalidInput(format!(
                 "Enet::solve: need λ₁, λ₂ ≥ 0 finite, got ({l1}, {l2})"
@@ -555,6 +569,7 @@ impl Enet {
                     context: "Enet::solve duality gap".into(),
                 });
             }
+            observe(outer + 1, gap / target);
             if opts.screening {
                 self.screen(&mut active, &mut corr, &w, &r, gap, l1, l2);
             }
