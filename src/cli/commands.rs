@@ -546,14 +546,8 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let theta = problem.theta::<f64>()?;
     let (n, _) = map.dims();
     let x0 = problem.x0::<f64>(n)?;
-    let (x, iterations) = crate::maps::iterate::iterate_observed(
-        map.as_ref(),
-        &x0,
-        &theta,
-        1e-14,
-        1_000_000,
-        &mut |k, r| progress.iteration("f64 fixed-point iteration", k, r),
-    )?;
+    let (x, iterations) =
+        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
     progress.step("f64 derivative (implicit, dense solve)");
     let lin = map.linearize(&x, &theta)?;
     let m = theta.len();

@@ -17,19 +17,6 @@ pub fn iterate<S: Scalar, M: FixedPointMap<S> + ?Sized>(
     tol: f64,
     max_iter: usize,
 ) -> Result<(Vec<S>, usize)> {
-    iterate_observed(map, x0, theta, tol, max_iter, &mut |_, _| {})
-}
-
-/// As [`iterate`], calling `observe(k, residual)` after step `k` (`k = 1, 2, …`) with
-/// its residual `‖x_k − x_{k−1}‖_∞`: the hook of progress displays.
-pub fn iterate_observed<S: Scalar, M: FixedPointMap<S> + ?Sized>(
-    map: &M,
-    x0: &[S],
-    theta: &[S],
-    tol: f64,
-    max_iter: usize,
-    observe: &mut dyn FnMut(usize, f64),
-) -> Result<(Vec<S>, usize)> {
     let mut x = x0.to_vec();
     let mut residual = f64::INFINITY;
     for k in 0..max_iter {
@@ -45,7 +32,6 @@ pub fn iterate_observed<S: Scalar, M: FixedPointMap<S> + ?Sized>(
                 context: format!("fixed-point iterate {}", k + 1),
             });
         }
-        observe(k + 1, residual);
         if residual <= tol {
             return Ok((x, k + 1));
         }
