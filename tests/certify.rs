@@ -847,13 +847,12 @@ fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
     // The maps module's heavy ball at (x, y) = (0, 0), θ = (α, β) = (1, 3/4): its whole
     // conservative Jacobian's A-blocks are conv{M₁, M₂} (h ∈ {1/4, 1} at the kink), which
     // the refutation search must refute, while no spectral bound below 1 exists.
-    use piggyback::certify::contraction::a_blocks;
     use piggyback::maps::HeavyBall;
     let map = HeavyBall::seeds();
     let x = [Rational::new(), Rational::new()];
     let theta = [q(1, 1), q(3, 4)];
     let jac = piggyback::FixedPointMap::<Rational>::conservative_jacobian(&map, &x, &theta)?;
-    let set = a_blocks(&jac, 2)?;
+    let set = jac.leading_cols(2)?;
     let (m1, m2) = heavy_ball();
     let (MatrixSet::Hull(vs) | MatrixSet::Finite(vs)) = &set else {
         panic!("expected vertices, got {set:?}")

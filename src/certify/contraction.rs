@@ -112,10 +112,11 @@ fn convergents(x: &Rational, terms: usize) -> Vec<Rational> {
 
 /// The matrices whose norms bound the sup over the set, exactly as the checker
 /// reduces it (see [`super::check`]): vertices, `max(|lo|, |hi|)` for a box,
-/// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point.
+/// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point
+/// ([`MatrixSet::vertices`], at most the checker's cap).
 fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Rational>>> {
     match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => Ok(v.clone()),
+        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(set.members()?.to_vec()),
         MatrixSet::Box { lo, hi } if !weighted => {
             Ok(vec![lo.zip_with(hi, "box bound", |a, b| {
                 Scalar::max(&Scalar::abs(a), &Scalar::abs(b))
@@ -132,50 +133,8 @@ fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Ratio
         {
             Ok(vec![m.clone()])
         }
-        MatrixSet::Box { lo, hi } => {
-            let free: Vec<usize> = (0..lo.as_slice().len())
-                .filter(|&k| lo.as_slice()[k] != hi.as_slice()[k])
-                .collect();
-            enumerate(free.len(), |mask| {
-                let mut m = lo.clone();
-                for (b, &k) in free.iter().enumerate() {
-                    if mask & (1 << b) != 0 {
-                        m.as_mut_slice()[k] = hi.as_slice()[k].clone();
-                    }
-                }
-                m
-            })
-        }
-        MatrixSet::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        } => {
-            let free: Vec<usize> = (0..q_lo.len()).filter(|&i| q_lo[i] != q_hi[i]).collect();
-            enumerate(free.len(), |mask| {
-                let mut q = q_lo.clone();
-                for (b, &i) in free.iter().enumerate() {
-                    if mask & (1 << b) != 0 {
-                        q[i] = q_hi[i].clone();
-                    }
-                }
-                Matrix::from_fn(m.rows(), m.cols(), |i, j| {
-                    q[i].mul(&m[(i, j)]).add(&offset[(i, j)])
-                })
-            })
-        }
+        _ => set.vertices(super::check::MAX_VERTICES),
     }
-}
-
-fn enumerate(bits: usize, f: impl Fn(u64) -> Matrix<Rational>) -> Result<Vec<Matrix<Rational>>> {
-    let cap = super::check::MAX_VERTICES.trailing_zeros() as usize;
-    if bits > cap {
-        return Err(Error::TooLarge {
-            context: format!("2^{bits} extreme points (cap 2^{cap})"),
-        });
-    }
-    Ok((0u64..1 << bits).map(f).collect())
 }
 
 /// Certify `sup_{A∈set} ‖A‖ ≤ ρ` for a given `ρ` (checked by the trusted kernel).
@@ -447,31 +406,6 @@ pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> R
     Ok(best)
 }
 
-/// The `A`-blocks (first `n` columns) of a set of `[A, B]` matrices, in the same
-/// representation (a finite set, hull, box or diag box of `n × n` matrices).
-pub fn a_blocks<S: Scalar>(set: &MatrixSet<S>, n: usize) -> Result<MatrixSet<S>> {
-    let left = |m: &Matrix<S>| m.split_cols(n).map(|(a, _)| a);
-    Ok(match set {
-        MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(left).collect::<Result<_>>()?),
-        MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(left).collect::<Result<_>>()?),
-        MatrixSet::Box { lo, hi } => MatrixSet::Box {
-            lo: left(lo)?,
-            hi: left(hi)?,
-        },
-        MatrixSet::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        } => MatrixSet::DiagBox {
-            q_lo: q_lo.clone(),
-            q_hi: q_hi.clone(),
-            m: left(m)?,
-            offset: left(offset)?,
-        },
-    })
-}
-
 /// Certify the contraction constant of an exact map at a point: the smallest
 /// certifiable `ρ ≥ sup ‖A‖` over the `A`-blocks of its whole conservative Jacobian
 /// at `(x, θ)` (every tie decided exactly by the map), via [`find_norm_bound`].
@@ -483,6 +417,6 @@ pub fn certify_map_contraction<M: crate::maps::FixedPointMap<Rational> + ?Sized>
     opts: &SearchOptions,
 ) -> Result<Certificate> {
     let (n, _) = map.dims();
-    let set = a_blocks(&map.conservative_jacobian(x, theta)?, n)?;
+    let set = map.conservative_jacobian(x, theta)?.leading_cols(n)?;
     find_norm_bound(&set, norm, opts)
 }

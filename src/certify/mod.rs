@@ -10,7 +10,7 @@
 //! | finder | claim | method |
 //! |---|---|---|
 //! | [`contraction::find_norm_bound`] | `sup ‖A‖ ≤ ρ` (2-, 1-, ∞-norm) | f64 estimate, then binary search over short rationals with exact `LDLᵀ` |
-//! | [`contraction::certify_map_contraction`] | the same for the `A`-blocks of an exact map's whole conservative Jacobian at a point | [`contraction::a_blocks`] + `find_norm_bound` |
+//! | [`contraction::certify_map_contraction`] | the same for the `A`-blocks of an exact map's whole conservative Jacobian at a point | [`MatrixSet::leading_cols`] + `find_norm_bound` |
 //! | [`contraction::find_weighted_bound`] | `sup ‖A‖_P ≤ ρ` | `P = I + Σ AᵢᵀPAᵢ/ρ²` over an active set of vertices, iterated in f64, rounded to short rationals, verified exactly |
 //! | [`refute::find_refutation`] | joint spectral radius `> r` | products of vertices (length ≤ 6), exact characteristic-polynomial witness |
 //! | [`invertible::certify_invertible`] | `I − A` invertible on the set | Neumann (`ρ < 1`), else a preconditioned interval-box test |

@@ -13,11 +13,11 @@
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `P` is formed once.
 
 use super::design::Design;
-use super::util::{classify_threshold, hull_over_box, mat_tr_vec_into, mat_vec_into};
+use super::util::{classify_threshold, mat_tr_vec_into, mat_vec_into};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{hull_over_box, MatrixSet, DEFAULT_CAP};
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
@@ -165,7 +165,7 @@ impl<S: Scalar> FixedPointMap<S> for Admm<S> {
             })?;
         let g = self.g();
         let n = self.features();
-        hull_over_box(&t.q_lo, &t.q_hi, |q| {
+        hull_over_box(&t.q_lo, &t.q_hi, DEFAULT_CAP, |q| {
             Ok(Matrix::from_fn(2 * n, 2 * n + 1, |i, j| {
                 let (row, upper) = if i < n { (i, true) } else { (i - n, false) };
                 let qi = &q[row];

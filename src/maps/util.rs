@@ -1,46 +1,8 @@
-//! Small helpers shared by the maps: vertex enumeration of
-//! row-scaling boxes, and a dense-matrix linear operator.
+//! Small helpers shared by the maps: dense matrix–vector products and the
+//! soft-threshold classification.
 
-use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
-
-/// Largest number of ties a map enumerates into hull vertices (`2^k` vertices).
-pub const MAX_TIES: usize = 12;
-
-/// The hull of `build(q)` over the vertices of the box `[q_lo, q_hi]` (coordinates with
-/// `q_lo = q_hi` decided are fixed). A singleton when no coordinate is free. Errors
-/// with [`Error::TooLarge`] beyond [`MAX_TIES`] free coordinates.
-pub fn hull_over_box<S: Scalar>(
-    q_lo: &[S],
-    q_hi: &[S],
-    build: impl Fn(&[S]) -> Result<Matrix<S>>,
-) -> Result<MatrixSet<S>> {
-    let free: Vec<usize> = (0..q_lo.len())
-        .filter(|&i| q_lo[i].cmp3(&q_hi[i]) != Some(std::cmp::Ordering::Equal))
-        .collect();
-    if free.len() > MAX_TIES {
-        return Err(Error::TooLarge {
-            context: format!("{} ties (limit {MAX_TIES}): 2^k hull vertices", free.len()),
-        });
-    }
-    let mut vs = Vec::with_capacity(1 << free.len());
-    for mask in 0..(1usize << free.len()) {
-        let mut q = q_lo.to_vec();
-        for (bit, &i) in free.iter().enumerate() {
-            if mask >> bit & 1 == 1 {
-                q[i] = q_hi[i].clone();
-            }
-        }
-        vs.push(build(&q)?);
-    }
-    if vs.len() == 1 {
-        Ok(MatrixSet::Finite(vs))
-    } else {
-        MatrixSet::hull(vs)
-    }
-}
 
 /// `out = M v` for a dense matrix (no allocation).
 pub fn mat_vec_into<S: Scalar>(m: &Matrix<S>, v: &[S], out: &mut [S]) {
