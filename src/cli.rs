@@ -81,9 +81,9 @@ pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
     let one = Rational::from(1);
     let mut best: Option<Certificate> = None;
     for norm in [
-        contraction::NormKind::Two,
-        contraction::NormKind::Inf,
-        contraction::NormKind::One,
+        crate::linalg::norms::Norm::Two,
+        crate::linalg::norms::Norm::Inf,
+        crate::linalg::norms::Norm::One,
     ] {
         if let Ok(c) = contraction::find_norm_bound(&family, norm, &opts) {
             let better = match (&best, contraction::certified_rho(&c)) {
@@ -151,7 +151,7 @@ pub struct SolveProof {
     /// A box containing the unique fixed point.
     pub x: Vec<Interval>,
     /// Contraction bound on the proof domain and its norm.
-    pub rho: (f64, &'static str),
+    pub rho: (f64, crate::linalg::norms::Norm),
     /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
     pub nonzero: Vec<Option<bool>>,
     /// Whether the derivative is proven single-valued (one selection piece at `x̄`).
@@ -159,7 +159,7 @@ pub struct SolveProof {
     /// A box containing every derivative any AD system could return.
     pub derivative: Matrix<Interval>,
     /// Rigorous bound on the distance from the f64 derivative to that set, and its norm.
-    pub error_bound: (f64, &'static str),
+    pub error_bound: (f64, crate::linalg::norms::Norm),
 }
 
 /// Solve a problem in f64, then prove what can be proven in interval arithmetic.

@@ -7,7 +7,7 @@
 use piggyback::certify::check::{num_text, RadiusText, MAX_DIM};
 use piggyback::certify::contraction::{
     certified_rho, certify_norm_bound, certify_weighted_at, certify_weighted_bound,
-    find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
+    find_norm_bound, find_weighted_bound, SearchOptions,
 };
 use piggyback::certify::invertible::certify_invertible;
 use piggyback::certify::refute::find_refutation;
@@ -15,6 +15,7 @@ use piggyback::certify::{
     check, check_json, from_json, to_json, Certificate, CheckFailure, Claim, InvertWitness, SetData,
 };
 use piggyback::linalg::lu::determinant;
+use piggyback::linalg::norms::Norm;
 use piggyback::scalar::Rational;
 use piggyback::{Error, Matrix, MatrixSet, Scalar};
 use proptest::prelude::*;
@@ -71,7 +72,7 @@ fn relu_family(w: &Matrix<Rational>) -> MatrixSet<Rational> {
 
 #[test]
 fn round_trip_and_check() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     let text = to_json(&c);
     let back = from_json(&text).expect("round trip");
     assert_eq!(back, c);
@@ -82,7 +83,7 @@ fn round_trip_and_check() -> piggyback::Result<()> {
 
 #[test]
 fn truncated_and_corrupted_files_are_clean_errors() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     let text = to_json(&c);
     // Every proper prefix is malformed (no panic, a Malformed error).
     for cut in 0..text.len() {
@@ -117,7 +118,7 @@ fn with_rho(c: &Certificate, rho: &str) -> Certificate {
 
 #[test]
 fn bad_numbers_and_data_are_typed() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     for bad in ["1/0", "abc", "1/2/3", "", "0x10", "1e100000", "NaN", "inf"] {
         assert!(
             matches!(
@@ -186,9 +187,9 @@ fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
     // Reference: W = (9/10)Q with Q orthogonal, so ‖diag(q)W‖₂ = ‖diag(q)‖₂·(9/10) ≤ 9/10
     // for q ∈ {0,1}², with equality at q = (1,1). The exact search must land on 9/10.
     let w = relu_weight();
-    let c = find_norm_bound(&relu_family(&w), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&w), Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
-    assert!(certify_norm_bound(&relu_family(&w), NormKind::Two, &q(899, 1000)).is_err());
+    assert!(certify_norm_bound(&relu_family(&w), Norm::Two, &q(899, 1000)).is_err());
     // The structured form {diag(q)W : q ∈ [0,1]²} (the hull) is checked through
     // ‖diag(q)W‖ ≤ ‖W‖ at the single matrix W.
     let diag_box = MatrixSet::DiagBox {
@@ -197,7 +198,7 @@ fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
         m: w.clone(),
         offset: Matrix::zeros(2, 2),
     };
-    let c = find_norm_bound(&diag_box, NormKind::Two, &opts())?;
+    let c = find_norm_bound(&diag_box, Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
     // 4×4 version: Q₄ = Q ⊗ Q is orthogonal and rational; W₄ = (9/10)Q₄; 16 vertices.
     let q2 = mat(&[vec![(3, 5), (-4, 5)], vec![(4, 5), (3, 5)]]);
@@ -207,7 +208,7 @@ fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
         w4.transpose().matmul(&w4)?,
         Matrix::identity(4).scale(&q(81, 100))
     );
-    let c = find_norm_bound(&relu_family(&w4), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&w4), Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
     Ok(())
 }
@@ -246,9 +247,9 @@ fn elastic_net_forward_backward_analytic_rho() -> piggyback::Result<()> {
         m: a.clone(),
         offset: Matrix::zeros(3, 3),
     };
-    let c = find_norm_bound(&set, NormKind::Two, &opts())?;
+    let c = find_norm_bound(&set, Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(2, 3)));
-    assert!(certify_norm_bound(&set, NormKind::Two, &q(666, 1000)).is_err());
+    assert!(certify_norm_bound(&set, Norm::Two, &q(666, 1000)).is_err());
     // The same claim over the explicit 8 extreme points.
     let verts = (0u32..8)
         .map(|mask| {
@@ -260,7 +261,7 @@ fn elastic_net_forward_backward_analytic_rho() -> piggyback::Result<()> {
             .expect("shape")
         })
         .collect();
-    assert!(certify_norm_bound(&MatrixSet::Hull(verts), NormKind::Two, &q(2, 3)).is_ok());
+    assert!(certify_norm_bound(&MatrixSet::Hull(verts), Norm::Two, &q(2, 3)).is_ok());
     Ok(())
 }
 
@@ -270,14 +271,14 @@ fn one_and_inf_norms_exact() -> piggyback::Result<()> {
     let a = mat(&[vec![(1, 2), (-1, 4)], vec![(1, 8), (1, 8)]]);
     let set = MatrixSet::Finite(vec![a]);
     assert_eq!(
-        certified_rho(&find_norm_bound(&set, NormKind::One, &opts())?),
+        certified_rho(&find_norm_bound(&set, Norm::One, &opts())?),
         Some(q(5, 8))
     );
     assert_eq!(
-        certified_rho(&find_norm_bound(&set, NormKind::Inf, &opts())?),
+        certified_rho(&find_norm_bound(&set, Norm::Inf, &opts())?),
         Some(q(3, 4))
     );
-    assert!(certify_norm_bound(&set, NormKind::Inf, &q(74, 100)).is_err());
+    assert!(certify_norm_bound(&set, Norm::Inf, &q(74, 100)).is_err());
     Ok(())
 }
 
@@ -288,7 +289,7 @@ fn box_family_spectral_bound() -> piggyback::Result<()> {
     // ‖M‖₂ = (1/4)·√2·√5 = √10/4 ≈ 0.7906. The certificate must be ≥ that, and ≤ 0.7907.
     let lo = mat(&[vec![(0, 1), (1, 4)], vec![(-1, 4), (1, 2)]]);
     let hi = mat(&[vec![(1, 4), (1, 2)], vec![(0, 1), (1, 2)]]);
-    let c = find_norm_bound(&MatrixSet::Box { lo, hi }, NormKind::Two, &opts())?;
+    let c = find_norm_bound(&MatrixSet::Box { lo, hi }, Norm::Two, &opts())?;
     let rho = certified_rho(&c).expect("rho").to_f64();
     assert!((10f64.sqrt() / 4.0..0.7907).contains(&rho), "rho = {rho}");
     Ok(())
@@ -300,7 +301,7 @@ fn weighted_norm_certifies_non_normal_contraction() -> piggyback::Result<()> {
     // with ‖A‖_P < 1 exists; the Euclidean certificate must exceed 2.
     let a = mat(&[vec![(1, 2), (2, 1)], vec![(0, 1), (1, 2)]]);
     let set = MatrixSet::Finite(vec![a]);
-    let two = certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho");
+    let two = certified_rho(&find_norm_bound(&set, Norm::Two, &opts())?).expect("rho");
     assert!(two > 2);
     // With P = I the weighted norm is the Euclidean one: same bound accepted, 2 rejected.
     assert!(certify_weighted_bound(&set, &Matrix::identity(2), &two).is_ok());
@@ -315,7 +316,7 @@ fn weighted_norm_certifies_non_normal_contraction() -> piggyback::Result<()> {
 fn heavy_ball_has_no_contraction_certificate() -> piggyback::Result<()> {
     let (m1, m2) = heavy_ball();
     let set = MatrixSet::Hull(vec![m1, m2]);
-    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    assert!(certified_rho(&find_norm_bound(&set, Norm::Two, &opts())?).expect("rho") > 1);
     assert!(matches!(
         certify_weighted_at(&set, &q(1, 1), &opts()),
         Err(Error::CouldNotVerify { .. })
@@ -512,7 +513,7 @@ fn two_norm_truth(c: &Certificate) -> Option<bool> {
 
 #[test]
 fn mutations_that_falsify_are_rejected() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     let mut paths = Vec::new();
     number_paths(
         &serde_json::to_value(&c).expect("serialisable"),
@@ -615,12 +616,12 @@ proptest! {
     fn contraction_certificates_are_true((a, b) in pair(), rho in (1i64..=30, 1i64..=10)) {
         let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
         let truth = sigma_max(&a).max(sigma_max(&b));
-        let c = find_norm_bound(&set, NormKind::Two, &opts())?;
+        let c = find_norm_bound(&set, Norm::Two, &opts())?;
         let found = certified_rho(&c).expect("rho").to_f64();
         prop_assert!(found >= truth * (1.0 - 1e-12));
         prop_assert!(found <= truth * (1.0 + 1e-5) + 1e-12, "found {} for {}", found, truth);
         let r = q(rho.0, rho.1);
-        if certify_norm_bound(&set, NormKind::Two, &r).is_ok() {
+        if certify_norm_bound(&set, Norm::Two, &r).is_ok() {
             prop_assert!(truth <= r.to_f64() * (1.0 + 1e-12));
         } else {
             prop_assert!(truth >= r.to_f64() * (1.0 - 1e-12));
@@ -700,7 +701,7 @@ proptest! {
         let r = q(rho.0, rho.1);
         let truth = two_norm_at_most_2x2(&a, &r) && two_norm_at_most_2x2(&b, &r);
         let set = MatrixSet::Hull(vec![a, b]);
-        prop_assert_eq!(certify_norm_bound(&set, NormKind::Two, &r).is_ok(), truth);
+        prop_assert_eq!(certify_norm_bound(&set, Norm::Two, &r).is_ok(), truth);
     }
 
     /// Weighted-norm bounds are never below a lower bound of the joint spectral
@@ -741,7 +742,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
         m: w.clone(),
         offset: Matrix::zeros(2, 2),
     };
-    let c = certify_norm_bound(&db, NormKind::Two, &q(9, 10))?;
+    let c = certify_norm_bound(&db, Norm::Two, &q(9, 10))?;
     // q_hi = 2 leaves the |q| ≤ 1 lemma; the vertex q = (2, 2) has norm 9/5 > 9/10.
     let mut bad = c.clone();
     if let SetData::DiagBox { q_hi, .. } = &mut bad.data {
@@ -772,7 +773,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
         hi: hi.clone(),
     };
     assert!(
-        certify_norm_bound(&bx, NormKind::Two, &q(1, 20))?.claim
+        certify_norm_bound(&bx, Norm::Two, &q(1, 20))?.claim
             == Claim::Contraction {
                 norm: piggyback::certify::NormSpec::Two,
                 rho: "1/20".into()
@@ -860,7 +861,7 @@ fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
     assert!(vs.contains(&m1) && vs.contains(&m2) && vs.len() == 2);
     let c = find_refutation(&set, &q(1, 1), 6)?.expect("refuted");
     assert_eq!(check_json(&to_json(&c)), Ok(()));
-    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    assert!(certified_rho(&find_norm_bound(&set, Norm::Two, &opts())?).expect("rho") > 1);
     Ok(())
 }
 
@@ -873,9 +874,27 @@ fn relu_layer_map_at_a_kink_certified_at_nine_tenths() -> piggyback::Result<()> 
     use piggyback::maps::ReluLayer;
     let layer = ReluLayer::new(relu_weight(), Matrix::identity(2), vec![Rational::new(); 2])?;
     let zero = [Rational::new(), Rational::new()];
-    let c = certify_map_contraction(&layer, &zero, &zero, NormKind::Two, &opts())?;
+    let c = certify_map_contraction(&layer, &zero, &zero, Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
     assert!(matches!(c.data, SetData::DiagBox { .. }));
     assert_eq!(check_json(&to_json(&c)), Ok(()));
     Ok(())
+}
+
+/// Certificates state operator norms: a Frobenius request is a typed error, never a
+/// certificate in another norm.
+#[test]
+fn frobenius_has_no_certificate_form() {
+    let set = MatrixSet::Finite(vec![mat(&[vec![(1, 2), (0, 1)], vec![(0, 1), (1, 2)]])]);
+    for r in [
+        find_norm_bound(&set, Norm::Frobenius, &opts()),
+        certify_norm_bound(&set, Norm::Frobenius, &q(1, 1)),
+    ] {
+        assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
+    }
+    assert!(piggyback::certify::norm_spec(Norm::Frobenius).is_err());
+    assert_eq!(
+        piggyback::certify::norm_spec(Norm::Two).unwrap(),
+        piggyback::certify::NormSpec::Two
+    );
 }

@@ -273,7 +273,7 @@ proptest! {
         let j_hat_q: Matrix<Rational> = Matrix::from_f64_matrix(&j_hat)?;
         // Exact lower bounds of the true distance: the ∞-norm itself, or for the
         // 2-norm the largest entry (|Δᵢⱼ| ≤ ‖Δ‖₂).
-        let lower = if norm == "inf" { exact_inf_dist(&j_hat_q, &exact) } else { exact_max_entry_dist(&j_hat_q, &exact) };
+        let lower = if norm == piggyback::linalg::norms::Norm::Inf { exact_inf_dist(&j_hat_q, &exact) } else { exact_max_entry_dist(&j_hat_q, &exact) };
         prop_assert!(Rational::from_f64(bound).expect("finite") >= lower);
         // And it is not loose: ‖AΔ − Δ‖_∞ ≤ (1 + ρ)‖Δ‖_∞ with ‖Δ‖_∞ = 2|pert|·1e-6
         // (plus rounding of Ĵ and of the exact solution to f64).

@@ -142,7 +142,7 @@ fn exact_contraction_certificate_of_the_fb_map() -> piggyback::Result<()> {
         &fb,
         &point,
         &[Rational::from((1, 10))],
-        piggyback::certify::contraction::NormKind::Two,
+        piggyback::linalg::norms::Norm::Two,
         &piggyback::certify::contraction::SearchOptions::default(),
     )?;
     assert_eq!(piggyback::certify::check(&c), Ok(()));
@@ -200,7 +200,7 @@ fn elastic_net_fb_map_certified_at_analytic_rho() -> piggyback::Result<()> {
         &fb,
         &point,
         &theta,
-        piggyback::certify::contraction::NormKind::Two,
+        piggyback::linalg::norms::Norm::Two,
         &piggyback::certify::contraction::SearchOptions::default(),
     )?;
     assert_eq!(

@@ -18,36 +18,15 @@
 //!   decimals.
 
 use super::check::{num_text, rows_text};
-use super::{accepted, set_data, Certificate, Claim, NormSpec};
+use super::{accepted, norm_spec, set_data, Certificate, Claim, NormSpec};
 use crate::error::{Error, Result};
 use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::positive_semidefinite;
-use crate::linalg::norms::spectral_norm_upper;
+use crate::linalg::norms::{spectral_norm_upper, Norm};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{parse_rational, Rational, Scalar};
 use rug::Integer;
-
-/// An unweighted operator norm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NormKind {
-    /// Spectral norm.
-    Two,
-    /// Induced 1-norm.
-    One,
-    /// Induced ∞-norm.
-    Inf,
-}
-
-impl NormKind {
-    fn spec(self) -> NormSpec {
-        match self {
-            NormKind::Two => NormSpec::Two,
-            NormKind::One => NormSpec::One,
-            NormKind::Inf => NormSpec::Inf,
-        }
-    }
-}
 
 /// Search settings.
 #[derive(Clone, Debug)]
@@ -140,13 +119,13 @@ fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Ratio
 /// Certify `sup_{A∈set} ‖A‖ ≤ ρ` for a given `ρ` (checked by the trusted kernel).
 pub fn certify_norm_bound(
     set: &MatrixSet<Rational>,
-    norm: NormKind,
+    norm: Norm,
     rho: &Rational,
 ) -> Result<Certificate> {
     accepted(
         set_data(set)?,
         Claim::Contraction {
-            norm: norm.spec(),
+            norm: norm_spec(norm)?,
             rho: num_text(rho),
         },
     )
@@ -199,23 +178,25 @@ fn passes_two(grams: &[Matrix<Rational>], rho: &Rational) -> Result<bool> {
 /// 1- and ∞-norms: the exact maximum over the reduced matrices (no search). Spectral
 /// norm: binary search (see the module documentation); the result is within a
 /// factor `1 + 10^{−max_digits}` of the f64 estimate of the true sup whenever the
-/// estimate is accurate, and is exact when the sup is a short rational.
+/// estimate is accurate, and is exact when the sup is a short rational. `Frobenius`
+/// is refused ([`super::norm_spec`]): certificates state operator norms.
 pub fn find_norm_bound(
     set: &MatrixSet<Rational>,
-    norm: NormKind,
+    norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
     let ts = targets(set, false)?;
     let rho = match norm {
-        NormKind::One => ts
+        Norm::Frobenius => return Err(super::no_frobenius_certificate()),
+        Norm::One => ts
             .iter()
             .map(|a| a.norm_1())
             .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
-        NormKind::Inf => ts
+        Norm::Inf => ts
             .iter()
             .map(|a| a.norm_inf())
             .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
-        NormKind::Two => {
+        Norm::Two => {
             let grams: Vec<Matrix<Rational>> = ts.iter().map(gram_exact).collect::<Result<_>>()?;
             let est = ts
                 .iter()
@@ -375,7 +356,7 @@ pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> R
             &a.to_f64(),
         )?);
     }
-    let two = find_norm_bound(set, NormKind::Two, opts)?;
+    let two = find_norm_bound(set, Norm::Two, opts)?;
     let n = set.shape().0;
     let hi_rho = certified_rho(&two).ok_or_else(|| Error::CouldNotVerify {
         reason: "no spectral bound".into(),
@@ -413,7 +394,7 @@ pub fn certify_map_contraction<M: crate::maps::FixedPointMap<Rational> + ?Sized>
     map: &M,
     x: &[Rational],
     theta: &[Rational],
-    norm: NormKind,
+    norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
     let (n, _) = map.dims();

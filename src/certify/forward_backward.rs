@@ -8,9 +8,10 @@ use super::check_fixed_point::{
     check_fixed_point, FixedPointCertificate, ForwardBackwardData, FIXED_POINT_FORMAT,
     FIXED_POINT_VERSION,
 };
-use super::contraction::{certified_rho, decimal_ceil, find_norm_bound, NormKind, SearchOptions};
+use super::contraction::{certified_rho, decimal_ceil, find_norm_bound, SearchOptions};
 use crate::error::{Error, Result};
 use crate::linalg::lu::solve_vec;
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{Rational, Scalar};
@@ -67,7 +68,7 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
         m: m_prime.scale(&c),
         offset: Matrix::zeros(p, p),
     };
-    let rho_cert = find_norm_bound(&family, NormKind::Two, &SearchOptions::default())?;
+    let rho_cert = find_norm_bound(&family, Norm::Two, &SearchOptions::default())?;
     let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify {
         reason: "no ρ in certificate".into(),
     })?;

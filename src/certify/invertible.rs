@@ -13,10 +13,11 @@
 //! above prove it.
 
 use super::check::rows_text;
-use super::contraction::{certified_rho, find_norm_bound, NormKind, SearchOptions};
+use super::contraction::{certified_rho, find_norm_bound, SearchOptions};
 use super::{accepted, set_data, Certificate, Claim, InvertWitness};
 use crate::error::Result;
 use crate::linalg::lu::inverse;
+use crate::linalg::norms::Norm;
 use crate::linalg::verified::verify_nonsingular_family;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
@@ -26,7 +27,7 @@ use crate::scalar::{Enclosure, Interval, Rational, Scalar};
 /// [`Error::CouldNotVerify`] when neither sufficient condition can be shown.
 pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
     let data = set_data(set)?;
-    for norm in [NormKind::Inf, NormKind::One, NormKind::Two] {
+    for norm in [Norm::Inf, Norm::One, Norm::Two] {
         if let Ok(c) = find_norm_bound(set, norm, opts) {
             if let (Some(rho), Claim::Contraction { norm: spec, .. }) =
                 (certified_rho(&c), &c.claim)

@@ -32,6 +32,7 @@ pub use check::{
 };
 
 use crate::error::{Error, Result};
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{Exact, Rational};
@@ -104,6 +105,27 @@ pub fn set_data(set: &MatrixSet<Rational>) -> Result<SetData> {
             offset: rows(offset),
         },
     })
+}
+
+/// The certificate file's norm for a [`Norm`]: the one place the crate's norm type is
+/// mapped to the checker's serialised specification (the checker keeps its own type on
+/// purpose). The checker knows the operator norms `One`, `Two`, `Inf` (and weighted
+/// norms, built by [`contraction::certify_weighted_bound`]); `Frobenius` is not an
+/// operator norm and has no certificate form.
+pub fn norm_spec(norm: Norm) -> Result<NormSpec> {
+    match norm {
+        Norm::One => Ok(NormSpec::One),
+        Norm::Two => Ok(NormSpec::Two),
+        Norm::Inf => Ok(NormSpec::Inf),
+        Norm::Frobenius => Err(no_frobenius_certificate()),
+    }
+}
+
+/// The error for a certificate asked in the Frobenius norm.
+pub(crate) fn no_frobenius_certificate() -> Error {
+    Error::InvalidInput(
+        "certificates state operator norms (one, two, inf, weighted); Frobenius has no certificate form".into(),
+    )
 }
 
 /// Build a certificate and return it only if the trusted checker accepts it;

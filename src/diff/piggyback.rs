@@ -150,10 +150,7 @@ pub fn fixed_set<S: Scalar>(
                 Some(p) => MatrixSet::Finite(p.clone()),
                 None => d.clone(),
             };
-            family
-                .leading_cols(n)?
-                .sup_norm(Norm::SpectralUpper)?
-                .to_f64()
+            family.leading_cols(n)?.sup_norm(Norm::Two)?.to_f64()
         }
     };
     if !(rho < 1.0) || rho < 0.0 {

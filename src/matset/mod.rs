@@ -37,7 +37,7 @@ mod overflow;
 mod prune;
 mod vertices;
 
-pub use norms::{spectral_upper, spectral_upper_sq, Norm};
+pub use crate::linalg::norms::Norm;
 pub use ops::{box_act, box_matmul};
 pub use overflow::{Overflow, SetOptions};
 pub use vertices::{for_each_corner, hull_over_box};
