@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --bin piggyback
 bin=target/release/piggyback
-"$bin" demo
+"$bin" demo --force

@@ -1,51 +1,88 @@
 //! The command line end to end: certify the shipped problems, re-check the files,
-//! and make sure tampered or truncated certificates are rejected with the right status.
+//! make sure tampered or truncated certificates are rejected with the right status,
+//! and one test per command-line convention (help, version, stderr, exit codes,
+//! JSON, no silent overwrite, unknown flags, quiet).
 
-use piggyback::cli::{run, EXIT_INPUT, EXIT_OK, EXIT_REJECTED};
-use std::path::PathBuf;
+use piggyback::cli::{run, EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED, EXIT_UNDECIDED};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 
-fn run_cli(args: &[&str]) -> (i32, String) {
-    let mut out = Vec::new();
+/// Run in-process: (exit status, stdout, stderr).
+fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let code = run(&args, &mut out);
-    (code, String::from_utf8_lossy(&out).into_owned())
+    let code = run(&args, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
+/// Run the real binary: (exit status, stdout, stderr).
+fn run_bin(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_piggyback"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs");
+    (
+        o.status.code().expect("exited, not killed"),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A fresh empty directory for one test.
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("piggyback-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A problem whose Jacobian is the single matrix [[1]]: spectral radius exactly 1, so
+/// no norm bound below 1 exists and no product has spectral radius above 1.
+const UNDECIDABLE: &str = r#"{"piggyback_problem": 1, "name": "identity",
+  "map": {"kind": "piecewise_affine", "pieces": [{"a": [["1"]]}]}}"#;
 
 #[test]
 fn relu_layer_is_certified_at_nine_tenths_and_tampering_is_caught() {
     let dir = tmpdir("relu");
     let cert = dir.join("relu.cert.json");
-    let (code, text) = run_cli(&[
+    let (code, out, _) = run_cli(&[
         "certify",
         "examples/problems/relu_layer.json",
         "-o",
-        cert.to_str().unwrap(),
+        s(&cert),
     ]);
-    assert_eq!(code, EXIT_OK, "{text}");
+    assert_eq!(code, EXIT_OK, "{out}");
     // ‖W‖₂ = 9/10 exactly (W is 9/10 times a rotation) and the all-active piece is W,
     // so 9/10 is the smallest possible bound: the finder must hit it exactly.
-    assert!(text.contains("9/10"), "{text}");
-    let (code, text) = run_cli(&["check", cert.to_str().unwrap()]);
-    assert_eq!(code, EXIT_OK, "{text}");
+    assert!(out.contains("9/10"), "{out}");
+    let (code, out, _) = run_cli(&["check", s(&cert)]);
+    assert_eq!(code, EXIT_OK, "{out}");
 
     let original = std::fs::read_to_string(&cert).unwrap();
     // Claiming a smaller constant is false: 0.89 < ‖W‖₂.
     let tampered = original.replace("\"9/10\"", "\"89/100\"");
     assert_ne!(tampered, original);
     std::fs::write(&cert, &tampered).unwrap();
-    let (code, text) = run_cli(&["check", cert.to_str().unwrap()]);
-    assert_eq!(code, EXIT_REJECTED, "{text}");
-    assert!(text.contains("INVALID"), "{text}");
+    let (code, out, _) = run_cli(&["check", s(&cert)]);
+    assert_eq!(code, EXIT_REJECTED, "{out}");
+    assert!(out.contains("INVALID"), "{out}");
 
     // Truncated file: malformed, not a panic.
     std::fs::write(&cert, &original[..original.len() / 2]).unwrap();
-    let (code, _) = run_cli(&["check", cert.to_str().unwrap()]);
+    let (code, _, _) = run_cli(&["check", s(&cert)]);
     assert_eq!(code, EXIT_INPUT);
 }
 
@@ -53,22 +90,24 @@ fn relu_layer_is_certified_at_nine_tenths_and_tampering_is_caught() {
 fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
     let dir = tmpdir("hb");
     let cert = dir.join("hb.cert.json");
-    let (code, text) = run_cli(&[
+    let (code, out, _) = run_cli(&[
         "certify",
         "examples/problems/heavy_ball.json",
         "-o",
-        cert.to_str().unwrap(),
+        s(&cert),
     ]);
-    assert_eq!(code, EXIT_OK, "{text}");
-    assert!(text.contains("REFUTED"), "{text}");
+    assert_eq!(code, EXIT_REFUTED, "{out}");
+    assert!(out.contains("REFUTED"), "{out}");
+    // A valid refutation re-checks with the refutation status too.
+    assert_eq!(run_cli(&["check", s(&cert)]).0, EXIT_REFUTED);
     let original = std::fs::read_to_string(&cert).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let value: Value = serde_json::from_str(&original).unwrap();
     // M₁ alone has spectral radius √3/2 < 1: a refutation built on the word [0] is false.
     let mut wrong = value.clone();
     wrong["claim"]["word"] = serde_json::json!([0]);
     std::fs::write(&cert, serde_json::to_string(&wrong).unwrap()).unwrap();
-    let (code, text) = run_cli(&["check", cert.to_str().unwrap()]);
-    assert_eq!(code, EXIT_REJECTED, "{text}");
+    let (code, out, _) = run_cli(&["check", s(&cert)]);
+    assert_eq!(code, EXIT_REJECTED, "{out}");
 }
 
 #[test]
@@ -79,47 +118,478 @@ fn elastic_net_is_certified_at_its_analytic_rate() {
     // max |1 − γσ| = 3/5 = (L − μ)/(L + μ).
     let dir = tmpdir("enet");
     let cert = dir.join("enet.cert.json");
-    let (code, text) = run_cli(&[
+    let (code, out, _) = run_cli(&[
         "certify",
         "examples/problems/elastic_net.json",
         "-o",
-        cert.to_str().unwrap(),
+        s(&cert),
     ]);
-    assert_eq!(code, EXIT_OK, "{text}");
-    assert!(text.contains("≤ 3/5"), "{text}");
-    assert_eq!(run_cli(&["check", cert.to_str().unwrap()]).0, EXIT_OK);
+    assert_eq!(code, EXIT_OK, "{out}");
+    assert!(out.contains("≤ 3/5"), "{out}");
+    assert_eq!(run_cli(&["check", s(&cert)]).0, EXIT_OK);
     // The forward–backward problem also gets a fixed-point certificate, checked exactly;
-    // tampering with its radius (down to 0) is rejected.
+    // tampering with its center is rejected.
     let fp = dir.join("enet.fixed-point.cert.json");
-    let (code, text) = run_cli(&["check", fp.to_str().unwrap()]);
-    assert_eq!(code, EXIT_OK, "{text}");
-    assert!(text.contains("FIXED POINT"), "{text}");
-    let mut value: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&fp).unwrap()).unwrap();
+    let (code, out, _) = run_cli(&["check", s(&fp)]);
+    assert_eq!(code, EXIT_OK, "{out}");
+    assert!(out.contains("FIXED POINT"), "{out}");
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(&fp).unwrap()).unwrap();
     value["center"][0] = serde_json::json!("1000");
     std::fs::write(&fp, value.to_string()).unwrap();
-    assert_eq!(run_cli(&["check", fp.to_str().unwrap()]).0, EXIT_REJECTED);
+    assert_eq!(run_cli(&["check", s(&fp)]).0, EXIT_REJECTED);
 }
 
 #[test]
-fn bad_invocations_are_input_errors() {
-    assert_eq!(run_cli(&["certify"]).0, EXIT_INPUT);
-    assert_eq!(run_cli(&["certify", "no/such/file.json"]).0, EXIT_INPUT);
+fn help_on_every_command_goes_to_stdout_with_status_0() {
+    for args in [
+        vec!["--help"],
+        vec!["-h"],
+        vec!["help"],
+        vec!["certify", "--help"],
+        vec!["check", "--help"],
+        vec!["solve", "--help"],
+        vec!["demo", "--help"],
+        vec!["help", "certify"],
+        vec!["help", "demo"],
+    ] {
+        let (code, out, err) = run_cli(&args);
+        assert_eq!(code, EXIT_OK, "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert!(out.contains("Usage: piggyback"), "{args:?}: {out}");
+        // Every help page documents the exit statuses, the refutation one included.
+        assert!(out.contains("4  refuted"), "{args:?}: {out}");
+    }
+    let (_, out, _) = run_cli(&["certify", "--help"]);
+    for flag in ["--output", "--json", "--force", "--quiet"] {
+        assert!(out.contains(flag), "certify --help lacks {flag}: {out}");
+    }
+    // `demo --help` used to create a directory named `--help`: run the binary in an
+    // empty directory and look.
+    let dir = tmpdir("demo-help");
+    let (code, out, _) = run_bin(&["demo", "--help"], &dir);
+    assert_eq!(code, EXIT_OK);
+    assert!(out.contains("Usage: piggyback demo"), "{out}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "demo --help wrote files"
+    );
+}
+
+#[test]
+fn version_is_printed_by_the_program_and_every_command() {
+    let v = env!("CARGO_PKG_VERSION");
+    for (args, expected) in [
+        (vec!["--version"], format!("piggyback {v}\n")),
+        (vec!["-V"], format!("piggyback {v}\n")),
+        (vec!["solve", "--version"], format!("piggyback-solve {v}\n")),
+        (vec!["check", "-V"], format!("piggyback-check {v}\n")),
+    ] {
+        let (code, out, err) = run_cli(&args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (EXIT_OK, expected.as_str(), "")
+        );
+    }
+}
+
+#[test]
+fn errors_go_to_stderr_and_nothing_to_stdout() {
+    let dir = tmpdir("stderr");
+    for args in [
+        vec!["certify", "no/such/file.json"],
+        vec!["solve", "no/such/file.json"],
+        vec!["check", "no/such/file.json"],
+    ] {
+        let (code, out, err) = run_bin(&args, Path::new(env!("CARGO_MANIFEST_DIR")));
+        assert_eq!(code, EXIT_INPUT, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: stdout {out:?}");
+        assert!(
+            err.starts_with("error: invalid input: cannot read no/such/file.json: "),
+            "{args:?}: {err}"
+        );
+    }
+    // No arguments at all: the help, on stderr, as a usage error.
+    let (code, out, err) = run_bin(&[], &dir);
+    assert_eq!(code, EXIT_INPUT);
+    assert!(out.is_empty() && err.contains("Usage: piggyback"), "{err}");
+}
+
+#[test]
+fn unknown_flags_and_commands_are_refused() {
+    for (args, needle) in [
+        (
+            vec!["certify", "examples/problems/relu_layer.json", "--bogus"],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            vec!["solve", "examples/problems/lasso.json", "--frobnicate"],
+            "unexpected argument '--frobnicate'",
+        ),
+        (vec!["check"], "required arguments were not provided"),
+        (vec!["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        (
+            vec!["solve", "a.json", "b.json"],
+            "unexpected argument 'b.json'",
+        ),
+    ] {
+        let (code, out, err) = run_cli(&args);
+        assert_eq!(code, EXIT_INPUT, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn every_exit_status() {
+    let dir = tmpdir("exit");
+    // 0: a contraction certified.
+    let c0 = dir.join("relu.cert.json");
+    let args = ["certify", "examples/problems/relu_layer.json", "-o", s(&c0)];
+    assert_eq!(run_cli(&args).0, EXIT_OK);
+    // 4: a refutation certified.
+    let c4 = dir.join("hb.cert.json");
+    let args = ["certify", "examples/problems/heavy_ball.json", "-o", s(&c4)];
+    assert_eq!(run_cli(&args).0, EXIT_REFUTED);
+    // 2: undecided (spectral radius exactly 1); nothing is written.
+    let p2 = dir.join("identity.json");
+    std::fs::write(&p2, UNDECIDABLE).unwrap();
+    let (code, out, _) = run_cli(&["certify", s(&p2)]);
+    assert_eq!(code, EXIT_UNDECIDED, "{out}");
+    assert!(out.contains("identity: UNDECIDED"), "{out}");
+    assert!(!dir.join("identity.cert.json").exists());
+    // solve: I − A is singular, so even the f64 derivative fails — on valid input.
+    let (code, out, err) = run_cli(&["solve", s(&p2)]);
+    assert_eq!(code, EXIT_UNDECIDED, "{out}");
+    assert_eq!(err, "error: singular system: zero pivot in column 0\n");
+    // solve: f64 results, but no proof (heavy ball's pieces are not all contractive).
+    let (code, out, _) = run_cli(&["solve", "examples/problems/heavy_ball.json"]);
+    assert_eq!(code, EXIT_UNDECIDED, "{out}");
+    assert!(out.contains("NOT PROVED"), "{out}");
+    // 1: a rejected certificate (claims ρ = 1/2 for the 9/10 layer).
+    let text = std::fs::read_to_string(&c0).unwrap();
+    let c1 = dir.join("forged.cert.json");
+    std::fs::write(&c1, text.replace("\"9/10\"", "\"1/2\"")).unwrap();
+    assert_eq!(run_cli(&["check", s(&c1)]).0, EXIT_REJECTED);
+    // 3: bad input.
     assert_eq!(run_cli(&["check", "no/such/file.json"]).0, EXIT_INPUT);
-    assert_eq!(run_cli(&["frobnicate"]).0, EXIT_INPUT);
-    assert_eq!(run_cli(&["help"]).0, EXIT_OK);
+    // The same statuses through the real binary (the process exit code).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(run_bin(&["check", s(&c0)], root).0, EXIT_OK);
+    assert_eq!(run_bin(&["check", s(&c1)], root).0, EXIT_REJECTED);
+    assert_eq!(run_bin(&["certify", s(&p2)], root).0, EXIT_UNDECIDED);
+    assert_eq!(run_bin(&["check", "nope.json"], root).0, EXIT_INPUT);
+    assert_eq!(run_bin(&["check", s(&c4)], root).0, EXIT_REFUTED);
+}
+
+#[test]
+fn certify_json_report_has_the_documented_fields() {
+    let dir = tmpdir("json-certify");
+    let cert = dir.join("enet.cert.json");
+    let (code, out, _) = run_cli(&[
+        "certify",
+        "examples/problems/elastic_net.json",
+        "-o",
+        s(&cert),
+        "--json",
+    ]);
+    assert_eq!(code, EXIT_OK);
+    let v = json(&out);
+    assert_eq!(v["report"], "piggyback-report");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["command"], "certify");
+    assert_eq!(v["problem"], "examples/problems/elastic_net.json");
+    assert_eq!(v["outcome"], "contraction");
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["certificate"]["path"], s(&cert));
+    // The claim is exactly the one in the certificate file (exact strings).
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&cert).unwrap()).unwrap();
+    assert_eq!(v["certificate"]["claim"], file["claim"]);
+    assert_eq!(v["certificate"]["claim"]["rho"], "3/5");
+    let fp = &v["fixed_point"];
+    assert_eq!(fp["path"], s(&dir.join("enet.fixed-point.cert.json")));
+    assert!(fp["summary"]["radius"].is_string());
+    assert_eq!(fp["summary"]["center"].as_array().unwrap().len(), 2);
+    assert!(v["reason"].is_null());
+
+    let (code, out, _) = run_cli(&[
+        "certify",
+        "examples/problems/heavy_ball.json",
+        "-o",
+        s(&dir.join("hb.json")),
+        "--json",
+    ]);
+    assert_eq!(code, EXIT_REFUTED);
+    let v = json(&out);
+    assert_eq!(
+        (v["outcome"].as_str(), v["exit_code"].as_i64()),
+        (Some("refuted"), Some(4))
+    );
+    assert_eq!(v["certificate"]["claim"]["kind"], "refutation");
+    assert!(v["fixed_point"].is_null());
+}
+
+#[test]
+fn check_json_report_has_the_documented_fields() {
+    let dir = tmpdir("json-check");
+    let cert = dir.join("relu.cert.json");
+    let args = [
+        "certify",
+        "examples/problems/relu_layer.json",
+        "-o",
+        s(&cert),
+    ];
+    assert_eq!(run_cli(&args).0, EXIT_OK);
+    let (code, out, _) = run_cli(&["check", s(&cert), "--json"]);
+    assert_eq!(code, EXIT_OK);
+    let v = json(&out);
+    assert_eq!(v["command"], "check");
+    assert_eq!(v["certificate"], s(&cert));
+    assert_eq!(v["format"], "piggyback-certificate");
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["outcome"], "contraction");
+    assert_eq!(v["claim"]["rho"], "9/10");
+    assert!(v["failure"].is_null());
+    assert_eq!(v["exit_code"], 0);
+    // Rejected.
+    let text = std::fs::read_to_string(&cert).unwrap();
+    std::fs::write(&cert, text.replace("\"9/10\"", "\"89/100\"")).unwrap();
+    let (code, out, _) = run_cli(&["check", s(&cert), "--json"]);
+    assert_eq!(code, EXIT_REJECTED);
+    let v = json(&out);
+    assert_eq!(
+        (v["verdict"].as_str(), v["exit_code"].as_i64()),
+        (Some("rejected"), Some(1))
+    );
+    assert!(v["failure"].as_str().is_some_and(|f| !f.is_empty()));
+    assert!(v["claim"].is_null());
+    // Malformed.
+    std::fs::write(&cert, "{").unwrap();
+    let (code, out, _) = run_cli(&["check", s(&cert), "--json"]);
+    assert_eq!(code, EXIT_INPUT);
+    assert_eq!(json(&out)["verdict"], "malformed");
+}
+
+#[test]
+fn solve_json_report_has_the_documented_fields_at_full_precision() {
+    use piggyback::cli::solve_problem;
+    use piggyback::io::problem::Problem;
+    let (code, out, err) = run_cli(&["solve", "examples/problems/lasso.json", "--json"]);
+    assert_eq!(code, EXIT_OK, "{err}");
+    let v = json(&out);
+    assert_eq!(v["command"], "solve");
+    assert_eq!(v["proved"], true);
+    assert!(v["not_proved"].is_null());
+    assert_eq!(v["exit_code"], 0);
+    // The f64 numbers parse back to the very same doubles.
+    let r =
+        solve_problem(&Problem::read(Path::new("examples/problems/lasso.json")).unwrap()).unwrap();
+    let xs: Vec<f64> = v["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(xs, r.x);
+    let jac = v["jacobian"].as_array().unwrap();
+    assert_eq!(jac.len(), 8);
+    assert_eq!(jac[0].as_array().unwrap().len(), 1);
+    for (i, row) in jac.iter().enumerate() {
+        assert_eq!(
+            row[0].as_f64().unwrap().to_bits(),
+            r.jacobian[(i, 0)].to_bits()
+        );
+    }
+    let proof = &v["proof"];
+    assert_eq!(proof["x"].as_array().unwrap().len(), 8);
+    for (i, pair) in proof["x"].as_array().unwrap().iter().enumerate() {
+        let (lo, hi) = (pair[0].as_f64().unwrap(), pair[1].as_f64().unwrap());
+        assert!(
+            lo <= r.x[i] && r.x[i] <= hi,
+            "f64 solution outside its proven box"
+        );
+    }
+    assert!(proof["rho"].as_f64().unwrap() < 1.0);
+    assert!(proof["rho_norm"].is_string());
+    assert_eq!(proof["nonzero"].as_array().unwrap().len(), 8);
+    assert_eq!(proof["single_valued"], true);
+    assert_eq!(proof["derivative"][0][0].as_array().unwrap().len(), 2);
+    assert!(proof["error_bound"].as_f64().unwrap() < 1e-10);
+    assert!(proof["error_norm"].is_string());
+}
+
+#[test]
+fn outputs_are_never_overwritten_without_force() {
+    let dir = tmpdir("overwrite");
+    let problem = dir.join("enet.json");
+    std::fs::copy("examples/problems/elastic_net.json", &problem).unwrap();
+    // Default certificate path: next to the problem.
+    let cert = dir.join("enet.cert.json");
+    let fp = dir.join("enet.fixed-point.cert.json");
+    assert_eq!(run_cli(&["certify", s(&problem)]).0, EXIT_OK);
+    assert!(cert.exists() && fp.exists());
+    // A second run refuses, names the file and writes nothing.
+    std::fs::write(&fp, "keep me").unwrap();
+    std::fs::remove_file(&cert).unwrap();
+    let (code, out, err) = run_cli(&["certify", s(&problem)]);
+    assert_eq!(code, EXIT_INPUT);
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        format!(
+            "error: invalid input: {} exists; refusing to overwrite it (use --force to replace it)\n",
+            fp.display()
+        )
+    );
+    assert!(!cert.exists(), "a refused certify wrote the other file");
+    assert_eq!(std::fs::read_to_string(&fp).unwrap(), "keep me");
+    // --force replaces.
+    assert_eq!(run_cli(&["certify", s(&problem), "--force"]).0, EXIT_OK);
+    assert!(std::fs::read_to_string(&fp)
+        .unwrap()
+        .contains("piggyback-fixed-point-certificate"));
+    // solve -o and check -o: the same rule.
+    let report = dir.join("report.txt");
+    std::fs::write(&report, "old").unwrap();
+    for args in [
+        vec![
+            "solve",
+            "examples/problems/relu_layer.json",
+            "-o",
+            s(&report),
+        ],
+        vec!["check", s(&cert), "-o", s(&report)],
+    ] {
+        let (code, _, err) = run_cli(&args);
+        assert_eq!(code, EXIT_INPUT, "{args:?}");
+        assert!(err.contains("refusing to overwrite"), "{err}");
+        assert_eq!(std::fs::read_to_string(&report).unwrap(), "old");
+    }
+    let (code, out, _) = run_cli(&["check", s(&cert), "-o", s(&report), "--force", "--json"]);
+    assert_eq!((code, out.as_str()), (EXIT_OK, ""));
+    assert_eq!(
+        json(&std::fs::read_to_string(&report).unwrap())["verdict"],
+        "valid"
+    );
+    // demo: a second run into the same directory refuses, --force reruns.
+    let demo = dir.join("demo");
+    assert_eq!(run_cli(&["demo", "-o", s(&demo), "--quiet"]).0, EXIT_OK);
+    let (code, _, err) = run_cli(&["demo", "-o", s(&demo)]);
+    assert_eq!(code, EXIT_INPUT);
+    assert!(err.contains("refusing to overwrite"), "{err}");
+    assert_eq!(
+        run_cli(&["demo", "-o", s(&demo), "--force", "-q"]).0,
+        EXIT_OK
+    );
+}
+
+#[test]
+fn solve_honours_output_and_json() {
+    let dir = tmpdir("solve-o");
+    let report = dir.join("relu.json");
+    let (code, out, err) = run_cli(&[
+        "solve",
+        "examples/problems/relu_layer.json",
+        "--json",
+        "-o",
+        s(&report),
+    ]);
+    assert_eq!(code, EXIT_OK, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err, format!("report written to {}\n", report.display()));
+    let v = json(&std::fs::read_to_string(&report).unwrap());
+    assert_eq!(v["command"], "solve");
+    assert_eq!(v["x"].as_array().unwrap().len(), 2);
+    // Text report to a file.
+    let text = dir.join("relu.txt");
+    let (code, out, _) = run_cli(&[
+        "solve",
+        "examples/problems/relu_layer.json",
+        "-o",
+        s(&text),
+        "-q",
+    ]);
+    assert_eq!((code, out.as_str()), (EXIT_OK, ""));
+    assert!(std::fs::read_to_string(&text).unwrap().contains("PROVED"));
+}
+
+#[test]
+fn quiet_prints_nothing_but_keeps_status_and_files() {
+    let dir = tmpdir("quiet");
+    let cert = dir.join("relu.cert.json");
+    let (code, out, err) = run_cli(&[
+        "--quiet",
+        "certify",
+        "examples/problems/relu_layer.json",
+        "-o",
+        s(&cert),
+    ]);
+    assert_eq!((code, out.as_str(), err.as_str()), (EXIT_OK, "", ""));
+    assert!(cert.exists());
+    let (code, out, err) = run_cli(&["check", s(&cert), "-q"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (EXIT_OK, "", ""));
+    // JSON asked for is still printed.
+    let (code, out, _) = run_cli(&["check", s(&cert), "-q", "--json"]);
+    assert_eq!(code, EXIT_OK);
+    assert_eq!(json(&out)["verdict"], "valid");
+    // Errors are still reported.
+    let (code, _, err) = run_cli(&["check", "no/such.json", "-q"]);
+    assert_eq!(code, EXIT_INPUT);
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+#[test]
+fn solve_without_theta_is_proved_not_a_panic() {
+    // Used to panic (exit 101, "Cannot compute the SVD of an empty matrix"): the
+    // derivative ∂x̄/∂θ of a problem without θ is an n × 0 matrix. Here
+    // x = relu(W x + b) with W = [[1/2, 1/4], [0, 1/3]], b = (1, 1): x₂ = 3/2,
+    // x₁ = 2(1 + 3/8) = 11/4, both positive.
+    let dir = tmpdir("no-theta");
+    let p = dir.join("relu.json");
+    std::fs::write(
+        &p,
+        r#"{"piggyback_problem": 1, "map": {"kind": "relu_layer",
+            "w": [["1/2", "1/4"], ["0", "1/3"]], "b": ["1", "1"]}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = run_cli(&["solve", s(&p), "--json"]);
+    assert_eq!(code, EXIT_OK, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["jacobian"], serde_json::json!([[], []]));
+    let x = &v["proof"]["x"];
+    assert!(x[0][0].as_f64().unwrap() <= 2.75 && 2.75 <= x[0][1].as_f64().unwrap());
+    assert!(x[1][0].as_f64().unwrap() <= 1.5 && 1.5 <= x[1][1].as_f64().unwrap());
+    assert_eq!(v["proof"]["nonzero"], serde_json::json!([true, true]));
+    // Every shipped problem without θ solves without a panic too.
+    for f in ["heavy_ball", "clarke"] {
+        let (code, _, err) = run_cli(&["solve", &format!("examples/problems/{f}.json")]);
+        assert!(
+            code == EXIT_OK || code == EXIT_UNDECIDED,
+            "{f}: {code} {err}"
+        );
+    }
 }
 
 #[test]
 fn demo_runs_and_every_certificate_checks() {
     let dir = tmpdir("demo");
-    let (code, text) = run_cli(&["demo", dir.to_str().unwrap()]);
-    assert_eq!(code, EXIT_OK, "{text}");
+    let (code, out, err) = run_cli(&["demo", "-o", s(&dir)]);
+    assert_eq!(code, EXIT_OK, "{out}{err}");
     assert_eq!(
-        text.matches("VALID").count() - text.matches("INVALID").count(),
+        out.matches("VALID").count() - out.matches("INVALID").count(),
         5,
-        "{text}"
+        "{out}"
     );
+    // The demo leaves a self-contained copy of its problems and data.
+    for f in [
+        "problems/lasso.json",
+        "data/lasso_X.csv",
+        "problems/clarke.json",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let lasso = dir.join("problems/lasso.json");
+    assert_eq!(run_cli(&["solve", s(&lasso), "-q"]).0, EXIT_OK);
 }
 
 #[test]
@@ -130,7 +600,7 @@ fn solve_proves_the_lasso_support_and_matches_the_closed_form() {
     use piggyback::scalar::{Enclosure, Rational};
     use piggyback::Matrix;
 
-    let problem = Problem::read(std::path::Path::new("examples/problems/lasso.json")).unwrap();
+    let problem = Problem::read(Path::new("examples/problems/lasso.json")).unwrap();
     let r = solve_problem(&problem).unwrap();
     let proof = r
         .proof
@@ -144,10 +614,11 @@ fn solve_proves_the_lasso_support_and_matches_the_closed_form() {
         proof.nonzero.iter().all(Option::is_some),
         "every coordinate decided"
     );
-    // Independent closed form (MATH.md §6, raw θ = λ): ∂x̂_S/∂λ = −(A_SᵀA_S)⁻¹ sign(x̂_S),
-    // 0 off S, with A read exactly (decimal CSV cells as rationals).
+    // Independent closed form (raw θ = λ, objective ½‖Ax − b‖² + λ‖x‖₁):
+    // ∂x̂_S/∂λ = −(A_SᵀA_S)⁻¹ sign(x̂_S), 0 off S, with A read exactly (decimal CSV
+    // cells as rationals).
     let a: Matrix<Rational> =
-        piggyback::io::csv::read_matrix(std::path::Path::new("examples/data/lasso_X.csv")).unwrap();
+        piggyback::io::csv::read_matrix(Path::new("examples/data/lasso_X.csv")).unwrap();
     let rows: Vec<usize> = (0..a.rows()).collect();
     let a_s = a.select(&rows, &support).unwrap();
     let gram = a_s.transpose().matmul(&a_s).unwrap();

@@ -148,11 +148,7 @@ pub fn certify_weighted_bound(
 
 fn sigma_max(m: &Matrix<f64>) -> Result<f64> {
     m.check_finite("f64 image of a rational matrix")?;
-    Ok(m.to_nalgebra()
-        .singular_values()
-        .iter()
-        .copied()
-        .fold(0.0, f64::max))
+    Ok(crate::linalg::norms::largest_singular_value(m))
 }
 
 /// Exact test `ρ²I − G ⪰ 0` for the Gram matrices `G = AᵀA`.

@@ -270,6 +270,18 @@ impl Problem {
     pub fn theta<S: Scalar>(&self) -> Result<Vec<S>> {
         self.numbers(&self.file.theta)
     }
+
+    /// The starting point `x0` for a state of dimension `n` (0 when not given).
+    pub fn x0<S: Scalar>(&self, n: usize) -> Result<Vec<S>> {
+        match &self.file.x0 {
+            Some(x0) if x0.len() != n => Err(Error::InvalidInput(format!(
+                "x0 has {} entries but the map's state has {n}",
+                x0.len()
+            ))),
+            Some(x0) => self.numbers(x0),
+            None => Ok(vec![S::zero(); n]),
+        }
+    }
 }
 
 impl Problem {

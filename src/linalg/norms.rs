@@ -10,6 +10,7 @@
 //! | [`spectral_norm_upper`] | any | `min(√(‖M‖₁‖M‖_∞), ‖M‖_F) ≥ ‖M‖₂`, sound for sound scalars |
 //! | [`spectral_norm_below`], [`spectral_norm_at_most`] | exact | decides `‖M‖₂ < ρ` / `≤ ρ` via `ρ²I − MᵀM ≻ 0` / `⪰ 0` |
 //! | [`spectral_norm_estimate`] | f64 | power iteration on `MᵀM`: an estimate (a lower bound up to rounding) |
+//! | [`largest_singular_value`] | f64 | dense SVD (nalgebra): an estimate; 0 for an empty matrix |
 
 use crate::error::{Error, Result};
 use crate::linalg::exact::gram_exact;
@@ -164,6 +165,21 @@ pub fn spectral_norm_at_most<S: Exact>(m: &Matrix<S>, rho: &S) -> Result<bool> {
         return Ok(true);
     }
     positive_semidefinite(&exact_gram_gap(m, rho)?)
+}
+
+/// An f64 *estimate* of `σ_max(M) = ‖M‖₂` from a dense SVD; `0` for a matrix with no
+/// rows or no columns (its norm is 0 — nalgebra's SVD refuses such a matrix with a
+/// panic, which is why every caller goes through here). Not a bound. The caller
+/// checks finiteness (a NaN entry gives NaN).
+pub fn largest_singular_value(m: &Matrix<f64>) -> f64 {
+    if m.rows() == 0 || m.cols() == 0 {
+        return 0.0;
+    }
+    m.to_nalgebra()
+        .singular_values()
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
 }
 
 /// An f64 *estimate* of `‖M‖₂` by power iteration on `MᵀM` (at most `max_iter`

@@ -237,16 +237,15 @@ pub fn verify_spectral_norm_below<S: Enclosure>(a: &Matrix<S>, rho: f64) -> Resu
 /// `σ̂·(1 + δ)` for the f64 estimate `σ̂` of the midpoint and `δ ∈ {1e-9, 1e-6, 1e-3,
 /// 1e-1}`, each proven by [`verify_spectral_norm_below`]. `None` when none is proven.
 pub fn verified_spectral_norm_upper<S: Enclosure>(a: &Matrix<S>) -> Option<f64> {
+    if a.rows() == 0 || a.cols() == 0 {
+        // No entries: the norm is exactly 0 (e.g. ∂x̄/∂θ of a problem without θ).
+        return Some(0.0);
+    }
     let mid = a.to_f64();
     if !mid.is_finite() {
         return None;
     }
-    let sigma = mid
-        .to_nalgebra()
-        .singular_values()
-        .iter()
-        .copied()
-        .fold(0.0, f64::max);
+    let sigma = crate::linalg::norms::largest_singular_value(&mid);
     [1e-9, 1e-6, 1e-3, 1e-1]
         .into_iter()
         .map(|d| sigma * (1.0 + d) + f64::MIN_POSITIVE)
@@ -283,6 +282,19 @@ mod tests {
         assert!(verify_spectral_norm_below(&fam, 0.8999).is_err());
         let r = verified_spectral_norm_upper(&fam).ok_or(could_not("none"))?;
         assert!((0.9..0.9 + 1e-8).contains(&r));
+        Ok(())
+    }
+
+    #[test]
+    fn empty_matrices_have_norm_zero() -> Result<()> {
+        // A derivative ∂x̄/∂θ with no parameter is n × 0: its norm is 0. (nalgebra's
+        // SVD panics on it: `solve` on a problem without θ used to exit 101.)
+        for (r, c) in [(3, 0), (0, 3), (0, 0)] {
+            let a: Matrix<Interval> = Matrix::zeros(r, c);
+            assert_eq!(verified_spectral_norm_upper(&a), Some(0.0));
+            let f: Matrix<f64> = Matrix::zeros(r, c);
+            assert_eq!(crate::linalg::norms::largest_singular_value(&f), 0.0);
+        }
         Ok(())
     }
 

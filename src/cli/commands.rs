@@ -1,0 +1,819 @@
+//! The commands: the work as library functions with small signatures
+//! ([`certify_problem`], [`check_certificate`], [`solve_problem`]), and their text and
+//! JSON reports.
+
+use super::progress::Progress;
+use super::report::{
+    finite, CertificateEntry, CertifyReport, CheckReport, FixedPointEntry, FixedPointSummary,
+    ProofJson, SolveJson, REPORT_FORMAT, REPORT_VERSION,
+};
+use super::{
+    ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED,
+    EXIT_UNDECIDED,
+};
+use crate::certify::check_fixed_point::{self, FixedPointCertificate};
+use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
+use crate::certify::{self, contraction, refute, Certificate, CheckFailure, Claim};
+use crate::error::{Error, Result};
+use crate::io::problem::Problem;
+use crate::matset::MatrixSet;
+use crate::scalar::{Enclosure, Interval, Rational};
+use crate::FixedPointMap;
+use crate::Matrix;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What `certify` concluded.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A checked certificate of the claim it contains (a contraction bound, or a
+    /// refutation).
+    Certified(Certificate),
+    /// Neither a contraction certificate nor a refutation was found.
+    Undecided(String),
+}
+
+impl Outcome {
+    /// The exit status this outcome gives.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Certified(c) if matches!(c.claim, Claim::Refutation { .. }) => EXIT_REFUTED,
+            Outcome::Certified(_) => EXIT_OK,
+            Outcome::Undecided(_) => EXIT_UNDECIDED,
+        }
+    }
+
+    /// `"contraction"`, `"refuted"` or `"undecided"` (the JSON `outcome`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Certified(c) => claim_label(&c.claim),
+            Outcome::Undecided(_) => "undecided",
+        }
+    }
+}
+
+fn claim_label(claim: &Claim) -> &'static str {
+    match claim {
+        Claim::Contraction { .. } => "contraction",
+        Claim::Refutation { .. } => "refuted",
+        Claim::Invertible { .. } => "invertible",
+    }
+}
+
+/// Certify a problem: the smallest short-rational contraction constant in the
+/// spectral norm, else the ∞- or 1-norm, else a weighted norm; failing all, a
+/// refutation (a product of vertices with spectral radius > 1).
+pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
+    certify_with_progress(problem, &Progress::hidden())
+}
+
+fn certify_with_progress(problem: &Problem, progress: &Progress) -> Result<Outcome> {
+    progress.step("building the exact Jacobian family");
+    let map = problem.build_map::<Rational>()?;
+    let family = map.state_jacobian_family(&problem.theta::<Rational>()?)?;
+    let opts = contraction::SearchOptions::default();
+    let one = Rational::from(1);
+    let mut best: Option<Certificate> = None;
+    for (norm, label) in [
+        (crate::linalg::norms::Norm::Two, "two"),
+        (crate::linalg::norms::Norm::Inf, "∞"),
+        (crate::linalg::norms::Norm::One, "one"),
+    ] {
+        progress.step(format!(
+            "searching for a contraction bound in the {label}-norm"
+        ));
+        if let Ok(c) = contraction::find_norm_bound(&family, norm, &opts) {
+            let better = match (&best, contraction::certified_rho(&c)) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(b), Some(r)) => contraction::certified_rho(b).is_some_and(|rb| r < rb),
+            };
+            if better {
+                best = Some(c);
+            }
+        }
+    }
+    if let Some(c) = best.filter(|c| contraction::certified_rho(c).is_some_and(|r| r < one)) {
+        return Ok(Outcome::Certified(c));
+    }
+    progress.step("searching for a weighted-norm contraction bound");
+    if let Ok(c) = contraction::find_weighted_bound(&family, &opts) {
+        if contraction::certified_rho(&c).is_some_and(|r| r < one) {
+            return Ok(Outcome::Certified(c));
+        }
+    }
+    progress.step("searching for a refutation (products of Jacobian vertices)");
+    let vertex_family = match family {
+        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Some(family),
+        other => crate::matset::MatrixSet::vertices(&other, 1 << 10)
+            .ok()
+            .map(MatrixSet::Hull),
+    };
+    if let Some(vf) = vertex_family {
+        if let Some(c) = refute::find_refutation(&vf, &one, 6)? {
+            return Ok(Outcome::Certified(c));
+        }
+    }
+    Ok(Outcome::Undecided(
+        "no norm bound below 1 and no product with spectral radius > 1 was found".into(),
+    ))
+}
+
+/// A one-line human summary of a certificate's claim.
+pub fn describe(c: &Certificate) -> String {
+    match &c.claim {
+        Claim::Contraction { norm, rho } => format!("CONTRACTION: sup ‖A‖ ≤ {rho} in the {norm:?} norm"),
+        Claim::Refutation { r, word, .. } => format!(
+            "REFUTED: the product of vertices {word:?} has spectral radius > {r}^{} — no norm makes the map contract",
+            word.len()
+        ),
+        Claim::Invertible { .. } => "INVERTIBLE: I − A is invertible for every A in the set".into(),
+    }
+}
+
+/// For `lasso` / `elastic_net` problems: solve in f64, then certify the fixed point
+/// (ball, signs, exact derivative in `λ₁`); `None` for other kinds.
+pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCertificate>> {
+    let (Some(fb), Some(fbf)) = (
+        problem.forward_backward_map::<Rational>()?,
+        problem.forward_backward_map::<f64>()?,
+    ) else {
+        return Ok(None);
+    };
+    let theta = problem.theta::<Rational>()?;
+    let (n, _) = fbf.dims();
+    let (x, _) = crate::maps::iterate::iterate(
+        &fbf,
+        &problem.x0::<f64>(n)?,
+        &problem.theta::<f64>()?,
+        1e-15,
+        1_000_000,
+    )?;
+    let data = FbProblem {
+        a: fb.design().to_dense(),
+        b: fb.response().to_vec(),
+        gamma: fb.gamma().clone(),
+        lambda1: theta.first().cloned().unwrap_or_default(),
+        lambda2: theta.get(1).cloned().unwrap_or_default(),
+    };
+    certify_fixed_point(&data, &x).map(Some)
+}
+
+/// A one-line summary of a fixed-point certificate.
+pub fn describe_fixed_point(c: &FixedPointCertificate) -> String {
+    let proven = c.signs.iter().filter(|s| s.is_some()).count();
+    let approx = |t: &str| crate::scalar::parse_rational(t).map_or(f64::NAN, |q| q.to_f64());
+    format!(
+        "FIXED POINT: unique, within ≈{:.2e} of the center (ρ ≤ ≈{:.6}); {proven}/{} signs proven{}",
+        approx(&c.radius),
+        approx(&c.rho),
+        c.signs.len(),
+        if c.derivative.is_some() { "; exact ∂x̄/∂λ₁ included" } else { "" }
+    )
+}
+
+/// Where `certify` writes the fixed-point certificate that goes with the certificate
+/// at `target`: `STEM.fixed-point.cert.json` next to it.
+pub fn fixed_point_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("problem.cert.json");
+    let stem = name
+        .strip_suffix(".cert.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(name);
+    target.with_file_name(format!("{stem}.fixed-point.cert.json"))
+}
+
+/// The default certificate path of a problem file: `PROBLEM.cert.json`.
+fn default_certificate_path(problem: &Path) -> PathBuf {
+    problem.with_extension("cert.json")
+}
+
+/// What `certify` did, for the reports.
+struct Certified {
+    outcome: Outcome,
+    target: PathBuf,
+    fixed_point: Option<(PathBuf, FixedPointCertificate)>,
+    fixed_point_failure: Option<String>,
+}
+
+/// Certify `problem` and write the certificate(s); nothing is written when an output
+/// exists and `force` is not set, or when nothing is decided.
+fn certify_to_files(
+    problem: &Problem,
+    target: &Path,
+    force: bool,
+    progress: &Progress,
+) -> Result<Certified> {
+    let fp_target = fixed_point_path(target);
+    let is_fb = problem.forward_backward_map::<f64>()?.is_some();
+    if is_fb {
+        ensure_writable(&[target, &fp_target], force)?;
+    } else {
+        ensure_writable(&[target], force)?;
+    }
+    let outcome = certify_with_progress(problem, progress)?;
+    let mut done = Certified {
+        outcome,
+        target: target.to_path_buf(),
+        fixed_point: None,
+        fixed_point_failure: None,
+    };
+    let Outcome::Certified(c) = &done.outcome else {
+        return Ok(done);
+    };
+    write_file(target, certify::to_json(c).as_bytes())?;
+    if is_fb {
+        progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
+        match fixed_point_certificate(problem) {
+            Ok(Some(fp)) => {
+                write_file(
+                    &fp_target,
+                    check_fixed_point::fixed_point_to_json(&fp).as_bytes(),
+                )?;
+                done.fixed_point = Some((fp_target, fp));
+            }
+            Ok(None) => {}
+            Err(e) => done.fixed_point_failure = Some(e.to_string()),
+        }
+    }
+    Ok(done)
+}
+
+fn certify_text(problem: &Problem, done: &Certified) -> String {
+    let name = problem.name();
+    let mut s = String::new();
+    match &done.outcome {
+        Outcome::Certified(c) => {
+            let _ = writeln!(s, "{name}: {}", describe(c));
+            let _ = writeln!(s, "  certificate written to {}", done.target.display());
+            if let Some((path, fp)) = &done.fixed_point {
+                let _ = writeln!(s, "{name}: {}", describe_fixed_point(fp));
+                let _ = writeln!(s, "  certificate written to {}", path.display());
+            }
+            if let Some(why) = &done.fixed_point_failure {
+                let _ = writeln!(s, "{name}: FIXED POINT not certified: {why}");
+            }
+        }
+        Outcome::Undecided(why) => {
+            let _ = writeln!(s, "{name}: UNDECIDED: {why}");
+        }
+    }
+    s
+}
+
+fn certify_json(problem_path: &Path, problem: &Problem, done: &Certified) -> CertifyReport {
+    let (certificate, reason) = match &done.outcome {
+        Outcome::Certified(c) => (
+            Some(CertificateEntry {
+                path: done.target.display().to_string(),
+                claim: c.claim.clone(),
+            }),
+            None,
+        ),
+        Outcome::Undecided(why) => (None, Some(why.clone())),
+    };
+    CertifyReport {
+        report: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        command: "certify",
+        problem: problem_path.display().to_string(),
+        name: problem.name(),
+        outcome: done.outcome.label(),
+        exit_code: done.outcome.exit_code(),
+        certificate,
+        fixed_point: done.fixed_point.as_ref().map(|(p, fp)| FixedPointEntry {
+            path: p.display().to_string(),
+            summary: FixedPointSummary::from(fp),
+        }),
+        fixed_point_failure: done.fixed_point_failure.clone(),
+        reason,
+    }
+}
+
+/// `piggyback certify`.
+pub(crate) fn cmd_certify(
+    problem_path: &Path,
+    output: Option<&Path>,
+    json: bool,
+    force: bool,
+    ctx: &mut Ctx,
+) -> Result<i32> {
+    let problem = Problem::read(problem_path)?;
+    let target = output.map_or_else(|| default_certificate_path(problem_path), Path::to_path_buf);
+    let progress = ctx.progress();
+    let done = certify_to_files(&problem, &target, force, &progress)?;
+    progress.finish();
+    if json {
+        let report = certify_json(problem_path, &problem, &done);
+        writeln!(ctx.out, "{}", to_json_text(&report)?).map_err(io_err)?;
+    } else if !ctx.quiet {
+        write!(ctx.out, "{}", certify_text(&problem, &done)).map_err(io_err)?;
+    }
+    Ok(done.outcome.exit_code())
+}
+
+/// What `check` found.
+#[derive(Debug)]
+pub enum CheckOutcome {
+    /// A valid `piggyback-certificate`.
+    Valid(Certificate),
+    /// A valid fixed-point certificate.
+    ValidFixedPoint(FixedPointCertificate),
+    /// Rejected or malformed.
+    Failed {
+        /// The format the file claims, when recognised.
+        format: Option<&'static str>,
+        /// Why.
+        failure: CheckFailure,
+    },
+}
+
+impl CheckOutcome {
+    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CheckOutcome::Valid(c) if matches!(c.claim, Claim::Refutation { .. }) => EXIT_REFUTED,
+            CheckOutcome::Valid(_) | CheckOutcome::ValidFixedPoint(_) => EXIT_OK,
+            CheckOutcome::Failed {
+                failure: CheckFailure::Rejected { .. },
+                ..
+            } => EXIT_REJECTED,
+            CheckOutcome::Failed { .. } => EXIT_INPUT,
+        }
+    }
+}
+
+/// Check the text of a certificate file with the exact checker (dispatching on its
+/// format: contraction/refutation/invertibility certificates, or fixed-point ones).
+pub fn check_certificate(text: &str) -> CheckOutcome {
+    if text.contains(check_fixed_point::FIXED_POINT_FORMAT) {
+        let format = Some(check_fixed_point::FIXED_POINT_FORMAT);
+        return match check_fixed_point::fixed_point_from_json(text)
+            .and_then(|c| check_fixed_point::check_fixed_point(&c).map(|()| c))
+        {
+            Ok(c) => CheckOutcome::ValidFixedPoint(c),
+            Err(failure) => CheckOutcome::Failed { format, failure },
+        };
+    }
+    let parsed = match certify::from_json(text) {
+        Ok(c) => c,
+        Err(failure) => {
+            return CheckOutcome::Failed {
+                format: None,
+                failure,
+            }
+        }
+    };
+    match certify::check(&parsed) {
+        Ok(()) => CheckOutcome::Valid(parsed),
+        Err(failure) => CheckOutcome::Failed {
+            format: Some(certify::check::FORMAT),
+            failure,
+        },
+    }
+}
+
+fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
+    let path = path.display();
+    match outcome {
+        CheckOutcome::Valid(c) => format!("{path}: VALID: {}\n", describe(c)),
+        CheckOutcome::ValidFixedPoint(c) => format!("{path}: VALID: {}\n", describe_fixed_point(c)),
+        CheckOutcome::Failed { failure, .. } => format!("{path}: INVALID: {failure}\n"),
+    }
+}
+
+fn check_json(path: &Path, outcome: &CheckOutcome) -> CheckReport {
+    let mut r = CheckReport {
+        report: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        command: "check",
+        certificate: path.display().to_string(),
+        format: None,
+        verdict: "valid",
+        outcome: None,
+        claim: None,
+        fixed_point: None,
+        failure: None,
+        exit_code: outcome.exit_code(),
+    };
+    match outcome {
+        CheckOutcome::Valid(c) => {
+            r.format = Some(certify::check::FORMAT);
+            r.outcome = Some(claim_label(&c.claim));
+            r.claim = Some(c.claim.clone());
+        }
+        CheckOutcome::ValidFixedPoint(c) => {
+            r.format = Some(check_fixed_point::FIXED_POINT_FORMAT);
+            r.outcome = Some("fixed_point");
+            r.fixed_point = Some(FixedPointSummary::from(c));
+        }
+        CheckOutcome::Failed { format, failure } => {
+            r.format = *format;
+            r.verdict = if matches!(failure, CheckFailure::Rejected { .. }) {
+                "rejected"
+            } else {
+                "malformed"
+            };
+            r.failure = Some(failure.to_string());
+        }
+    }
+    r
+}
+
+/// `piggyback check`.
+pub(crate) fn cmd_check(
+    path: &Path,
+    output: Option<&Path>,
+    json: bool,
+    force: bool,
+    ctx: &mut Ctx,
+) -> Result<i32> {
+    if let Some(o) = output {
+        ensure_writable(&[o], force)?;
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    let progress = ctx.progress();
+    progress.step("checking the certificate in exact arithmetic");
+    let outcome = check_certificate(&text);
+    progress.finish();
+    let rendered = if json {
+        format!("{}\n", to_json_text(&check_json(path, &outcome))?)
+    } else {
+        check_text(path, &outcome)
+    };
+    emit(ctx, output, json, &rendered)?;
+    Ok(outcome.exit_code())
+}
+
+/// What `solve` found: the f64 estimates and what interval arithmetic proved.
+#[derive(Debug)]
+pub struct SolveReport {
+    /// f64 fixed point.
+    pub x: Vec<f64>,
+    /// f64 derivative `∂x̄/∂θ` (AID by dense solve with the map's AD convention).
+    pub jacobian: Matrix<f64>,
+    /// Iterations of the f64 fixed-point iteration.
+    pub iterations: usize,
+    /// The proof, or why it could not be made.
+    pub proof: std::result::Result<SolveProof, Error>,
+}
+
+impl SolveReport {
+    /// The exit status: 0 proved, 2 not proved.
+    pub fn exit_code(&self) -> i32 {
+        if self.proof.is_ok() {
+            EXIT_OK
+        } else {
+            EXIT_UNDECIDED
+        }
+    }
+}
+
+/// What interval arithmetic proved about a solve.
+#[derive(Debug)]
+pub struct SolveProof {
+    /// A box containing the unique fixed point.
+    pub x: Vec<Interval>,
+    /// Contraction bound on the proof domain and its norm.
+    pub rho: (f64, crate::linalg::norms::Norm),
+    /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
+    pub nonzero: Vec<Option<bool>>,
+    /// Whether the derivative is proven single-valued (one selection piece at `x̄`).
+    pub single_valued: bool,
+    /// A box containing every derivative any AD system could return.
+    pub derivative: Matrix<Interval>,
+    /// Rigorous bound on the distance from the f64 derivative to that set, and its norm.
+    pub error_bound: (f64, crate::linalg::norms::Norm),
+}
+
+/// Solve a problem in f64, then prove what can be proven in interval arithmetic.
+pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
+    solve_with_progress(problem, &Progress::hidden())
+}
+
+fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
+    progress.step("f64 fixed-point iteration");
+    let map = problem.build_map::<f64>()?;
+    let theta = problem.theta::<f64>()?;
+    let (n, _) = map.dims();
+    let x0 = problem.x0::<f64>(n)?;
+    let (x, iterations) =
+        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
+    progress.step("f64 derivative (implicit, dense solve)");
+    let lin = map.linearize(&x, &theta)?;
+    let m = theta.len();
+    let jacobian = crate::diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(m))?.derivative;
+    let proof = prove(problem, &x, &jacobian, progress);
+    Ok(SolveReport {
+        x,
+        jacobian,
+        iterations,
+        proof,
+    })
+}
+
+fn prove(
+    problem: &Problem,
+    x: &[f64],
+    jacobian: &Matrix<f64>,
+    progress: &Progress,
+) -> Result<SolveProof> {
+    use crate::certify::{enclosure, fixed_point};
+    progress.step("proof: a box holding the unique fixed point");
+    let map = problem.build_map::<Interval>()?;
+    let theta = problem.theta::<Interval>()?;
+    let e = fixed_point::enclose_fixed_point(map.as_ref(), x, &theta, 1e-9, &Default::default())?;
+    let nonzero =
+        e.x.iter()
+            .map(|v| {
+                if v.inf() > 0.0 || v.sup() < 0.0 {
+                    Some(true)
+                } else if v.inf() == 0.0 && v.sup() == 0.0 {
+                    Some(false)
+                } else {
+                    None
+                }
+            })
+            .collect();
+    progress.step("proof: enclosure of every AD derivative");
+    let d = fixed_point::enclose_derivative(map.as_ref(), &e, &theta, 100)?;
+    progress.step("proof: error bound of the f64 derivative");
+    let (a, b) = fixed_point::jacobian_hull(map.as_ref(), &e.x, &theta)?;
+    let error_bound = enclosure::derivative_error_bound(&a, &b, jacobian)?;
+    Ok(SolveProof {
+        x: e.x,
+        rho: (e.rho, e.norm),
+        nonzero,
+        single_valued: e.single_valued,
+        derivative: d.j,
+        error_bound,
+    })
+}
+
+fn solve_text(problem: &Problem, r: &SolveReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", problem.name());
+    let _ = writeln!(s, "  f64: fixed point after {} iterations", r.iterations);
+    for (i, xi) in r.x.iter().enumerate() {
+        let row: Vec<String> = (0..r.jacobian.cols())
+            .map(|j| format!("{:+.6e}", r.jacobian[(i, j)]))
+            .collect();
+        let _ = writeln!(s, "    x[{i}] = {xi:+.10e}   dx/dθ = [{}]", row.join(", "));
+    }
+    match &r.proof {
+        Ok(p) => {
+            let width = p.x.iter().map(|v| v.wid()).fold(0.0, f64::max);
+            let _ = writeln!(s, "  PROVED (interval arithmetic):");
+            let _ = writeln!(
+                s,
+                "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {:.6} ({}-norm)",
+                p.rho.0, p.rho.1
+            );
+            let (nz, z) = (
+                p.nonzero.iter().filter(|v| **v == Some(true)).count(),
+                p.nonzero.iter().filter(|v| **v == Some(false)).count(),
+            );
+            let _ = writeln!(
+                s,
+                "    {nz} coordinates proven nonzero, {z} proven zero, {} undecided",
+                p.nonzero.len() - nz - z
+            );
+            let _ = writeln!(
+                s,
+                "    derivative {}: every AD derivative lies in a box of width {:.3e}",
+                if p.single_valued {
+                    "single-valued (one selection piece at the fixed point)"
+                } else {
+                    "possibly set-valued (a kink is possibly active)"
+                },
+                p.derivative
+                    .as_slice()
+                    .iter()
+                    .map(|v| v.wid())
+                    .fold(0.0, f64::max)
+            );
+            let _ = writeln!(
+                s,
+                "    the f64 derivative is within {:.3e} ({}-norm) of that set",
+                p.error_bound.0, p.error_bound.1
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(s, "  NOT PROVED: {e}");
+        }
+    }
+    s
+}
+
+fn interval_pair(v: &Interval) -> [Option<f64>; 2] {
+    [finite(v.inf()), finite(v.sup())]
+}
+
+fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJson {
+    let jac = &r.jacobian;
+    SolveJson {
+        report: REPORT_FORMAT,
+        version: REPORT_VERSION,
+        command: "solve",
+        problem: problem_path.display().to_string(),
+        name: problem.name(),
+        iterations: r.iterations,
+        x: r.x.iter().map(|&v| finite(v)).collect(),
+        jacobian: (0..jac.rows())
+            .map(|i| (0..jac.cols()).map(|j| finite(jac[(i, j)])).collect())
+            .collect(),
+        proved: r.proof.is_ok(),
+        proof: r.proof.as_ref().ok().map(|p| ProofJson {
+            x: p.x.iter().map(interval_pair).collect(),
+            rho: finite(p.rho.0),
+            rho_norm: p.rho.1.name(),
+            nonzero: p.nonzero.clone(),
+            single_valued: p.single_valued,
+            derivative: (0..p.derivative.rows())
+                .map(|i| {
+                    (0..p.derivative.cols())
+                        .map(|j| interval_pair(&p.derivative[(i, j)]))
+                        .collect()
+                })
+                .collect(),
+            error_bound: finite(p.error_bound.0),
+            error_norm: p.error_bound.1.name(),
+        }),
+        not_proved: r.proof.as_ref().err().map(ToString::to_string),
+        exit_code: r.exit_code(),
+    }
+}
+
+/// `piggyback solve`.
+pub(crate) fn cmd_solve(
+    problem_path: &Path,
+    output: Option<&Path>,
+    json: bool,
+    force: bool,
+    ctx: &mut Ctx,
+) -> Result<i32> {
+    if let Some(o) = output {
+        ensure_writable(&[o], force)?;
+    }
+    let problem = Problem::read(problem_path)?;
+    let progress = ctx.progress();
+    let r = solve_with_progress(&problem, &progress)?;
+    progress.finish();
+    let rendered = if json {
+        format!(
+            "{}\n",
+            to_json_text(&solve_json(problem_path, &problem, &r))?
+        )
+    } else {
+        solve_text(&problem, &r)
+    };
+    emit(ctx, output, json, &rendered)?;
+    Ok(r.exit_code())
+}
+
+/// Send a rendered report to `output` (a file) or to stdout (JSON always, text unless
+/// quiet).
+fn emit(ctx: &mut Ctx, output: Option<&Path>, json: bool, rendered: &str) -> Result<()> {
+    match output {
+        Some(path) => {
+            write_file(path, rendered.as_bytes())?;
+            if !ctx.quiet {
+                writeln!(ctx.err, "report written to {}", path.display()).map_err(io_err)?;
+            }
+        }
+        None if json || !ctx.quiet => write!(ctx.out, "{rendered}").map_err(io_err)?,
+        None => {}
+    }
+    Ok(())
+}
+
+fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Error::InvalidInput(format!("cannot serialise the report: {e}")))
+}
+
+/// The built-in example problems certified by the demo: `(file name, JSON text)`.
+pub fn builtin_examples() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "heavy_ball.json",
+            include_str!("../../examples/problems/heavy_ball.json").to_string(),
+        ),
+        (
+            "relu_layer.json",
+            include_str!("../../examples/problems/relu_layer.json").to_string(),
+        ),
+        (
+            "elastic_net.json",
+            include_str!("../../examples/problems/elastic_net.json").to_string(),
+        ),
+        (
+            "clarke.json",
+            include_str!("../../examples/problems/clarke.json").to_string(),
+        ),
+    ]
+}
+
+/// The demo's LASSO problem and its data files, as paths relative to the demo
+/// directory (the problem refers to its data as `../data/…`).
+fn demo_lasso_files() -> [(&'static str, &'static str); 3] {
+    [
+        (
+            "problems/lasso.json",
+            include_str!("../../examples/problems/lasso.json"),
+        ),
+        (
+            "data/lasso_X.csv",
+            include_str!("../../examples/data/lasso_X.csv"),
+        ),
+        (
+            "data/lasso_y.csv",
+            include_str!("../../examples/data/lasso_y.csv"),
+        ),
+    ]
+}
+
+/// `piggyback demo`: write the example problems and data into `dir`, certify each,
+/// re-check every certificate, and solve the LASSO. Exit 0 when every certificate
+/// was re-checked valid (refutations included: they are the expected results) and
+/// the LASSO solve was proved.
+pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
+    let examples = builtin_examples();
+    let mut inputs: Vec<(PathBuf, &str)> = examples
+        .iter()
+        .map(|(name, text)| (dir.join("problems").join(name), text.as_str()))
+        .collect();
+    inputs.extend(
+        demo_lasso_files()
+            .iter()
+            .map(|(rel, text)| (dir.join(rel), *text)),
+    );
+    let mut outputs: Vec<PathBuf> = inputs.iter().map(|(p, _)| p.clone()).collect();
+    for (name, _) in &examples {
+        let target = dir.join(name.replace(".json", ".cert.json"));
+        outputs.push(fixed_point_path(&target));
+        outputs.push(target);
+    }
+    let refs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
+    ensure_writable(&refs, force)?;
+    for sub in ["problems", "data"] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d)
+            .map_err(|e| Error::InvalidInput(format!("cannot create {}: {e}", d.display())))?;
+    }
+    for (path, text) in &inputs {
+        write_file(path, text.as_bytes())?;
+    }
+    let mut say = String::new();
+    let _ = writeln!(
+        say,
+        "piggyback demo: certify the built-in problems, then re-check every certificate\n"
+    );
+    let mut worst = EXIT_OK;
+    let progress = ctx.progress();
+    for (name, _) in &examples {
+        let problem = Problem::read(&dir.join("problems").join(name))?;
+        let target = dir.join(name.replace(".json", ".cert.json"));
+        progress.step(format!("certify {name}"));
+        let done = certify_to_files(&problem, &target, force, &progress)?;
+        say.push_str(&certify_text(&problem, &done));
+        if matches!(done.outcome, Outcome::Undecided(_)) {
+            worst = worst.max(EXIT_UNDECIDED);
+        }
+        let mut written = vec![done.target.clone()];
+        written.extend(done.fixed_point.iter().map(|(p, _)| p.clone()));
+        if matches!(done.outcome, Outcome::Certified(_)) {
+            for file in written {
+                progress.step(format!("check {}", file.display()));
+                let text = std::fs::read_to_string(&file).map_err(|e| {
+                    Error::InvalidInput(format!("cannot read {}: {e}", file.display()))
+                })?;
+                let outcome = check_certificate(&text);
+                say.push_str(&check_text(&file, &outcome));
+                let code = outcome.exit_code();
+                if code != EXIT_OK && code != EXIT_REFUTED {
+                    worst = worst.max(code);
+                }
+            }
+        }
+        say.push('\n');
+    }
+    let _ = writeln!(
+        say,
+        "production path: f64 solve and derivative, then their proof"
+    );
+    let lasso_path = dir.join("problems/lasso.json");
+    let lasso = Problem::read(&lasso_path)?;
+    let r = solve_with_progress(&lasso, &progress)?;
+    progress.finish();
+    say.push_str(&solve_text(&lasso, &r));
+    worst = worst.max(r.exit_code());
+    if !ctx.quiet {
+        write!(ctx.out, "{say}").map_err(io_err)?;
+    }
+    Ok(worst)
+}

@@ -1,0 +1,173 @@
+//! The JSON reports of `certify --json`, `check --json` and `solve --json`
+//! (schema `piggyback-report`, version [`REPORT_VERSION`]; documented in `docs/cli.md`).
+//!
+//! Exact numbers (bounds, radii, certified derivatives) are strings `"p/q"` or
+//! `"p"`; f64 numbers (estimates, interval bounds) are JSON numbers written in
+//! shortest round-trip form, so parsing them gives back the same doubles. A
+//! non-finite f64 is written as `null`.
+
+use crate::certify::check_fixed_point::FixedPointCertificate;
+use crate::certify::Claim;
+use serde::Serialize;
+
+/// The value of every report's `report` field.
+pub const REPORT_FORMAT: &str = "piggyback-report";
+/// The schema version of the reports.
+pub const REPORT_VERSION: u32 = 1;
+
+/// `certify --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertifyReport {
+    /// Always [`REPORT_FORMAT`].
+    pub report: &'static str,
+    /// Always [`REPORT_VERSION`].
+    pub version: u32,
+    /// Always `"certify"`.
+    pub command: &'static str,
+    /// The problem file as given.
+    pub problem: String,
+    /// The problem's name.
+    pub name: String,
+    /// `"contraction"`, `"refuted"` or `"undecided"`.
+    pub outcome: &'static str,
+    /// The process exit status.
+    pub exit_code: i32,
+    /// The certificate written (absent when undecided).
+    pub certificate: Option<CertificateEntry>,
+    /// The fixed-point certificate written (`lasso` / `elastic_net` only).
+    pub fixed_point: Option<FixedPointEntry>,
+    /// Why the fixed-point certificate could not be made (`lasso` / `elastic_net`
+    /// problems whose contraction was certified), else absent.
+    pub fixed_point_failure: Option<String>,
+    /// Why nothing was decided (only when undecided).
+    pub reason: Option<String>,
+}
+
+/// A certificate file and its claim.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateEntry {
+    /// Where it was written.
+    pub path: String,
+    /// The claim with its witness, exactly as in the file.
+    pub claim: Claim,
+}
+
+/// A fixed-point certificate file and what it proves.
+#[derive(Clone, Debug, Serialize)]
+pub struct FixedPointEntry {
+    /// Where it was written.
+    pub path: String,
+    /// What it proves.
+    pub summary: FixedPointSummary,
+}
+
+/// What a fixed-point certificate proves, exactly.
+#[derive(Clone, Debug, Serialize)]
+pub struct FixedPointSummary {
+    /// Contraction bound `ρ < 1` (Euclidean norm).
+    pub rho: String,
+    /// Radius `R`: the fixed point is within `R` of `center` (Euclidean norm).
+    pub radius: String,
+    /// Center of the ball.
+    pub center: Vec<String>,
+    /// Proven signs (`1`, `-1`, `0`) or `null` where not claimed.
+    pub signs: Vec<Option<i8>>,
+    /// Exact `∂x̄/∂λ₁`, when every sign is claimed.
+    pub derivative_lambda1: Option<Vec<String>>,
+}
+
+impl From<&FixedPointCertificate> for FixedPointSummary {
+    fn from(c: &FixedPointCertificate) -> Self {
+        FixedPointSummary {
+            rho: c.rho.clone(),
+            radius: c.radius.clone(),
+            center: c.center.clone(),
+            signs: c.signs.clone(),
+            derivative_lambda1: c.derivative.clone(),
+        }
+    }
+}
+
+/// `check --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// Always [`REPORT_FORMAT`].
+    pub report: &'static str,
+    /// Always [`REPORT_VERSION`].
+    pub version: u32,
+    /// Always `"check"`.
+    pub command: &'static str,
+    /// The certificate file as given.
+    pub certificate: String,
+    /// The certificate's format (`"piggyback-certificate"` or
+    /// `"piggyback-fixed-point-certificate"`), when it could be read.
+    pub format: Option<&'static str>,
+    /// `"valid"`, `"rejected"` or `"malformed"`.
+    pub verdict: &'static str,
+    /// For a valid certificate, what it proves: `"contraction"`, `"refuted"`,
+    /// `"invertible"` or `"fixed_point"`.
+    pub outcome: Option<&'static str>,
+    /// The claim of a valid `piggyback-certificate`.
+    pub claim: Option<Claim>,
+    /// What a valid fixed-point certificate proves.
+    pub fixed_point: Option<FixedPointSummary>,
+    /// Why it was rejected or is malformed.
+    pub failure: Option<String>,
+    /// The process exit status.
+    pub exit_code: i32,
+}
+
+/// `solve --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SolveJson {
+    /// Always [`REPORT_FORMAT`].
+    pub report: &'static str,
+    /// Always [`REPORT_VERSION`].
+    pub version: u32,
+    /// Always `"solve"`.
+    pub command: &'static str,
+    /// The problem file as given.
+    pub problem: String,
+    /// The problem's name.
+    pub name: String,
+    /// Iterations of the f64 fixed-point iteration.
+    pub iterations: usize,
+    /// f64 fixed point `x̄` (length `n`).
+    pub x: Vec<Option<f64>>,
+    /// f64 derivative `∂x̄/∂θ`, as `n` rows of `m` numbers.
+    pub jacobian: Vec<Vec<Option<f64>>>,
+    /// Whether the interval proof succeeded.
+    pub proved: bool,
+    /// The proof (when `proved`).
+    pub proof: Option<ProofJson>,
+    /// Why the proof could not be made (when not `proved`).
+    pub not_proved: Option<String>,
+    /// The process exit status.
+    pub exit_code: i32,
+}
+
+/// What interval arithmetic proved in `solve`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProofJson {
+    /// A box `[lo, hi]` per coordinate holding the unique fixed point.
+    pub x: Vec<[Option<f64>; 2]>,
+    /// Contraction bound on the box.
+    pub rho: Option<f64>,
+    /// Its norm (`"inf"`, `"two"`, …).
+    pub rho_norm: &'static str,
+    /// Per coordinate: `true` proven nonzero, `false` proven zero, `null` undecided.
+    pub nonzero: Vec<Option<bool>>,
+    /// Whether the derivative is proven single-valued.
+    pub single_valued: bool,
+    /// A box `[lo, hi]` per entry (`n` rows of `m`) holding every AD derivative.
+    pub derivative: Vec<Vec<[Option<f64>; 2]>>,
+    /// Bound on the distance from the f64 derivative to that set.
+    pub error_bound: Option<f64>,
+    /// Its norm.
+    pub error_norm: &'static str,
+}
+
+/// A finite f64, or `None` (JSON `null`).
+pub(crate) fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
