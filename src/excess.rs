@@ -381,6 +381,8 @@ pub fn excess_sq_with_cap<S: Scalar>(
                     return over(box_box_sq(&lo, &hi, ylo, yhi));
                 }
                 let two = S::from_i64(2);
+                // Y₀ may be any point of Y (the bound holds for each), so the centre is
+                // only a heuristic start: the fallback (never taken, 2 ≠ 0) stays sound.
                 let centre = lo
                     .add(&hi)?
                     .map(|v| v.div(&two).unwrap_or_else(|| v.clone()));

@@ -12,5 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod budget;
+pub mod lp;
+pub mod pwa;
 
 pub use budget::{Budget, OverBudget};

@@ -204,6 +204,7 @@ pub fn find_norm_bound(
                 .iter()
                 .map(spectral_norm_upper)
                 .fold(Rational::new(), |m, x| Scalar::max(&m, &x));
+            // Candidates only (each is verified exactly below): fallbacks are harmless.
             let est_q = Rational::from_f64(est).unwrap_or_else(|| upper.clone());
             let floor = Rational::from_f64(est * (1.0 - 1e-9)).unwrap_or_default();
             // Short convergents only: denominators up to 10^max_digits.

@@ -43,6 +43,7 @@ pub struct DerivativeEnclosure {
 /// `ρ²I − MᵀM ≻ 0` bound ([`crate::linalg::verified::verified_spectral_norm_upper`]).
 pub fn two_norm_upper(m: &Matrix<Interval>) -> f64 {
     let closed = crate::linalg::norms::spectral_norm_upper(m).sup();
+    // Both are sound upper bounds; the verified one may be unavailable (None).
     crate::linalg::verified::verified_spectral_norm_upper(m).map_or(closed, |v| v.min(closed))
 }
 
@@ -113,6 +114,8 @@ pub fn derivative_enclosure(
     }
     b.check_finite("interval Jacobian block B")?;
     let beta = over_one_minus(interval_norm_upper(norm, b), rho)?;
+    // from_bounds fails only for a non-finite β: the whole line is wider (sound), and
+    // the finiteness check below then refuses it with a typed error.
     let mut j = Matrix::from_fn(b.rows(), b.cols(), |_, _| {
         Interval::from_bounds(-beta, beta).unwrap_or(Interval::ENTIRE)
     });

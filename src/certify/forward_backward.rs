@@ -131,16 +131,16 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
         .collect();
 
     // Exact derivative when the selection is certified: (I − cDM') J = −cγ D s.
-    let derivative = if signs.iter().all(Option::is_some) {
-        let d: Vec<Rational> = signs
+    let derivative = if let Some(proven) = signs.iter().copied().collect::<Option<Vec<i8>>>() {
+        let d: Vec<Rational> = proven
             .iter()
-            .map(|s| Rational::from(i32::from(s.unwrap_or(0) != 0)))
+            .map(|&s| Rational::from(i32::from(s != 0)))
             .collect();
         let a_blk = m_prime.scale(&c).scale_rows(&d)?;
         let lhs = Matrix::identity(p).sub(&a_blk)?;
-        let rhs: Vec<Rational> = signs
+        let rhs: Vec<Rational> = proven
             .iter()
-            .map(|s| c.mul(gamma).mul(&Rational::from(s.unwrap_or(0))).neg())
+            .map(|&s| c.mul(gamma).mul(&Rational::from(s)).neg())
             .collect();
         Some(solve_vec(&lhs, &rhs)?.iter().map(num_text).collect())
     } else {

@@ -141,6 +141,15 @@ pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCer
         return Ok(None);
     };
     let theta = problem.theta::<Rational>()?;
+    // λ₂ = 0 for the lasso; a missing λ₁ is an error, never a default.
+    if theta.len() != fb.penalty().num_params() {
+        return Err(Error::DimensionMismatch {
+            op: "certify fixed point: θ vs penalty parameters",
+            left: (theta.len(), 1),
+            right: (fb.penalty().num_params(), 1),
+        });
+    }
+    let (lambda1, lambda2) = fb.penalty().params(&theta, "certify fixed point")?;
     let (n, _) = fbf.dims();
     let (x, _) = crate::maps::iterate::iterate(
         &fbf,
@@ -153,8 +162,8 @@ pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCer
         a: fb.design().to_dense(),
         b: fb.response().to_vec(),
         gamma: fb.gamma().clone(),
-        lambda1: theta.first().cloned().unwrap_or_default(),
-        lambda2: theta.get(1).cloned().unwrap_or_default(),
+        lambda1,
+        lambda2,
     };
     certify_fixed_point(&data, &x).map(Some)
 }

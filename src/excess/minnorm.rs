@@ -242,7 +242,9 @@ pub(crate) fn wolfe<S: Scalar>(g: &[Vec<S>], eps: &S, w_eps: &S) -> Result<Vec<S
                     continue;
                 }
                 let den = lam[i].sub(m);
-                // λᵢ = μᵢ = 0: the point carries no weight and can leave at θ = 0.
+                // λᵢ = μᵢ = 0: the point carries no weight and can leave at θ = 0 (the
+                // exact value of the step; Wolfe runs over exact scalars and f64 only,
+                // intervals go through `certify_interval`).
                 let t = lam[i].div(&den).unwrap_or_else(S::zero);
                 if theta.as_ref().map_or(true, |(best, _)| less(&t, best)) {
                     theta = Some((t, pos));
@@ -406,23 +408,27 @@ fn certify_interval<S: Scalar>(points: &[Matrix<S>]) -> Result<MinNormPoint<S>> 
             Some(m) => m.min(&v),
         });
     }
+    // An undecided sign or divisor gives the lower bound 0: still sound, as ‖·‖² ≥ 0.
     let lower = match c {
         Some(c) if c.sign() == Some(Ordering::Greater) => {
             c.square().div(&yy).unwrap_or_else(S::zero)
         }
         _ => S::zero(),
     };
-    let norm_sq = match (as_interval(&lower), as_interval(&upper)) {
-        (Some(lo), Some(hi)) => {
-            let lo_b = lo.inf().max(0.0);
-            let hi_b = hi.sup();
-            let iv = Interval::try_from((lo_b.min(hi_b), hi_b)).map_err(|_| Error::NonFinite {
-                context: "min_norm_point enclosure".into(),
-            })?;
-            from_interval::<S>(iv).unwrap_or(upper)
-        }
-        _ => upper,
+    // `upper` alone encloses one feasible point's norm, not the minimum: without the
+    // interval hull [lower, upper] there is no enclosure to return.
+    let no_hull = || Error::CouldNotVerify {
+        reason: format!("min_norm_point: {} is not the interval type", S::NAME),
     };
+    let (lo, hi) = (
+        as_interval(&lower).ok_or_else(no_hull)?,
+        as_interval(&upper).ok_or_else(no_hull)?,
+    );
+    let (lo_b, hi_b) = (lo.inf().max(0.0), hi.sup());
+    let iv = Interval::try_from((lo_b.min(hi_b), hi_b)).map_err(|_| Error::NonFinite {
+        context: "min_norm_point enclosure".into(),
+    })?;
+    let norm_sq = from_interval::<S>(iv).ok_or_else(no_hull)?;
     Ok(MinNormPoint {
         weights,
         point,

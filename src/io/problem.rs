@@ -21,6 +21,7 @@ use crate::maps::{
     StepRule,
 };
 use crate::scalar::{parse_rational, Scalar};
+use piggyback_kernel::{pwa, Budget};
 use rug::Rational;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -201,10 +202,44 @@ impl Problem {
                 file.piggyback_problem
             )));
         }
-        Ok(Problem {
+        let problem = Problem {
             file,
             base: base.to_path_buf(),
-        })
+        };
+        problem.check_piecewise_affine()?;
+        Ok(problem)
+    }
+
+    /// A `piecewise_affine` map must be one: regions with interior that cover the
+    /// whole `(x, θ)` space, pieces that agree where regions meet. Decided exactly by
+    /// the kernel (see `docs/piecewise-affine.md`); a failure is bad input naming the
+    /// pieces and a witness point, or a refusal when the check exceeds its budget.
+    fn check_piecewise_affine(&self) -> Result<()> {
+        let MapSpec::PiecewiseAffine { pieces } = &self.file.map else {
+            return Ok(());
+        };
+        let map = self.piecewise_affine::<Rational>(pieces)?;
+        let (n, m) = map.dims();
+        let mut exact = Vec::new();
+        for p in map.pieces() {
+            let ab = p.a.hstack(&p.b)?;
+            exact.push(pwa::Piece {
+                a: (0..n).map(|i| ab.row(i)).collect(),
+                c: p.c.clone(),
+                g: (0..p.g.rows()).map(|i| p.g.row(i)).collect(),
+                h: p.h.clone(),
+            });
+        }
+        match pwa::validate(&exact, n, m, &mut Budget::default()) {
+            Ok(None) => Ok(()),
+            Ok(Some(defect)) => Err(Error::InvalidInput(format!(
+                "the pieces do not define a continuous map on all of (x, θ) space: {defect} \
+                 (pieces numbered from 0 in file order, z = (x, θ))"
+            ))),
+            Err(e) => Err(Error::TooLarge {
+                context: format!("deciding whether the pieces define a continuous map: {e}"),
+            }),
+        }
     }
 
     /// Read a problem file.
@@ -421,7 +456,7 @@ mod tests {
             assert!(Problem::parse(text, base).is_err(), "{text}");
         }
         let p = Problem::parse(
-            "{\"piggyback_problem\": 1, \"map\": {\"kind\": \"piecewise_affine\", \"pieces\": []}, \"theta\": [0.1]}",
+            "{\"piggyback_problem\": 1, \"map\": {\"kind\": \"piecewise_affine\", \"pieces\": [{\"a\": [[\"0\"]]}]}, \"theta\": [0.1]}",
             base,
         )
         .unwrap();

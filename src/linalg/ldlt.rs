@@ -62,8 +62,8 @@ pub fn ldlt<S: Exact>(m: &Matrix<S>) -> Result<Ldlt<S>> {
         // l_ik = a_ik / d_k, then a_ij −= l_ik a_jk for k < j ≤ i.
         let mut l = Vec::with_capacity(n - k - 1);
         for i in k + 1..n {
-            // invariant: p is nonzero (checked above), so the division exists.
-            l.push(a[(i, k)].div(&p).unwrap_or_else(S::zero));
+            // p is nonzero (exact sign checked above), so this never errors.
+            l.push(a[(i, k)].div(&p).ok_or(Error::Singular { pivot: k })?);
         }
         for (di, li) in l.iter().enumerate() {
             if li.is_zero().is_true() {

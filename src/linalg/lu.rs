@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | exact (`S: Exact`) | first nonzero entry of the column | the column has no nonzero entry (exact test) | exact |
 //! | `f64` | largest `|aᵢₖ|` | `|pivot| ≤ n·ε·‖A‖_∞` (`ε = 2⁻⁵²`) | estimate |
-//! | intervals | largest entry proven nonzero | no entry proven nonzero | enclosure (can be wide) |
+//! | intervals | largest entry proven nonzero | no entry proven nonzero (undecided) | enclosure (can be wide) |
 //!
 //! All are reached through the [`LuScalar`] trait, so [`solve`], [`determinant`] and
 //! [`inverse`] are written once. Naive interval elimination overestimates (wrapping);
@@ -43,49 +43,71 @@ pub trait LuScalar: Scalar {
 
 impl<S: Scalar> LuScalar for S {
     fn lu(a: &Matrix<S>) -> Result<Lu<S>> {
-        a.check_finite("LU input")?;
-        match S::KIND {
-            ArithmeticKind::Exact => factor(a, |m, k| {
-                (k..m.rows()).find(|&i| m[(i, k)].sign() != Some(Ordering::Equal))
-            }),
-            ArithmeticKind::Rounded => {
-                // A pivot below n·ε·‖A‖_∞ is indistinguishable from zero at working
-                // precision.
-                let tol = a.rows() as f64 * f64::EPSILON * a.norm_inf().to_f64();
-                factor(a, |m, k| {
-                    let (best, val) = (k..m.rows()).map(|i| (i, m[(i, k)].to_f64().abs())).fold(
-                        (k, -1.0),
-                        |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
-                    );
-                    // NaN (from overflow during elimination) is rejected explicitly.
-                    if val.is_nan() || val <= tol {
-                        None
-                    } else {
-                        Some(best)
-                    }
-                })
-            }
-            ArithmeticKind::Enclosure => factor(a, |m, k| {
-                (k..m.rows())
-                    .filter(|&i| {
-                        matches!(m[(i, k)].sign(), Some(Ordering::Less | Ordering::Greater))
-                    })
-                    .max_by(|&i, &j| {
-                        m[(i, k)]
-                            .to_f64()
-                            .abs()
-                            .total_cmp(&m[(j, k)].to_f64().abs())
-                    })
-            }),
+        match eliminate(a)? {
+            Elimination::Complete(f) => Ok(f),
+            Elimination::Stalled { step, .. } => Err(Error::Singular { pivot: step }),
         }
     }
 }
 
-/// Gaussian elimination with a caller-chosen pivot row (`None`: singular column).
+/// How far elimination got.
+enum Elimination<S> {
+    /// Every pivot was chosen: the full factorisation.
+    Complete(Lu<S>),
+    /// No pivot could be chosen in column `step`: the factors of the first `step`
+    /// columns, with the Schur complement of the leading `step × step` block in
+    /// rows and columns `step..n`.
+    Stalled {
+        /// Partially eliminated matrix (as in [`Lu`], valid for columns `< step`).
+        lu: Matrix<S>,
+        /// The column where no pivot was found.
+        step: usize,
+    },
+}
+
+/// Eliminate with the pivot rule of `S::KIND` (see [`LuScalar`]).
+fn eliminate<S: Scalar>(a: &Matrix<S>) -> Result<Elimination<S>> {
+    a.check_finite("LU input")?;
+    match S::KIND {
+        ArithmeticKind::Exact => factor(a, |m, k| {
+            (k..m.rows()).find(|&i| m[(i, k)].sign() != Some(Ordering::Equal))
+        }),
+        ArithmeticKind::Rounded => {
+            // A pivot below n·ε·‖A‖_∞ is indistinguishable from zero at working
+            // precision.
+            let tol = a.rows() as f64 * f64::EPSILON * a.norm_inf().to_f64();
+            factor(a, |m, k| {
+                let (best, val) = (k..m.rows()).map(|i| (i, m[(i, k)].to_f64().abs())).fold(
+                    (k, -1.0),
+                    |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+                );
+                // NaN (from overflow during elimination) is rejected explicitly.
+                if val.is_nan() || val <= tol {
+                    None
+                } else {
+                    Some(best)
+                }
+            })
+        }
+        ArithmeticKind::Enclosure => factor(a, |m, k| {
+            (k..m.rows())
+                .filter(|&i| matches!(m[(i, k)].sign(), Some(Ordering::Less | Ordering::Greater)))
+                .max_by(|&i, &j| {
+                    m[(i, k)]
+                        .to_f64()
+                        .abs()
+                        .total_cmp(&m[(j, k)].to_f64().abs())
+                })
+        }),
+    }
+}
+
+/// Gaussian elimination with a caller-chosen pivot row (`None`: no pivot in that
+/// column, elimination stalls there).
 fn factor<S: Scalar>(
     a: &Matrix<S>,
     pick: impl Fn(&Matrix<S>, usize) -> Option<usize>,
-) -> Result<Lu<S>> {
+) -> Result<Elimination<S>> {
     if !a.is_square() {
         return Err(Error::DimensionMismatch {
             op: "lu",
@@ -98,7 +120,9 @@ fn factor<S: Scalar>(
     let mut perm: Vec<usize> = (0..n).collect();
     let mut swaps = 0;
     for k in 0..n {
-        let p = pick(&lu, k).ok_or(Error::Singular { pivot: k })?;
+        let Some(p) = pick(&lu, k) else {
+            return Ok(Elimination::Stalled { lu, step: k });
+        };
         if p != k {
             for j in 0..n {
                 let t = lu[(k, j)].clone();
@@ -126,7 +150,7 @@ fn factor<S: Scalar>(
             context: "LU factors (overflow)".into(),
         });
     }
-    Ok(Lu { lu, perm, swaps })
+    Ok(Elimination::Complete(Lu { lu, perm, swaps }))
 }
 
 impl<S: Scalar> Lu<S> {
@@ -271,14 +295,65 @@ pub fn solve_vec<S: LuScalar>(a: &Matrix<S>, b: &[S]) -> Result<Vec<S>> {
     S::lu(a)?.solve_vec(b)
 }
 
-/// `det A`. A singular matrix has determinant `0` (exactly for rationals; for f64 it
-/// means "singular to working precision", see the module table).
+/// `det A`.
+///
+/// | scalar | result when elimination finds no pivot in some column |
+/// |---|---|
+/// | exact | `0`, exactly (the column of the Schur complement is zero) |
+/// | `f64` | `0.0`: singular to working precision (an estimate) |
+/// | intervals | an enclosure `±|u₁₁ ⋯ u_kk|·H(S)` (see below), never a point chosen for convenience |
+///
+/// Over intervals "no pivot" means *undecided*, not singular. If elimination stalls
+/// at column `k`, every member `A` of the interval matrix shares the pivots
+/// `u₁₁ … u_kk` (each proven nonzero), and `det A = ±u₁₁ ⋯ u_kk · det S(A)` where the
+/// Schur complement `S(A)` lies in the trailing interval block. Hadamard's inequality
+/// `|det S| ≤ min(Πᵢ ‖rowᵢ S‖₂, Πⱼ ‖colⱼ S‖₂)` bounds the last factor over the
+/// whole block, so the returned interval contains every member's determinant.
+///
+/// Errors: [`Error::DimensionMismatch`], [`Error::NonFinite`] (input, or overflow
+/// during elimination).
 pub fn determinant<S: LuScalar>(a: &Matrix<S>) -> Result<S> {
-    match S::lu(a) {
-        Ok(f) => Ok(f.determinant()),
-        Err(Error::Singular { .. }) => Ok(S::zero()),
-        Err(e) => Err(e),
+    match eliminate(a)? {
+        Elimination::Complete(f) => Ok(f.determinant()),
+        Elimination::Stalled { lu, step } => match S::KIND {
+            ArithmeticKind::Exact | ArithmeticKind::Rounded => Ok(S::zero()),
+            ArithmeticKind::Enclosure => stalled_determinant_enclosure(&lu, step),
+        },
     }
+}
+
+/// Interval determinant after elimination stalled at column `step` (see
+/// [`determinant`]): `hull(−r, r)` with `r = |Π_{i<step} uᵢᵢ| · H(trailing block)`.
+fn stalled_determinant_enclosure<S: Scalar>(lu: &Matrix<S>, step: usize) -> Result<S> {
+    if !lu.is_finite() {
+        return Err(Error::NonFinite {
+            context: "LU factors (overflow)".into(),
+        });
+    }
+    let n = lu.rows();
+    // The sign (−1)^swaps of the row swaps is irrelevant: the enclosure is symmetric.
+    let pivots = (0..step).fold(S::one(), |acc, i| acc.mul(&lu[(i, i)]));
+    // ‖v‖₂ over an interval vector: √(Σ vᵢ²) with an upper-rounded square root.
+    let norm = |entries: &mut dyn Iterator<Item = &S>| {
+        entries
+            .fold(S::zero(), |acc, v| acc.add(&v.square()))
+            .sqrt_upper()
+    };
+    let by_rows = (step..n).fold(S::one(), |acc, i| {
+        acc.mul(&norm(&mut (step..n).map(|j| &lu[(i, j)])))
+    });
+    let by_cols = (step..n).fold(S::one(), |acc, j| {
+        acc.mul(&norm(&mut (step..n).map(|i| &lu[(i, j)])))
+    });
+    // Interval min keeps the smaller upper end: both upper ends bound |det S|.
+    let r = pivots.abs().mul(&by_rows.min(&by_cols));
+    crate::selection::hull2(&r.neg(), &r).ok_or_else(|| Error::CouldNotVerify {
+        reason: format!(
+            "interval LU found no pivot proven nonzero in column {step}, and {} cannot \
+             represent the hull [−r, r] that encloses the determinant",
+            S::NAME
+        ),
+    })
 }
 
 /// `A⁻¹`; errors with [`Error::Singular`] when `A` is singular.

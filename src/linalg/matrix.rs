@@ -281,9 +281,9 @@ impl<S: Scalar> Matrix<S> {
         if self.rows != v.len() {
             return Err(mismatch("tr_mul_vec", (self.cols, self.rows), (v.len(), 1)));
         }
-        Ok((0..self.cols)
-            .map(|j| crate::scalar::dot(self.column(j), v).unwrap_or_else(|_| S::zero()))
-            .collect())
+        (0..self.cols)
+            .map(|j| crate::scalar::dot(self.column(j), v))
+            .collect()
     }
 
     /// `diag(d) · self` (scale row `i` by `d[i]`).

@@ -48,8 +48,13 @@ pub fn char_poly<S: Exact>(m: &Matrix<S>) -> Result<Vec<S>> {
         }
         am = matmul_exact(m, &mk)?;
         let tr = (0..n).fold(S::zero(), |acc, i| acc.add(&am[(i, i)]));
-        // invariant: k ≥ 1, so dividing by k is defined.
-        c[n - k] = tr.neg().div(&S::from_i64(k as i64)).unwrap_or_else(S::zero);
+        // k ≥ 1, so the exact division by k never errors.
+        c[n - k] = tr
+            .neg()
+            .div(&S::from_i64(k as i64))
+            .ok_or_else(|| Error::DivisionByZero {
+                context: format!("char_poly: trace / {k}"),
+            })?;
     }
     Ok(c)
 }

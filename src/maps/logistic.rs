@@ -26,7 +26,7 @@ use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
-use crate::scalar::Transcendental;
+use crate::scalar::{ArithmeticKind, Transcendental};
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
 use std::cell::RefCell;
@@ -152,7 +152,7 @@ impl<S: Transcendental> LogisticFb<S> {
 
     /// Per-sample curvature data at `x`: binary `wᵢ = σ(mᵢ)(1 − σ(mᵢ))`; multiclass the
     /// softmax probabilities `P` (`N × K`, column-major). Also returns `∇f(x)`.
-    fn curvature_and_gradient(&self, x: &[S]) -> (Vec<S>, Vec<S>) {
+    fn curvature_and_gradient(&self, x: &[S]) -> Result<(Vec<S>, Vec<S>)> {
         let (nsamp, p, k) = (self.design.rows(), self.p(), self.labels.columns());
         let mut logits = vec![S::zero(); nsamp * k];
         for c in 0..k {
@@ -166,7 +166,7 @@ impl<S: Transcendental> LogisticFb<S> {
             Labels::Binary(y) => {
                 let mut w = Vec::with_capacity(nsamp);
                 for i in 0..nsamp {
-                    let s = sigmoid(&logits[i]);
+                    let s = sigmoid(&logits[i])?;
                     // ∂/∂m log(1 + exp(−y m)) = σ(m) − [y = 1].
                     let target = if y[i] == 1 { S::one() } else { S::zero() };
                     resid[i] = s.sub(&target).mul(&self.inv_n);
@@ -176,24 +176,17 @@ impl<S: Transcendental> LogisticFb<S> {
             }
             Labels::Multiclass { labels, .. } => {
                 let mut probs = vec![S::zero(); nsamp * k];
+                let mut sample = vec![S::zero(); k];
+                let mut pi = vec![S::zero(); k];
                 for i in 0..nsamp {
-                    // Exact shift by an f64 constant: softmax is invariant under it (invariant: the
-                    // constant is finite, so from_f64 succeeds).
-                    let shift = (0..k)
-                        .map(|c| logits[i + c * nsamp].to_f64())
-                        .fold(f64::NEG_INFINITY, f64::max);
-                    let shift = S::from_f64(if shift.is_finite() { shift } else { 0.0 })
-                        .unwrap_or_else(|_| S::zero());
-                    let e: Vec<S> = (0..k)
-                        .map(|c| logits[i + c * nsamp].sub(&shift).exp())
-                        .collect();
-                    let z = e.iter().fold(S::zero(), |a, v| a.add(v));
                     for c in 0..k {
-                        // invariant: z ≥ 1 (the largest term is exp(≈0)), so the division succeeds for finite input.
-                        let pc = e[c].div(&z).unwrap_or_else(S::zero);
+                        sample[c] = logits[i + c * nsamp].clone();
+                    }
+                    softmax_into(&sample, &mut pi)?;
+                    for (c, pc) in pi.iter().enumerate() {
                         let target = if labels[i] == c { S::one() } else { S::zero() };
                         resid[i + c * nsamp] = pc.sub(&target).mul(&self.inv_n);
-                        probs[i + c * nsamp] = pc;
+                        probs[i + c * nsamp] = pc.clone();
                     }
                 }
                 probs
@@ -206,14 +199,14 @@ impl<S: Transcendental> LogisticFb<S> {
                 &mut grad[c * p..(c + 1) * p],
             );
         }
-        (curv, grad)
+        Ok((curv, grad))
     }
 
     /// `(z, τ, c, curvature)` at `(x, θ)`.
     fn local(&self, x: &[S], theta: &[S]) -> Result<(Vec<S>, S, S, Vec<S>)> {
         self.check_input(x, theta)?;
         let (l1, l2) = self.penalty.params(theta, "logistic forward–backward")?;
-        let (curv, grad) = self.curvature_and_gradient(x);
+        let (curv, grad) = self.curvature_and_gradient(x)?;
         let z = x
             .iter()
             .zip(&grad)
@@ -228,11 +221,52 @@ impl<S: Transcendental> LogisticFb<S> {
     }
 }
 
-fn sigmoid<S: Transcendental>(m: &S) -> S {
-    // 1/(1 + e^{−m}); invariant: the divisor is ≥ 1, so the fallback is never taken.
+/// `1/(1 + t)` for `t = Σ exp(·) ≥ 0`: the divisor is at least 1 at every point of
+/// interval operands (interval `exp` has a lower end `≥ 0`), so the division is always
+/// decided there; only a NaN (f64 overflow `∞ − ∞` in a logit) is refused.
+fn one_over_one_plus<S: Transcendental>(t: &S) -> Result<S> {
     S::one()
-        .div(&S::one().add(&m.neg().exp()))
-        .unwrap_or_else(S::zero)
+        .div(&S::one().add(t))
+        .ok_or_else(|| Error::NonFinite {
+            context: "logistic: a logit is NaN (overflow in Aᵀx)".into(),
+        })
+}
+
+/// `σ(m) = 1/(1 + e^{−m})`.
+fn sigmoid<S: Transcendental>(m: &S) -> Result<S> {
+    one_over_one_plus(&m.neg().exp())
+}
+
+/// Softmax of one sample's logits `l` into `out`.
+///
+/// Intervals: `p_c = 1/(1 + Σ_{j≠c} exp(l_j − l_c))`, a form whose divisor is `≥ 1`
+/// for every point of the operands, so no division by an interval containing 0 can
+/// occur however wide the box (`O(K²)` exponentials). `f64`: the usual shift by the
+/// largest logit, `p_c = e_c / Σ e_j` with `e_j = exp(l_j − max l)`, where one term
+/// is `exp(0) = 1` so the normaliser is `≥ 1` (`O(K)`).
+fn softmax_into<S: Transcendental>(l: &[S], out: &mut [S]) -> Result<()> {
+    if S::KIND == ArithmeticKind::Enclosure {
+        for (c, o) in out.iter_mut().enumerate() {
+            let rest = l
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != c)
+                .fold(S::zero(), |acc, (_, lj)| acc.add(&lj.sub(&l[c]).exp()));
+            *o = one_over_one_plus(&rest)?;
+        }
+        return Ok(());
+    }
+    let shift = l.iter().fold(f64::NEG_INFINITY, |m, v| m.max(v.to_f64()));
+    // A non-finite largest logit (f64 overflow) is refused rather than replaced.
+    let shift = S::from_f64(shift)?;
+    let e: Vec<S> = l.iter().map(|v| v.sub(&shift).exp()).collect();
+    let z = e.iter().fold(S::zero(), |a, v| a.add(v));
+    for (o, ec) in out.iter_mut().zip(&e) {
+        *o = ec.div(&z).ok_or_else(|| Error::NonFinite {
+            context: "logistic: softmax normaliser (NaN logit)".into(),
+        })?;
+    }
+    Ok(())
 }
 
 /// `out = v − γ ∇²f v` (matrix-free Hessian product), with scratch `buf` of length `N·K`.

@@ -41,7 +41,10 @@ impl<S: Scalar> PiecewiseAffine<S> {
     /// Residual tolerance used by f64 to decide region membership and ties.
     pub const TOLERANCE: f64 = 1e-12;
 
-    /// Build from pieces; checks every shape.
+    /// Build from pieces; checks every shape. Continuity, coverage and regions with
+    /// interior are *not* checked here (f64 and interval data cannot decide them):
+    /// problem files are validated exactly when loaded, and exact pieces can be checked
+    /// with `piggyback_kernel::pwa::validate`.
     pub fn new(pieces: Vec<AffinePiece<S>>) -> Result<Self> {
         let first = pieces
             .first()

@@ -17,6 +17,8 @@ pub fn enclose_rational(q: &rug::Rational) -> Interval {
     let hi = rug::Float::with_val_round(53, q, Round::Up)
         .0
         .to_f64_round(Round::Up);
+    // lo ≤ q ≤ hi always (never NaN); should inari refuse the pair anyway, the whole
+    // line is still an enclosure of q.
     Interval::try_from((lo, hi)).unwrap_or(Interval::ENTIRE)
 }
 

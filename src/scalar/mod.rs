@@ -12,6 +12,8 @@
 //! are not closed over every scalar live in narrower traits ([`Transcendental`]).
 //! Division returns `None` when the divisor is (possibly) zero, so no panic can hide
 //! there; comparisons are three-valued ([`Verdict`]) because an interval can straddle.
+//! An undecided outcome is never replaced by a value: it becomes a typed error or a
+//! wider enclosure (see [`Scalar::div`]).
 
 mod bigrational;
 pub use bigrational::{big_to_rug, rug_to_big};
@@ -122,6 +124,12 @@ pub trait Scalar: Clone + Debug + Send + Sync + 'static {
     /// `self × rhs`.
     fn mul(&self, rhs: &Self) -> Self;
     /// `self ÷ rhs`, or `None` when `rhs` is zero (intervals: possibly zero).
+    ///
+    /// For [`Sound`] scalars `None` means *undecided*, not "zero": callers turn it
+    /// into a typed error (e.g. [`crate::Error::DivisionByZero`]) or an explicitly
+    /// wider enclosure, never into a point value chosen for convenience. Better still,
+    /// write the quantity so the divisor is provably nonzero (a softmax as
+    /// `1/(1 + Σ exp(lⱼ − l_c))`, whose divisor is `≥ 1`).
     fn div(&self, rhs: &Self) -> Option<Self>;
     /// `−self`.
     fn neg(&self) -> Self;
@@ -288,6 +296,8 @@ pub fn rational_sqrt_upper(q: &rug::Rational) -> rug::Rational {
         return rug::Rational::new();
     }
     let approx = rug::Float::with_val_round(64, q, rug::float::Round::Up).0;
+    // An infinite f64 root (q beyond the f64 range) starts at 1: only a start, the
+    // loop below raises r until r² ≥ q holds exactly.
     let mut r = rug::Rational::from_f64(approx.to_f64_round(rug::float::Round::Up).sqrt())
         .unwrap_or_else(|| rug::Rational::from(1u32));
     let mut bump = rug::Rational::from((1u32, 1u64 << 50)) * &r;

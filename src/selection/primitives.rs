@@ -390,8 +390,8 @@ impl<S: Scalar> PiecewiseScalar<S> for Hinge {
 pub struct PwQuadratic;
 
 fn quarter<S: Scalar>() -> S {
-    // invariant: 1/4 is a valid ratio, exact in every scalar; the fallback is never taken.
-    S::from_ratio(1, 4).unwrap_or_else(|_| S::one())
+    // Infallible: exact for rationals and f64, enclosed for intervals.
+    S::from_rational(&rug::Rational::from((1, 4)))
 }
 
 impl<S: Scalar> PiecewiseScalar<S> for PwQuadratic {
