@@ -47,22 +47,22 @@ impl<S: Scalar> Linearization<S> for Dense<S> {
     fn dims(&self) -> (usize, usize) {
         (2, 2)
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         for (o, r) in out.iter_mut().zip(self.a.mul_vec(v).unwrap_or_default()) {
             *o = r;
         }
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         for (o, r) in out.iter_mut().zip(self.a.tr_mul_vec(w).unwrap_or_default()) {
             *o = r;
         }
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         for (o, r) in out.iter_mut().zip(self.b.mul_vec(v).unwrap_or_default()) {
             *o = r;
         }
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         for (o, r) in out.iter_mut().zip(self.b.tr_mul_vec(w).unwrap_or_default()) {
             *o = r;
         }

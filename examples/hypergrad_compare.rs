@@ -176,8 +176,8 @@ fn main() -> piggyback::Result<()> {
             w = map.apply(&w, &theta).expect("apply");
         }
         let v = loss.grad_x(&w, &[]).expect("grad");
-        let lin = map.linearize(&w, &theta).expect("linearize");
-        aid::fp_adjoint(lin.as_ref(), &v, &IterOptions::fixed(500))
+        let mut lin = map.linearize(&w, &theta).expect("linearize");
+        aid::fp_adjoint(lin.as_mut(), &v, &IterOptions::fixed(500))
             .expect("aid-fp")
             .derivative
             .theta_bar
@@ -187,9 +187,9 @@ fn main() -> piggyback::Result<()> {
     let (t, g) = best_of(runs, || {
         let sol = enet.solve(pb.l1, pb.l2, None, &cd).expect("CD");
         let v = loss.grad_x(&sol.w, &[]).expect("grad");
-        let lin = map.linearize(&sol.w, &theta).expect("linearize");
+        let mut lin = map.linearize(&sol.w, &theta).expect("linearize");
         aid::gmres_adjoint(
-            lin.as_ref(),
+            lin.as_mut(),
             &v,
             &GmresOptions {
                 rel_tol: 1e-10,

@@ -12,8 +12,8 @@ fn main() -> piggyback::Result<()> {
     )?;
     let theta = [0.1];
     let (x, _) = piggyback::maps::iterate::iterate(&fb, &[0.0, 0.0], &theta, 1e-14, 100_000)?;
-    let lin = fb.linearize(&x, &theta)?; // one conservative-Jacobian element
-    let d = diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(1))?; // ∂x̄/∂λ by AID
+    let mut lin = fb.linearize(&x, &theta)?; // one conservative-Jacobian element
+    let d = diff::aid::solve_dense(lin.as_mut(), &Matrix::identity(1))?; // ∂x̄/∂λ by AID
     println!("x̄ = {x:?}");
     println!(
         "∂x̄/∂λ = {:?} (smooth point: {})",

@@ -112,8 +112,8 @@ proptest! {
     fn aid_solves_agree_across_scalars(a in contraction(3), b in rat_matrix(3, 1)) {
         let map = Affine { m: a.clone(), n: b.clone() };
         let z = vec![Rational::new(); 3];
-        let lin = map.linearize(&z, &[Rational::new()]).unwrap();
-        let j = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap().derivative;
+        let mut lin = map.linearize(&z, &[Rational::new()]).unwrap();
+        let j = aid::solve_dense(lin.as_mut(), &Matrix::identity(1)).unwrap().derivative;
         let lhs = Matrix::<Rational>::identity(3).sub(&a).unwrap().matmul(&j).unwrap();
         prop_assert_eq!(&lhs, &b);
         let ai: Matrix<Interval> = a.map(Interval::from_rational);
@@ -125,9 +125,9 @@ proptest! {
         let af = a.to_f64();
         let bf = b.to_f64();
         let mapf = Affine { m: af, n: bf };
-        let linf = mapf.linearize(&[0.0; 3], &[0.0]).unwrap();
-        let g = aid::gmres_forward(linf.as_ref(), &[1.0], &GmresOptions::default()).unwrap().derivative;
-        let lu = aid::solve_dense(linf.as_ref(), &Matrix::identity(1)).unwrap().derivative;
+        let mut linf = mapf.linearize(&[0.0; 3], &[0.0]).unwrap();
+        let g = aid::gmres_forward(linf.as_mut(), &[1.0], &GmresOptions::default()).unwrap().derivative;
+        let lu = aid::solve_dense(linf.as_mut(), &Matrix::identity(1)).unwrap().derivative;
         for i in 0..3 {
             let jr = j[(i, 0)].to_f64();
             prop_assert!((g[i] - jr).abs() <= 1e-9 * (1.0 + jr.abs()));

@@ -260,10 +260,10 @@ proptest! {
         let mut dth: Vec<Rational> = (0..m).map(|_| rng.rat(5, 2)).collect();
         if m == 2 { dth[1] = Rational::new(); }
         let h = r(1, 1 << 20);
-        let lin = fb.linearize(&x, &th).unwrap();
+        let mut lin = fb.linearize(&x, &th).unwrap();
         let x1 = axpy(&x, &h, &dx);
         let th1 = axpy(&th, &h, &dth);
-        let lin1 = fb.linearize(&x1, &th1).unwrap();
+        let mut lin1 = fb.linearize(&x1, &th1).unwrap();
         prop_assume!(lin.is_smooth_point() && lin1.is_smooth_point());
         prop_assume!(lin.to_dense().unwrap().0 == lin1.to_dense().unwrap().0);
         let dq = diff_quotient(&fb, &x, &th, &dx, &dth, &h);
@@ -378,7 +378,7 @@ fn fb_one_sided_derivatives_at_kinks() {
         }
         other => panic!("expected a DiagBox, got {other:?}"),
     }
-    let lin = fb.linearize(&x, &th).unwrap();
+    let mut lin = fb.linearize(&x, &th).unwrap();
     assert!(!lin.is_smooth_point());
     let (a, _) = lin.to_dense().unwrap();
     assert!(
@@ -824,13 +824,13 @@ proptest! {
         check_jvp_vjp(&sk, &x, &bv, &mut rng, 1e-12);
         mean_value_check(&ski, &x, &bv, &grid(&mut rng, sn, 4.0), &grid(&mut rng, sm, 256.0));
         // Row-stochastic A: A 1 = 1 (σ_max = 1, not a contraction).
-        let lin = sk.linearize(&x, &bv).unwrap();
+        let mut lin = sk.linearize(&x, &bv).unwrap();
         let mut out = vec![0.0; sn];
-        lin.a_mul_into(&[1.0; 3], &mut out);
+        lin.a_mul_into(&[1.0; 3], &mut out).unwrap();
         prop_assert!(out.iter().all(|v| (v - 1.0).abs() < 1e-12));
-        let lini = ski.linearize(&x.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &bv.iter().map(|&v| iv(v)).collect::<Vec<_>>()).unwrap();
+        let mut lini = ski.linearize(&x.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &bv.iter().map(|&v| iv(v)).collect::<Vec<_>>()).unwrap();
         let mut outi = vec![iv(0.0); sn];
-        lini.a_mul_into(&[iv(1.0); 3], &mut outi);
+        lini.a_mul_into(&[iv(1.0); 3], &mut outi).unwrap();
         prop_assert!(outi.iter().all(|v| v.contains(1.0)));
 
         // Entropic NNLS.
@@ -1062,7 +1062,7 @@ fn fb_interval_box_across_kink() {
         }
         other => panic!("expected a DiagBox, got {other:?}"),
     }
-    let lin = fbi.linearize(&x, &th).unwrap();
+    let mut lin = fbi.linearize(&x, &th).unwrap();
     assert!(!lin.is_smooth_point());
     let (ai, _) = lin.to_dense().unwrap();
     // The q_1 = 1 row of the exact map at x̂: c(I − γAᵀA) row 1, computed exactly.

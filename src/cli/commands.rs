@@ -513,9 +513,9 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let (x, iterations) =
         crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
     progress.step("f64 derivative (implicit, dense solve)");
-    let lin = map.linearize(&x, &theta)?;
+    let mut lin = map.linearize(&x, &theta)?;
     let m = theta.len();
-    let jacobian = crate::diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(m))?.derivative;
+    let jacobian = crate::diff::aid::solve_dense(lin.as_mut(), &Matrix::identity(m))?.derivative;
     let proof = prove(problem, &x, &jacobian, progress);
     Ok(SolveReport {
         x,

@@ -40,7 +40,7 @@ pub struct Adjoint<S> {
 }
 
 /// `B · directions` column by column (`n × k`).
-fn b_times<S: Scalar>(lin: &dyn Linearization<S>, directions: &Matrix<S>) -> Result<Matrix<S>> {
+fn b_times<S: Scalar>(lin: &mut dyn Linearization<S>, directions: &Matrix<S>) -> Result<Matrix<S>> {
     let (n, m) = lin.dims();
     if directions.rows() != m {
         return Err(Error::DimensionMismatch {
@@ -53,7 +53,7 @@ fn b_times<S: Scalar>(lin: &dyn Linearization<S>, directions: &Matrix<S>) -> Res
     let mut out = Matrix::zeros(n, directions.cols());
     let mut col = vec![S::zero(); n];
     for j in 0..directions.cols() {
-        lin.b_mul_into(directions.column(j), &mut col);
+        lin.b_mul_into(directions.column(j), &mut col)?;
         out.as_mut_slice()[j * n..(j + 1) * n].clone_from_slice(&col);
     }
     Ok(out)
@@ -61,7 +61,7 @@ fn b_times<S: Scalar>(lin: &dyn Linearization<S>, directions: &Matrix<S>) -> Res
 
 /// AID-FP in forward form as a step-by-step state: `J ← A J + R` with `R = B θ̇`.
 pub struct AidFp<'a, S: Scalar> {
-    lin: &'a dyn Linearization<S>,
+    lin: &'a mut dyn Linearization<S>,
     rhs: Matrix<S>,
     j: Matrix<S>,
     col: Vec<S>,
@@ -70,7 +70,7 @@ pub struct AidFp<'a, S: Scalar> {
 
 impl<'a, S: Scalar> AidFp<'a, S> {
     /// Start from `J₀ = 0` along the columns of `directions` (`m × k`).
-    pub fn new(lin: &'a dyn Linearization<S>, directions: &Matrix<S>) -> Result<Self> {
+    pub fn new(lin: &'a mut dyn Linearization<S>, directions: &Matrix<S>) -> Result<Self> {
         let rhs = b_times(lin, directions)?;
         let (n, _) = lin.dims();
         Ok(AidFp {
@@ -82,11 +82,11 @@ impl<'a, S: Scalar> AidFp<'a, S> {
         })
     }
     /// One step; returns `‖J_{k+1} − J_k‖_F` (f64 estimate).
-    pub fn step(&mut self) -> f64 {
+    pub fn step(&mut self) -> Result<f64> {
         let n = self.rhs.rows();
         let mut d = 0.0;
         for c in 0..self.j.cols() {
-            self.lin.a_mul_into(self.j.column(c), &mut self.col);
+            self.lin.a_mul_into(self.j.column(c), &mut self.col)?;
             for i in 0..n {
                 let v = self.col[i].add(&self.rhs[(i, c)]);
                 d += v.sub(&self.j[(i, c)]).to_f64().powi(2);
@@ -94,7 +94,7 @@ impl<'a, S: Scalar> AidFp<'a, S> {
             }
         }
         self.iterations += 1;
-        d.sqrt()
+        Ok(d.sqrt())
     }
     /// Current `J_k`.
     pub fn derivative(&self) -> &Matrix<S> {
@@ -108,7 +108,7 @@ impl<'a, S: Scalar> AidFp<'a, S> {
 
 /// Run a residual-returning step until tolerance, with divergence detection.
 fn drive(
-    mut step: impl FnMut() -> f64,
+    mut step: impl FnMut() -> Result<f64>,
     opts: &IterOptions,
     what: &'static str,
 ) -> Result<(usize, f64)> {
@@ -117,7 +117,7 @@ fn drive(
     let mut res = f64::INFINITY;
     let mut k = 0;
     while k < opts.max_iter {
-        res = step();
+        res = step()?;
         mon.observe(k, res, what)?;
         k += 1;
         if opts.tol > 0.0 && res <= opts.tol {
@@ -137,23 +137,24 @@ fn drive(
 /// AID-FP, forward form: iterate `J ← A J + B θ̇` from `0` (its fixed point is
 /// `(I − A)^{-1} B θ̇`; converges linearly at rate `ρ(A)` when `‖A‖ ≤ ρ < 1`).
 pub fn fp_forward<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     directions: &Matrix<S>,
     opts: &IterOptions,
 ) -> Result<AidOutput<Matrix<S>>> {
     let mut st = AidFp::new(lin, directions)?;
     let (k, res) = drive(|| st.step(), opts, "AID-FP forward")?;
     check_finite(st.j.as_slice(), "AID-FP forward derivative")?;
+    let smooth = st.lin.is_smooth_point();
     Ok(AidOutput {
         derivative: st.j,
-        report: Report::new(k, res, lin.is_smooth_point()),
+        report: Report::new(k, res, smooth),
     })
 }
 
 /// AID-FP, adjoint form: iterate `w ← Aᵀ w + v` from `0`, return `w` and `θ̄ = Bᵀ w`
 /// (for a hypergradient, `v = ∇ₓL`; add `∇_θ L` to `θ̄`).
 pub fn fp_adjoint<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     v: &[S],
     opts: &IterOptions,
 ) -> Result<AidOutput<Adjoint<S>>> {
@@ -164,19 +165,19 @@ pub fn fp_adjoint<S: Scalar>(
     let mut next = vec![S::zero(); n];
     let (k, res) = drive(
         || {
-            lin.at_mul_into(&w, &mut next);
+            lin.at_mul_into(&w, &mut next)?;
             for (a, b) in next.iter_mut().zip(v) {
                 *a = a.add(b);
             }
             let d = dist_est(&next, &w);
             std::mem::swap(&mut w, &mut next);
-            d
+            Ok(d)
         },
         opts,
         "AID-FP adjoint",
     )?;
     let mut theta_bar = vec![S::zero(); m];
-    lin.bt_mul_into(&w, &mut theta_bar);
+    lin.bt_mul_into(&w, &mut theta_bar)?;
     check_finite(&theta_bar, "AID-FP adjoint θ̄")?;
     Ok(AidOutput {
         derivative: Adjoint { w, theta_bar },
@@ -185,30 +186,34 @@ pub fn fp_adjoint<S: Scalar>(
 }
 
 /// `‖(I − A) J − R‖_F` (f64 estimate).
-fn forward_residual<S: Scalar>(lin: &dyn Linearization<S>, j: &Matrix<S>, rhs: &Matrix<S>) -> f64 {
+fn forward_residual<S: Scalar>(
+    lin: &mut dyn Linearization<S>,
+    j: &Matrix<S>,
+    rhs: &Matrix<S>,
+) -> Result<f64> {
     let n = j.rows();
     let mut col = vec![S::zero(); n];
     let mut d = 0.0;
     for c in 0..j.cols() {
-        lin.a_mul_into(j.column(c), &mut col);
+        lin.a_mul_into(j.column(c), &mut col)?;
         for i in 0..n {
             d += j[(i, c)].sub(&col[i]).sub(&rhs[(i, c)]).to_f64().powi(2);
         }
     }
-    d.sqrt()
+    Ok(d.sqrt())
 }
 
 /// AID by direct solve: `(I − A) J = B θ̇` with dense Gaussian elimination
 /// ([`dense::solve`]): exact over rationals, nalgebra LU in f64.
 /// [`Error::Singular`] when `I − A` is singular (exactly, or to f64 working precision).
 pub fn solve_dense<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     directions: &Matrix<S>,
 ) -> Result<AidOutput<Matrix<S>>> {
     let rhs = b_times(lin, directions)?;
     let (a, _) = lin.to_dense()?;
     let j = dense::solve(&dense::identity_minus(&a)?, &rhs)?;
-    let res = forward_residual(lin, &j, &rhs);
+    let res = forward_residual(lin, &j, &rhs)?;
     Ok(AidOutput {
         derivative: j,
         report: Report::new(1, res, lin.is_smooth_point()),
@@ -217,7 +222,7 @@ pub fn solve_dense<S: Scalar>(
 
 /// Adjoint dense solve: `(I − A)ᵀ w = v`, `θ̄ = Bᵀ w`.
 pub fn solve_dense_adjoint<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     v: &[S],
 ) -> Result<AidOutput<Adjoint<S>>> {
     let (n, m) = lin.dims();
@@ -225,7 +230,7 @@ pub fn solve_dense_adjoint<S: Scalar>(
     let (a, _) = lin.to_dense()?;
     let w = dense::solve_vec(&dense::identity_minus(&a)?.transpose(), v)?;
     let mut atw = vec![S::zero(); n];
-    lin.at_mul_into(&w, &mut atw);
+    lin.at_mul_into(&w, &mut atw)?;
     let res = w
         .iter()
         .zip(&atw)
@@ -234,7 +239,7 @@ pub fn solve_dense_adjoint<S: Scalar>(
         .sum::<f64>()
         .sqrt();
     let mut theta_bar = vec![S::zero(); m];
-    lin.bt_mul_into(&w, &mut theta_bar);
+    lin.bt_mul_into(&w, &mut theta_bar)?;
     Ok(AidOutput {
         derivative: Adjoint { w, theta_bar },
         report: Report::new(1, res, lin.is_smooth_point()),
@@ -277,7 +282,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// the Krylov space becomes invariant while the residual is not small (an inconsistent
 /// singular system).
 pub fn gmres(
-    mut op: impl FnMut(&[f64], &mut [f64]),
+    mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
     b: &[f64],
     opts: &GmresOptions,
 ) -> Result<(Vec<f64>, usize, f64)> {
@@ -299,7 +304,7 @@ pub fn gmres(
     let mut first = true;
     loop {
         if !first {
-            op(&x, &mut tmp);
+            op(&x, &mut tmp)?;
             total += 1;
             for i in 0..n {
                 r[i] = b[i] - tmp[i];
@@ -333,7 +338,7 @@ pub fn gmres(
         let mut resid = beta;
         for j in 0..m {
             let mut w = vec![0.0; n];
-            op(&v[j], &mut w);
+            op(&v[j], &mut w)?;
             total += 1;
             let mut col = vec![0.0; j + 2];
             for (i, vi) in v.iter().enumerate().take(j + 1) {
@@ -399,7 +404,7 @@ pub fn gmres(
 
 /// AID by GMRES, forward form: solve `(I − A) u = B θ̇` matrix-free.
 pub fn gmres_forward(
-    lin: &dyn Linearization<f64>,
+    lin: &mut dyn Linearization<f64>,
     theta_dot: &[f64],
     opts: &GmresOptions,
 ) -> Result<AidOutput<Vec<f64>>> {
@@ -407,13 +412,14 @@ pub fn gmres_forward(
     check_len("AID-GMRES θ̇", m, theta_dot.len())?;
     check_finite(theta_dot, "AID-GMRES θ̇")?;
     let mut rhs = vec![0.0; n];
-    lin.b_mul_into(theta_dot, &mut rhs);
+    lin.b_mul_into(theta_dot, &mut rhs)?;
     let (u, k, res) = gmres(
         |x, out| {
-            lin.a_mul_into(x, out);
+            lin.a_mul_into(x, out)?;
             for (o, xi) in out.iter_mut().zip(x) {
                 *o = xi - *o;
             }
+            Ok(())
         },
         &rhs,
         opts,
@@ -426,7 +432,7 @@ pub fn gmres_forward(
 
 /// AID by GMRES, adjoint form: solve `(I − Aᵀ) w = v` matrix-free, `θ̄ = Bᵀ w`.
 pub fn gmres_adjoint(
-    lin: &dyn Linearization<f64>,
+    lin: &mut dyn Linearization<f64>,
     v: &[f64],
     opts: &GmresOptions,
 ) -> Result<AidOutput<Adjoint<f64>>> {
@@ -434,16 +440,17 @@ pub fn gmres_adjoint(
     check_len("AID-GMRES adjoint v", n, v.len())?;
     let (w, k, res) = gmres(
         |x, out| {
-            lin.at_mul_into(x, out);
+            lin.at_mul_into(x, out)?;
             for (o, xi) in out.iter_mut().zip(x) {
                 *o = xi - *o;
             }
+            Ok(())
         },
         v,
         opts,
     )?;
     let mut theta_bar = vec![0.0; m];
-    lin.bt_mul_into(&w, &mut theta_bar);
+    lin.bt_mul_into(&w, &mut theta_bar)?;
     Ok(AidOutput {
         derivative: Adjoint { w, theta_bar },
         report: Report::new(k, res, lin.is_smooth_point()),
@@ -465,7 +472,7 @@ pub struct NeumannOutput<S> {
 /// Truncated Neumann series `Σ_{k=0}^{K} Aᵏ B θ̇` with `terms = K + 1`, and the a priori
 /// tail bound when a contraction factor `rho` of `A` is known.
 pub fn neumann<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     directions: &Matrix<S>,
     terms: usize,
     rho: Option<f64>,
@@ -490,7 +497,7 @@ pub fn neumann<S: Scalar>(
         if k + 1 < terms {
             let mut next = Matrix::zeros(n, term.cols());
             for c in 0..term.cols() {
-                lin.a_mul_into(term.column(c), &mut col);
+                lin.a_mul_into(term.column(c), &mut col)?;
                 next.as_mut_slice()[c * n..(c + 1) * n].clone_from_slice(&col);
             }
             term = next;
@@ -529,8 +536,8 @@ pub fn fpad<S: Scalar, F: FixedPointMap<S> + ?Sized>(
     map.check_input(x_star, theta)?;
     let fx = map.apply(x_star, theta)?;
     let fixed_point_residual = dist_est(&fx, x_star);
-    let lin = map.linearize(x_star, theta)?;
-    let out = fp_forward(lin.as_ref(), directions, opts)?;
+    let mut lin = map.linearize(x_star, theta)?;
+    let out = fp_forward(lin.as_mut(), directions, opts)?;
     Ok(FpadOutput {
         derivative: out.derivative,
         report: out.report,

@@ -197,11 +197,11 @@ pub fn hypergradient<F: FixedPointMap<f64> + ?Sized>(
         }
         other => {
             let v = loss.grad_x(x, theta)?;
-            let lin = map.linearize(x, theta)?;
+            let mut lin = map.linearize(x, theta)?;
             let out = match other {
-                Engine::AidFp(opts) => aid::fp_adjoint(lin.as_ref(), &v, opts)?,
-                Engine::AidGmres(opts) => aid::gmres_adjoint(lin.as_ref(), &v, opts)?,
-                _ => aid::solve_dense_adjoint(lin.as_ref(), &v)?,
+                Engine::AidFp(opts) => aid::fp_adjoint(lin.as_mut(), &v, opts)?,
+                Engine::AidGmres(opts) => aid::gmres_adjoint(lin.as_mut(), &v, opts)?,
+                _ => aid::solve_dense_adjoint(lin.as_mut(), &v)?,
             };
             (x.to_vec(), out.derivative.theta_bar, out.report)
         }

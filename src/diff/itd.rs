@@ -15,7 +15,7 @@
 use super::{check_finite, check_len, dist_est, GrowthMonitor, IterOptions, Report};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::maps::FixedPointMap;
+use crate::maps::{FixedPointMap, Workspace};
 use crate::scalar::Scalar;
 
 /// Result of an ITD run.
@@ -31,10 +31,11 @@ pub struct ItdOutput<S, D> {
 
 /// Forward-mode ITD as a step-by-step state (drivers and experiments own the budget).
 pub struct ItdForward<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> {
-    map: &'a F,
+    ws: Workspace<'a, S, F>,
     theta: Vec<S>,
     directions: Matrix<S>,
     x: Vec<S>,
+    next: Vec<S>,
     dx: Matrix<S>,
     iterations: usize,
     smooth: bool,
@@ -58,10 +59,11 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> ItdForward<'a, S, F> {
         directions.check_finite("ItdForward directions")?;
         let k = directions.cols();
         Ok(ItdForward {
-            map,
+            ws: Workspace::new(map, x0, theta)?,
             theta: theta.to_vec(),
             directions,
             x: x0.to_vec(),
+            next: vec![S::zero(); n],
             dx: Matrix::zeros(n, k),
             iterations: 0,
             smooth: true,
@@ -73,23 +75,23 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> ItdForward<'a, S, F> {
     /// One step `x ← F(x, θ)`, `ẋ ← A ẋ + B θ̇`; returns
     /// `max(‖x_{t+1} − x_t‖, ‖ẋ_{t+1} − ẋ_t‖_F)`.
     pub fn step(&mut self) -> Result<f64> {
-        let lin = self.map.linearize(&self.x, &self.theta)?;
-        self.smooth &= lin.is_smooth_point();
-        let (n, _) = self.map.dims();
+        // One fused evaluation: F(x_t) and [A_t, B_t].
+        self.ws.update(&self.x, &self.theta, Some(&mut self.next))?;
+        self.smooth &= self.ws.is_smooth_point();
+        let n = self.x.len();
         let mut dj = 0.0f64;
+        let lin = self.ws.lin();
         for j in 0..self.dx.cols() {
-            lin.a_mul_into(self.dx.column(j), &mut self.col);
-            lin.b_mul_into(self.directions.column(j), &mut self.tmp);
+            lin.a_mul_into(self.dx.column(j), &mut self.col)?;
+            lin.b_mul_into(self.directions.column(j), &mut self.tmp)?;
             for i in 0..n {
                 let v = self.col[i].add(&self.tmp[i]);
                 dj += v.sub(&self.dx[(i, j)]).to_f64().powi(2);
                 self.dx[(i, j)] = v;
             }
         }
-        let next = self.map.apply(&self.x, &self.theta)?;
-        check_len("ItdForward: F(x) length", n, next.len())?;
-        let dx = dist_est(&next, &self.x);
-        self.x = next;
+        let dx = dist_est(&self.next, &self.x);
+        std::mem::swap(&mut self.x, &mut self.next);
         self.iterations += 1;
         Ok(dx.max(dj.sqrt()))
     }
@@ -209,17 +211,18 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
         Checkpointing::Every(k) => k,
     };
     // Forward pass: keep x_0, x_k, x_{2k}, … (all iterates when k = 1).
+    let mut ws = Workspace::new(map, x0, theta)?;
     let mut checkpoints: Vec<Vec<S>> = vec![x0.to_vec()];
     let mut x = x0.to_vec();
+    let mut next = vec![S::zero(); n];
     let mut t = 0usize;
     let mut res = f64::INFINITY;
     let mut mon = GrowthMonitor::new(opts.divergence_factor);
     while t < opts.max_iter {
-        let next = map.apply(&x, theta)?;
-        check_len("ITD reverse: F(x) length", n, next.len())?;
+        ws.update(&x, theta, Some(&mut next))?;
         res = dist_est(&next, &x);
         mon.observe(t, res, "ITD reverse (forward pass)")?;
-        x = next;
+        std::mem::swap(&mut x, &mut next);
         t += 1;
         if t % k == 0 && t < opts.max_iter {
             checkpoints.push(x.clone());
@@ -255,18 +258,21 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
             .ok_or_else(|| Error::InvalidInput("ITD reverse: missing checkpoint".into()))?;
         seg.push(first);
         for _ in start + 1..end {
-            let last = seg.last().cloned().unwrap_or_default();
-            seg.push(map.apply(&last, theta)?);
+            let mut fx = vec![S::zero(); n];
+            let last = seg.last().map_or(x0, |v| v.as_slice());
+            ws.update(last, theta, Some(&mut fx))?;
+            seg.push(fx);
         }
         peak = peak.max(checkpoints.len() + seg.len() - 1);
         for xs in seg.iter().rev() {
-            let lin = map.linearize(xs, theta)?;
-            smooth &= lin.is_smooth_point();
-            lin.bt_mul_into(&w, &mut bt);
+            ws.update(xs, theta, None)?;
+            smooth &= ws.is_smooth_point();
+            let lin = ws.lin();
+            lin.bt_mul_into(&w, &mut bt)?;
             for (tb, b) in theta_bar.iter_mut().zip(&bt) {
                 *tb = tb.add(b);
             }
-            lin.at_mul_into(&w, &mut at);
+            lin.at_mul_into(&w, &mut at)?;
             std::mem::swap(&mut w, &mut at);
         }
         checkpoints.truncate(c);

@@ -153,16 +153,7 @@ impl GrowthMonitor {
     }
 }
 
-pub(crate) fn check_len(op: &'static str, want: usize, got: usize) -> Result<()> {
-    if want != got {
-        return Err(Error::DimensionMismatch {
-            op,
-            left: (want, 1),
-            right: (got, 1),
-        });
-    }
-    Ok(())
-}
+pub(crate) use crate::linalg::check_len;
 
 pub(crate) fn check_finite<S: Scalar>(v: &[S], context: &str) -> Result<()> {
     if v.iter().all(|x| x.is_finite()) {

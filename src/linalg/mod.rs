@@ -11,6 +11,8 @@
 
 mod matrix;
 
+pub(crate) mod kernels;
+
 pub mod exact;
 pub mod ldlt;
 pub mod lu;
@@ -19,3 +21,17 @@ pub mod spectral;
 pub mod verified;
 
 pub use matrix::Matrix;
+
+use crate::error::{Error, Result};
+
+/// `DimensionMismatch` unless a vector has the length an operation needs.
+pub(crate) fn check_len(op: &'static str, want: usize, got: usize) -> Result<()> {
+    if want != got {
+        return Err(Error::DimensionMismatch {
+            op,
+            left: (want, 1),
+            right: (got, 1),
+        });
+    }
+    Ok(())
+}

@@ -198,7 +198,7 @@ pub fn check_jvp_vjp<M: FixedPointMap<f64>>(
     tol: f64,
 ) {
     let (n, m) = map.dims();
-    let lin = map.linearize(x, th).unwrap();
+    let mut lin = map.linearize(x, th).unwrap();
     let (a, b) = lin.to_dense().unwrap();
     let dx: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
     let dth: Vec<f64> = (0..m).map(|_| rng.unit()).collect();
@@ -268,10 +268,10 @@ pub fn line_identity<M: FixedPointMap<Rational>>(
 ) -> bool {
     let h = r(1, 1 << 24);
     let mh = Rational::from(-&h);
-    let lin = map.linearize(x, th).unwrap();
+    let mut lin = map.linearize(x, th).unwrap();
     let j0 = lin.to_dense().unwrap();
     for hh in [&h, &mh] {
-        let l1 = map.linearize(&axpy(x, hh, dx), &axpy(th, hh, dth)).unwrap();
+        let mut l1 = map.linearize(&axpy(x, hh, dx), &axpy(th, hh, dth)).unwrap();
         if !l1.is_smooth_point() || l1.to_dense().unwrap().0 != j0.0 || !lin.is_smooth_point() {
             return false;
         }
