@@ -296,13 +296,19 @@ fn sinkhorn_is_rejected_honestly() -> piggyback::Result<()> {
     // A guess from f64 iterations of the same map.
     let af: Vec<f64> = vec![0.5, 0.5];
     let mf = Sinkhorn::new(&af, &cost.to_f64(), &1.0)?;
-    let (x, _) = piggyback::maps::iterate::iterate(
+    let opts = piggyback::diff::IterOptions {
+        max_iter: 10_000,
+        tol: 1e-14,
+        ..Default::default()
+    };
+    let x = piggyback::diff::fixed_point::solve_fixed_point(
         &mf,
         &[0.0, 0.0],
         &[1.0 / 3.0, 2.0 / 3.0],
-        1e-14,
-        10_000,
-    )?;
+        &opts,
+        piggyback::linalg::norms::Norm::Inf,
+    )?
+    .x;
     let r = enclose_fixed_point(&map, &x, &b, 1e-8, &FixedPointOptions::default());
     assert!(
         matches!(

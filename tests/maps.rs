@@ -6,13 +6,33 @@ mod common;
 
 use common::Rng;
 use common::*;
-use piggyback::maps::iterate::{iterate, iterate_n};
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Csr, Design, ForwardBackward, Penalty, StepRule};
 use piggyback::matset::MatrixSet;
 use piggyback::scalar::{Enclosure, Interval};
 use piggyback::{FixedPointMap, Matrix, Scalar};
 use proptest::prelude::*;
 use rug::Rational;
+
+/// The fixed point of `map` by plain iteration to `tol` in the ∞-norm (f64 residual).
+fn fixed_point<S: piggyback::Scalar, F: piggyback::FixedPointMap<S> + ?Sized>(
+    map: &F,
+    x0: &[S],
+    theta: &[S],
+    tol: f64,
+    max_iter: usize,
+) -> Vec<S> {
+    let opts = IterOptions {
+        max_iter,
+        tol,
+        ..Default::default()
+    };
+    solve_fixed_point(map, x0, theta, &opts, Norm::Inf)
+        .unwrap()
+        .x
+}
 
 // ---------------------------------------------------------------- forward–backward
 
@@ -151,7 +171,7 @@ fn lasso_fixed_point_matches_exact_kkt_solution() {
     )
     .unwrap();
     let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
-    let (x, _) = iterate(&fb, &[0.0; 3], &[2.0], 1e-15, 10_000).unwrap();
+    let x = fixed_point(&fb, &[0.0; 3], &[2.0], 1e-15, 10_000);
     for j in 0..3 {
         assert!(
             (x[j] - xstar[j].to_f64()).abs() <= 1e-12,
@@ -164,13 +184,15 @@ fn lasso_fixed_point_matches_exact_kkt_solution() {
     // e_{k+1} = (I − γA_SᵀA_S) e_k exactly and shrinks below 1e-12.
     let fb = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
     let theta = [lambda.clone()];
-    let mut xk = iterate_n(
+    let mut xk = solve_fixed_point(
         &fb,
         &[Rational::new(), Rational::new(), Rational::new()],
         &theta,
-        40,
+        &IterOptions::fixed(40),
+        Norm::Inf,
     )
-    .unwrap();
+    .unwrap()
+    .x;
     assert_eq!(xk[1], 0, "support identified after 40 exact steps");
     let gamma = fb.gamma().clone();
     let (a, _) = lasso_data();
@@ -661,10 +683,10 @@ fn dr_and_admm_fixed_points_match_kkt_solution() {
         StepRule::InverseLipschitz,
     )
     .unwrap();
-    let (z, _) = iterate(&dr, &[0.0; 3], &[2.0], 1e-15, 100_000).unwrap();
+    let z = fixed_point(&dr, &[0.0; 3], &[2.0], 1e-15, 100_000);
     let x = dr.primal(&z).unwrap();
     let admm = Admm::new(Design::Dense(af), bf, 1.5).unwrap();
-    let (s, _) = iterate(&admm, &[0.0; 6], &[2.0], 1e-15, 100_000).unwrap();
+    let s = fixed_point(&admm, &[0.0; 6], &[2.0], 1e-15, 100_000);
     for j in 0..3 {
         assert!((x[j] - xstar[j].to_f64()).abs() <= 1e-12, "DR x[{j}]");
         assert!((s[j] - xstar[j].to_f64()).abs() <= 1e-12, "ADMM z[{j}]");
@@ -855,7 +877,7 @@ fn logistic_fixed_point_is_kkt() {
             Matrix::<f64>::from_fn(nsamp, 3, |_, _| ((rng.next_u64() % 17) as f64 - 8.0) / 8.0);
         let (l1, l2) = (0.05, 0.1);
         let (n, _) = map.dims();
-        let (x, _) = iterate(&map, &vec![0.0; n], &[l1, l2], 1e-14, 200_000).unwrap();
+        let x = fixed_point(&map, &vec![0.0; n], &[l1, l2], 1e-14, 200_000);
         let k = n / 3;
         // Hand gradient: binary (1/N) Σ (σ(mᵢ) − [yᵢ=1]) aᵢ; multiclass (1/N) Σ (pᵢ − e_{yᵢ}) ⊗ aᵢ.
         let mut g = vec![0.0; n];
@@ -902,7 +924,7 @@ fn sinkhorn_and_entropic_fixed_points() {
     let a = vec![0.4, 0.6];
     let b = vec![0.2, 0.5, 0.3];
     let sk = Sinkhorn::new(&a, &cost, &0.7).unwrap();
-    let (x, _) = iterate(&sk, &[0.0, 0.0], &b, 1e-15, 10_000).unwrap();
+    let x = fixed_point(&sk, &[0.0, 0.0], &b, 1e-15, 10_000);
     let p = sk.plan(&x, &b).unwrap();
     for i in 0..2 {
         assert!(((0..3).map(|j| p[(i, j)]).sum::<f64>() - a[i]).abs() < 1e-12);
@@ -921,7 +943,7 @@ fn sinkhorn_and_entropic_fixed_points() {
         StepRule::InverseLipschitz,
     )
     .unwrap();
-    let (x, _) = iterate(&nn, &[1.0, 1.0], &[lam], 1e-15, 100_000).unwrap();
+    let x = fixed_point(&nn, &[1.0, 1.0], &[lam], 1e-15, 100_000);
     let ata = am.transpose().matmul(&am).unwrap().to_nalgebra();
     let rhs = nalgebra::DVector::from_vec(
         am.tr_mul_vec(&bb)
@@ -1008,7 +1030,7 @@ fn fb_f64_tolerance_at_degenerate_fixed_point() {
     )
     .unwrap();
     let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
-    let (x, _) = iterate(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000).unwrap();
+    let x = fixed_point(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000);
     match fb.conservative_jacobian(&x, &[1.0]).unwrap() {
         MatrixSet::DiagBox { q_lo, q_hi, .. } => {
             assert_eq!(

@@ -151,13 +151,14 @@ pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCer
     }
     let (lambda1, lambda2) = fb.penalty().params(&theta, "certify fixed point")?;
     let (n, _) = fbf.dims();
-    let (x, _) = crate::maps::iterate::iterate(
+    let x = crate::diff::fixed_point::solve_fixed_point(
         &fbf,
         &problem.x0::<f64>(n)?,
         &problem.theta::<f64>()?,
-        1e-15,
-        1_000_000,
-    )?;
+        &inner_solve(1e-15),
+        crate::linalg::norms::Norm::Inf,
+    )?
+    .x;
     let data = FbProblem {
         a: fb.design().to_dense(),
         b: fb.response().to_vec(),
@@ -504,14 +505,29 @@ pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
     solve_with_progress(problem, &Progress::hidden())
 }
 
+/// The f64 inner solve of `solve` and `certify`: up to a million steps to `tol` (∞-norm).
+fn inner_solve(tol: f64) -> crate::diff::IterOptions {
+    crate::diff::IterOptions {
+        max_iter: 1_000_000,
+        tol,
+        ..Default::default()
+    }
+}
+
 fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
     progress.step("f64 fixed-point iteration");
     let map = problem.build_map::<f64>()?;
     let theta = problem.theta::<f64>()?;
     let (n, _) = map.dims();
     let x0 = problem.x0::<f64>(n)?;
-    let (x, iterations) =
-        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
+    let solved = crate::diff::fixed_point::solve_fixed_point(
+        map.as_ref(),
+        &x0,
+        &theta,
+        &inner_solve(1e-14),
+        crate::linalg::norms::Norm::Inf,
+    )?;
+    let (x, iterations) = (solved.x, solved.report.iterations);
     progress.step("f64 derivative (implicit, dense solve)");
     let mut lin = map.linearize(&x, &theta)?;
     let m = theta.len();

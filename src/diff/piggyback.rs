@@ -10,6 +10,8 @@
 //! or fail).
 
 use super::check_len;
+use super::driver::{self, Report, Stepper};
+use super::{dist_est, IterOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::maps::FixedPointMap;
@@ -22,7 +24,8 @@ fn sup_fro_est<S: Scalar>(set: &MatrixSet<S>) -> Result<f64> {
     Ok(set.sup_frobenius_sq()?.to_f64().max(0.0).sqrt())
 }
 
-/// The set-valued recursion along the iterates of a map.
+/// The set-valued recursion along the iterates of a map, as a [`Stepper`]
+/// ([`Piggyback::run`] runs it with the [`driver`](super::driver)).
 pub struct Piggyback<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> {
     map: &'a F,
     theta: Vec<S>,
@@ -31,6 +34,24 @@ pub struct Piggyback<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> {
     exactness: Exactness,
     opts: SetOptions,
     norms: Vec<f64>,
+    /// Whether every `D_F(x_t, θ)` used was a single matrix.
+    single: bool,
+}
+
+/// The result of a piggyback run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PiggybackOutput<S> {
+    /// The last iterate `x_t`.
+    pub x: Vec<S>,
+    /// `J_t` (see `exactness`).
+    pub set: MatrixSet<S>,
+    /// How `set` relates to the exact `J_t`.
+    pub exactness: Exactness,
+    /// `sup ‖J_k‖_F` for `k = 0, …, t` (f64 estimates).
+    pub norms: Vec<f64>,
+    /// Steps, the last residual `max(‖x_t − x_{t−1}‖, |sup‖J_t‖ − sup‖J_{t−1}‖|)`,
+    /// and `smooth`: whether every conservative Jacobian used was a single matrix.
+    pub report: Report,
 }
 
 impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> Piggyback<'a, S, F> {
@@ -47,6 +68,7 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> Piggyback<'a, S, F> {
             exactness: Exactness::Exact,
             opts,
             norms: vec![0.0],
+            single: true,
         })
     }
     /// Start from a given set `J_0` of `n × m` matrices.
@@ -66,6 +88,7 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> Piggyback<'a, S, F> {
     /// One step: `J ← D_F(x_t, θ)(J)`, `x ← F(x_t, θ)`; returns `sup ‖J_{t+1}‖_F`.
     pub fn step(&mut self) -> Result<f64> {
         let d = self.map.conservative_jacobian(&self.x, &self.theta)?;
+        self.single &= d.is_singleton();
         let (set, ex) = d.act_with(&self.set, &self.opts)?;
         self.set = set;
         self.exactness = self.exactness.and(ex);
@@ -92,6 +115,42 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> Piggyback<'a, S, F> {
     /// `sup ‖J_t‖_F` for `t = 0, 1, …` (f64 estimates).
     pub fn norms(&self) -> &[f64] {
         &self.norms
+    }
+    /// Run the recursion with the stopping rule `opts` (no observers; use a
+    /// [`Driver`](super::Driver) to watch it).
+    pub fn run(self, opts: &IterOptions) -> Result<PiggybackOutput<S>> {
+        driver::run(self, opts)
+    }
+}
+
+impl<S: Scalar, F: FixedPointMap<S> + ?Sized> Stepper for Piggyback<'_, S, F> {
+    type Output = PiggybackOutput<S>;
+
+    fn name(&self) -> &'static str {
+        "piggyback recursion"
+    }
+
+    /// One step; the residual is `max(‖x_{t+1} − x_t‖, |sup‖J_{t+1}‖ − sup‖J_t‖|)`, a
+    /// necessary (not sufficient) sign that iterates and sets have settled.
+    fn next(&mut self) -> Result<f64> {
+        let x_before = self.x.clone();
+        let before = self.norms.last().copied().unwrap_or(0.0);
+        let after = self.step()?;
+        Ok(dist_est(&self.x, &x_before).max((after - before).abs()))
+    }
+
+    fn smooth(&self) -> bool {
+        self.single
+    }
+
+    fn finish(self, report: Report) -> Result<PiggybackOutput<S>> {
+        Ok(PiggybackOutput {
+            x: self.x,
+            set: self.set,
+            exactness: self.exactness,
+            norms: self.norms,
+            report,
+        })
     }
 }
 

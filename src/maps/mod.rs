@@ -277,7 +277,6 @@ pub mod design;
 pub mod douglas_rachford;
 pub mod forward_backward;
 pub mod heavy_ball;
-pub mod iterate;
 pub mod log_params;
 pub mod logistic;
 pub mod relu_layer;
