@@ -31,7 +31,7 @@ struct Problem {
 }
 
 fn load(dir: &Path) -> piggyback::Result<Problem> {
-    let rd = |f: &str| piggyback::io::npy::read(&dir.join(f));
+    let rd = |f: &str| piggyback::io::npy::read_matrix_f64(&dir.join(f));
     let lam = rd("lambda.npy")?.into_vec();
     Ok(Problem {
         x: rd("X.npy")?,

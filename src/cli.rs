@@ -284,6 +284,22 @@ pub(crate) fn ensure_writable(paths: &[&Path], force: bool) -> Result<()> {
     }
 }
 
+/// Refuse an output path that names the input file itself (even with `--force`: a
+/// problem or certificate is never replaced by a report).
+pub(crate) fn ensure_not_input(output: &Path, input: &Path) -> Result<()> {
+    let same = match (output.canonicalize(), input.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::InvalidInput(format!(
+            "-o {} names the input file; choose another output",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Write a whole file (after [`ensure_writable`]).
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     std::fs::write(path, contents)
@@ -298,6 +314,18 @@ pub(crate) fn io_err(e: std::io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_hides_the_progress_display() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let ctx = Ctx {
+            out: &mut out,
+            err: &mut err,
+            quiet: true,
+            progress: true,
+        };
+        assert!(!ctx.progress().is_visible());
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

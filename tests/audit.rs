@@ -405,8 +405,11 @@ fn fuzz_regressions() {
     assert!(piggyback::io::csv::parse_matrix::<Rational>(text).is_ok());
     // The fuzzer's input: the overflow on the first line is an error too (it was
     // first read as +∞, then skipped as if it were a header line).
-    let artifact = "00100000000001000000000E000300,0000000000000e-3\n1 3\n";
+    // (One separator per file since the csv-crate reader: the artifact's second line
+    // is written with a comma here.)
+    let artifact = "00100000000001000000000E000300,0000000000000e-3\n1,3\n";
     assert!(piggyback::io::csv::parse_matrix::<f64>(artifact).is_err());
+    assert!(piggyback::io::csv::parse_matrix_f64(artifact).is_err());
     assert_eq!(
         piggyback::io::csv::parse_matrix::<Rational>(artifact)
             .unwrap()

@@ -471,6 +471,19 @@ fn outputs_are_never_overwritten_without_force() {
         json(&std::fs::read_to_string(&report).unwrap())["verdict"],
         "valid"
     );
+    // Not even --force replaces the input with an output.
+    for args in [
+        vec!["certify", s(&problem), "-o", s(&problem), "--force"],
+        vec!["solve", s(&problem), "-o", s(&problem), "--force"],
+        vec!["check", s(&cert), "-o", s(&cert), "--force"],
+    ] {
+        let (code, _, err) = run_cli(&args);
+        assert_eq!(code, EXIT_INPUT, "{args:?}");
+        assert!(err.contains("names the input file"), "{err}");
+    }
+    assert!(std::fs::read_to_string(&problem)
+        .unwrap()
+        .contains("piggyback_problem"));
     // demo: a second run into the same directory refuses, --force reruns.
     let demo = dir.join("demo");
     assert_eq!(run_cli(&["demo", "-o", s(&demo), "--quiet"]).0, EXIT_OK);

@@ -8,14 +8,14 @@ use super::report::{
     ProofJson, SolveJson, REPORT_FORMAT, REPORT_VERSION,
 };
 use super::{
-    ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED,
-    EXIT_UNDECIDED,
+    ensure_not_input, ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED,
+    EXIT_REJECTED, EXIT_UNDECIDED,
 };
 use crate::certify::check_fixed_point::{self, FixedPointCertificate};
 use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
 use crate::certify::{self, contraction, refute, Certificate, CheckFailure, Claim};
 use crate::error::{Error, Result};
-use crate::io::problem::Problem;
+use crate::io::problem::{MapSpec, Problem};
 use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Rational};
 use crate::FixedPointMap;
@@ -218,7 +218,10 @@ fn certify_to_files(
     progress: &Progress,
 ) -> Result<Certified> {
     let fp_target = fixed_point_path(target);
-    let is_fb = problem.forward_backward_map::<f64>()?.is_some();
+    let is_fb = matches!(
+        problem.file.map,
+        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
+    );
     if is_fb {
         ensure_writable(&[target, &fp_target], force)?;
     } else {
@@ -313,6 +316,8 @@ pub(crate) fn cmd_certify(
 ) -> Result<i32> {
     let problem = Problem::read(problem_path)?;
     let target = output.map_or_else(|| default_certificate_path(problem_path), Path::to_path_buf);
+    ensure_not_input(&target, problem_path)?;
+    ensure_not_input(&fixed_point_path(&target), problem_path)?;
     let progress = ctx.progress();
     let done = certify_to_files(&problem, &target, force, &progress)?;
     progress.finish();
@@ -442,6 +447,7 @@ pub(crate) fn cmd_check(
     ctx: &mut Ctx,
 ) -> Result<i32> {
     if let Some(o) = output {
+        ensure_not_input(o, path)?;
         ensure_writable(&[o], force)?;
     }
     let text = std::fs::read_to_string(path)
@@ -682,6 +688,7 @@ pub(crate) fn cmd_solve(
     ctx: &mut Ctx,
 ) -> Result<i32> {
     if let Some(o) = output {
+        ensure_not_input(o, problem_path)?;
         ensure_writable(&[o], force)?;
     }
     let problem = Problem::read(problem_path)?;

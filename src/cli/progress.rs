@@ -69,3 +69,19 @@ impl Drop for Progress {
         self.finish();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disabled_display_draws_nothing() {
+        for p in [Progress::new(false), Progress::hidden()] {
+            assert!(!p.is_visible());
+            // Every report is a no-op, never a panic.
+            p.step("step");
+            p.iteration("f64 iteration", 3, 1e-3);
+            p.finish();
+        }
+    }
+}

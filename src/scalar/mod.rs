@@ -281,12 +281,15 @@ pub fn vec_to_f64<S: Scalar>(xs: &[S]) -> Vec<f64> {
     xs.iter().map(|x| x.to_f64()).collect()
 }
 
-/// The `f64` nearest to an exact rational (ties to even; ±∞ beyond the f64 range).
-/// (`rug::Rational::to_f64` truncates toward zero, which is not what an estimate wants.)
+/// The `f64` nearest to an exact rational (ties to even; ±∞ beyond the f64 range;
+/// correctly rounded in the subnormal range too).
+/// (`rug::Rational::to_f64` truncates toward zero, which is not what an estimate wants.
+/// A 53-bit `Float` has an unbounded exponent, so a subnormal result is rounded twice
+/// unless it is subnormalized with the first rounding's direction.)
 pub fn rational_to_f64(q: &rug::Rational) -> f64 {
-    rug::Float::with_val_round(53, q, rug::float::Round::Nearest)
-        .0
-        .to_f64()
+    let (mut f, dir) = rug::Float::with_val_round(53, q, rug::float::Round::Nearest);
+    f.subnormalize_ieee_round(dir, rug::float::Round::Nearest);
+    f.to_f64()
 }
 
 /// A rational upper bound of `√q` for `q ≥ 0` (0 for `q ≤ 0`), within about 1e-15

@@ -88,6 +88,32 @@ fn rational_to_f64_rounds_to_nearest_not_toward_zero() {
 }
 
 #[test]
+fn rational_to_f64_rounds_subnormals_once() {
+    // 5·2⁻¹⁰⁷⁵ is the midpoint of the subnormals 2·2⁻¹⁰⁷⁴ and 3·2⁻¹⁰⁷⁴; a hair above it
+    // the nearest is 3·2⁻¹⁰⁷⁴ (bits 3). Rounding to 53 bits first lands exactly on the
+    // midpoint, and ties-to-even then gives 2·2⁻¹⁰⁷⁴ (found by the io_readers fuzz
+    // target through a CSV cell like -1e-343).
+    let two = |e: u32| rug::Rational::from(rug::Integer::from(1) << e);
+    let mid = rug::Rational::from(5) / two(1075);
+    let above: rug::Rational = &mid + two(1200).recip();
+    let below: rug::Rational = &mid - two(1200).recip();
+    assert_eq!(super::rational_to_f64(&above).to_bits(), 3);
+    assert_eq!(super::rational_to_f64(&mid).to_bits(), 2, "tie to even");
+    assert_eq!(super::rational_to_f64(&below).to_bits(), 2);
+    assert_eq!(
+        super::rational_to_f64(&-above).to_bits(),
+        (-f64::from_bits(3)).to_bits()
+    );
+    // Below half the smallest subnormal: a signed zero.
+    let tiny = two(1100).recip();
+    assert_eq!(super::rational_to_f64(&tiny).to_bits(), 0.0f64.to_bits());
+    assert_eq!(
+        super::rational_to_f64(&-tiny).to_bits(),
+        (-0.0f64).to_bits()
+    );
+}
+
+#[test]
 fn interval_comparisons_can_be_undecided() {
     let a = <Interval as Enclosure>::from_bounds(0.0, 1.0).unwrap();
     let half = <Interval as Scalar>::from_ratio(1, 2).unwrap();
