@@ -344,6 +344,15 @@ proptest! {
         check_jvp_vjp(&fb, &x, &th, &mut rng, 1e-12);
     }
 
+    /// The JVP check can fail: a linearization that lies about `∂F/∂x` is caught by
+    /// the difference quotient (the dense Jacobian is built from the same lie).
+    #[test]
+    #[should_panic(expected = "difference quotients")]
+    fn a_wrong_jvp_is_caught(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        check_jvp_vjp(&WrongJvp, &[rng.unit(), rng.unit()], &[0.5], &mut rng, 1e-12);
+    }
+
     /// Intervals: the interval map and conservative Jacobian at a degenerate interval
     /// point enclose the exact rational ones.
     #[test]
@@ -1301,5 +1310,57 @@ proptest! {
             let ps = point_in_box(&bs, &mut rng);
             prop_assert!(set_enclosed(&admq.conservative_jacobian(&ps, &lam).unwrap(), &set_i), "ADMM");
         }
+    }
+}
+
+/// `F(x, θ) = 2x + θ·1` whose linearization claims `∂F/∂x = 3I` (a planted bug).
+struct WrongJvp;
+
+struct WrongLin;
+
+impl piggyback::maps::Linearization<f64> for WrongLin {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn a_mul_impl(&mut self, v: &[f64], out: &mut [f64]) {
+        out.iter_mut().zip(v).for_each(|(o, vi)| *o = 3.0 * vi);
+    }
+    fn at_mul_impl(&mut self, w: &[f64], out: &mut [f64]) {
+        out.iter_mut().zip(w).for_each(|(o, wi)| *o = 3.0 * wi);
+    }
+    fn b_mul_impl(&mut self, v: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = v[0]);
+    }
+    fn bt_mul_impl(&mut self, w: &[f64], out: &mut [f64]) {
+        out[0] = w.iter().sum();
+    }
+    fn is_smooth_point(&self) -> bool {
+        true
+    }
+}
+
+impl FixedPointMap<f64> for WrongJvp {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn apply(&self, x: &[f64], theta: &[f64]) -> piggyback::Result<Vec<f64>> {
+        Ok(x.iter().map(|xi| 2.0 * xi + theta[0]).collect())
+    }
+    fn linearize(
+        &self,
+        _x: &[f64],
+        _theta: &[f64],
+    ) -> piggyback::Result<Box<dyn piggyback::maps::Linearization<f64> + '_>> {
+        Ok(Box::new(WrongLin))
+    }
+    fn conservative_jacobian(
+        &self,
+        _x: &[f64],
+        _theta: &[f64],
+    ) -> piggyback::Result<MatrixSet<f64>> {
+        MatrixSet::finite(vec![Matrix::from_f64_rows(&[
+            vec![3.0, 0.0, 1.0],
+            vec![0.0, 3.0, 1.0],
+        ])?])
     }
 }
