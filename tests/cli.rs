@@ -105,6 +105,7 @@ fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
     // M₁ alone has spectral radius √3/2 < 1: a refutation built on the word [0] is false.
     let mut wrong = value.clone();
     wrong["claim"]["word"] = serde_json::json!([0]);
+    wrong["claim"]["points"] = serde_json::json!([["1", "0"]]);
     std::fs::write(&cert, serde_json::to_string(&wrong).unwrap()).unwrap();
     let (code, out, _) = run_cli(&["check", s(&cert)]);
     assert_eq!(code, EXIT_REJECTED, "{out}");

@@ -1,6 +1,7 @@
 //! The loop driver: stopping rule, termination reasons, observers, divergence, and the
 //! engines that run through it (fixed-point iteration, AID-FP, GMRES, ITD, piggyback),
 //! against closed-form fixed points of a small affine map.
+#![allow(clippy::needless_range_loop)]
 
 mod diff_common;
 

@@ -11,129 +11,77 @@ use super::{
     ensure_not_input, ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED,
     EXIT_REJECTED, EXIT_UNDECIDED,
 };
-use crate::certify::check_fixed_point::{self, FixedPointCertificate};
-use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
-use crate::certify::{self, contraction, refute, Certificate, CheckFailure, Claim};
+use crate::certify::forward_backward::{certify_fixed_point_with_verdict, FbProblem};
+pub use crate::certify::problem::{Certified, Outcome};
+use crate::certify::{self, CheckFailure, Claim, FixedPointCertificate, Verdict};
 use crate::error::{Error, Result};
 use crate::io::problem::{MapSpec, Problem};
-use crate::matset::MatrixSet;
+use crate::io::resolve::Purpose;
 use crate::scalar::{Enclosure, Interval, Rational};
 use crate::FixedPointMap;
 use crate::Matrix;
+use piggyback_kernel::verdict::Claim as Proven;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// What `certify` concluded.
-#[derive(Debug)]
-pub enum Outcome {
-    /// A checked certificate of the claim it contains (a contraction bound, or a
-    /// refutation).
-    Certified(Certificate),
-    /// Neither a contraction certificate nor a refutation was found.
-    Undecided(String),
-}
-
-impl Outcome {
-    /// The exit status this outcome gives.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Outcome::Certified(c) if matches!(c.claim, Claim::Refutation { .. }) => EXIT_REFUTED,
-            Outcome::Certified(_) => EXIT_OK,
-            Outcome::Undecided(_) => EXIT_UNDECIDED,
-        }
-    }
-
-    /// `"contraction"`, `"refuted"` or `"undecided"` (the JSON `outcome`).
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Certified(c) => claim_label(&c.claim),
-            Outcome::Undecided(_) => "undecided",
-        }
+/// The exit status of a `certify` outcome: 0 a contraction, 4 a refutation (of the map,
+/// its field or a family: the verdict says which), 2 undecided.
+pub fn outcome_exit_code(o: &Outcome) -> i32 {
+    match o {
+        Outcome::Certified(c) if c.verdict.is_refutation() => EXIT_REFUTED,
+        Outcome::Certified(_) => EXIT_OK,
+        Outcome::Undecided(_) => EXIT_UNDECIDED,
     }
 }
 
-fn claim_label(claim: &Claim) -> &'static str {
-    match claim {
-        Claim::Contraction { .. } => "contraction",
-        Claim::Refutation { .. } => "refuted",
-        Claim::Invertible { .. } => "invertible",
+/// `"contraction"`, `"refuted"` or `"undecided"` (the JSON `outcome`).
+pub fn outcome_label(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Certified(c) => verdict_label(&c.verdict),
+        Outcome::Undecided(_) => "undecided",
     }
 }
 
-/// Certify a problem: the smallest short-rational contraction constant in the
-/// spectral norm, else the ∞- or 1-norm, else a weighted norm; failing all, a
-/// refutation (a product of vertices with spectral radius > 1).
+/// What a verdict proves, as one word: `"contraction"` (a norm bound below 1),
+/// `"norm_bound"` (a bound ≥ 1: not a contraction), `"refuted"`, `"invertible"`,
+/// `"fixed_point"`.
+pub fn verdict_label(v: &Verdict) -> &'static str {
+    match &v.claim {
+        Proven::NormBound { .. } if v.is_contraction() => "contraction",
+        Proven::NormBound { .. } => "norm_bound",
+        Proven::Refuted { .. } => "refuted",
+        Proven::Invertible => "invertible",
+        Proven::FixedPoint { .. } => "fixed_point",
+    }
+}
+
+/// What a verdict is about: `"family"`, `"field"` or `"map"`.
+pub fn subject_label(v: &Verdict) -> &'static str {
+    match v.subject {
+        piggyback_kernel::verdict::Subject::WrittenFamily => "family",
+        piggyback_kernel::verdict::Subject::Field(_) => "field",
+        piggyback_kernel::verdict::Subject::Map(_) => "map",
+    }
+}
+
+/// Certify a problem: a contraction of its map in the spectral, ∞-, 1- or a weighted
+/// norm; failing that, a refutation of the map (or of its conservative field); each
+/// checked by the kernel ([`crate::certify::problem::certify_problem`]).
 pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
     certify_with_progress(problem, &Progress::hidden())
 }
 
 fn certify_with_progress(problem: &Problem, progress: &Progress) -> Result<Outcome> {
-    progress.step("building the exact Jacobian family");
-    let map = problem.build_map::<Rational>()?;
-    let family = map.state_jacobian_family(&problem.theta::<Rational>()?)?;
-    let opts = contraction::SearchOptions::default();
-    let one = Rational::from(1);
-    let mut best: Option<Certificate> = None;
-    for (norm, label) in [
-        (crate::linalg::norms::Norm::Two, "two"),
-        (crate::linalg::norms::Norm::Inf, "∞"),
-        (crate::linalg::norms::Norm::One, "one"),
-    ] {
-        progress.step(format!(
-            "searching for a contraction bound in the {label}-norm"
-        ));
-        if let Ok(c) = contraction::find_norm_bound(&family, norm, &opts) {
-            let better = match (&best, contraction::certified_rho(&c)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(b), Some(r)) => contraction::certified_rho(b).is_some_and(|rb| r < rb),
-            };
-            if better {
-                best = Some(c);
-            }
-        }
-    }
-    if let Some(c) = best.filter(|c| contraction::certified_rho(c).is_some_and(|r| r < one)) {
-        return Ok(Outcome::Certified(c));
-    }
-    progress.step("searching for a weighted-norm contraction bound");
-    if let Ok(c) = contraction::find_weighted_bound(&family, &opts) {
-        if contraction::certified_rho(&c).is_some_and(|r| r < one) {
-            return Ok(Outcome::Certified(c));
-        }
-    }
-    progress.step("searching for a refutation (products of Jacobian vertices)");
-    let vertex_family = match family {
-        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Some(family),
-        other => crate::matset::MatrixSet::vertices(&other, 1 << 10)
-            .ok()
-            .map(MatrixSet::Hull),
-    };
-    if let Some(vf) = vertex_family {
-        if let Some(c) = refute::find_refutation(&vf, &one, 6)? {
-            return Ok(Outcome::Certified(c));
-        }
-    }
-    Ok(Outcome::Undecided(
-        "no norm bound below 1 and no product with spectral radius > 1 was found".into(),
-    ))
-}
-
-/// A one-line human summary of a certificate's claim.
-pub fn describe(c: &Certificate) -> String {
-    match &c.claim {
-        Claim::Contraction { norm, rho } => format!("CONTRACTION: sup ‖A‖ ≤ {rho} in the {norm:?} norm"),
-        Claim::Refutation { r, word, .. } => format!(
-            "REFUTED: the product of vertices {word:?} has spectral radius > {r}^{} — no norm makes the map contract",
-            word.len()
-        ),
-        Claim::Invertible { .. } => "INVERTIBLE: I − A is invertible for every A in the set".into(),
-    }
+    crate::certify::problem::certify_problem_with(problem, &|s| progress.step(s.to_string()))
 }
 
 /// For `lasso` / `elastic_net` problems: solve in f64, then certify the fixed point
-/// (ball, signs, exact derivative in `λ₁`); `None` for other kinds.
-pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCertificate>> {
+/// (ball, signs, exact derivative in `λ₁`), with the kernel's verdict; `None` for
+/// other kinds.
+pub fn fixed_point_certificate(
+    problem: &Problem,
+) -> Result<Option<(FixedPointCertificate, Verdict)>> {
+    problem.check_size(Purpose::Certify)?;
     let (Some(fb), Some(fbf)) = (
         problem.forward_backward_map::<Rational>()?,
         problem.forward_backward_map::<f64>()?,
@@ -165,21 +113,9 @@ pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCer
         gamma: fb.gamma().clone(),
         lambda1,
         lambda2,
+        penalty: fb.penalty(),
     };
-    certify_fixed_point(&data, &x).map(Some)
-}
-
-/// A one-line summary of a fixed-point certificate.
-pub fn describe_fixed_point(c: &FixedPointCertificate) -> String {
-    let proven = c.signs.iter().filter(|s| s.is_some()).count();
-    let approx = |t: &str| crate::scalar::parse_rational(t).map_or(f64::NAN, |q| q.to_f64());
-    format!(
-        "FIXED POINT: unique, within ≈{:.2e} of the center (ρ ≤ ≈{:.6}); {proven}/{} signs proven{}",
-        approx(&c.radius),
-        approx(&c.rho),
-        c.signs.len(),
-        if c.derivative.is_some() { "; exact ∂x̄/∂λ₁ included" } else { "" }
-    )
+    certify_fixed_point_with_verdict(&data, &x).map(Some)
 }
 
 /// Where `certify` writes the fixed-point certificate that goes with the certificate
@@ -202,10 +138,10 @@ fn default_certificate_path(problem: &Path) -> PathBuf {
 }
 
 /// What `certify` did, for the reports.
-struct Certified {
+struct Done {
     outcome: Outcome,
     target: PathBuf,
-    fixed_point: Option<(PathBuf, FixedPointCertificate)>,
+    fixed_point: Option<(PathBuf, FixedPointCertificate, Verdict)>,
     fixed_point_failure: Option<String>,
 }
 
@@ -216,7 +152,7 @@ fn certify_to_files(
     target: &Path,
     force: bool,
     progress: &Progress,
-) -> Result<Certified> {
+) -> Result<Done> {
     let fp_target = fixed_point_path(target);
     let is_fb = matches!(
         problem.file.map,
@@ -228,7 +164,7 @@ fn certify_to_files(
         ensure_writable(&[target], force)?;
     }
     let outcome = certify_with_progress(problem, progress)?;
-    let mut done = Certified {
+    let mut done = Done {
         outcome,
         target: target.to_path_buf(),
         fixed_point: None,
@@ -237,16 +173,13 @@ fn certify_to_files(
     let Outcome::Certified(c) = &done.outcome else {
         return Ok(done);
     };
-    write_file(target, certify::to_json(c).as_bytes())?;
+    write_file(target, certify::to_json(&c.certificate).as_bytes())?;
     if is_fb {
         progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
         match fixed_point_certificate(problem) {
-            Ok(Some(fp)) => {
-                write_file(
-                    &fp_target,
-                    check_fixed_point::fixed_point_to_json(&fp).as_bytes(),
-                )?;
-                done.fixed_point = Some((fp_target, fp));
+            Ok(Some((fp, verdict))) => {
+                write_file(&fp_target, certify::to_json(&fp).as_bytes())?;
+                done.fixed_point = Some((fp_target, fp, verdict));
             }
             Ok(None) => {}
             Err(e) => done.fixed_point_failure = Some(e.to_string()),
@@ -255,15 +188,15 @@ fn certify_to_files(
     Ok(done)
 }
 
-fn certify_text(problem: &Problem, done: &Certified) -> String {
+fn certify_text(problem: &Problem, done: &Done) -> String {
     let name = problem.name();
     let mut s = String::new();
     match &done.outcome {
         Outcome::Certified(c) => {
-            let _ = writeln!(s, "{name}: {}", describe(c));
+            let _ = writeln!(s, "{name}: {}", c.verdict);
             let _ = writeln!(s, "  certificate written to {}", done.target.display());
-            if let Some((path, fp)) = &done.fixed_point {
-                let _ = writeln!(s, "{name}: {}", describe_fixed_point(fp));
+            if let Some((path, _, verdict)) = &done.fixed_point {
+                let _ = writeln!(s, "{name}: {verdict}");
                 let _ = writeln!(s, "  certificate written to {}", path.display());
             }
             if let Some(why) = &done.fixed_point_failure {
@@ -277,12 +210,14 @@ fn certify_text(problem: &Problem, done: &Certified) -> String {
     s
 }
 
-fn certify_json(problem_path: &Path, problem: &Problem, done: &Certified) -> CertifyReport {
+fn certify_json(problem_path: &Path, problem: &Problem, done: &Done) -> CertifyReport {
     let (certificate, reason) = match &done.outcome {
         Outcome::Certified(c) => (
             Some(CertificateEntry {
                 path: done.target.display().to_string(),
-                claim: c.claim.clone(),
+                subject: subject_label(&c.verdict),
+                verdict: c.verdict.to_string(),
+                claim: c.certificate.claim.clone(),
             }),
             None,
         ),
@@ -294,11 +229,12 @@ fn certify_json(problem_path: &Path, problem: &Problem, done: &Certified) -> Cer
         command: "certify",
         problem: problem_path.display().to_string(),
         name: problem.name(),
-        outcome: done.outcome.label(),
-        exit_code: done.outcome.exit_code(),
+        outcome: outcome_label(&done.outcome),
+        exit_code: outcome_exit_code(&done.outcome),
         certificate,
-        fixed_point: done.fixed_point.as_ref().map(|(p, fp)| FixedPointEntry {
+        fixed_point: done.fixed_point.as_ref().map(|(p, fp, v)| FixedPointEntry {
             path: p.display().to_string(),
+            verdict: v.to_string(),
             summary: FixedPointSummary::from(fp),
         }),
         fixed_point_failure: done.fixed_point_failure.clone(),
@@ -327,17 +263,24 @@ pub(crate) fn cmd_certify(
     } else if !ctx.quiet {
         write!(ctx.out, "{}", certify_text(&problem, &done)).map_err(io_err)?;
     }
-    Ok(done.outcome.exit_code())
+    Ok(outcome_exit_code(&done.outcome))
 }
 
 /// What `check` found.
 #[derive(Debug)]
 pub enum CheckOutcome {
-    /// A valid `piggyback-certificate`.
-    Valid(Certificate),
-    /// A valid fixed-point certificate.
-    ValidFixedPoint(FixedPointCertificate),
-    /// Rejected or malformed.
+    /// Accepted by the kernel.
+    Valid {
+        /// The certificate's format.
+        format: &'static str,
+        /// What it proves, about which subject.
+        verdict: Verdict,
+        /// The claim of a `piggyback-certificate` (for the JSON report).
+        claim: Option<Claim>,
+        /// A fixed-point certificate (for the JSON report).
+        fixed_point: Option<Box<FixedPointCertificate>>,
+    },
+    /// Rejected, malformed, not a map, or too large.
     Failed {
         /// The format the file claims, when recognised.
         format: Option<&'static str>,
@@ -347,45 +290,55 @@ pub enum CheckOutcome {
 }
 
 impl CheckOutcome {
-    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed.
+    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed, not a
+    /// map, or too large to check within the budget.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CheckOutcome::Valid(c) if matches!(c.claim, Claim::Refutation { .. }) => EXIT_REFUTED,
-            CheckOutcome::Valid(_) | CheckOutcome::ValidFixedPoint(_) => EXIT_OK,
-            CheckOutcome::Failed {
-                failure: CheckFailure::Rejected { .. },
-                ..
-            } => EXIT_REJECTED,
+            CheckOutcome::Valid { verdict, .. } if verdict.is_refutation() => EXIT_REFUTED,
+            CheckOutcome::Valid { .. } => EXIT_OK,
+            CheckOutcome::Failed { failure, .. } if failure.is_rejection() => EXIT_REJECTED,
             CheckOutcome::Failed { .. } => EXIT_INPUT,
         }
     }
 }
 
-/// Check the text of a certificate file with the exact checker (dispatching on its
-/// format: contraction/refutation/invertibility certificates, or fixed-point ones).
+/// Check the text of a certificate file with the trusted kernel (either format), with
+/// the kernel's default work budget.
 pub fn check_certificate(text: &str) -> CheckOutcome {
-    if text.contains(check_fixed_point::FIXED_POINT_FORMAT) {
-        let format = Some(check_fixed_point::FIXED_POINT_FORMAT);
-        return match check_fixed_point::fixed_point_from_json(text)
-            .and_then(|c| check_fixed_point::check_fixed_point(&c).map(|()| c))
-        {
-            Ok(c) => CheckOutcome::ValidFixedPoint(c),
-            Err(failure) => CheckOutcome::Failed { format, failure },
-        };
-    }
-    let parsed = match certify::from_json(text) {
-        Ok(c) => c,
-        Err(failure) => {
+    use piggyback_kernel::certificate::{format_of, FIXED_POINT_FORMAT, FORMAT};
+    let mut budget = piggyback_kernel::Budget::default();
+    let format = match format_of(text) {
+        Ok((f, _)) if f == FIXED_POINT_FORMAT => FIXED_POINT_FORMAT,
+        Ok((f, _)) if f == FORMAT => FORMAT,
+        Ok(_) | Err(_) => {
+            let failure = piggyback_kernel::check_json(text)
+                .err()
+                .unwrap_or_else(|| CheckFailure::Malformed("unknown format".into()));
             return CheckOutcome::Failed {
                 format: None,
                 failure,
-            }
+            };
         }
     };
-    match certify::check(&parsed) {
-        Ok(()) => CheckOutcome::Valid(parsed),
+    let result = if format == FIXED_POINT_FORMAT {
+        certify::fixed_point_from_json(text).and_then(|c| {
+            piggyback_kernel::fixed_point::check_fixed_point(&c, &mut budget)
+                .map(|v| (v, None, Some(Box::new(c))))
+        })
+    } else {
+        certify::from_json(text).and_then(|c| {
+            piggyback_kernel::check::check(&c, &mut budget).map(|v| (v, Some(c.claim), None))
+        })
+    };
+    match result {
+        Ok((verdict, claim, fixed_point)) => CheckOutcome::Valid {
+            format,
+            verdict,
+            claim,
+            fixed_point,
+        },
         Err(failure) => CheckOutcome::Failed {
-            format: Some(certify::check::FORMAT),
+            format: Some(format),
             failure,
         },
     }
@@ -394,8 +347,7 @@ pub fn check_certificate(text: &str) -> CheckOutcome {
 fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
     let path = path.display();
     match outcome {
-        CheckOutcome::Valid(c) => format!("{path}: VALID: {}\n", describe(c)),
-        CheckOutcome::ValidFixedPoint(c) => format!("{path}: VALID: {}\n", describe_fixed_point(c)),
+        CheckOutcome::Valid { verdict, .. } => format!("{path}: VALID: {verdict}\n"),
         CheckOutcome::Failed { failure, .. } => format!("{path}: INVALID: {failure}\n"),
     }
 }
@@ -409,28 +361,34 @@ fn check_json(path: &Path, outcome: &CheckOutcome) -> CheckReport {
         format: None,
         verdict: "valid",
         outcome: None,
+        subject: None,
+        statement: None,
         claim: None,
         fixed_point: None,
         failure: None,
         exit_code: outcome.exit_code(),
     };
     match outcome {
-        CheckOutcome::Valid(c) => {
-            r.format = Some(certify::check::FORMAT);
-            r.outcome = Some(claim_label(&c.claim));
-            r.claim = Some(c.claim.clone());
-        }
-        CheckOutcome::ValidFixedPoint(c) => {
-            r.format = Some(check_fixed_point::FIXED_POINT_FORMAT);
-            r.outcome = Some("fixed_point");
-            r.fixed_point = Some(FixedPointSummary::from(c));
+        CheckOutcome::Valid {
+            format,
+            verdict,
+            claim,
+            fixed_point,
+        } => {
+            r.format = Some(format);
+            r.outcome = Some(verdict_label(verdict));
+            r.subject = Some(subject_label(verdict));
+            r.statement = Some(verdict.to_string());
+            r.claim = claim.clone();
+            r.fixed_point = fixed_point.as_deref().map(FixedPointSummary::from);
         }
         CheckOutcome::Failed { format, failure } => {
             r.format = *format;
-            r.verdict = if matches!(failure, CheckFailure::Rejected { .. }) {
-                "rejected"
-            } else {
-                "malformed"
+            r.verdict = match failure {
+                CheckFailure::Rejected { .. } => "rejected",
+                CheckFailure::TooLarge(_) => "too_large",
+                CheckFailure::InvalidProblem(_) => "not_a_map",
+                _ => "malformed",
             };
             r.failure = Some(failure.to_string());
         }
@@ -521,6 +479,7 @@ fn inner_solve(tol: f64) -> crate::diff::IterOptions {
 }
 
 fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
+    problem.check_size(Purpose::Solve)?;
     progress.step("f64 fixed-point iteration");
     let map = problem.build_map::<f64>()?;
     let theta = problem.theta::<f64>()?;
@@ -817,7 +776,7 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
             worst = worst.max(EXIT_UNDECIDED);
         }
         let mut written = vec![done.target.clone()];
-        written.extend(done.fixed_point.iter().map(|(p, _)| p.clone()));
+        written.extend(done.fixed_point.iter().map(|(p, _, _)| p.clone()));
         if matches!(done.outcome, Outcome::Certified(_)) {
             for file in written {
                 progress.step(format!("check {}", file.display()));

@@ -6,8 +6,7 @@
 //! shortest round-trip form, so parsing them gives back the same doubles. A
 //! non-finite f64 is written as `null`.
 
-use crate::certify::check_fixed_point::FixedPointCertificate;
-use crate::certify::Claim;
+use crate::certify::{Claim, FixedPointCertificate};
 use serde::Serialize;
 
 /// The value of every report's `report` field.
@@ -43,11 +42,15 @@ pub struct CertifyReport {
     pub reason: Option<String>,
 }
 
-/// A certificate file and its claim.
+/// A certificate file, its verdict and its claim.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertificateEntry {
     /// Where it was written.
     pub path: String,
+    /// What the verdict is about: `"map"` or `"field"` (of the problem).
+    pub subject: &'static str,
+    /// The kernel's verdict, as printed.
+    pub verdict: String,
     /// The claim with its witness, exactly as in the file.
     pub claim: Claim,
 }
@@ -57,6 +60,8 @@ pub struct CertificateEntry {
 pub struct FixedPointEntry {
     /// Where it was written.
     pub path: String,
+    /// The kernel's verdict, as printed.
+    pub verdict: String,
     /// What it proves.
     pub summary: FixedPointSummary,
 }
@@ -102,11 +107,17 @@ pub struct CheckReport {
     /// The certificate's format (`"piggyback-certificate"` or
     /// `"piggyback-fixed-point-certificate"`), when it could be read.
     pub format: Option<&'static str>,
-    /// `"valid"`, `"rejected"` or `"malformed"`.
+    /// `"valid"`, `"rejected"`, `"malformed"`, `"not_a_map"` (the embedded
+    /// problem is not a continuous, everywhere defined map) or `"too_large"` (refused by
+    /// the work budget).
     pub verdict: &'static str,
-    /// For a valid certificate, what it proves: `"contraction"`, `"refuted"`,
-    /// `"invertible"` or `"fixed_point"`.
+    /// For a valid certificate, what it proves: `"contraction"`, `"norm_bound"` (a
+    /// bound ≥ 1), `"refuted"`, `"invertible"` or `"fixed_point"`.
     pub outcome: Option<&'static str>,
+    /// For a valid certificate, what it is about: `"family"`, `"field"` or `"map"`.
+    pub subject: Option<&'static str>,
+    /// For a valid certificate, the kernel's verdict as printed.
+    pub statement: Option<String>,
     /// The claim of a valid `piggyback-certificate`.
     pub claim: Option<Claim>,
     /// What a valid fixed-point certificate proves.

@@ -6,3 +6,4 @@
 pub mod csv;
 pub mod npy;
 pub mod problem;
+pub mod resolve;

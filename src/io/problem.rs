@@ -705,7 +705,7 @@ impl Problem {
         }
     }
 
-    fn matrix_at<S: Scalar>(&self, data: &MatrixData, field: &str) -> Result<Matrix<S>> {
+    pub(crate) fn matrix_at<S: Scalar>(&self, data: &MatrixData, field: &str) -> Result<Matrix<S>> {
         self.matrix(data).map_err(|e| located(e, &self.at(field)))
     }
 
