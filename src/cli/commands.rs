@@ -485,13 +485,16 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let theta = problem.theta::<f64>()?;
     let (n, _) = map.dims();
     let x0 = problem.x0::<f64>(n)?;
-    let solved = crate::diff::fixed_point::solve_fixed_point(
+    let iteration = crate::diff::fixed_point::FixedPointIteration::new(
         map.as_ref(),
         &x0,
         &theta,
-        &inner_solve(1e-14),
         crate::linalg::norms::Norm::Inf,
     )?;
+    let mut watch = progress.observer();
+    let solved = crate::diff::Driver::new(&inner_solve(1e-14))
+        .observe(&mut watch)
+        .run(iteration)?;
     let (x, iterations) = (solved.x, solved.report.iterations);
     progress.step("f64 derivative (implicit, dense solve)");
     let mut lin = map.linearize(&x, &theta)?;
