@@ -14,7 +14,7 @@
 //! Jacobians are `diag(q)(I − γ AᵀA)`): conjugate gradients would be wrong.
 //!
 //! The iterative engines are [`Stepper`]s ([`AidFp`], [`AidFpAdjoint`], [`Gmres`],
-//! [`Neumann`]) run by the [`driver`](super::driver); the functions above run them
+//! [`Neumann`]) run by the [`driver`]; the functions above run them
 //! without observers.
 
 use super::driver::{self, Report, Stepper};

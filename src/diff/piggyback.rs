@@ -25,7 +25,7 @@ fn sup_fro_est<S: Scalar>(set: &MatrixSet<S>) -> Result<f64> {
 }
 
 /// The set-valued recursion along the iterates of a map, as a [`Stepper`]
-/// ([`Piggyback::run`] runs it with the [`driver`](super::driver)).
+/// ([`Piggyback::run`] runs it with the [`driver`]).
 pub struct Piggyback<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> {
     map: &'a F,
     theta: Vec<S>,
