@@ -934,17 +934,28 @@ fn relu_layer_map_at_a_kink_certified_at_nine_tenths() -> piggyback::Result<()> 
 /// Certificates state operator norms: a Frobenius request is a typed error, never a
 /// certificate in another norm.
 #[test]
-fn frobenius_has_no_certificate_form() {
+fn frobenius_has_no_certificate_form() -> piggyback::Result<()> {
     let set = MatrixSet::Finite(vec![mat(&[vec![(1, 2), (0, 1)], vec![(0, 1), (1, 2)]])]);
-    for r in [
-        find_norm_bound(&set, Norm::Frobenius, &opts()),
-        certify_norm_bound(&set, Norm::Frobenius, &q(1, 1)),
-    ] {
-        assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
+    for norm in [Norm::Frobenius, Norm::Max] {
+        for r in [
+            find_norm_bound(&set, norm, &opts()),
+            certify_norm_bound(&set, norm, &q(1, 1)),
+        ] {
+            assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
+        }
+        assert!(piggyback::certify::norm_spec(norm).is_err());
     }
-    assert!(piggyback::certify::norm_spec(Norm::Frobenius).is_err());
+    // The largest-entry norm itself, by hand: max |entry| of [[1/2, −3/4], [0, 1/3]].
+    let m = mat(&[vec![(1, 2), (-3, 4)], vec![(0, 1), (1, 3)]]);
+    assert_eq!(Norm::Max.of_matrix(&m), q(3, 4));
+    let boxed = MatrixSet::Box {
+        lo: mat(&[vec![(-1, 1), (0, 1)]]),
+        hi: mat(&[vec![(1, 2), (2, 3)]]),
+    };
+    assert_eq!(boxed.sup_norm(Norm::Max)?, q(1, 1));
     assert_eq!(
         piggyback::certify::norm_spec(Norm::Two).unwrap(),
         piggyback::certify::NormSpec::Two {}
     );
+    Ok(())
 }

@@ -222,7 +222,7 @@ pub fn find_norm_bound_for(
 ) -> Result<Certificate> {
     let ts = targets(set, false)?;
     let rho = match norm {
-        Norm::Frobenius => return Err(super::no_frobenius_certificate()),
+        Norm::Frobenius | Norm::Max => return Err(super::no_operator_norm_certificate()),
         Norm::One => ts
             .iter()
             .map(|a| a.norm_1())

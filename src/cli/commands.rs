@@ -430,10 +430,15 @@ pub struct SolveReport {
     pub x: Vec<f64>,
     /// f64 derivative `∂x̄/∂θ` (AID by dense solve with the map's AD convention).
     pub jacobian: Matrix<f64>,
-    /// Iterations of the f64 fixed-point iteration.
+    /// Iterations of the f64 fixed-point iteration (coordinate-descent epochs for
+    /// LASSO / elastic net).
     pub iterations: usize,
     /// The proof, or why it could not be made.
     pub proof: std::result::Result<SolveProof, Error>,
+    /// Wall time of the f64 solve and derivative, in seconds.
+    pub solve_seconds: f64,
+    /// Wall time of the proof, in seconds.
+    pub proof_seconds: f64,
 }
 
 impl SolveReport {
@@ -452,8 +457,11 @@ impl SolveReport {
 pub struct SolveProof {
     /// A box containing the unique fixed point.
     pub x: Vec<Interval>,
-    /// Contraction bound on the proof domain and its norm.
-    pub rho: (f64, crate::linalg::norms::Norm),
+    /// Contraction bound on the proof domain and its norm (interval proofs; `None` for
+    /// the LASSO / elastic-net proof, which rests on strong convexity instead).
+    pub rho: Option<(f64, crate::linalg::norms::Norm)>,
+    /// How the proof was made and what it trusts (one line).
+    pub method: String,
     /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
     pub nonzero: Vec<Option<bool>>,
     /// Whether the derivative is proven single-valued (one selection piece at `x̄`).
@@ -479,7 +487,11 @@ fn inner_solve(tol: f64) -> crate::diff::IterOptions {
 }
 
 fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
+    if let Some(input) = problem.enet_input()? {
+        return solve_enet(input, progress);
+    }
     problem.check_size(Purpose::Solve)?;
+    let t = std::time::Instant::now();
     progress.step("f64 fixed-point iteration");
     let map = problem.build_map::<f64>()?;
     let theta = problem.theta::<f64>()?;
@@ -500,12 +512,88 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let mut lin = map.linearize(&x, &theta)?;
     let m = theta.len();
     let jacobian = crate::diff::aid::solve_dense(lin.as_mut(), &Matrix::identity(m))?.derivative;
+    let solve_seconds = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
     let proof = prove(problem, &x, &jacobian, progress);
     Ok(SolveReport {
         x,
         jacobian,
         iterations,
         proof,
+        solve_seconds,
+        proof_seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// LASSO / elastic net: the fast f64 engine (coordinate descent + restricted implicit
+/// formula) and its verified-floating-point proof ([`crate::certify::enet_proof`]), on
+/// f64 data of any size (MATH.md scaling `s = 1`).
+fn solve_enet(input: crate::io::problem::EnetInput, progress: &Progress) -> Result<SolveReport> {
+    use crate::certify::enet_proof::{solve_and_prove, SolveOptions};
+    progress.step(
+        "f64 coordinate descent and restricted derivative, then verified floating-point proof",
+    );
+    let m = if input.elastic { 2 } else { 1 };
+    let enet = crate::diff::enet::Enet::from_col_major(input.n, input.p, input.x, input.y, 1.0)?;
+    let opts = SolveOptions {
+        cd: crate::diff::enet::CdOptions {
+            tol: 1e-12,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let run = solve_and_prove(
+        &enet,
+        input.data,
+        input.lambda1,
+        input.lambda2,
+        input.x0.as_deref(),
+        &opts,
+    )?;
+    let jacobian = Matrix::from_fn(input.p, m, |i, j| run.jacobian[(i, j)]);
+    let proof = match &run.proof {
+        Ok(p) => {
+            let hull = p.jacobian_hull();
+            let mut nonzero = vec![Some(false); input.p];
+            p.support.iter().for_each(|&j| nonzero[j] = Some(true));
+            p.undecided.iter().for_each(|&j| nonzero[j] = None);
+            // The box holds w*; widened to hold the f64 solution too, so that its width
+            // also bounds the f64 error.
+            let x = p
+                .solution_box()
+                .iter()
+                .zip(&run.solution.w)
+                .map(|(b, &w)| {
+                    b.convex_hull(Interval::try_from((w, w)).unwrap_or(Interval::ENTIRE))
+                })
+                .collect();
+            Ok(SolveProof {
+                x,
+                rho: None,
+                method: format!(
+                    "verified floating point: strong convexity μ ≥ {:.3e} ({}), KKT residual ≤ {:.2e}, smallest margin {:.2e}; trusts {}",
+                    p.curvature, p.curvature_method, p.kkt_residual, p.min_margin, p.trusts
+                ),
+                nonzero,
+                single_valued: p.single_valued,
+                derivative: Matrix::from_fn(input.p, m, |i, j| hull[(i, j)]),
+                error_bound: (
+                    run.error_bound.unwrap_or(f64::INFINITY),
+                    crate::linalg::norms::Norm::Max,
+                ),
+            })
+        }
+        Err(f) => Err(Error::CouldNotVerify {
+            reason: f.to_string(),
+        }),
+    };
+    Ok(SolveReport {
+        x: run.solution.w,
+        jacobian,
+        iterations: run.solution.epochs,
+        proof,
+        solve_seconds: run.solve_seconds,
+        proof_seconds: run.proof_seconds,
     })
 }
 
@@ -539,7 +627,8 @@ fn prove(
     let error_bound = enclosure::derivative_error_bound(&a, &b, jacobian)?;
     Ok(SolveProof {
         x: e.x,
-        rho: (e.rho, e.norm),
+        rho: Some((e.rho, e.norm)),
+        method: "interval arithmetic (inari): contraction of the map on a box".into(),
         nonzero,
         single_valued: e.single_valued,
         derivative: d.j,
@@ -550,22 +639,49 @@ fn prove(
 fn solve_text(problem: &Problem, r: &SolveReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", problem.name());
-    let _ = writeln!(s, "  f64: fixed point after {} iterations", r.iterations);
-    for (i, xi) in r.x.iter().enumerate() {
+    let _ = writeln!(
+        s,
+        "  f64: solution after {} iterations ({:.3e} s; proof {:.3e} s)",
+        r.iterations, r.solve_seconds, r.proof_seconds
+    );
+    // Every coordinate of small problems; the first nonzero ones of large problems.
+    let big = r.x.len() > 50;
+    let shown: Vec<usize> = if big {
+        (0..r.x.len()).filter(|&i| r.x[i] != 0.0).take(20).collect()
+    } else {
+        (0..r.x.len()).collect()
+    };
+    for &i in &shown {
+        let xi = r.x[i];
         let row: Vec<String> = (0..r.jacobian.cols())
             .map(|j| format!("{:+.6e}", r.jacobian[(i, j)]))
             .collect();
         let _ = writeln!(s, "    x[{i}] = {xi:+.10e}   dx/dθ = [{}]", row.join(", "));
     }
+    if big {
+        let nz = r.x.iter().filter(|v| **v != 0.0).count();
+        let _ = writeln!(
+            s,
+            "    … {} more nonzero and {} zero coordinates (--json lists all)",
+            nz - shown.len(),
+            r.x.len() - nz
+        );
+    }
     match &r.proof {
         Ok(p) => {
             let width = p.x.iter().map(|v| v.wid()).fold(0.0, f64::max);
-            let _ = writeln!(s, "  PROVED (interval arithmetic):");
-            let _ = writeln!(
-                s,
-                "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {:.6} ({}-norm)",
-                p.rho.0, p.rho.1
-            );
+            let _ = writeln!(s, "  PROVED ({}):", p.method);
+            match p.rho {
+                Some((rho, norm)) => {
+                    let _ = writeln!(
+                        s,
+                        "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {rho:.6} ({norm}-norm)"
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "    unique solution in a box of width {width:.3e}");
+                }
+            }
             let (nz, z) = (
                 p.nonzero.iter().filter(|v| **v == Some(true)).count(),
                 p.nonzero.iter().filter(|v| **v == Some(false)).count(),
@@ -622,8 +738,9 @@ fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJ
         proved: r.proof.is_ok(),
         proof: r.proof.as_ref().ok().map(|p| ProofJson {
             x: p.x.iter().map(interval_pair).collect(),
-            rho: finite(p.rho.0),
-            rho_norm: p.rho.1.name(),
+            rho: p.rho.and_then(|r| finite(r.0)),
+            rho_norm: p.rho.map(|r| r.1.name()),
+            method: p.method.clone(),
             nonzero: p.nonzero.clone(),
             single_valued: p.single_valued,
             derivative: (0..p.derivative.rows())
@@ -637,6 +754,8 @@ fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJ
             error_norm: p.error_bound.1.name(),
         }),
         not_proved: r.proof.as_ref().err().map(ToString::to_string),
+        solve_seconds: r.solve_seconds,
+        proof_seconds: r.proof_seconds,
         exit_code: r.exit_code(),
     }
 }

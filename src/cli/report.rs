@@ -153,6 +153,10 @@ pub struct SolveJson {
     pub proof: Option<ProofJson>,
     /// Why the proof could not be made (when not `proved`).
     pub not_proved: Option<String>,
+    /// Wall time of the f64 solve and derivative, in seconds.
+    pub solve_seconds: f64,
+    /// Wall time of the proof, in seconds.
+    pub proof_seconds: f64,
     /// The process exit status.
     pub exit_code: i32,
 }
@@ -162,10 +166,13 @@ pub struct SolveJson {
 pub struct ProofJson {
     /// A box `[lo, hi]` per coordinate holding the unique fixed point.
     pub x: Vec<[Option<f64>; 2]>,
-    /// Contraction bound on the box.
+    /// Contraction bound on the box (`null` for the LASSO / elastic-net proof, which
+    /// rests on strong convexity).
     pub rho: Option<f64>,
-    /// Its norm (`"inf"`, `"two"`, …).
-    pub rho_norm: &'static str,
+    /// Its norm (`"inf"`, `"two"`, …; `null` with `rho`).
+    pub rho_norm: Option<&'static str>,
+    /// How the proof was made and what it trusts.
+    pub method: String,
     /// Per coordinate: `true` proven nonzero, `false` proven zero, `null` undecided.
     pub nonzero: Vec<Option<bool>>,
     /// Whether the derivative is proven single-valued.

@@ -39,20 +39,25 @@ pub enum Norm {
     Inf,
     /// Frobenius norm (vectors: Euclidean); not an operator norm.
     Frobenius,
+    /// Largest absolute entry (vectors: the same as `Inf`); not an operator norm. The
+    /// error bounds of derivatives are stated in it.
+    Max,
 }
 
 impl Norm {
-    /// The name used in messages and files: `"one"`, `"two"`, `"inf"`, `"frobenius"`.
+    /// The name used in messages and files: `"one"`, `"two"`, `"inf"`, `"frobenius"`,
+    /// `"max"`.
     pub fn name(self) -> &'static str {
         match self {
             Norm::One => "one",
             Norm::Two => "two",
             Norm::Inf => "inf",
             Norm::Frobenius => "frobenius",
+            Norm::Max => "max",
         }
     }
 
-    /// `‖M‖`: exact for `One` and `Inf`; [`Scalar::sqrt_upper`] of the exact square for
+    /// `‖M‖`: exact for `One`, `Inf` and `Max`; [`Scalar::sqrt_upper`] of the exact square for
     /// `Frobenius`; the closed-form upper bound [`spectral_norm_upper`] for `Two`. Every
     /// value is `≥` the norm for sound scalars (over intervals its `sup` bounds the
     /// norm of every member).
@@ -62,15 +67,16 @@ impl Norm {
             Norm::Inf => m.norm_inf(),
             Norm::Frobenius => m.norm_frobenius_upper(),
             Norm::Two => spectral_norm_upper(m),
+            Norm::Max => Norm::Inf.of_vector(m.as_slice()),
         }
     }
 
-    /// `‖v‖` of a vector: exact for `One` and `Inf`, [`Scalar::sqrt_upper`] of the
+    /// `‖v‖` of a vector: exact for `One`, `Inf` and `Max`, [`Scalar::sqrt_upper`] of the
     /// exact sum of squares for `Two`/`Frobenius` (an upper bound for sound scalars).
     pub fn of_vector<S: Scalar>(self, v: &[S]) -> S {
         match self {
             Norm::One => v.iter().fold(S::zero(), |a, x| a.add(&x.abs())),
-            Norm::Inf => v.iter().fold(S::zero(), |a, x| a.max(&x.abs())),
+            Norm::Inf | Norm::Max => v.iter().fold(S::zero(), |a, x| a.max(&x.abs())),
             Norm::Two | Norm::Frobenius => v
                 .iter()
                 .fold(S::zero(), |a, x| a.add(&x.square()))
@@ -85,7 +91,7 @@ impl Norm {
         let d = u.iter().zip(v).map(|(a, b)| a.sub(b).to_f64().abs());
         match self {
             Norm::One => d.sum(),
-            Norm::Inf => d.fold(0.0, f64::max),
+            Norm::Inf | Norm::Max => d.fold(0.0, f64::max),
             Norm::Two | Norm::Frobenius => d.map(|x| x * x).sum::<f64>().sqrt(),
         }
     }

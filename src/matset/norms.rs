@@ -45,7 +45,7 @@ impl<S: Scalar> MatrixSet<S> {
         }
     }
 
-    /// `sup_{M ∈ self} ‖M‖` for the chosen norm: exact for 1 and ∞, the
+    /// `sup_{M ∈ self} ‖M‖` for the chosen norm: exact for 1, ∞ and max, the
     /// `sqrt_upper` of the exact square for Frobenius, and an upper bound of
     /// `sup ‖M‖₂` for [`Norm::Two`] (per member, [`Norm::of_matrix`], for finite sets
     /// and hulls; [`spectral_bound_from`] the sups of the other three for boxes and
@@ -56,6 +56,9 @@ impl<S: Scalar> MatrixSet<S> {
                 Ok(max_all(self.members()?.iter().map(|m| norm.of_matrix(m))))
             }
             (_, Norm::Frobenius) => Ok(self.sup_frobenius_sq()?.sqrt_upper()),
+            // Each entry is affine in the box / diagonal parameters: its largest absolute
+            // value is at a corner of the bounding box.
+            (_, Norm::Max) => Ok(Norm::Max.of_matrix(&self.abs_corner()?)),
             (MatrixSet::Box { .. }, Norm::One | Norm::Inf) => {
                 Ok(norm.of_matrix(&self.abs_corner()?))
             }
