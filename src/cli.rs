@@ -22,9 +22,10 @@ pub mod progress;
 pub mod report;
 
 pub use commands::{
-    builtin_examples, certify_problem, check_certificate, fixed_point_certificate,
-    fixed_point_path, outcome_exit_code, solve_problem, subject_label, verdict_label, Certified,
-    CheckOutcome, Outcome, SolveProof, SolveReport,
+    builtin_examples, certify_in_memory, certify_problem, check_certificate, check_report,
+    fixed_point_certificate, fixed_point_path, outcome_exit_code, solve_problem, solve_report,
+    subject_label, verdict_label, Certified, CertifyResult, CheckOutcome, Outcome, SolveProof,
+    SolveReport,
 };
 
 use crate::error::{Error, Result};

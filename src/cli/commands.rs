@@ -140,9 +140,43 @@ fn default_certificate_path(problem: &Path) -> PathBuf {
 /// What `certify` did, for the reports.
 struct Done {
     outcome: Outcome,
-    target: PathBuf,
-    fixed_point: Option<(PathBuf, FixedPointCertificate, Verdict)>,
+    /// Where the certificate was written (`None`: kept in memory).
+    target: Option<PathBuf>,
+    /// The fixed-point certificate, its verdict, and where it was written.
+    fixed_point: Option<(Option<PathBuf>, FixedPointCertificate, Verdict)>,
     fixed_point_failure: Option<String>,
+}
+
+/// `lasso` / `elastic_net`: the kinds that also get a fixed-point certificate (decided
+/// from the map kind, without loading the data).
+fn is_forward_backward(problem: &Problem) -> bool {
+    matches!(
+        problem.file.map,
+        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
+    )
+}
+
+/// Certify `problem` without writing anything: the outcome, and for `lasso` /
+/// `elastic_net` problems whose contraction was certified, the fixed-point certificate
+/// (or why it could not be made).
+fn certify_work(problem: &Problem, progress: &Progress) -> Result<Done> {
+    let is_fb = is_forward_backward(problem);
+    let outcome = certify_with_progress(problem, progress)?;
+    let mut done = Done {
+        outcome,
+        target: None,
+        fixed_point: None,
+        fixed_point_failure: None,
+    };
+    if is_fb && matches!(done.outcome, Outcome::Certified(_)) {
+        progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
+        match fixed_point_certificate(problem) {
+            Ok(Some((fp, verdict))) => done.fixed_point = Some((None, fp, verdict)),
+            Ok(None) => {}
+            Err(e) => done.fixed_point_failure = Some(e.to_string()),
+        }
+    }
+    Ok(done)
 }
 
 /// Certify `problem` and write the certificate(s); nothing is written when an output
@@ -154,38 +188,54 @@ fn certify_to_files(
     progress: &Progress,
 ) -> Result<Done> {
     let fp_target = fixed_point_path(target);
-    let is_fb = matches!(
-        problem.file.map,
-        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
-    );
-    if is_fb {
+    if is_forward_backward(problem) {
         ensure_writable(&[target, &fp_target], force)?;
     } else {
         ensure_writable(&[target], force)?;
     }
-    let outcome = certify_with_progress(problem, progress)?;
-    let mut done = Done {
-        outcome,
-        target: target.to_path_buf(),
-        fixed_point: None,
-        fixed_point_failure: None,
-    };
+    let mut done = certify_work(problem, progress)?;
     let Outcome::Certified(c) = &done.outcome else {
         return Ok(done);
     };
     write_file(target, certify::to_json(&c.certificate).as_bytes())?;
-    if is_fb {
-        progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
-        match fixed_point_certificate(problem) {
-            Ok(Some((fp, verdict))) => {
-                write_file(&fp_target, certify::to_json(&fp).as_bytes())?;
-                done.fixed_point = Some((fp_target, fp, verdict));
-            }
-            Ok(None) => {}
-            Err(e) => done.fixed_point_failure = Some(e.to_string()),
-        }
+    done.target = Some(target.to_path_buf());
+    if let Some((path, fp, _)) = &mut done.fixed_point {
+        write_file(&fp_target, certify::to_json(fp).as_bytes())?;
+        *path = Some(fp_target);
     }
     Ok(done)
+}
+
+/// What `certify` produces, computed in memory (nothing is written): the `--json`
+/// report, with `null` file paths, and the texts of the certificate files `certify`
+/// would write.
+#[derive(Debug)]
+pub struct CertifyResult {
+    /// The report (as `certify --json` prints it; paths `null`).
+    pub report: CertifyReport,
+    /// The certificate file's text (absent when undecided).
+    pub certificate: Option<String>,
+    /// The fixed-point certificate file's text (`lasso` / `elastic_net` problems).
+    pub fixed_point_certificate: Option<String>,
+}
+
+/// Certify a problem in memory (see [`CertifyResult`]); `problem_path` is the file
+/// the problem came from, if any (the report's `problem`).
+pub fn certify_in_memory(problem: &Problem, problem_path: Option<&Path>) -> Result<CertifyResult> {
+    let done = certify_work(problem, &Progress::hidden())?;
+    let certificate = match &done.outcome {
+        Outcome::Certified(c) => Some(certify::to_json(&c.certificate)),
+        Outcome::Undecided(_) => None,
+    };
+    let fixed_point_certificate = done
+        .fixed_point
+        .as_ref()
+        .map(|(_, fp, _)| certify::to_json(fp));
+    Ok(CertifyResult {
+        report: certify_json(problem_path, problem, &done),
+        certificate,
+        fixed_point_certificate,
+    })
 }
 
 fn certify_text(problem: &Problem, done: &Done) -> String {
@@ -194,10 +244,14 @@ fn certify_text(problem: &Problem, done: &Done) -> String {
     match &done.outcome {
         Outcome::Certified(c) => {
             let _ = writeln!(s, "{name}: {}", c.verdict);
-            let _ = writeln!(s, "  certificate written to {}", done.target.display());
+            if let Some(target) = &done.target {
+                let _ = writeln!(s, "  certificate written to {}", target.display());
+            }
             if let Some((path, _, verdict)) = &done.fixed_point {
                 let _ = writeln!(s, "{name}: {verdict}");
-                let _ = writeln!(s, "  certificate written to {}", path.display());
+                if let Some(path) = path {
+                    let _ = writeln!(s, "  certificate written to {}", path.display());
+                }
             }
             if let Some(why) = &done.fixed_point_failure {
                 let _ = writeln!(s, "{name}: FIXED POINT not certified: {why}");
@@ -210,11 +264,15 @@ fn certify_text(problem: &Problem, done: &Done) -> String {
     s
 }
 
-fn certify_json(problem_path: &Path, problem: &Problem, done: &Done) -> CertifyReport {
+fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn certify_json(problem_path: Option<&Path>, problem: &Problem, done: &Done) -> CertifyReport {
     let (certificate, reason) = match &done.outcome {
         Outcome::Certified(c) => (
             Some(CertificateEntry {
-                path: done.target.display().to_string(),
+                path: done.target.as_deref().map(display_path),
                 subject: subject_label(&c.verdict),
                 verdict: c.verdict.to_string(),
                 claim: c.certificate.claim.clone(),
@@ -227,13 +285,13 @@ fn certify_json(problem_path: &Path, problem: &Problem, done: &Done) -> CertifyR
         report: REPORT_FORMAT,
         version: REPORT_VERSION,
         command: "certify",
-        problem: problem_path.display().to_string(),
+        problem: problem_path.map(display_path),
         name: problem.name(),
         outcome: outcome_label(&done.outcome),
         exit_code: outcome_exit_code(&done.outcome),
         certificate,
         fixed_point: done.fixed_point.as_ref().map(|(p, fp, v)| FixedPointEntry {
-            path: p.display().to_string(),
+            path: p.as_deref().map(display_path),
             verdict: v.to_string(),
             summary: FixedPointSummary::from(fp),
         }),
@@ -258,7 +316,7 @@ pub(crate) fn cmd_certify(
     let done = certify_to_files(&problem, &target, force, &progress)?;
     progress.finish();
     if json {
-        let report = certify_json(problem_path, &problem, &done);
+        let report = certify_json(Some(problem_path), &problem, &done);
         writeln!(ctx.out, "{}", to_json_text(&report)?).map_err(io_err)?;
     } else if !ctx.quiet {
         write!(ctx.out, "{}", certify_text(&problem, &done)).map_err(io_err)?;
@@ -352,12 +410,13 @@ fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
     }
 }
 
-fn check_json(path: &Path, outcome: &CheckOutcome) -> CheckReport {
+/// The `check --json` report of `outcome`; `path` is the certificate file, if any.
+pub fn check_report(path: Option<&Path>, outcome: &CheckOutcome) -> CheckReport {
     let mut r = CheckReport {
         report: REPORT_FORMAT,
         version: REPORT_VERSION,
         command: "check",
-        certificate: path.display().to_string(),
+        certificate: path.map(display_path),
         format: None,
         verdict: "valid",
         outcome: None,
@@ -415,7 +474,7 @@ pub(crate) fn cmd_check(
     let outcome = check_certificate(&text);
     progress.finish();
     let rendered = if json {
-        format!("{}\n", to_json_text(&check_json(path, &outcome))?)
+        format!("{}\n", to_json_text(&check_report(Some(path), &outcome))?)
     } else {
         check_text(path, &outcome)
     };
@@ -722,13 +781,14 @@ fn interval_pair(v: &Interval) -> [Option<f64>; 2] {
     [finite(v.inf()), finite(v.sup())]
 }
 
-fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJson {
+/// The `solve --json` report of `r`; `problem_path` is the problem file, if any.
+pub fn solve_report(problem_path: Option<&Path>, problem: &Problem, r: &SolveReport) -> SolveJson {
     let jac = &r.jacobian;
     SolveJson {
         report: REPORT_FORMAT,
         version: REPORT_VERSION,
         command: "solve",
-        problem: problem_path.display().to_string(),
+        problem: problem_path.map(display_path),
         name: problem.name(),
         iterations: r.iterations,
         x: r.x.iter().map(|&v| finite(v)).collect(),
@@ -779,7 +839,7 @@ pub(crate) fn cmd_solve(
     let rendered = if json {
         format!(
             "{}\n",
-            to_json_text(&solve_json(problem_path, &problem, &r))?
+            to_json_text(&solve_report(Some(problem_path), &problem, &r))?
         )
     } else {
         solve_text(&problem, &r)
@@ -897,8 +957,8 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
         if matches!(done.outcome, Outcome::Undecided(_)) {
             worst = worst.max(EXIT_UNDECIDED);
         }
-        let mut written = vec![done.target.clone()];
-        written.extend(done.fixed_point.iter().map(|(p, _, _)| p.clone()));
+        let mut written: Vec<PathBuf> = done.target.iter().cloned().collect();
+        written.extend(done.fixed_point.iter().filter_map(|(p, _, _)| p.clone()));
         if matches!(done.outcome, Outcome::Certified(_)) {
             for file in written {
                 progress.step(format!("check {}", file.display()));

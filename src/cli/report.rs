@@ -5,6 +5,9 @@
 //! `"p"`; f64 numbers (estimates, interval bounds) are JSON numbers written in
 //! shortest round-trip form, so parsing them gives back the same doubles. A
 //! non-finite f64 is written as `null`.
+//!
+//! The same reports are built for library callers that work in memory (the Python
+//! package): file fields (`problem`, `certificate`, `path`) are then `null`.
 
 use crate::certify::{Claim, FixedPointCertificate};
 use serde::Serialize;
@@ -23,8 +26,8 @@ pub struct CertifyReport {
     pub version: u32,
     /// Always `"certify"`.
     pub command: &'static str,
-    /// The problem file as given.
-    pub problem: String,
+    /// The problem file as given (`None`: a problem given in memory).
+    pub problem: Option<String>,
     /// The problem's name.
     pub name: String,
     /// `"contraction"`, `"refuted"` or `"undecided"`.
@@ -45,8 +48,8 @@ pub struct CertifyReport {
 /// A certificate file, its verdict and its claim.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertificateEntry {
-    /// Where it was written.
-    pub path: String,
+    /// Where it was written (`None`: not written, see [`super::certify_in_memory`]).
+    pub path: Option<String>,
     /// What the verdict is about: `"map"` or `"field"` (of the problem).
     pub subject: &'static str,
     /// The kernel's verdict, as printed.
@@ -58,8 +61,8 @@ pub struct CertificateEntry {
 /// A fixed-point certificate file and what it proves.
 #[derive(Clone, Debug, Serialize)]
 pub struct FixedPointEntry {
-    /// Where it was written.
-    pub path: String,
+    /// Where it was written (`None`: not written).
+    pub path: Option<String>,
     /// The kernel's verdict, as printed.
     pub verdict: String,
     /// What it proves.
@@ -102,8 +105,8 @@ pub struct CheckReport {
     pub version: u32,
     /// Always `"check"`.
     pub command: &'static str,
-    /// The certificate file as given.
-    pub certificate: String,
+    /// The certificate file as given (`None`: a certificate given in memory).
+    pub certificate: Option<String>,
     /// The certificate's format (`"piggyback-certificate"` or
     /// `"piggyback-fixed-point-certificate"`), when it could be read.
     pub format: Option<&'static str>,
@@ -137,8 +140,8 @@ pub struct SolveJson {
     pub version: u32,
     /// Always `"solve"`.
     pub command: &'static str,
-    /// The problem file as given.
-    pub problem: String,
+    /// The problem file as given (`None`: a problem given in memory).
+    pub problem: Option<String>,
     /// The problem's name.
     pub name: String,
     /// Iterations of the f64 fixed-point iteration.

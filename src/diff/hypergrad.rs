@@ -296,9 +296,13 @@ fn descend(
     mut eval: impl FnMut(&[f64], &[f64]) -> Result<(Vec<f64>, f64, Vec<f64>, bool)>,
     x0: Vec<f64>,
 ) -> Result<Vec<TuneStep>> {
-    if lambda0.iter().any(|l| !(*l > 0.0 && l.is_finite())) || opts.tune.len() != lambda0.len() {
+    // Tuned weights move on log λ, so they must be > 0; fixed ones may be 0 (the
+    // LASSO as an elastic net with λ₂ = 0).
+    let valid = |(l, t): (&f64, &bool)| l.is_finite() && if *t { *l > 0.0 } else { *l >= 0.0 };
+    if opts.tune.len() != lambda0.len() || !lambda0.iter().zip(&opts.tune).all(valid) {
         return Err(Error::InvalidInput(format!(
-            "tune: need λ > 0 and one `tune` flag per λ, got {lambda0:?}, {:?}",
+            "tune: need one `tune` flag per λ, λ > 0 where tuned and λ ≥ 0 where fixed, \
+             got λ = {lambda0:?}, tune = {:?}",
             opts.tune
         )));
     }
