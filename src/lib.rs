@@ -25,6 +25,7 @@
 //! - [`certify`]: certificates and the small trusted checker ([`certify::check`]).
 //! - [`audit`]: a fuzzing harness for users' conservative-Jacobian code.
 //! - [`io`], [`cli`]: data and problem files; the `piggyback` command line.
+//! - [`plot`]: SVG/PNG pictures (line charts with bands, paths over heat maps).
 //!
 //! ## Guarantees
 //! | scalar | arithmetic | a result is |
@@ -63,6 +64,7 @@ pub mod io;
 pub mod linalg;
 pub mod maps;
 pub mod matset;
+pub mod plot;
 pub mod scalar;
 pub mod selection;
 
