@@ -25,6 +25,7 @@
 //! - [`certify`]: certificates and the small trusted checker ([`certify::check`]).
 //! - [`audit`]: a fuzzing harness for users' conservative-Jacobian code.
 //! - [`io`], [`cli`]: data and problem files; the `piggyback` command line.
+//! - [`experiments`]: the ICML 2024 paper's experiments (Figures 1 and 2) with proven references.
 //! - [`plot`]: SVG/PNG pictures (line charts with bands, paths over heat maps).
 //!
 //! ## Guarantees
@@ -60,6 +61,7 @@ pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod excess;
+pub mod experiments;
 pub mod io;
 pub mod linalg;
 pub mod maps;
