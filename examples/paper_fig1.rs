@@ -15,6 +15,7 @@ use clap::Parser;
 use piggyback::experiments::deterministic::{figure1_chart, run_figure1, Fig1Spec, METHODS};
 use piggyback::experiments::Table;
 use piggyback::plot::{write_figure, Figure, Panel};
+use piggyback::scalar::Enclosure;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -105,8 +106,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         match (&res.certified, &res.certify_error) {
             (Some(e), _) => println!(
-                "  proven reference: hypergradient box width {:.2e}, single-valued {}, \
-                 {} coordinates proven nonzero, {} proven zero, {} undecided, ρ ≤ {:.6}",
+                "  proven reference: solution box width {:.2e}, hypergradient box width {:.2e}, \
+                 single-valued {}, {} coordinates proven nonzero, {} proven zero, {} undecided, \
+                 ρ ≤ {:.6}",
+                e.x.iter().map(|v| v.sup() - v.inf()).fold(0.0, f64::max),
                 e.width(),
                 e.single_valued,
                 e.support.len(),

@@ -276,11 +276,9 @@ pub fn run_figure1(spec: &Fig1Spec) -> Result<Fig1Result> {
     let h_best: Vec<f64> = certified
         .as_ref()
         .map_or(paper_reference.clone(), |e| e.midpoint());
-    let x_best: Vec<f64> = certified.as_ref().map_or(x_ref.clone(), |e| {
-        e.x.iter()
-            .map(|v| 0.5 * (crate::scalar::Enclosure::inf(v) + crate::scalar::Enclosure::sup(v)))
-            .collect()
-    });
+    let x_best: Vec<f64> = certified
+        .as_ref()
+        .map_or(x_ref.clone(), |e| e.solution_midpoint());
     let support: Vec<usize> = certified
         .as_ref()
         .map_or_else(|| support_of(&x_ref), |e| e.support.clone());

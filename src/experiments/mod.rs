@@ -11,6 +11,7 @@
 //! | [`reference`] | certified enclosure of the elastic-net hypergradient; rigorous error bands |
 //! | [`deterministic`] | Figure 1: ITD, AID-FP, AID-CG, AID-GMRES against iterations |
 //! | [`stochastic`] | Figure 2: NSID (constant, decreasing steps), SID, AID-FP against epochs |
+//! | [`poisoning`] | data poisoning of a multiclass logistic regression: the map and its VJPs in any scalar |
 //!
 //! Every run is seeded (ChaCha8) and reproducible; sizes are parameters. The
 //! commands are `cargo run --release --example paper_fig1` and `… paper_fig2`
@@ -18,6 +19,7 @@
 
 pub mod data;
 pub mod deterministic;
+pub mod poisoning;
 pub mod rates;
 pub mod reference;
 pub mod stochastic;
