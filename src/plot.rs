@@ -522,7 +522,7 @@ where
         .draw()
         .map_err(draw_err)?;
     let clamp = |v: f64| {
-        if c.y_scale == Scale::Log && !(v > y0) {
+        if c.y_scale == Scale::Log && (v.is_nan() || v <= y0) {
             y0
         } else {
             v

@@ -125,7 +125,7 @@ fn poisoning_vjp_in_u_satisfies_interval_mean_value_bounds() {
         ));
     }
     // Clean rows contribute nothing to ∂_U: a batch without poisoned rows gives 0.
-    let zero = map.vjp_u_generic(&w, &u, &[0, 2, 3], &vec![1.0; 9]);
+    let zero = map.vjp_u_generic(&w, &u, &[0, 2, 3], &[1.0; 9]);
     assert!(zero.iter().all(|v| *v == 0.0));
 }
 

@@ -68,9 +68,8 @@ impl Poisoning {
     /// Errors: non-finite data, `λ₁ < 0`, `λ₂ < 0`, `γ ≤ 0`, labels out of range.
     pub fn new(data: &PoisoningData, lambda: [f64; 2], gamma: f64) -> Result<Self> {
         data.x_train.check_finite("poisoning: training images")?;
-        if !(lambda[0] >= 0.0 && lambda[1] >= 0.0 && gamma > 0.0)
-            || !(lambda[0].is_finite() && lambda[1].is_finite() && gamma.is_finite())
-        {
+        let finite = lambda[0].is_finite() && lambda[1].is_finite() && gamma.is_finite();
+        if !(finite && lambda[0] >= 0.0 && lambda[1] >= 0.0 && gamma > 0.0) {
             return Err(Error::InvalidInput(format!(
                 "poisoning: need λ ≥ 0 and γ > 0 finite, got λ = {lambda:?}, γ = {gamma}"
             )));

@@ -302,6 +302,7 @@ pub fn run_figure2<C: StochasticComposite>(
     let ne = spec.epochs.len();
     let mut errs = vec![vec![vec![0.0; spec.runs]; ne]; METHODS.len()];
     let mut runs = vec![];
+    #[allow(clippy::needless_range_loop)] // r is also the run number given to `build`
     for r in 0..spec.runs {
         let prob = build(r)?;
         let n = prob.map.num_samples();

@@ -179,7 +179,7 @@ pub fn labelled_images(images: &IdxArray, labels: &IdxArray, name: &str) -> Resu
     }
     let mut ls = Vec::with_capacity(n);
     for (i, &v) in labels.data.iter().enumerate() {
-        if !(v >= 0.0 && v <= 255.0 && v.fract() == 0.0) {
+        if !((0.0..=255.0).contains(&v) && v.fract() == 0.0) {
             return Err(Error::InvalidInput(format!(
                 "{name}: label {i} is {v}, not a class index"
             )));
