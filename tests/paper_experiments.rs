@@ -404,3 +404,54 @@ fn budget_gmres_residuals_fall_and_reach_the_solution() {
     assert!((DVector::from_column_slice(&x) - &exact).norm() < 1e-8 * exact.norm());
     assert!(gmres_budget(op, &b, 5, 0).is_err());
 }
+
+#[test]
+fn poisoning_hypergradient_matches_central_differences_of_the_bilevel_objective() {
+    use piggyback::experiments::data::poisoning_split;
+    use piggyback::experiments::poisoning::{poisoning_problem, validation_loss, PoisoningSpec};
+    use piggyback::experiments::stochastic::fixed_point;
+    let images = piggyback::io::digits::load_bundled_digits().unwrap();
+    let data = poisoning_split(&images, 0.6, 0.3, Some(100), 9).unwrap();
+    let spec = PoisoningSpec {
+        lambda: [0.001, 0.05],
+        step_factor: 10.0,
+        noise_std: 1.0,
+        clip: 1.0,
+        seed: 4,
+        max_iter: 50_000,
+    };
+    let (prob, _) = poisoning_problem(&data, &spec).unwrap();
+    assert!(prob.fixed_point_residual < 1e-12);
+    let k = data.classes;
+    // Outer objective U ↦ L_val(x̄(U)), each x̄ solved to the f64 floor.
+    let objective = |u: &[f64]| {
+        let (x, _) =
+            fixed_point(&prob.map, u, &prob.x, |z| prob.map.outer(z), 50_000, 1e-15).unwrap();
+        validation_loss(&data.x_val, &data.labels_val, k, &x).0
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let h = 1e-6;
+    for _ in 0..3 {
+        let dir: Vec<f64> = (0..prob.theta.len())
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
+        let plus: Vec<f64> = prob
+            .theta
+            .iter()
+            .zip(&dir)
+            .map(|(u, d)| u + h * d)
+            .collect();
+        let minus: Vec<f64> = prob
+            .theta
+            .iter()
+            .zip(&dir)
+            .map(|(u, d)| u - h * d)
+            .collect();
+        let fd = (objective(&plus) - objective(&minus)) / (2.0 * h);
+        let an: f64 = prob.reference.iter().zip(&dir).map(|(g, d)| g * d).sum();
+        assert!(
+            (fd - an).abs() <= 1e-4 * an.abs() + 1e-9,
+            "directional derivative: finite differences {fd:e}, reverse mode {an:e}"
+        );
+    }
+}
