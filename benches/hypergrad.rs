@@ -4,16 +4,20 @@
 //!
 //! Engines: the fast path (working-set CD + restricted implicit formula, Cholesky or
 //! CG), CD + full-space AID by GMRES, CD + AID-FP (adjoint), CD + ITD reverse (unrolled
-//! from the solution), and ISTA 500 + AID-FP 500 (the NumPy baseline's algorithm).
+//! from the solution), and ISTA 500 + AID-FP 500 (the NumPy baseline's algorithm); and
+//! the verified-floating-point proof of the f64 solution (`proof`, issue 12: goal
+//! proof / solve ≤ 5).
 //! The (2000, 5000) group runs only the engines that finish in well under a second,
 //! with `sample_size(10)`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use piggyback::certify::enet_proof::{self, EnetData, ProofOptions};
 use piggyback::diff::aid::GmresOptions;
 use piggyback::diff::enet::{CdOptions, Enet, RestrictedSolver};
 use piggyback::diff::hypergrad::{self, Engine, OuterLoss, SquaredError};
 use piggyback::diff::itd::Checkpointing;
 use piggyback::diff::IterOptions;
+use piggyback::linalg::vfp::DataRadius;
 use piggyback::linalg::Matrix;
 use piggyback::maps::design::Design;
 use piggyback::maps::forward_backward::{ForwardBackward, Penalty, StepRule};
@@ -75,10 +79,36 @@ fn cd() -> CdOptions {
     }
 }
 
+/// The fast path: CD, then the restricted formula with the validation gradient on the
+/// support only.
 fn fast(pb: &Problem, solver: RestrictedSolver) -> [f64; 2] {
     let sol = pb.enet.solve(pb.l1, pb.l2, None, &cd()).unwrap();
-    let v = pb.loss.grad_x(&sol.w, &[]).unwrap();
-    pb.enet.hypergradient(&sol, pb.l2, &v, solver).unwrap().grad
+    let v = pb.loss.grad_x_on(&sol.w, &[], &sol.kkt.support).unwrap();
+    pb.enet
+        .hypergradient_on(&sol, pb.l2, &v, solver)
+        .unwrap()
+        .grad
+}
+
+/// The proof of the f64 solution (`certify::enet_proof`), candidate given.
+fn prove(pb: &Problem, w: &[f64]) -> usize {
+    let (n, p) = pb.enet.dims();
+    let s = pb.enet.scale();
+    let point = |v: f64| inari::Interval::try_from((v, v)).unwrap();
+    let d = EnetData {
+        n,
+        p,
+        x: pb.enet.design(),
+        y: pb.enet.response(),
+        data: DataRadius::EXACT,
+        scale: point(s),
+        lambda1: point(pb.l1),
+        lambda2: point(pb.l2),
+    };
+    enet_proof::prove(&d, w, &ProofOptions::default())
+        .unwrap()
+        .support
+        .len()
 }
 
 fn via_engine(pb: &Problem, engine: &Engine) -> Vec<f64> {
@@ -149,6 +179,8 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("ista500+aid-fp500", |b| b.iter(|| ista_aid_fp(&small)));
+    let w_small = small.enet.solve(small.l1, small.l2, None, &cd()).unwrap().w;
+    g.bench_function("proof", |b| b.iter(|| prove(&small, &w_small)));
     g.finish();
 
     let large = problem(2000, 5000);
@@ -163,6 +195,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("cd+aid-gmres", |b| {
         b.iter(|| via_engine(&large, &Engine::AidGmres(GmresOptions::default())))
     });
+    let w_large = large.enet.solve(large.l1, large.l2, None, &cd()).unwrap().w;
+    g.bench_function("proof", |b| b.iter(|| prove(&large, &w_large)));
     g.finish();
 }
 

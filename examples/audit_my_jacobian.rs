@@ -1,14 +1,17 @@
 //! Audit conservative-Jacobian code: every built-in primitive and map of the crate
-//! (they must all pass), then a user's own map with a deliberate bug, which the audit
-//! reports as a small exact counterexample.
+//! (they must all pass); a user's own map, written once over any scalar, audited in
+//! one call (the buggy version is reported as a small exact counterexample); and
+//! Jacobian code written in f64 (what the Python audit runs).
 //!
-//! Run: `cargo run --example audit_my_jacobian`
+//! Run: `cargo run --release --example audit_my_jacobian`
 
 use piggyback::audit::builtin::builtin_targets;
-use piggyback::audit::{audit, AuditConfig, ClaimMode, Dual, MapTarget};
+use piggyback::audit::float::FloatTarget;
+use piggyback::audit::{audit, audit_map, AuditConfig, ClaimMode, Conventions};
+use piggyback::maps::selection_map::DenseLinearization;
 use piggyback::{FixedPointMap, Linearization, Matrix, MatrixSet, Result, Scalar};
-use rug::Rational;
 use std::cmp::Ordering;
+use std::time::Instant;
 
 /// The user's map: one projected-gradient step for `min ½xᵀQx − θᵀx` over the box
 /// `[0, 1]²`, `F(x, θ) = clip(x − γ(Qx − θ), 0, 1)` with `γ = 1/2`,
@@ -35,40 +38,6 @@ impl BoxQp {
             vec![(1, 2), (-1, 4), (1, 2), (0, 1)],
             vec![(-1, 4), (1, 2), (0, 1), (1, 2)],
         ])
-    }
-}
-
-struct Dense<S> {
-    a: Matrix<S>,
-    b: Matrix<S>,
-}
-
-impl<S: Scalar> Linearization<S> for Dense<S> {
-    fn dims(&self) -> (usize, usize) {
-        (2, 2)
-    }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        for (o, r) in out.iter_mut().zip(self.a.mul_vec(v).unwrap_or_default()) {
-            *o = r;
-        }
-    }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        for (o, r) in out.iter_mut().zip(self.a.tr_mul_vec(w).unwrap_or_default()) {
-            *o = r;
-        }
-    }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        for (o, r) in out.iter_mut().zip(self.b.mul_vec(v).unwrap_or_default()) {
-            *o = r;
-        }
-    }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        for (o, r) in out.iter_mut().zip(self.b.tr_mul_vec(w).unwrap_or_default()) {
-            *o = r;
-        }
-    }
-    fn is_smooth_point(&self) -> bool {
-        false
     }
 }
 
@@ -101,9 +70,11 @@ impl<S: Scalar> FixedPointMap<S> for BoxQp {
             .collect();
         let (a, b) = Self::block::<S>()?.split_cols(2)?;
         let b = if self.buggy { b } else { b.scale_rows(&q)? };
-        Ok(Box::new(Dense {
+        // The crate's dense linearization: nothing more to write for a small map.
+        Ok(Box::new(DenseLinearization {
             a: a.scale_rows(&q)?,
             b,
+            smooth: false,
         }))
     }
     fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
@@ -151,14 +122,18 @@ fn main() -> Result<()> {
     println!("== built-in primitives and maps (seed {:#x})", cfg.seed);
     let mut all_pass = true;
     for t in builtin_targets()? {
+        let start = Instant::now();
         let r = audit(&t, &cfg)?;
         all_pass &= r.passed();
         println!(
-            "{:<62} {:>5} checks passed, {:>4} inconclusive: {}",
+            "{:<62} {:>5} chain-rule checks, {:>4} undecided, {:>3} kinks ({} exact), {:>6.3}s: {:?}",
             t.name(),
-            r.passed_checks,
-            r.inconclusive,
-            if r.passed() { "ok" } else { "VIOLATION" }
+            r.chain_rule_decided,
+            r.undecided.total(),
+            r.kinks_located,
+            r.kinks_exact,
+            start.elapsed().as_secs_f64(),
+            r.verdict()
         );
         if !r.passed() {
             println!("{r}");
@@ -166,23 +141,65 @@ fn main() -> Result<()> {
     }
     println!();
 
-    println!("== the user's map: projected gradient on a box");
+    println!("== the user's map: projected gradient on a box, audited in one call");
     for buggy in [false, true] {
         let map = BoxQp { buggy };
-        let dual = BoxQp { buggy };
-        let q: &dyn FixedPointMap<Rational> = &map;
-        let d: &dyn FixedPointMap<Dual> = &dual;
         for mode in [ClaimMode::Element, ClaimMode::Set] {
             let name = if buggy {
                 "box QP step (buggy B)"
             } else {
                 "box QP step"
             };
-            let t = MapTarget::new(name, q, mode).with_dual(d);
-            let r = audit(&t, &cfg)?;
-            println!("{r}");
+            println!("{}", audit_map(name, &map, mode, &cfg)?);
         }
     }
+    println!();
+
+    println!("== Jacobian code in f64 (as from Python): Clarke conventions at kinks");
+    let clarke = AuditConfig {
+        conventions: Conventions::Clarke,
+        ..AuditConfig::default()
+    };
+    for at0 in [0.0, 2.0] {
+        let relu = FloatTarget::with_jacobian(
+            &format!("relu with relu'(0) = {at0}"),
+            1,
+            1,
+            |x: &[f64]| Ok(vec![x[0].max(0.0)]),
+            move |x: &[f64]| {
+                Ok(vec![if x[0] > 0.0 {
+                    1.0
+                } else if x[0] < 0.0 {
+                    0.0
+                } else {
+                    at0
+                }])
+            },
+        );
+        println!("{}", audit(&relu, &clarke)?);
+    }
+    // Soft-thresholding S(u, λ) with the sign of ∂S/∂λ flipped on the active set.
+    let soft = FloatTarget::with_jvp(
+        "soft-threshold, wrong sign of ∂λ",
+        1,
+        2,
+        |x: &[f64]| {
+            if x[1] <= 0.0 {
+                return Err("λ must be > 0".into());
+            }
+            Ok(vec![x[0].signum() * (x[0].abs() - x[1]).max(0.0)])
+        },
+        |x: &[f64], v: &[f64]| {
+            let active = x[0].abs() > x[1];
+            Ok(vec![if active {
+                v[0] + x[0].signum() * v[1]
+            } else {
+                0.0
+            }])
+        },
+    );
+    println!("{}", audit(&soft, &cfg)?);
+
     if !all_pass {
         eprintln!("a built-in map failed its audit");
         std::process::exit(1);

@@ -6,7 +6,12 @@
 //!
 //! ```text
 //! cargo run --release --example hypergrad_compare -- DIR        # X.npy y.npy Xv.npy yv.npy lambda.npy
-//! cargo run --release --example hypergrad_compare -- --synthetic 2000 5000 [--fast-only]
+//! cargo run --release --example hypergrad_compare -- --synthetic 2000 5000 [--fast-only | --auto-only] [--repeats N]
+//! ```
+//! `--auto-only` times only the default fast path (`RestrictedSolver::Auto`) and its
+//! parts; `--fast-only` adds the Cholesky and CG variants; otherwise the full-space
+//! engines follow.
+//! ```text
 //! ```
 
 use piggyback::diff::aid::{self, GmresOptions};
@@ -95,6 +100,94 @@ fn emit(engine: &str, seconds: f64, g: &[f64]) {
     println!("{{\"engine\": \"{engine}\", \"seconds\": {seconds:.6e}, \"hypergrad\": [{:.12e}, {:.12e}]}}", g[0], g[1]);
 }
 
+/// The f64 path followed by its proof (`certify::enet_proof`): times of both, what was
+/// proved, and the proven enclosure of the hypergradient.
+fn prove(enet: &Enet, pb: &Problem, cd: &CdOptions, repeats: usize) -> piggyback::Result<()> {
+    use piggyback::certify::enet_proof::{solve_and_prove, SolveOptions};
+    use piggyback::linalg::vfp::DataRadius;
+    let point = |v: f64| inari::Interval::try_from((v, v)).expect("finite");
+    let opts = SolveOptions {
+        cd: cd.clone(),
+        ..Default::default()
+    };
+    let mut runs = Vec::new();
+    for _ in 0..repeats.max(1) {
+        runs.push(solve_and_prove(
+            enet,
+            DataRadius::EXACT,
+            point(pb.l1),
+            point(pb.l2),
+            None,
+            &opts,
+        )?);
+    }
+    let med = |f: &dyn Fn(&piggyback::certify::enet_proof::ProvenSolve) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ts, tp) = (med(&|r| r.solve_seconds), med(&|r| r.proof_seconds));
+    let r = runs.last().expect("repeats >= 1");
+    eprintln!(
+        "  solve_and_prove ({} runs, median): f64 solve + derivative {ts:.4e} s, proof {tp:.4e} s, ratio {:.2}",
+        runs.len(),
+        tp / ts
+    );
+    match &r.proof {
+        Ok(p) => {
+            // The validation gradient enclosed over the proven box, then the hypergradient.
+            let (nv, _) = pb.xv.shape();
+            let v = p
+                .squared_error_gradient(pb.xv.as_slice(), nv, &pb.yv, DataRadius::EXACT)
+                .map_err(|e| piggyback::Error::CouldNotVerify {
+                    reason: e.to_string(),
+                })?;
+            let hg = p
+                .hypergradients(&v)
+                .map_err(|e| piggyback::Error::CouldNotVerify {
+                    reason: e.to_string(),
+                })?;
+            eprintln!(
+                "  PROVED: |S| = {}, undecided = {}, radius {:.2e}, curvature {:.3e} ({}), KKT residual {:.2e}, min margin {:.2e}, f64 derivative within {:.2e}",
+                p.support.len(),
+                p.undecided.len(),
+                p.radius,
+                p.curvature,
+                p.curvature_method,
+                p.kkt_residual,
+                p.min_margin,
+                r.error_bound.unwrap_or(f64::NAN)
+            );
+            eprintln!(
+                "  proven: dL/dλ₁ ∈ [{:.12e}, {:.12e}]",
+                hg[0][0].inf(),
+                hg[0][0].sup()
+            );
+        }
+        Err(f) => eprintln!("  NOT PROVED: {f}"),
+    }
+    Ok(())
+}
+
+/// Write `X.npy`, `y.npy` and `problem.json` (an `elastic_net` problem in MATH.md's
+/// scaling `½‖Xw − y‖² + nλ₁‖w‖₁ + (nλ₂/2)‖w‖²`, the same minimiser) for `piggyback solve`.
+fn write_problem(dir: &Path, pb: &Problem) -> piggyback::Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| piggyback::Error::InvalidInput(format!("{}: {e}", dir.display())))?;
+    let n = pb.x.rows() as f64;
+    piggyback::io::npy::write(&dir.join("X.npy"), &pb.x)?;
+    piggyback::io::npy::write(&dir.join("y.npy"), &Matrix::column_vector(&pb.y))?;
+    let json = format!(
+        "{{\n  \"piggyback_problem\": 1,\n  \"name\": \"elastic net {}x{} (hypergrad_compare)\",\n  \"map\": {{ \"kind\": \"elastic_net\", \"design\": {{ \"npy\": \"X.npy\" }}, \"response\": {{ \"npy\": \"y.npy\" }} }},\n  \"theta\": [\"{:?}\", \"{:?}\"]\n}}\n",
+        pb.x.rows(),
+        pb.x.cols(),
+        n * pb.l1,
+        n * pb.l2
+    );
+    std::fs::write(dir.join("problem.json"), json)
+        .map_err(|e| piggyback::Error::InvalidInput(format!("{}: {e}", dir.display())))
+}
+
 fn main() -> piggyback::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let pb = if args.first().map(String::as_str) == Some("--synthetic") {
@@ -105,6 +198,7 @@ fn main() -> piggyback::Result<()> {
         load(Path::new(args.first().map(String::as_str).unwrap_or(".")))?
     };
     let fast_only = args.iter().any(|a| a == "--fast-only");
+    let auto_only = args.iter().any(|a| a == "--auto-only");
     let (n, p) = pb.x.shape();
     let loss = SquaredError::new(pb.xv.clone(), pb.yv.clone())?;
     let enet = Enet::new(pb.x.clone(), pb.y.clone(), 1.0 / n as f64)?;
@@ -112,29 +206,62 @@ fn main() -> piggyback::Result<()> {
         tol: 1e-10,
         ..Default::default()
     };
-    let repeats = if n * p > 1_000_000 { 3 } else { 20 };
+    let repeats = args
+        .iter()
+        .position(|a| a == "--repeats")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if n * p > 1_000_000 { 3 } else { 20 });
 
-    // Fast path: working-set CD from zero + restricted implicit formula (+ KKT check).
-    let (t_fast, (g, sol)) = best_of(repeats, || {
+    // Fast path: working-set CD from zero + restricted implicit formula on the support
+    // (the validation gradient is only needed there: v_S).
+    let fast = |solver: RestrictedSolver| {
         let sol = enet.solve(pb.l1, pb.l2, None, &cd).expect("CD");
-        let v = loss.grad_x(&sol.w, &[]).expect("grad");
+        let vs = loss.grad_x_on(&sol.w, &[], &sol.kkt.support).expect("grad");
         let hg = enet
-            .hypergradient(&sol, pb.l2, &v, RestrictedSolver::Auto)
+            .hypergradient_on(&sol, pb.l2, &vs, solver)
             .expect("restricted solve");
-        (hg.grad, sol)
-    });
+        (hg, sol)
+    };
+    let (t_fast, (hg, sol)) = best_of(repeats, || fast(RestrictedSolver::Auto));
     eprintln!(
-        "(n, p) = ({n}, {p}): |S| = {}, |E| = {}, single-valued = {}, gap = {:.2e}, outer = {}, epochs = {}",
+        "(n, p) = ({n}, {p}): |S| = {}, |E| = {}, single-valued = {}, gap = {:.2e}, outer = {}, epochs = {}, screened = {}, restricted iterations = {}, work: {} CD column visits + {} gradient columns (one pass = {p})",
         sol.kkt.support.len(),
         sol.kkt.equicorrelation.len(),
         sol.kkt.single_valued,
         sol.gap,
         sol.outer_iterations,
-        sol.epochs
+        sol.epochs,
+        sol.screened,
+        hg.iterations,
+        sol.work.column_visits,
+        sol.work.gradient_columns,
     );
-    emit("cd+restricted", t_fast, &g);
+    emit("cd+restricted", t_fast, &hg.grad);
     let (t_solve, _) = best_of(repeats, || enet.solve(pb.l1, pb.l2, None, &cd).expect("CD"));
-    eprintln!("  of which CD solve {t_solve:.4e} s");
+    let (t_grad, vs) = best_of(repeats, || {
+        loss.grad_x_on(&sol.w, &[], &sol.kkt.support).expect("grad")
+    });
+    let (t_rs, _) = best_of(repeats, || {
+        enet.hypergradient_on(&sol, pb.l2, &vs, RestrictedSolver::Auto)
+            .expect("restricted")
+    });
+    eprintln!(
+        "  of which CD solve {t_solve:.4e} s, v_S {t_grad:.4e} s, restricted solve {t_rs:.4e} s"
+    );
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--write-problem")
+        .and_then(|i| args.get(i + 1))
+    {
+        write_problem(Path::new(dir), &pb)?;
+    }
+    if args.iter().any(|a| a == "--prove") {
+        prove(&enet, &pb, &cd, repeats)?;
+    }
+    if auto_only {
+        return Ok(());
+    }
     for (name, solver) in [
         ("cd+restricted-cholesky", RestrictedSolver::Cholesky),
         (
@@ -145,14 +272,8 @@ fn main() -> piggyback::Result<()> {
             },
         ),
     ] {
-        let (t, g) = best_of(repeats, || {
-            let sol = enet.solve(pb.l1, pb.l2, None, &cd).expect("CD");
-            let v = loss.grad_x(&sol.w, &[]).expect("grad");
-            enet.hypergradient(&sol, pb.l2, &v, solver)
-                .expect("restricted")
-                .grad
-        });
-        emit(name, t, &g);
+        let (t, (hg, _)) = best_of(repeats, || fast(solver));
+        emit(name, t, &hg.grad);
     }
     if fast_only {
         return Ok(());

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Smoke-run every cargo-fuzz target under fuzz/ for a short period (default 10 s each).
+# Smoke-run every cargo-fuzz target under fuzz/ for a short period (default 10 s each),
+# including `certificate` (the kernel never panics, round trips) and `kernel_soundness` (every
+# certificate the kernel accepts is re-decided by an independent oracle).
 #
 #   scripts/fuzz_smoke.sh                 # all targets, ASAN, 10 s each
 #   FUZZ_SECS=60 scripts/fuzz_smoke.sh matset_ops

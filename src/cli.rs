@@ -22,8 +22,9 @@ pub mod progress;
 pub mod report;
 
 pub use commands::{
-    builtin_examples, certify_problem, check_certificate, describe, describe_fixed_point,
-    fixed_point_certificate, fixed_point_path, solve_problem, CheckOutcome, Outcome, SolveProof,
+    builtin_examples, certify_in_memory, certify_problem, check_certificate, check_report,
+    fixed_point_certificate, fixed_point_path, outcome_exit_code, solve_problem, solve_report,
+    subject_label, verdict_label, Certified, CertifyResult, CheckOutcome, Outcome, SolveProof,
     SolveReport,
 };
 
@@ -44,8 +45,10 @@ pub const EXIT_UNDECIDED: i32 = 2;
 /// Exit status: bad input — unreadable or malformed file, bad arguments, an output
 /// file that exists without `--force`.
 pub const EXIT_INPUT: i32 = 3;
-/// Exit status: the map is proved NOT to be a contraction in any norm (a refutation
-/// was written and checked, or a checked certificate is a valid refutation).
+/// Exit status: a refutation was written and checked, or a checked certificate is a
+/// valid refutation — of the map, of its conservative field or of a written family
+/// (the verdict says which; only a refutation of the map says the map contracts in no
+/// norm).
 pub const EXIT_REFUTED: i32 = 4;
 
 const EXIT_STATUS_HELP: &str = "\
@@ -54,8 +57,10 @@ Exit status:
   1  rejected: the checker rejected a certificate
   2  undecided: neither proved nor refuted (never means false), or the f64 solve
      failed on valid input (no convergence, singular I − A)
-  3  bad input: unreadable or malformed file, bad arguments, output exists without --force
-  4  refuted: proved that no norm makes the map a contraction";
+  3  bad input: unreadable or malformed file, bad arguments, output exists without --force,
+     a problem that is not a map, or input too large for the work budget
+  4  refuted: a checked refutation (of the map, of its conservative field, or of a
+     written family: the verdict names its subject)";
 
 /// Certified nonsmooth implicit differentiation: prove (or refute) that a fixed-point
 /// map contracts, re-check certificates in exact arithmetic, and solve with a proof.
@@ -89,9 +94,11 @@ enum Command {
     Certify(CertifyArgs),
     /// Re-verify a certificate in exact rational arithmetic (no f64, no solver).
     ///
-    /// Exit 0 if it is valid and proves a contraction, a fixed point or an
-    /// invertibility; 4 if it is a valid refutation; 1 if it is rejected; 3 if it is
-    /// malformed.
+    /// Prints the kernel's verdict with its subject (a written family, the conservative
+    /// field of the embedded problem, or its map). Exit 0 if it is valid (a contraction,
+    /// a norm bound, a fixed point or an invertibility); 4 if it is a valid refutation;
+    /// 1 if it is rejected; 3 if it is malformed, its problem is not a map, or it is too
+    /// large for the work budget.
     #[command(after_help = EXIT_STATUS_HELP)]
     Check(CheckArgs),
     /// Solve in f64 (fixed point and derivative ∂x̄/∂θ), then prove in interval arithmetic.

@@ -22,7 +22,8 @@
 //! - [`selection`]: piecewise-smooth primitives with their active pieces.
 //! - [`maps`]: fixed-point maps ([`FixedPointMap`]) with their conservative Jacobians.
 //! - [`diff`]: the set-valued piggyback recursion, ITD, AID, FPAD, NSID, hypergradients.
-//! - [`certify`]: certificates and the small trusted checker ([`certify::check`]).
+//! - [`certify`]: finders of certificates, each checked by the trusted kernel
+//!   ([`piggyback_kernel`], a crate of its own).
 //! - [`audit`]: a fuzzing harness for users' conservative-Jacobian code.
 //! - [`io`], [`cli`]: data and problem files; the `piggyback` command line.
 //! - [`experiments`]: the ICML 2024 paper's experiments (Figures 1 and 2) with proven references.

@@ -1,10 +1,13 @@
-//! The audit harness: reproducibility, shrinking, the MATH.md §2 examples, the
-//! `FixedPointMap` adapter (rational and dual-number derivatives), typed errors.
+//! The audit harness: reproducibility, shrinking, the conservative-Jacobian examples
+//! (null-set exceptions are forgiven), the three outcomes and their reasons, the
+//! adapters (closures with Dual or exact directional derivatives, `FixedPointMap` in
+//! one call), exact kink location, typed errors.
 
 use piggyback::audit::{
-    audit, contains, AuditConfig, AuditTarget, Claim, ClaimMode, Dual, FnTarget, MapTarget,
-    ViolationKind,
+    audit, audit_map, contains, simplest_in, AuditConfig, AuditTarget, Claim, ClaimMode, Dual,
+    FnTarget, MapTarget, Verdict, ViolationKind,
 };
+use piggyback::maps::selection_map::DenseLinearization;
 use piggyback::{Error, FixedPointMap, Linearization, Matrix, MatrixSet, Result, Scalar};
 use proptest::prelude::*;
 use rug::Rational;
@@ -215,32 +218,6 @@ impl<S: Scalar> ReluLayer<S> {
     }
 }
 
-struct Dense<S> {
-    a: Matrix<S>,
-    b: Matrix<S>,
-}
-
-impl<S: Scalar> Linearization<S> for Dense<S> {
-    fn dims(&self) -> (usize, usize) {
-        (self.a.rows(), self.b.cols())
-    }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        out.clone_from_slice(&self.a.mul_vec(v).unwrap());
-    }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        out.clone_from_slice(&self.a.tr_mul_vec(w).unwrap());
-    }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        out.clone_from_slice(&self.b.mul_vec(v).unwrap());
-    }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        out.clone_from_slice(&self.b.tr_mul_vec(w).unwrap());
-    }
-    fn is_smooth_point(&self) -> bool {
-        false
-    }
-}
-
 impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
     fn dims(&self) -> (usize, usize) {
         (2, 1)
@@ -267,9 +244,11 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
         } else {
             self.w.clone()
         };
-        Ok(Box::new(Dense {
+        // The crate's dense linearization: no Linearization boilerplate to write.
+        Ok(Box::new(DenseLinearization {
             a: w.scale_rows(&qv)?,
             b: self.u.scale_rows(&qv)?,
+            smooth: false,
         }))
     }
     fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
@@ -452,4 +431,429 @@ fn right_derivative_is_not_fooled_by_cancelling_kinks() {
     let f0 = f(&z).unwrap();
     let got = right_derivative(&mut f, &z, &d, &f0, &DerivativeConfig::default()).unwrap();
     assert_eq!(got, Some(vec![q(5, 3)]));
+}
+
+// ---- issue 13: three outcomes, adapters, exact kinks, shrinking ----
+
+/// `x/(1 + x²)` over any scalar.
+fn rat<S: Scalar>(x: &S) -> Result<S> {
+    x.div(&S::one().add(&x.mul(x)))
+        .ok_or_else(|| Error::InvalidInput("1 + x² = 0".into()))
+}
+
+/// `F(x) = x/(1 + x²)` with claimed derivative `(1 − x²)/(1 + x²)^p` (`p = 2` correct).
+// The closure types are unnameable; the callers add a derivative with `with_dual` /
+// `with_directional`, which needs the concrete FnTarget.
+#[allow(clippy::type_complexity)]
+fn rational_target(
+    p: u32,
+) -> FnTarget<
+    'static,
+    impl Fn(&[Rational]) -> Result<Vec<Rational>>,
+    impl Fn(&[Rational]) -> Result<Claim>,
+> {
+    FnTarget::new(
+        "x/(1+x²)",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![rat(&z[0])?]),
+        move |z: &[Rational]| {
+            let x2 = Rational::from(&z[0] * &z[0]);
+            let mut den = Rational::from(1);
+            for _ in 0..p {
+                den *= Rational::from(&x2 + 1u32);
+            }
+            scalar_claim((Rational::from(1) - x2) / den)
+        },
+    )
+}
+
+#[test]
+fn nothing_decided_is_inconclusive_never_a_pass() {
+    // A rational map with a wrong derivative and no exact derivative available: no
+    // polynomial window exists, every chain-rule check is undecided. Not a pass.
+    for p in [1u32, 2] {
+        let r = audit(&rational_target(p), &AuditConfig::default()).unwrap();
+        assert_eq!(r.verdict(), Verdict::Inconclusive, "{r}");
+        assert!(!r.passed() && !r.failed());
+        let reasons = r.reasons().join("\n");
+        assert!(reasons.contains("fewer than the minimum"), "{reasons}");
+        assert!(reasons.contains("no exact derivative"), "{reasons}");
+        assert!(r.undecided.no_exact_derivative > 0, "{r}");
+    }
+    // The same with Dual numbers: the wrong one fails, the right one passes.
+    let bad = rational_target(1).with_dual(|z: &[Dual]| Ok(vec![rat(&z[0])?]));
+    let r = audit(&bad, &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Fail, "{r}");
+    let good = rational_target(2).with_dual(|z: &[Dual]| Ok(vec![rat(&z[0])?]));
+    let r = audit(&good, &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+    // Or with a hand-written exact directional derivative F'(z; d) = F'(z)·d.
+    let good = rational_target(2).with_directional(|z: &[Rational], d: &[Rational]| {
+        let x2 = Rational::from(&z[0] * &z[0]);
+        let den = Rational::from(&x2 + 1u32);
+        let g = (Rational::from(1) - x2) / Rational::from(&den * &den);
+        Ok(vec![g * &d[0]])
+    });
+    let r = audit(&good, &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+}
+
+#[test]
+fn degree_adapts_and_too_high_is_reported() {
+    // x⁴ − x with claim 4x³ − 1: the degree is raised to 4 and the audit passes.
+    let quartic = |c: i64| {
+        FnTarget::new(
+            "quartic",
+            1,
+            1,
+            |z: &[Rational]| {
+                let x2 = Rational::from(&z[0] * &z[0]);
+                Ok(vec![Rational::from(&x2 * &x2) - &z[0]])
+            },
+            move |z: &[Rational]| {
+                let x3 = Rational::from(&z[0] * &z[0]) * &z[0];
+                scalar_claim(x3 * c - 1)
+            },
+        )
+    };
+    let r = audit(&quartic(4), &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+    assert_eq!(r.degree_used, 4, "{r}");
+    let r = audit(&quartic(3), &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Fail, "{r}");
+    // With the degree limit below 4 nothing is decided: inconclusive, with the reason.
+    let mut cfg = AuditConfig::default();
+    cfg.derivative.degree_limit = 3;
+    let r = audit(&quartic(3), &cfg).unwrap();
+    assert_eq!(r.verdict(), Verdict::Inconclusive, "{r}");
+    assert!(r.undecided.degree_too_high > 0, "{r}");
+    assert!(r.reasons().join(" ").contains("degree"), "{r}");
+}
+
+#[test]
+fn domain_errors_are_their_own_category() {
+    // A soft-threshold step in (u, λ) that refuses λ ≤ 0: on [−2, 2]² half the points
+    // are outside the domain. They are counted as such, and bounds remove them.
+    let t = FnTarget::new(
+        "soft-threshold",
+        1,
+        2,
+        |z: &[Rational]| {
+            if z[1] <= 0 {
+                return Err(Error::InvalidInput("λ must be > 0".into()));
+            }
+            let a = Rational::from(z[0].abs_ref()) - &z[1];
+            Ok(vec![if a > 0 {
+                a * z[0].clone().signum()
+            } else {
+                Rational::new()
+            }])
+        },
+        |z: &[Rational]| {
+            if z[1] <= 0 {
+                return Err(Error::InvalidInput("λ must be > 0".into()));
+            }
+            let active = Rational::from(z[0].abs_ref()) > z[1];
+            let s = z[0].clone().signum();
+            Ok(Claim::Element(Matrix::from_rows(&[vec![
+                Rational::from(i64::from(active)),
+                if active { -s } else { Rational::new() },
+            ]])?))
+        },
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+    assert!(r.undecided.domain > 0, "{r}");
+    assert!(
+        r.reasons().iter().any(|s| s.contains("outside the domain")),
+        "{r}"
+    );
+    let cfg = AuditConfig {
+        bounds: Some(vec![(q(-2, 1), q(2, 1)), (q(1, 100), q(2, 1))]),
+        ..AuditConfig::default()
+    };
+    let r = audit(&t, &cfg).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+    // Only probes reaching past the bound λ = 1/100 leave the domain now.
+    assert!(r.undecided.domain * 100 < r.decided(), "{r}");
+}
+
+#[test]
+fn null_set_exceptions_are_forgiven_and_counted() {
+    let relu = |x: &Rational| if *x > 0 { x.clone() } else { Rational::new() };
+    let t = FnTarget::new(
+        "relu(-x)+x-relu(x), AD",
+        1,
+        1,
+        move |z: &[Rational]| {
+            let x = &z[0];
+            Ok(vec![relu(&Rational::from(-x)) + x.clone() - relu(x)])
+        },
+        |z: &[Rational]| scalar_claim(Rational::from(i64::from(z[0] == 0))),
+    );
+    let r = audit(&t, &AuditConfig::default()).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+    assert!(
+        r.forgiven > 0,
+        "the claim 1 at 0 is a null-set exception: {r}"
+    );
+}
+
+#[test]
+fn one_call_map_audit_with_exact_kinks() {
+    // GenericRelu implements FixedPointMap<S> for every scalar: one object serves as
+    // the rational map and as its Dual-number version.
+    for mode in [ClaimMode::Element, ClaimMode::Set] {
+        let layer = GenericRelu(false);
+        let r = audit_map("relu layer", &layer, mode, &AuditConfig::default()).unwrap();
+        assert_eq!(r.verdict(), Verdict::Pass, "{r}");
+        // Every kink was located exactly, from the comparisons recorded by Dual numbers.
+        assert!(
+            r.kinks_located > 0 && r.kinks_exact == r.kinks_located,
+            "{r}"
+        );
+    }
+    let bad = GenericRelu(true);
+    let r = audit_map(
+        "relu layer with Wᵀ",
+        &bad,
+        ClaimMode::Element,
+        &AuditConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::Fail, "{r}");
+}
+
+/// The test's ReLU layer behind one type implementing `FixedPointMap<S>` for every
+/// scalar (what `audit_map` takes).
+struct GenericRelu(bool);
+
+impl<S: Scalar> FixedPointMap<S> for GenericRelu {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn apply(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+        ReluLayer::<S>::new(self.0)?.apply(x, th)
+    }
+    fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        let (a, b) = ReluLayer::<S>::new(self.0)?.jacobian(x, th)?;
+        Ok(Box::new(DenseLinearization {
+            a,
+            b,
+            smooth: false,
+        }))
+    }
+    fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
+        ReluLayer::<S>::new(self.0)?.conservative_jacobian(x, th)
+    }
+}
+
+#[test]
+fn counterexamples_shrink_to_the_simplest_rational_of_the_band() {
+    // F(x) = x/2 claimed with slope 1 on the band (3/10, 31/100) only. Whatever
+    // generic point the search hits, the counterexample shrinks into the band to a
+    // short rational; the simplest in the band is 4/13.
+    let lo = q(3, 10);
+    let hi = q(31, 100);
+    let (l2, h2) = (lo.clone(), hi.clone());
+    let t = FnTarget::new(
+        "x/2 with a wrong band",
+        1,
+        1,
+        |z: &[Rational]| Ok(vec![Rational::from(&z[0] / 2)]),
+        move |z: &[Rational]| {
+            scalar_claim(if z[0] > l2 && z[0] < h2 {
+                q(1, 1)
+            } else {
+                q(1, 2)
+            })
+        },
+    );
+    for seed in [1u64, 2, 3] {
+        let r = audit(
+            &t,
+            &AuditConfig {
+                seed,
+                ..AuditConfig::default()
+            },
+        )
+        .unwrap();
+        let c = &r.violations[0];
+        assert!(c.point[0] > lo && c.point[0] < hi, "{c}");
+        assert!(*c.point[0].denom() < 100, "{c}");
+        assert!(c.shrink_steps > 0);
+    }
+    // The simplest rational strictly inside, for reference.
+    assert_eq!(simplest_in(&q(301, 1000), &q(309, 1000)), q(4, 13));
+}
+
+// ---- random piecewise-linear maps (as the audit_pl fuzz target): no false alarm ----
+
+/// `F(z) = l·z + Σ_k c_k relu(a_k·z + b_k)` on `R²` with its exact chain-rule set
+/// `l + Σ_k c_k q_k a_k` (`q_k` = 1, 0, or both at ties) or the AD element (`q_k = 0`
+/// at ties).
+#[derive(Clone, Debug)]
+struct Pl {
+    l: [Rational; 2],
+    units: Vec<([Rational; 2], Rational, Rational)>,
+}
+
+impl Pl {
+    fn pre(u: &([Rational; 2], Rational, Rational), z: &[Rational]) -> Rational {
+        Rational::from(&u.0[0] * &z[0]) + Rational::from(&u.0[1] * &z[1]) + &u.1
+    }
+    fn eval(&self, z: &[Rational]) -> Rational {
+        let mut v = Rational::from(&self.l[0] * &z[0]) + Rational::from(&self.l[1] * &z[1]);
+        for u in &self.units {
+            let p = Self::pre(u, z);
+            if p > 0 {
+                v += p * &u.2;
+            }
+        }
+        v
+    }
+    fn claim(&self, z: &[Rational], ad: bool) -> Result<Claim> {
+        let mut verts = vec![self.l.clone()];
+        for u in &self.units {
+            let p = Self::pre(u, z);
+            let g = [
+                Rational::from(&u.0[0] * &u.2),
+                Rational::from(&u.0[1] * &u.2),
+            ];
+            let add =
+                |v: &[Rational; 2]| [Rational::from(&v[0] + &g[0]), Rational::from(&v[1] + &g[1])];
+            if p > 0 {
+                verts = verts.iter().map(add).collect();
+            } else if p == 0 && !ad {
+                let more: Vec<_> = verts.iter().map(add).collect();
+                verts.extend(more);
+            }
+        }
+        let ms: Vec<Matrix<Rational>> = verts
+            .into_iter()
+            .map(|v| Matrix::from_rows(&[v.to_vec()]))
+            .collect::<Result<_>>()?;
+        Ok(if ad {
+            Claim::Element(ms[0].clone())
+        } else {
+            Claim::Set(MatrixSet::hull(ms)?)
+        })
+    }
+}
+
+fn small_q() -> impl Strategy<Value = Rational> {
+    (-4i64..=4, prop::sample::select(vec![1i64, 2, 3, 4])).prop_map(|(p, d)| q(p, d))
+}
+
+fn pl_strategy() -> impl Strategy<Value = Pl> {
+    (
+        (small_q(), small_q()),
+        prop::collection::vec(((small_q(), small_q()), small_q(), small_q()), 0..=3),
+    )
+        .prop_map(|((l0, l1), us)| Pl {
+            l: [l0, l1],
+            units: us
+                .into_iter()
+                .map(|((a0, a1), b, c)| ([a0, a1], b, c))
+                .collect(),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn random_piecewise_linear_maps_raise_no_false_alarm(f in pl_strategy(), seed in 0u64..1000) {
+        for ad in [false, true] {
+            let (fe, fc) = (f.clone(), f.clone());
+            let t = FnTarget::new(
+                "random piecewise-linear",
+                1,
+                2,
+                move |z: &[Rational]| Ok(vec![fe.eval(z)]),
+                move |z: &[Rational]| fc.claim(z, ad),
+            );
+            let cfg = AuditConfig { shrink: false, ..AuditConfig::quick(seed) };
+            let r = audit(&t, &cfg).unwrap();
+            prop_assert!(!r.failed(), "false alarm on {:?}:\n{}", f, r);
+        }
+    }
+}
+
+// ---- the one-call map audit checks the VJP against the JVP ----
+
+/// A linearization whose VJP forgets to transpose `A` (`at_mul_into` computes `A w`).
+struct UntransposedVjp<S>(DenseLinearization<S>);
+
+impl<S: Scalar> Linearization<S> for UntransposedVjp<S> {
+    fn dims(&self) -> (usize, usize) {
+        self.0.dims()
+    }
+    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+        self.0.a_mul_into(v, out)
+    }
+    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+        self.0.a_mul_into(w, out)
+    }
+    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+        self.0.b_mul_into(v, out)
+    }
+    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+        self.0.bt_mul_into(w, out)
+    }
+    fn is_smooth_point(&self) -> bool {
+        false
+    }
+}
+
+/// The ReLU layer with the untransposed VJP.
+struct ReluBadVjp;
+
+impl<S: Scalar> FixedPointMap<S> for ReluBadVjp {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn apply(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+        ReluLayer::<S>::new(false)?.apply(x, th)
+    }
+    fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+        let (a, b) = ReluLayer::<S>::new(false)?.jacobian(x, th)?;
+        Ok(Box::new(UntransposedVjp(DenseLinearization {
+            a,
+            b,
+            smooth: false,
+        })))
+    }
+    fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
+        ReluLayer::<S>::new(false)?.conservative_jacobian(x, th)
+    }
+}
+
+#[test]
+fn wrong_vjp_of_a_linearization_is_caught() {
+    let r = audit_map(
+        "relu layer, VJP without transpose",
+        &ReluBadVjp,
+        ClaimMode::Element,
+        &AuditConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::Fail, "{r}");
+    let c = &r.violations[0];
+    assert_eq!(c.kind, ViolationKind::InconsistentClaim, "{c}");
+    assert!(c.detail.contains("VJP"), "{c}");
+    // Where both units are active A is W, which is not symmetric: the VJP's row
+    // differs from the JVP's. (Where A = 0 they agree, so the point is one with an
+    // active unit.)
+    assert!(c.point.len() == 3);
+    // The correct layer passes the same check.
+    let r = audit_map(
+        "relu layer",
+        &GenericRelu(false),
+        ClaimMode::Element,
+        &AuditConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{r}");
 }

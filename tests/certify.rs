@@ -4,7 +4,6 @@
 //! eigenvalues from nalgebra (f64, used only with a margin away from ties), exact
 //! determinants by the 2×2 formula, and hand derivations in comments.
 
-use piggyback::certify::check::{num_text, RadiusText, MAX_DIM};
 use piggyback::certify::contraction::{
     certified_rho, certify_norm_bound, certify_weighted_at, certify_weighted_bound,
     find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
@@ -12,13 +11,53 @@ use piggyback::certify::contraction::{
 use piggyback::certify::invertible::certify_invertible;
 use piggyback::certify::refute::find_refutation;
 use piggyback::certify::{
-    check, check_json, from_json, to_json, Certificate, CheckFailure, Claim, InvertWitness, SetData,
+    check_json, family_data, from_json, to_json, Certificate, CheckFailure, Claim, FamilyData,
+    InvertWitness, Letter, Subject, Verdict,
 };
+use piggyback::certify::{num_text, RadiusWitness as RadiusText};
 use piggyback::linalg::lu::determinant;
 use piggyback::scalar::Rational;
 use piggyback::{Error, Matrix, MatrixSet, Scalar};
+use piggyback_kernel::certificate::MAX_DIM;
 use proptest::prelude::*;
 use serde_json::Value;
+
+/// The kernel's check with the default budget.
+fn check(c: &Certificate) -> Result<Verdict, CheckFailure> {
+    piggyback_kernel::check::check(c, &mut piggyback_kernel::Budget::default())
+}
+
+/// The written family of a certificate about a family.
+fn family_mut(c: &mut Certificate) -> &mut FamilyData {
+    match &mut c.subject {
+        Subject::Family { family } => family,
+        other => panic!("not a family certificate: {other:?}"),
+    }
+}
+
+fn family_of(c: &Certificate) -> &FamilyData {
+    match &c.subject {
+        Subject::Family { family } => family,
+        other => panic!("not a family certificate: {other:?}"),
+    }
+}
+
+fn subject(f: FamilyData) -> Subject {
+    Subject::Family { family: f }
+}
+
+fn indices(w: &[usize]) -> Vec<Letter> {
+    w.iter().map(|&i| Letter::Index(i)).collect()
+}
+
+fn index_word(w: &[Letter]) -> Vec<usize> {
+    w.iter()
+        .map(|l| match l {
+            Letter::Index(i) => *i,
+            Letter::Pattern(_) => panic!("not a vertex word"),
+        })
+        .collect()
+}
 
 fn q(p: i64, d: i64) -> Rational {
     Rational::from((p, d))
@@ -41,7 +80,7 @@ fn opts() -> SearchOptions {
     SearchOptions::default()
 }
 
-/// The heavy-ball vertices of MATH.md §5.
+/// The heavy-ball vertices (M₁ for x ≥ 0, M₂ for x < 0; α = 1, β = 3/4).
 fn heavy_ball() -> (Matrix<Rational>, Matrix<Rational>) {
     (
         mat(&[vec![(3, 4), (-3, 4)], vec![(1, 1), (0, 1)]]),
@@ -75,7 +114,7 @@ fn round_trip_and_check() -> piggyback::Result<()> {
     let text = to_json(&c);
     let back = from_json(&text).expect("round trip");
     assert_eq!(back, c);
-    assert_eq!(check_json(&text), Ok(()));
+    assert!(check_json(&text).is_ok());
     assert!(text.contains("\"piggyback-certificate\"") && text.contains("\"9/10\""));
     Ok(())
 }
@@ -109,7 +148,7 @@ fn truncated_and_corrupted_files_are_clean_errors() -> piggyback::Result<()> {
 
 fn with_rho(c: &Certificate, rho: &str) -> Certificate {
     let mut c = c.clone();
-    if let Claim::Contraction { rho: r, .. } = &mut c.claim {
+    if let Claim::NormBound { rho: r, .. } = &mut c.claim {
         *r = rho.to_string();
     }
     c
@@ -134,37 +173,42 @@ fn bad_numbers_and_data_are_typed() -> piggyback::Result<()> {
     ));
     // Ragged matrix.
     let mut ragged = c.clone();
-    if let SetData::Finite { vertices } = &mut ragged.data {
+    if let FamilyData::Finite { vertices } = family_mut(&mut ragged) {
         vertices[0][0].push("1".into());
     }
     assert!(matches!(check(&ragged), Err(CheckFailure::BadData { .. })));
     // Mixed shapes.
     let mut mixed = c.clone();
-    if let SetData::Finite { vertices } = &mut mixed.data {
+    if let FamilyData::Finite { vertices } = family_mut(&mut mixed) {
         vertices[1] = vec![vec!["1".into()]];
     }
     assert!(matches!(check(&mixed), Err(CheckFailure::BadData { .. })));
     // Empty set; oversized dimension.
     let empty = Certificate {
-        data: SetData::Hull { vertices: vec![] },
+        subject: subject(FamilyData::Hull { vertices: vec![] }),
         ..c.clone()
     };
     assert!(matches!(check(&empty), Err(CheckFailure::BadData { .. })));
     let big = Certificate {
-        data: SetData::Hull {
+        subject: subject(FamilyData::Hull {
             vertices: vec![vec![vec!["0".into()]; MAX_DIM + 1]],
-        },
+        }),
         ..c.clone()
     };
     assert!(matches!(check(&big), Err(CheckFailure::BadData { .. })));
     // Version and format.
     let mut v = serde_json::to_value(&c).expect("serialisable");
-    v["version"] = Value::from(2);
+    v["version"] = Value::from(3);
     assert!(matches!(
         check_json(&v.to_string()),
         Err(CheckFailure::Malformed(_))
     ));
     v["version"] = Value::from(1);
+    assert!(matches!(
+        check_json(&v.to_string()),
+        Err(CheckFailure::Malformed(m)) if m.contains("version 1")
+    ));
+    v["version"] = Value::from(2);
     v["format"] = Value::from("something-else");
     assert!(matches!(
         check_json(&v.to_string()),
@@ -327,13 +371,13 @@ fn heavy_ball_has_no_contraction_certificate() -> piggyback::Result<()> {
 
 #[test]
 fn heavy_ball_refuted() -> piggyback::Result<()> {
-    // MATH.md §5 and tests/linalg.rs: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] has the
+    // tests/linalg.rs: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] has the
     // eigenvalue −9/8, so ρ(M₁²M₂²) = 9/8 > 1 = 1⁴ and the joint spectral radius is
     // at least (9/8)^{1/4} > 1. Words up to length 6 include it (and its rotations).
     let (m1, m2) = heavy_ball();
     let set = MatrixSet::Hull(vec![m1.clone(), m2.clone()]);
     let c = find_refutation(&set, &q(1, 1), 6)?.expect("heavy ball must be refuted");
-    assert_eq!(check(&c), Ok(()));
+    assert!(check(&c).is_ok());
     let Claim::Refutation { word, .. } = &c.claim else {
         panic!("not a refutation")
     };
@@ -342,15 +386,16 @@ fn heavy_ball_refuted() -> piggyback::Result<()> {
     let hand = Certificate {
         claim: Claim::Refutation {
             r: "1".into(),
-            word: vec![0, 0, 1, 1],
+            word: indices(&[0, 0, 1, 1]),
             witness: RadiusText::RealRoot {
                 lo: "-9/8".into(),
                 hi: "-9/8".into(),
             },
+            points: None,
         },
         ..c.clone()
     };
-    assert_eq!(check(&hand), Ok(()));
+    assert!(check(&hand).is_ok());
     // Mutations that make the claim false are rejected:
     // threshold 2 > JSR (‖M₂‖_F² = 9/4 + 9/16 + 1 < 4, ‖M₁‖_F² < 4, so JSR < 2);
     let mut t = hand.clone();
@@ -360,7 +405,7 @@ fn heavy_ball_refuted() -> piggyback::Result<()> {
     assert!(matches!(check(&t), Err(CheckFailure::Rejected { .. })));
     // vertices halved: every product of 4 has ρ ≤ (9/8)/16 < 1;
     let mut h = hand.clone();
-    h.data = piggyback::certify::set_data(&MatrixSet::Hull(vec![
+    h.subject = piggyback::certify::family_subject(&MatrixSet::Hull(vec![
         m1.scale(&q(1, 2)),
         m2.scale(&q(1, 2)),
     ]))?;
@@ -377,8 +422,8 @@ fn heavy_ball_refuted() -> piggyback::Result<()> {
     // a single vertex (ρ(M₁) = √3/2 < 1) cannot be refuted.
     let mut s = hand;
     if let Claim::Refutation { word, witness, .. } = &mut s.claim {
-        *word = vec![0];
-        *witness = RadiusText::Determinant;
+        *word = indices(&[0]);
+        *witness = RadiusText::Determinant {};
     }
     assert!(matches!(check(&s), Err(CheckFailure::Rejected { .. })));
     assert!(find_refutation(&MatrixSet::Finite(vec![heavy_ball().0]), &q(1, 1), 6)?.is_none());
@@ -432,11 +477,11 @@ fn vertexwise_invertibility_does_not_imply_hull() -> piggyback::Result<()> {
     ] {
         let forged = Certificate {
             format: "piggyback-certificate".into(),
-            version: 1,
-            data: piggyback::certify::set_data(&hull)?,
+            version: 2,
+            subject: subject(family_data(&hull)?),
             claim: Claim::Invertible {
                 witness: InvertWitness::Preconditioner {
-                    r: piggyback::certify::check::rows_text(&r),
+                    r: piggyback::certify::rows_text(&r),
                 },
             },
         };
@@ -482,10 +527,10 @@ fn mutate(c: &Certificate, path: &str, f: impl Fn(&Rational) -> Rational) -> Cer
 
 /// Independent truth of a spectral-norm contraction claim (nalgebra SVD), `None` near ties.
 fn two_norm_truth(c: &Certificate) -> Option<bool> {
-    let (SetData::Finite { vertices } | SetData::Hull { vertices }) = &c.data else {
+    let (FamilyData::Finite { vertices } | FamilyData::Hull { vertices }) = family_of(c) else {
         return None;
     };
-    let Claim::Contraction { rho, .. } = &c.claim else {
+    let Claim::NormBound { rho, .. } = &c.claim else {
         return None;
     };
     let rho = piggyback::scalar::parse_rational(rho).ok()?.to_f64();
@@ -633,6 +678,7 @@ proptest! {
         let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
         if let Some(c) = find_refutation(&set, &q(1, 1), 4)? {
             let Claim::Refutation { word, .. } = &c.claim else { unreachable!() };
+            let word = index_word(word);
             let vs = [a.to_f64(), b.to_f64()];
             let mut p = vs[word[0]].clone();
             for &i in &word[1..] { p = p.matmul(&vs[i])?; }
@@ -719,7 +765,7 @@ proptest! {
             }
         }
         if let Ok(c) = find_weighted_bound(&set, &opts()) {
-            prop_assert_eq!(check(&c), Ok(()));
+            prop_assert!(check(&c).is_ok());
             let rho = certified_rho(&c).expect("rho").to_f64();
             prop_assert!(rho >= lower * (1.0 - 1e-9), "rho {} below JSR lower bound {}", rho, lower);
         }
@@ -744,7 +790,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
     let c = certify_norm_bound(&db, NormKind::Two, &q(9, 10))?;
     // q_hi = 2 leaves the |q| ≤ 1 lemma; the vertex q = (2, 2) has norm 9/5 > 9/10.
     let mut bad = c.clone();
-    if let SetData::DiagBox { q_hi, .. } = &mut bad.data {
+    if let FamilyData::DiagBox { q_hi, .. } = family_mut(&mut bad) {
         q_hi[0] = "2".into();
         q_hi[1] = "2".into();
     }
@@ -753,14 +799,14 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
     // ‖W + I/20‖ = ‖(9/10)Q + I/20‖ > 9/10 (Q has eigenvalues (3 ± 4i)/5, so
     // (9/10)Q + I/20 has |eigenvalue| = |(9/10)(3 ± 4i)/5 + 1/20| > 9/10).
     let mut off = c.clone();
-    if let SetData::DiagBox { offset, .. } = &mut off.data {
+    if let FamilyData::DiagBox { offset, .. } = family_mut(&mut off) {
         offset[0][0] = "1/20".into();
         offset[1][1] = "1/20".into();
     }
     assert!(matches!(check(&off), Err(CheckFailure::Rejected { .. })));
     // q_lo > q_hi is bad data.
     let mut inv = c.clone();
-    if let SetData::DiagBox { q_lo, .. } = &mut inv.data {
+    if let FamilyData::DiagBox { q_lo, .. } = family_mut(&mut inv) {
         q_lo[0] = "3".into();
     }
     assert!(matches!(check(&inv), Err(CheckFailure::BadData { .. })));
@@ -773,30 +819,34 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
     };
     assert!(
         certify_norm_bound(&bx, NormKind::Two, &q(1, 20))?.claim
-            == Claim::Contraction {
-                norm: piggyback::certify::NormSpec::Two,
+            == Claim::NormBound {
+                norm: piggyback::certify::NormSpec::Two {},
                 rho: "1/20".into()
             }
     );
+    // With the weighted norm every one of the 2^16 extreme points is checked (lazily,
+    // within the kernel's work budget): P = I and |aᵢⱼ| ≤ 1/100 give
+    // ‖A‖₂ ≤ ‖A‖_F ≤ 4/100 < 1/20, so the claim is true and accepted.
     let r = certify_weighted_bound(&bx, &Matrix::identity(4), &q(1, 20));
-    assert!(
-        matches!(r, Err(Error::CouldNotVerify { .. })),
-        "2^16 vertices must exceed the cap: {r:?}"
-    );
+    assert!(r.is_ok(), "{r:?}");
+    // The same family with 1/30 is false at the vertex with every entry 1/100
+    // (‖A‖₂ = 4/100 > 1/30).
+    let r = certify_weighted_bound(&bx, &Matrix::identity(4), &q(1, 30));
+    assert!(matches!(r, Err(Error::CouldNotVerify { .. })), "{r:?}");
     // Neumann witness with rho ≥ 1, or with a false bound, is rejected.
     let fam = relu_family(&w);
     let neu = |rho: &str| Certificate {
         format: "piggyback-certificate".into(),
-        version: 1,
-        data: piggyback::certify::set_data(&fam).expect("data"),
+        version: 2,
+        subject: subject(family_data(&fam).expect("data")),
         claim: Claim::Invertible {
             witness: InvertWitness::Neumann {
-                norm: piggyback::certify::NormSpec::Two,
+                norm: piggyback::certify::NormSpec::Two {},
                 rho: rho.into(),
             },
         },
     };
-    assert_eq!(check(&neu("9/10")), Ok(()));
+    assert!(check(&neu("9/10")).is_ok());
     assert!(matches!(
         check(&neu("1")),
         Err(CheckFailure::Rejected { .. })
@@ -838,7 +888,7 @@ fn weighted_norm_with_many_vertices_uses_an_active_set() -> piggyback::Result<()
         .collect();
     let set = MatrixSet::Hull(vs);
     let c = certify_weighted_at(&set, &q(9, 10), &opts())?;
-    assert_eq!(check(&c), Ok(()));
+    assert!(check(&c).is_ok());
     Ok(())
 }
 
@@ -860,7 +910,7 @@ fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
     };
     assert!(vs.contains(&m1) && vs.contains(&m2) && vs.len() == 2);
     let c = find_refutation(&set, &q(1, 1), 6)?.expect("refuted");
-    assert_eq!(check_json(&to_json(&c)), Ok(()));
+    assert!(check_json(&to_json(&c)).is_ok());
     assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
     Ok(())
 }
@@ -876,7 +926,7 @@ fn relu_layer_map_at_a_kink_certified_at_nine_tenths() -> piggyback::Result<()> 
     let zero = [Rational::new(), Rational::new()];
     let c = certify_map_contraction(&layer, &zero, &zero, NormKind::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
-    assert!(matches!(c.data, SetData::DiagBox { .. }));
-    assert_eq!(check_json(&to_json(&c)), Ok(()));
+    assert!(matches!(family_of(&c), FamilyData::DiagBox { .. }));
+    assert!(check_json(&to_json(&c)).is_ok());
     Ok(())
 }

@@ -1,11 +1,8 @@
 //! Fixed-point certificates for forward–backward: found from an f64 solve, re-checked
 //! exactly, and rejected after any tampering that makes a claim false.
 
-use piggyback::certify::check_fixed_point::{
-    check_fixed_point, fixed_point_from_json, fixed_point_to_json, FixedPointCertificate,
-};
 use piggyback::certify::forward_backward::{certify_fixed_point, FbProblem};
-use piggyback::certify::CheckFailure;
+use piggyback::certify::{fixed_point_from_json, to_json, CheckFailure, FixedPointCertificate};
 use piggyback::linalg::lu::solve_vec;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
 use piggyback::scalar::{parse_rational, Rational};
@@ -46,10 +43,25 @@ fn lasso(lambda2: (i64, i64)) -> (FbProblem, Vec<f64>) {
             b,
             gamma,
             lambda1: l1,
-            lambda2: l2,
+            lambda2: l2.clone(),
+            penalty: if l2 == 0 {
+                Penalty::Lasso
+            } else {
+                Penalty::ElasticNet
+            },
         },
         x,
     )
+}
+
+fn check_fixed_point(
+    c: &FixedPointCertificate,
+) -> Result<piggyback::certify::Verdict, CheckFailure> {
+    piggyback_kernel::fixed_point::check_fixed_point(c, &mut piggyback_kernel::Budget::default())
+}
+
+fn fixed_point_to_json(c: &FixedPointCertificate) -> String {
+    to_json(c)
 }
 
 fn rejected_at(c: &FixedPointCertificate, step: &str) -> bool {
@@ -64,7 +76,7 @@ fn lasso_certificate_has_the_closed_form_derivative() {
         cert.signs.iter().all(Option::is_some),
         "every sign proven on the ball"
     );
-    // Independent closed form (MATH.md §6, θ = λ₁): ∂x̂_S/∂λ₁ = −(A_SᵀA_S)⁻¹ sign(x̂_S).
+    // Independent closed form (LASSO, θ = λ₁; Bertrand et al. 2020): ∂x̂_S/∂λ₁ = −(A_SᵀA_S)⁻¹ sign(x̂_S).
     let support: Vec<usize> = (0..x.len()).filter(|&j| cert.signs[j] != Some(0)).collect();
     let rows: Vec<usize> = (0..problem.a.rows()).collect();
     let a_s = problem.a.select(&rows, &support).unwrap();
@@ -106,7 +118,7 @@ fn tampering_is_rejected() {
     assert!(rejected_at(&c, "contraction"));
     let mut c = cert.clone();
     c.rho = "1".into();
-    assert!(rejected_at(&c, "contraction"));
+    assert!(rejected_at(&c, "precondition: 0 ≤ ρ < 1"));
 
     // Center moved by 1/10 in a support coordinate: the ball no longer holds.
     let mut c = cert.clone();
@@ -141,7 +153,10 @@ fn tampering_is_rejected() {
     // A derivative claimed while a sign is left open.
     let mut c = cert.clone();
     c.signs[k] = None;
-    assert!(rejected_at(&c, "derivative"));
+    assert!(rejected_at(
+        &c,
+        "precondition: the derivative needs every sign"
+    ));
 
     // Malformed files.
     let text = fixed_point_to_json(&cert);

@@ -105,6 +105,7 @@ fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
     // M₁ alone has spectral radius √3/2 < 1: a refutation built on the word [0] is false.
     let mut wrong = value.clone();
     wrong["claim"]["word"] = serde_json::json!([0]);
+    wrong["claim"]["points"] = serde_json::json!([["1", "0"]]);
     std::fs::write(&cert, serde_json::to_string(&wrong).unwrap()).unwrap();
     let (code, out, _) = run_cli(&["check", s(&cert)]);
     assert_eq!(code, EXIT_REJECTED, "{out}");
@@ -409,8 +410,14 @@ fn solve_json_report_has_the_documented_fields_at_full_precision() {
             "f64 solution outside its proven box"
         );
     }
-    assert!(proof["rho"].as_f64().unwrap() < 1.0);
-    assert!(proof["rho_norm"].is_string());
+    // LASSO goes to the verified-floating-point proof: no contraction constant, a method.
+    assert!(proof["rho"].is_null() && proof["rho_norm"].is_null());
+    assert!(proof["method"]
+        .as_str()
+        .unwrap()
+        .contains("verified floating point"));
+    assert!(v["solve_seconds"].as_f64().unwrap() >= 0.0);
+    assert!(v["proof_seconds"].as_f64().unwrap() >= 0.0);
     assert_eq!(proof["nonzero"].as_array().unwrap().len(), 8);
     assert_eq!(proof["single_valued"], true);
     assert_eq!(proof["derivative"][0][0].as_array().unwrap().len(), 2);

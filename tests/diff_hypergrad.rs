@@ -255,3 +255,55 @@ fn outer_loops_decrease_the_validation_loss() {
     .unwrap();
     assert!(h2.last().unwrap().loss < h2[0].loss);
 }
+
+#[test]
+fn outer_loop_tunes_the_lasso_with_lambda2_fixed_at_zero() {
+    let d = data(60, 20, 12);
+    let e = Enet::new(d.x.clone(), d.y.clone(), 1.0 / 60.0).unwrap();
+    let loss = SquaredError::new(d.xv.clone(), d.yv.clone()).unwrap();
+    let lmax = e.lambda_max();
+    let opts = TuneOptions {
+        steps: 10,
+        tune: vec![true, false],
+        ..Default::default()
+    };
+    let hist = hypergrad::tune_enet(
+        &e,
+        &loss,
+        [0.5 * lmax, 0.0],
+        &CdOptions::default(),
+        RestrictedSolver::Auto,
+        &opts,
+    )
+    .unwrap();
+    assert!(hist.len() > 1);
+    assert!(hist.last().unwrap().loss < hist[0].loss);
+    for step in &hist {
+        // λ₂ stays exactly 0 and its log-gradient λ₂·∂L/∂λ₂ is 0.
+        assert_eq!(step.lambda[1], 0.0);
+        assert_eq!(step.grad_log[1], 0.0);
+    }
+    // A tuned weight must be > 0 (it moves on log λ); a fixed one ≥ 0; NaN never.
+    for (lambda0, tune) in [
+        ([0.0, 0.1], vec![true, true]),
+        ([0.1, 0.0], vec![true, true]),
+        ([0.1, -1.0], vec![true, false]),
+        ([f64::NAN, 0.1], vec![false, true]),
+    ] {
+        let r = hypergrad::tune_enet(
+            &e,
+            &loss,
+            lambda0,
+            &CdOptions::default(),
+            RestrictedSolver::Auto,
+            &TuneOptions {
+                tune,
+                ..opts.clone()
+            },
+        );
+        assert!(
+            matches!(r, Err(piggyback::Error::InvalidInput(_))),
+            "{lambda0:?}: {r:?}"
+        );
+    }
+}

@@ -83,17 +83,19 @@ fuzz_target!(|data: &[u8]| {
                 })
             },
         );
-        // A small budget: many functions rather than a long search on each.
+        // A small budget: many functions rather than a long search on each (it may be
+        // inconclusive, but must never fail).
         let cfg = AuditConfig {
-            polylines: 2,
-            segments: 2,
+            lines: 1,
+            structured_lines: 1,
+            samples_per_line: 16,
             kink_points: 8,
             directions_per_point: 2,
-            kink_searches: 1,
             shrink: false,
+            min_decided: 0,
             ..AuditConfig::quick(seed)
         };
         let report = audit(&t, &cfg).expect("consistent shapes");
-        assert!(report.passed(), "false alarm on a valid claim:\n{report}");
+        assert!(!report.failed(), "false alarm on a valid claim:\n{report}");
     }
 });

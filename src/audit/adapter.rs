@@ -25,17 +25,28 @@ impl<T: ?Sized> Deref for Held<'_, T> {
     }
 }
 
-/// An [`AuditTarget`] from two closures: `F` and the claimed Jacobian.
-pub struct FnTarget<F, G> {
+/// An exact directional derivative `(z, d) ↦ F'(z; d)` of an [`FnTarget`].
+type DirectionalFn<'a> = Box<dyn Fn(&[Rational], &[Rational]) -> Result<Vec<Rational>> + 'a>;
+
+/// An [`AuditTarget`] from two closures: `F` and the claimed Jacobian; optionally an
+/// exact directional derivative of `F`, given as `F` over [`Dual`] numbers
+/// ([`FnTarget::with_dual`]: kinks are then located exactly from the comparisons it
+/// makes) or as a closure `(z, d) ↦ F'(z; d)` ([`FnTarget::with_directional`]).
+/// Without one, derivatives come from exact differences of evaluations, which needs
+/// `F` piecewise polynomial along lines (rational maps such as `x/(1 + x²)` need a
+/// derivative).
+pub struct FnTarget<'a, F, G> {
     name: String,
     n: usize,
     nz: usize,
     f: F,
     g: G,
+    directional: Option<DirectionalFn<'a>>,
+    traced: bool,
     hints: Vec<Rational>,
 }
 
-impl<F, G> FnTarget<F, G>
+impl<'a, F, G> FnTarget<'a, F, G>
 where
     F: Fn(&[Rational]) -> Result<Vec<Rational>>,
     G: Fn(&[Rational]) -> Result<Claim>,
@@ -48,6 +59,8 @@ where
             nz,
             f,
             g,
+            directional: None,
+            traced: false,
             hints: Vec::new(),
         }
     }
@@ -56,9 +69,28 @@ where
         self.hints = hints;
         self
     }
+    /// `F` written over [`Dual`] numbers (e.g. the same generic function as `f`
+    /// instantiated at `Dual`): exact one-sided derivatives, and kinks located exactly
+    /// from the comparisons it makes.
+    pub fn with_dual(mut self, f_dual: impl Fn(&[Dual]) -> Result<Vec<Dual>> + 'a) -> Self {
+        self.directional = Some(Box::new(move |z: &[Rational], d: &[Rational]| {
+            Ok(Dual::split(&f_dual(&Dual::seed(z, d))?).1)
+        }));
+        self.traced = true;
+        self
+    }
+    /// An exact one-sided directional derivative `(z, d) ↦ F'(z; d)`.
+    pub fn with_directional(
+        mut self,
+        directional: impl Fn(&[Rational], &[Rational]) -> Result<Vec<Rational>> + 'a,
+    ) -> Self {
+        self.directional = Some(Box::new(directional));
+        self.traced = false;
+        self
+    }
 }
 
-impl<F, G> AuditTarget for FnTarget<F, G>
+impl<F, G> AuditTarget for FnTarget<'_, F, G>
 where
     F: Fn(&[Rational]) -> Result<Vec<Rational>>,
     G: Fn(&[Rational]) -> Result<Claim>,
@@ -74,6 +106,12 @@ where
     }
     fn claimed(&self, z: &[Rational]) -> Result<Claim> {
         (self.g)(z)
+    }
+    fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
+        self.directional.as_ref().map(|f| f(z, d))
+    }
+    fn traces_branches(&self) -> bool {
+        self.traced
     }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()
@@ -120,6 +158,15 @@ impl<'a> MapTarget<'a> {
             mode,
             hints: Vec::new(),
         }
+    }
+    /// The map's own AD element (`Element`) or set (`Set`), with exact directional
+    /// derivatives from the same object over [`Dual`] numbers: one constructor for a
+    /// map written once over any scalar.
+    pub fn generic<M>(name: &str, map: &'a M, mode: ClaimMode) -> Self
+    where
+        M: FixedPointMap<Rational> + FixedPointMap<Dual> + 'a,
+    {
+        MapTarget::new(name, map, mode).with_dual(map)
     }
     /// Use `dual` (the same map over [`Dual`] numbers) for exact directional derivatives.
     pub fn with_dual(mut self, dual: &'a dyn FixedPointMap<Dual>) -> Self {
@@ -184,9 +231,112 @@ impl AuditTarget for MapTarget<'_> {
             Ok(Dual::split(&out).1)
         })())
     }
+    fn traces_branches(&self) -> bool {
+        self.dual.is_some()
+    }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()
     }
+    /// Element claims: the linearization's VJP `(Aᵀ w, Bᵀ w)` must be the transpose of
+    /// its JVP (the dense `[A, B]` built from `A v`, `B v`), row by row, exactly —
+    /// reverse-mode hypergradients use the VJP, which the chain-rule checks never see.
+    fn claim_consistency(&self, z: &[Rational]) -> Option<std::result::Result<(), String>> {
+        if self.mode != ClaimMode::Element {
+            return None;
+        }
+        let (x, th) = self.split(z).ok()?;
+        let lin = self.map.linearize(x, th).ok()?;
+        let (a, b) = lin.to_dense().ok()?;
+        let n = a.rows();
+        for i in 0..n {
+            let mut w = vec![Rational::new(); n];
+            w[i] = Rational::from(1);
+            let (wa, wb) = lin.vjp(&w).ok()?;
+            if wa != a.row(i) || wb != b.row(i) {
+                return Some(Err(format!(
+                    "the linearization's VJP at eᵢ, i = {i}, is ({}, {}) but row {i} of the \
+                     [A, B] its JVP gives is ({}, {})",
+                    fmt_row(&wa),
+                    fmt_row(&wb),
+                    fmt_row(&a.row(i)),
+                    fmt_row(&b.row(i))
+                )));
+            }
+        }
+        Some(Ok(()))
+    }
+}
+
+fn fmt_row(v: &[Rational]) -> String {
+    format!(
+        "[{}]",
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Audit a [`FixedPointMap`] written once over any scalar, in one call: its own
+/// linearization (the AD element `[A, B]` of [`FixedPointMap::linearize`], in
+/// [`ClaimMode::Element`]; its VJP is checked to be the transpose of its JVP) or its
+/// conservative set ([`ClaimMode::Set`]), with exact derivatives and kinks from the
+/// same map over [`Dual`] numbers, `z = (x, θ)`.
+///
+/// `map` must implement `FixedPointMap<S>` for every scalar (a type that is not itself
+/// generic over the scalar, like the one below). For maps that hold scalars of one
+/// type, such as `maps::ReluLayer<S>`, build both and call
+/// `audit(&MapTarget::new(name, &map_q, mode).with_dual(&map_dual), cfg)`.
+///
+/// ```
+/// use piggyback::audit::{audit_map, AuditConfig, ClaimMode};
+/// use piggyback::maps::selection_map::DenseLinearization;
+/// use piggyback::{FixedPointMap, Linearization, Matrix, MatrixSet, Result, Scalar};
+///
+/// /// x ↦ relu(x/2 + θ), with the AD convention relu'(0) = 0.
+/// struct Step;
+/// impl<S: Scalar> FixedPointMap<S> for Step {
+///     fn dims(&self) -> (usize, usize) { (1, 1) }
+///     fn apply(&self, x: &[S], th: &[S]) -> Result<Vec<S>> {
+///         let u = x[0].mul(&S::from_ratio(1, 2)?).add(&th[0]);
+///         Ok(vec![u.max(&S::zero())])
+///     }
+///     fn linearize(&self, x: &[S], th: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
+///         let u = x[0].mul(&S::from_ratio(1, 2)?).add(&th[0]);
+///         let q = if u.gt(&S::zero()).is_true() { S::one() } else { S::zero() };
+///         Ok(Box::new(DenseLinearization {
+///             a: Matrix::from_rows(&[vec![q.mul(&S::from_ratio(1, 2)?)]])?,
+///             b: Matrix::from_rows(&[vec![q]])?,
+///             smooth: false,
+///         }))
+///     }
+///     fn conservative_jacobian(&self, x: &[S], th: &[S]) -> Result<MatrixSet<S>> {
+///         let (a, b) = self.jacobian(x, th)?;
+///         let u = x[0].mul(&S::from_ratio(1, 2)?).add(&th[0]);
+///         if u.is_zero().is_true() {
+///             // At the kink: the hull of both pieces' [A, B].
+///             let on = Matrix::from_rows(&[vec![S::from_ratio(1, 2)?, S::one()]])?;
+///             return MatrixSet::hull(vec![a.hstack(&b)?, on]);
+///         }
+///         Ok(MatrixSet::singleton(a.hstack(&b)?))
+///     }
+/// }
+/// for mode in [ClaimMode::Element, ClaimMode::Set] {
+///     let report = audit_map("step", &Step, mode, &AuditConfig::quick(1))?;
+///     assert!(report.passed(), "{report}");
+/// }
+/// # Ok::<(), piggyback::Error>(())
+/// ```
+pub fn audit_map<M>(
+    name: &str,
+    map: &M,
+    mode: ClaimMode,
+    cfg: &super::AuditConfig,
+) -> Result<super::AuditReport>
+where
+    M: FixedPointMap<Rational> + FixedPointMap<Dual>,
+{
+    super::audit(&MapTarget::generic(name, map, mode), cfg)
 }
 
 /// A [`Selection`] over the rationals (a piecewise-smooth `R^d → R^r` from
@@ -259,6 +409,9 @@ impl AuditTarget for SelectionTarget<'_> {
     fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
         let dual = self.dual.as_deref()?;
         Some(dual.eval(&Dual::seed(z, d)).map(|out| Dual::split(&out).1))
+    }
+    fn traces_branches(&self) -> bool {
+        self.dual.is_some()
     }
     fn hints(&self) -> Vec<Rational> {
         self.hints.clone()

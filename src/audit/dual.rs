@@ -14,11 +14,75 @@
 //! switching functions have a nonzero gradient (the pieces then agree to first order
 //! there), and may not be otherwise (e.g. branching on `x² > 0` at `x = 0`).
 //! `sqrt_upper` is not exact (its derivative part uses the value's upper bound).
+//!
+//! # Which piece is active: recorded branches
+//! Every comparison a `Dual` computation makes goes through [`Scalar::sign`]. Inside
+//! [`record_branches`], each one is logged as a [`Branch`] (the compared quantity's
+//! value and tangent). The sequence of their sides identifies the active piece of a
+//! selection (two points of a line with the same sequence lie on the same piece), and
+//! `−v/d` is where the compared quantity's tangent line crosses zero: the exact next
+//! breakpoint along the line when the switching functions are affine in the input,
+//! a Newton estimate otherwise. The audit uses this to locate kinks exactly. The log
+//! is per thread: comparisons a computation makes on other threads are not recorded
+//! (kinks are then located less often, never wrongly reported).
 
 use crate::error::Result;
 use crate::scalar::{ArithmeticKind, Scalar};
 use rug::Rational;
+use std::cell::RefCell;
 use std::cmp::Ordering;
+
+/// One comparison made by a [`Dual`] computation: the sign of `v + ε·d` was asked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    /// Value of the compared quantity.
+    pub v: Rational,
+    /// Its tangent (derivative along the seeded direction).
+    pub d: Rational,
+}
+
+impl Branch {
+    /// The side taken: `sign(v)`, or `sign(d)` when `v = 0` (lexicographic).
+    pub fn side(&self) -> Ordering {
+        match self.v.cmp0() {
+            Ordering::Equal => self.d.cmp0(),
+            o => o,
+        }
+    }
+    /// `s = −v/d` when it is positive: the step along the seeded direction at which
+    /// the tangent line of the compared quantity crosses zero.
+    pub fn crossing(&self) -> Option<Rational> {
+        if self.d == 0 || self.v == 0 {
+            return None;
+        }
+        let s = Rational::from(-&self.v) / &self.d;
+        (s > 0).then_some(s)
+    }
+}
+
+thread_local! {
+    static BRANCHES: RefCell<Option<Vec<Branch>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` and return, with its result, every comparison [`Dual`] numbers made on this
+/// thread while it ran (nested calls each get their own log).
+pub fn record_branches<R>(f: impl FnOnce() -> R) -> (R, Vec<Branch>) {
+    let outer = BRANCHES.with(|b| b.borrow_mut().replace(Vec::new()));
+    let r = f();
+    let log = BRANCHES.with(|b| std::mem::replace(&mut *b.borrow_mut(), outer));
+    (r, log.unwrap_or_default())
+}
+
+fn log_branch(v: &Rational, d: &Rational) {
+    BRANCHES.with(|b| {
+        if let Some(log) = b.borrow_mut().as_mut() {
+            log.push(Branch {
+                v: v.clone(),
+                d: d.clone(),
+            });
+        }
+    });
+}
 
 /// `v + ε·d` with exact rational parts (see the module docs).
 #[derive(Clone, Debug, PartialEq)]
@@ -130,8 +194,10 @@ impl Scalar for Dual {
             self.clone()
         }
     }
-    /// Lexicographic: `sign(v)`, or `sign(d)` when `v = 0`.
+    /// Lexicographic: `sign(v)`, or `sign(d)` when `v = 0`. Logged inside
+    /// [`record_branches`].
     fn sign(&self) -> Option<Ordering> {
+        log_branch(&self.v, &self.d);
         Some(match self.v.cmp0() {
             Ordering::Equal => self.d.cmp0(),
             o => o,
@@ -171,6 +237,26 @@ mod tests {
             let y = relu(&x.neg()).add(&x).sub(&relu(&x));
             assert_eq!(y.d, 0);
         }
+    }
+
+    #[test]
+    fn branches_are_recorded_with_crossings() {
+        // relu(x − 1/2) at x = 0 along d = 2: one comparison, value −1/2, tangent 2;
+        // the kink is reached after s = 1/4 (x = 1/2).
+        let x = Dual::new(Rational::new(), Rational::from(2));
+        let (y, log) = record_branches(|| relu(&x.sub(&Dual::from_ratio(1, 2).unwrap())));
+        assert_eq!(y.d, 0);
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].side(), Ordering::Less);
+        assert_eq!(log[0].crossing(), Some(Rational::from((1, 4))));
+        // Nothing is logged outside a recording, and nesting keeps logs apart.
+        let (_, outer) = record_branches(|| {
+            let _ = relu(&x);
+            let (_, inner) = record_branches(|| relu(&x));
+            assert_eq!(inner.len(), 1);
+        });
+        assert_eq!(outer.len(), 1);
+        let _ = relu(&x);
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub fn representatives(set: &MatrixSet<Rational>) -> Result<Vec<Matrix<Rational>
 
 /// The image `{A d : A ∈ set}` of a direction, row by row, as either a finite list of
 /// points whose convex hull is `conv(set)·d`, or a product of intervals.
+#[derive(Clone, Debug)]
 pub(crate) enum Image {
     /// `conv{p₁, …, p_k}`.
     Points(Vec<Vec<Rational>>),

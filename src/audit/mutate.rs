@@ -148,8 +148,14 @@ impl<T: AuditTarget> AuditTarget for Mutant<T> {
     fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
         self.inner.directional(z, d)
     }
+    fn traces_branches(&self) -> bool {
+        self.inner.traces_branches()
+    }
     fn hints(&self) -> Vec<Rational> {
         self.inner.hints()
+    }
+    fn arithmetic(&self) -> super::Arithmetic {
+        self.inner.arithmetic()
     }
 }
 
@@ -166,10 +172,22 @@ impl<T: AuditTarget + ?Sized> AuditTarget for Box<T> {
     fn claimed(&self, z: &[Rational]) -> Result<Claim> {
         (**self).claimed(z)
     }
+    fn claimed_product(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
+        (**self).claimed_product(z, d)
+    }
     fn directional(&self, z: &[Rational], d: &[Rational]) -> Option<Result<Vec<Rational>>> {
         (**self).directional(z, d)
     }
+    fn traces_branches(&self) -> bool {
+        (**self).traces_branches()
+    }
     fn hints(&self) -> Vec<Rational> {
         (**self).hints()
+    }
+    fn arithmetic(&self) -> super::Arithmetic {
+        (**self).arithmetic()
+    }
+    fn claim_consistency(&self, z: &[Rational]) -> Option<std::result::Result<(), String>> {
+        (**self).claim_consistency(z)
     }
 }

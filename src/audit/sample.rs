@@ -1,26 +1,99 @@
-//! Where the audit looks: generic points, structured points on likely kinks, and
-//! kinks located exactly along lines.
+//! Where the audit looks: chords of the sampling box through generic points (with
+//! one sample per stratum), structured points on likely kinks, and directions.
 
 use super::check::Probe;
-use super::derivative::along;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rug::Rational;
 
+/// The default sampling box `[−2, 2]` in every coordinate.
+pub(crate) fn default_bounds(n: usize) -> Vec<(Rational, Rational)> {
+    vec![(Rational::from(-2), Rational::from(2)); n]
+}
+
+/// A rational in `[lo, hi]` with a large prime denominator.
+pub(crate) fn generic_in(rng: &mut impl Rng, lo: &Rational, hi: &Rational) -> Rational {
+    let den = *GENERIC_DENOMS.choose(rng).unwrap_or(&997);
+    let u = Rational::from((rng.gen_range(1..den), den));
+    Rational::from(hi - lo) * u + lo
+}
+
+/// A generic point of the box.
+pub(crate) fn generic_point_in(
+    rng: &mut impl Rng,
+    bounds: &[(Rational, Rational)],
+) -> Vec<Rational> {
+    bounds
+        .iter()
+        .map(|(lo, hi)| generic_in(rng, lo, hi))
+        .collect()
+}
+
+/// A generic direction: every coordinate nonzero in `[−1, 1]`.
+pub(crate) fn generic_direction(rng: &mut impl Rng, n: usize) -> Vec<Rational> {
+    (0..n)
+        .map(|_| {
+            let den = *GENERIC_DENOMS.choose(rng).unwrap_or(&997);
+            let mut p = rng.gen_range(-den..=den);
+            if p == 0 {
+                p = 1;
+            }
+            Rational::from((p, den))
+        })
+        .collect()
+}
+
+/// The chord of the box through `p` along `d`: `(a, b − a)` with `a`, `b` on the
+/// boundary, so the line is `a + t (b − a)`, `t ∈ [0, 1]`. `None` if `d = 0` or `p`
+/// is outside the box.
+pub(crate) fn chord(
+    p: &[Rational],
+    d: &[Rational],
+    bounds: &[(Rational, Rational)],
+) -> Option<(Vec<Rational>, Vec<Rational>)> {
+    let mut s_min: Option<Rational> = None;
+    let mut s_max: Option<Rational> = None;
+    for ((pi, di), (lo, hi)) in p.iter().zip(d).zip(bounds) {
+        if *di == 0 {
+            if pi < lo || pi > hi {
+                return None;
+            }
+            continue;
+        }
+        let u = Rational::from(lo - pi) / di;
+        let v = Rational::from(hi - pi) / di;
+        let (u, v) = if u <= v { (u, v) } else { (v, u) };
+        if s_min.as_ref().map_or(true, |m| u > *m) {
+            s_min = Some(u);
+        }
+        if s_max.as_ref().map_or(true, |m| v < *m) {
+            s_max = Some(v);
+        }
+    }
+    let (s0, s1) = (s_min?, s_max?);
+    if s0 >= s1 {
+        return None;
+    }
+    let a: Vec<Rational> = p
+        .iter()
+        .zip(d)
+        .map(|(pi, di)| Rational::from(di * &s0) + pi)
+        .collect();
+    let span = Rational::from(&s1 - &s0);
+    let dir: Vec<Rational> = d.iter().map(|di| Rational::from(di * &span)).collect();
+    Some((a, dir))
+}
+
+/// Stratified parameters: one generic point in each of `m` equal strata of `[0, 1]`.
+pub(crate) fn strata(rng: &mut impl Rng, m: usize) -> Vec<Rational> {
+    (0..m)
+        .map(|k| (Rational::from(k as u64) + generic_fraction(rng)) / m as u64)
+        .collect()
+}
+
 /// Denominators of generic points: primes, so that generic coordinates avoid the
 /// simple rationals where kinks of typical maps sit.
 const GENERIC_DENOMS: [i64; 4] = [997, 1009, 4093, 8191];
-
-/// A rational in about `[−2, 2]` with a large prime denominator.
-pub(crate) fn generic_scalar(rng: &mut impl Rng) -> Rational {
-    let den = *GENERIC_DENOMS.choose(rng).unwrap_or(&997);
-    Rational::from((rng.gen_range(-2 * den..=2 * den), den))
-}
-
-/// A generic point of `R^n`.
-pub(crate) fn generic_point(rng: &mut impl Rng, n: usize) -> Vec<Rational> {
-    (0..n).map(|_| generic_scalar(rng)).collect()
-}
 
 /// A parameter in `(0, 1)` with a large denominator.
 pub(crate) fn generic_fraction(rng: &mut impl Rng) -> Rational {
@@ -28,8 +101,14 @@ pub(crate) fn generic_fraction(rng: &mut impl Rng) -> Rational {
 }
 
 /// A point whose coordinates are simple rationals (`0, ±1/2, ±1, ±3/2, ±2`) or
-/// `±` hints, so that ties (`z_i = 0`, `z_i = z_j`, `|z_i| = λ`) happen often.
-pub(crate) fn structured_point(rng: &mut impl Rng, n: usize, hints: &[Rational]) -> Vec<Rational> {
+/// `±` hints, so that ties (`z_i = 0`, `z_i = z_j`, `|z_i| = λ`) happen often; each
+/// coordinate within its bounds (the middle of the bounds when no value fits).
+pub(crate) fn structured_point(
+    rng: &mut impl Rng,
+    bounds: &[(Rational, Rational)],
+    hints: &[Rational],
+) -> Vec<Rational> {
+    let n = bounds.len();
     let mut pool: Vec<Rational> = [
         (0, 1),
         (0, 1),
@@ -50,14 +129,23 @@ pub(crate) fn structured_point(rng: &mut impl Rng, n: usize, hints: &[Rational])
         pool.push(Rational::from(-h));
         pool.push(h.clone());
     }
-    let mut z: Vec<Rational> = (0..n)
-        .map(|_| pool.choose(rng).cloned().unwrap_or_default())
+    let mut z: Vec<Rational> = bounds
+        .iter()
+        .map(|(lo, hi)| {
+            let inside: Vec<&Rational> = pool.iter().filter(|x| lo <= *x && *x <= hi).collect();
+            match inside.choose(rng) {
+                Some(x) => (*x).clone(),
+                None => Rational::from(lo + hi) / 2u32,
+            }
+        })
         .collect();
     // Sometimes repeat a coordinate (ties between inputs, e.g. for max).
     if n >= 2 && rng.gen_bool(0.5) {
         let i = rng.gen_range(0..n);
         let j = rng.gen_range(0..n);
-        z[j] = z[i].clone();
+        if bounds[j].0 <= z[i] && z[i] <= bounds[j].1 {
+            z[j] = z[i].clone();
+        }
     }
     z
 }
@@ -83,68 +171,6 @@ pub(crate) fn structured_direction(rng: &mut impl Rng, n: usize) -> Vec<Rational
     }
 }
 
-/// Kinks of `t ↦ F(z + t d)` on a grid of `[−2, 2]`, located exactly as the crossing
-/// of the affine pieces on both sides (verified: the one-sided derivatives differ
-/// there). Returns the kink points `z + t* d` (at most 4).
-pub(crate) fn locate_kinks(
-    probe: &Probe<'_>,
-    z: &[Rational],
-    d: &[Rational],
-) -> Vec<Vec<Rational>> {
-    let offset = Rational::from((7, 131));
-    let ts: Vec<Rational> = (-4..=4).map(|k| Rational::from((k, 2)) + &offset).collect();
-    let nd: Vec<Rational> = d.iter().map(|x| Rational::from(-x)).collect();
-    // (value, right slope, left slope) at each grid point.
-    let mut fits = Vec::with_capacity(ts.len());
-    for t in &ts {
-        let p = along(z, d, t);
-        let v = probe.eval_point(&p).ok();
-        let r = probe.one_sided(&p, d).ok().flatten();
-        let l = probe
-            .one_sided(&p, &nd)
-            .ok()
-            .flatten()
-            .map(|l| l.into_iter().map(|x| -x).collect::<Vec<_>>());
-        fits.push((v, r, l));
-    }
-    let mut kinks: Vec<Rational> = Vec::new();
-    for w in 0..ts.len() - 1 {
-        let (a, b) = (&ts[w], &ts[w + 1]);
-        let (Some(va), Some(sa), _) = &fits[w] else {
-            continue;
-        };
-        let (Some(vb), _, Some(sb)) = &fits[w + 1] else {
-            continue;
-        };
-        for i in 0..va.len() {
-            let den = Rational::from(&sa[i] - &sb[i]);
-            if den == 0 {
-                continue;
-            }
-            // va + sa (t − a) = vb + sb (t − b)  ⇒  t = (vb − va + sa a − sb b) / (sa − sb).
-            let num = Rational::from(&vb[i] - &va[i]) + Rational::from(&sa[i] * a)
-                - Rational::from(&sb[i] * b);
-            let t = num / &den;
-            if &t <= a || &t >= b || kinks.contains(&t) {
-                continue;
-            }
-            let p = along(z, d, &t);
-            let r = probe.one_sided(&p, d).ok().flatten();
-            let l = probe.one_sided(&p, &nd).ok().flatten();
-            if let (Some(r), Some(l)) = (r, l) {
-                let l: Vec<Rational> = l.into_iter().map(|x| -x).collect();
-                if r != l {
-                    kinks.push(t);
-                }
-            }
-        }
-        if kinks.len() >= 4 {
-            break;
-        }
-    }
-    kinks.into_iter().map(|t| along(z, d, &t)).collect()
-}
-
 /// Directions tangent to a kink hyperplane through `z` (exact for a single affine
 /// switching surface `ν·(z' − z) = 0` of a piecewise-affine `F`).
 ///
@@ -159,14 +185,15 @@ pub(crate) fn tangent_directions(probe: &Probe<'_>, z: &[Rational]) -> Vec<Vec<R
     for k in 0..n {
         let mut e = vec![Rational::new(); n];
         e[k] = Rational::from(1);
-        let r = probe.one_sided(z, &e).ok().flatten();
-        e[k] = Rational::from(-1);
-        let l = probe.one_sided(z, &e).ok().flatten();
+        let r = probe.side(z, &e, 1, None).ok();
+        let l = probe.side(z, &e, -1, None).ok();
         jumps.push(match (r, l) {
+            // F'(z; e) + F'(z; −e) = right slope − left slope (both along e).
             (Some(r), Some(l)) => Some(
-                r.iter()
-                    .zip(&l)
-                    .map(|(a, b)| Rational::from(a + b))
+                r.slope
+                    .iter()
+                    .zip(&l.slope)
+                    .map(|(a, b)| Rational::from(a - b))
                     .collect(),
             ),
             _ => None,

@@ -1,4 +1,9 @@
-//! Finding contraction certificates `sup_{A ∈ 𝒜} ‖A‖ ≤ ρ` (MATH.md §7).
+//! Finding norm-bound certificates `sup_{A ∈ 𝒜} ‖A‖ ≤ ρ` (a contraction when `ρ < 1`;
+//! see `docs/kernel.md`).
+//!
+//! Every finder comes in two forms: about a written family (`find_norm_bound`, …) and
+//! about any [`Subject`] whose family the caller passes for the search (`…_for`), e.g.
+//! the map of an embedded problem, whose family the kernel re-derives.
 //!
 //! - Unweighted norms: the 1- and ∞-norm bounds are computed exactly (they are sums).
 //!   For the spectral norm an f64 estimate `σ̂` of the largest singular value over the
@@ -17,8 +22,7 @@
 //!   stated limit: no SDP solver). [`find_weighted_bound`] bisects on `ρ` over short
 //!   decimals.
 
-use super::check::{num_text, rows_text};
-use super::{accepted, set_data, Certificate, Claim, NormSpec};
+use super::{accepted, family_subject, num_text, rows_text, Certificate, Claim, NormSpec, Subject};
 use crate::error::{Error, Result};
 use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::positive_semidefinite;
@@ -42,9 +46,9 @@ pub enum NormKind {
 impl NormKind {
     fn spec(self) -> NormSpec {
         match self {
-            NormKind::Two => NormSpec::Two,
-            NormKind::One => NormSpec::One,
-            NormKind::Inf => NormSpec::Inf,
+            NormKind::Two => NormSpec::Two {},
+            NormKind::One => NormSpec::One {},
+            NormKind::Inf => NormSpec::Inf {},
         }
     }
 }
@@ -73,7 +77,7 @@ impl Default for SearchOptions {
 /// The bound `ρ` stated in a contraction (or Neumann) certificate, if any.
 pub fn certified_rho(c: &Certificate) -> Option<Rational> {
     match &c.claim {
-        Claim::Contraction { rho, .. } => parse_rational(rho).ok(),
+        Claim::NormBound { rho, .. } => parse_rational(rho).ok(),
         Claim::Invertible {
             witness: super::InvertWitness::Neumann { rho, .. },
         } => parse_rational(rho).ok(),
@@ -169,7 +173,7 @@ fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Ratio
 }
 
 fn enumerate(bits: usize, f: impl Fn(u64) -> Matrix<Rational>) -> Result<Vec<Matrix<Rational>>> {
-    let cap = super::check::MAX_VERTICES.trailing_zeros() as usize;
+    let cap = MAX_VERTICES.trailing_zeros() as usize;
     if bits > cap {
         return Err(Error::TooLarge {
             context: format!("2^{bits} extreme points (cap 2^{cap})"),
@@ -178,15 +182,27 @@ fn enumerate(bits: usize, f: impl Fn(u64) -> Matrix<Rational>) -> Result<Vec<Mat
     Ok((0u64..1 << bits).map(f).collect())
 }
 
+/// Largest number of extreme points a search enumerates.
+pub const MAX_VERTICES: usize = 1 << 12;
+
 /// Certify `sup_{A∈set} ‖A‖ ≤ ρ` for a given `ρ` (checked by the trusted kernel).
 pub fn certify_norm_bound(
     set: &MatrixSet<Rational>,
     norm: NormKind,
     rho: &Rational,
 ) -> Result<Certificate> {
+    certify_norm_bound_for(&family_subject(set)?, norm, rho)
+}
+
+/// [`certify_norm_bound`] about `subject` (whose family the kernel derives).
+pub fn certify_norm_bound_for(
+    subject: &Subject,
+    norm: NormKind,
+    rho: &Rational,
+) -> Result<Certificate> {
     accepted(
-        set_data(set)?,
-        Claim::Contraction {
+        subject.clone(),
+        Claim::NormBound {
             norm: norm.spec(),
             rho: num_text(rho),
         },
@@ -199,9 +215,18 @@ pub fn certify_weighted_bound(
     p: &Matrix<Rational>,
     rho: &Rational,
 ) -> Result<Certificate> {
+    certify_weighted_bound_for(&family_subject(set)?, p, rho)
+}
+
+/// [`certify_weighted_bound`] about `subject`.
+pub fn certify_weighted_bound_for(
+    subject: &Subject,
+    p: &Matrix<Rational>,
+    rho: &Rational,
+) -> Result<Certificate> {
     accepted(
-        set_data(set)?,
-        Claim::Contraction {
+        subject.clone(),
+        Claim::NormBound {
             norm: NormSpec::Weighted { p: rows_text(p) },
             rho: num_text(rho),
         },
@@ -242,6 +267,18 @@ pub fn find_norm_bound(
     norm: NormKind,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
+    find_norm_bound_for(&family_subject(set)?, set, norm, opts)
+}
+
+/// [`find_norm_bound`] about `subject`, searching on `set` (the family the kernel
+/// derives from the subject). The kernel is asked first at the sound upper bound, so an
+/// input too large to check is refused ([`Error::TooLarge`]) before the search.
+pub fn find_norm_bound_for(
+    subject: &Subject,
+    set: &MatrixSet<Rational>,
+    norm: NormKind,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
     let ts = targets(set, false)?;
     let rho = match norm {
         NormKind::One => ts
@@ -273,6 +310,10 @@ pub fn find_norm_bound(
             cands.retain(|c| *c.denom() <= max_den);
             cands.extend((0..=opts.max_digits).map(|k| decimal_ceil(&est_q, k)));
             cands.retain(|c| *c >= floor && *c < upper);
+            // Refuse early what the kernel could not check (it refuses before working).
+            if let Err(e @ Error::TooLarge { .. }) = certify_norm_bound_for(subject, norm, &upper) {
+                return Err(e);
+            }
             cands.push(upper);
             cands.sort();
             cands.dedup();
@@ -289,7 +330,7 @@ pub fn find_norm_bound(
             cands[hi].clone()
         }
     };
-    certify_norm_bound(set, norm, &rho)
+    certify_norm_bound_for(subject, norm, &rho)
 }
 
 /// f64 weight for target `ρ` with an active set of vertices: start from the vertex of
@@ -379,6 +420,16 @@ pub fn certify_weighted_at(
     rho: &Rational,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
+    certify_weighted_at_for(&family_subject(set)?, set, rho, opts)
+}
+
+/// [`certify_weighted_at`] about `subject`, searching on `set`.
+pub fn certify_weighted_at_for(
+    subject: &Subject,
+    set: &MatrixSet<Rational>,
+    rho: &Rational,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
     let ts = targets(set, true)?;
     let tf: Vec<nalgebra::DMatrix<f64>> = ts.iter().map(|a| a.to_f64().to_nalgebra()).collect();
     let p = weight_for(&tf, rho.to_f64(), opts.max_iter).ok_or_else(|| Error::CouldNotVerify {
@@ -392,8 +443,9 @@ pub fn certify_weighted_at(
         let Some(pq) = round_symmetric(&p, d) else {
             continue;
         };
-        match certify_weighted_bound(set, &pq, rho) {
+        match certify_weighted_bound_for(subject, &pq, rho) {
             Ok(c) => return Ok(c),
+            Err(e @ Error::TooLarge { .. }) => return Err(e),
             Err(e) => last = Some(e),
         }
     }
@@ -406,6 +458,15 @@ pub fn certify_weighted_at(
 /// the largest spectral radius of the extreme points (no norm can beat it) and the
 /// certified spectral norm bound (where `P = I` works).
 pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
+    find_weighted_bound_for(&family_subject(set)?, set, opts)
+}
+
+/// [`find_weighted_bound`] about `subject`, searching on `set`.
+pub fn find_weighted_bound_for(
+    subject: &Subject,
+    set: &MatrixSet<Rational>,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
     let ts = targets(set, true)?;
     let mut lo = 0.0f64;
     for a in &ts {
@@ -413,12 +474,12 @@ pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> R
             &a.to_f64(),
         )?);
     }
-    let two = find_norm_bound(set, NormKind::Two, opts)?;
+    let two = find_norm_bound_for(subject, set, NormKind::Two, opts)?;
     let n = set.shape().0;
     let hi_rho = certified_rho(&two).ok_or_else(|| Error::CouldNotVerify {
         reason: "no spectral bound".into(),
     })?;
-    let mut best = certify_weighted_bound(set, &Matrix::identity(n), &hi_rho)?;
+    let mut best = certify_weighted_bound_for(subject, &Matrix::identity(n), &hi_rho)?;
     let mut hi = hi_rho.to_f64();
     for _ in 0..opts.bisection_steps {
         if hi - lo <= 1e-6 * hi {
@@ -433,7 +494,7 @@ pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> R
             .map(|k| decimal_ceil(&mq, k))
             .find(|c| c.to_f64() < hi)
             .unwrap_or(mq);
-        match certify_weighted_at(set, &cand, opts) {
+        match certify_weighted_at_for(subject, set, &cand, opts) {
             Ok(c) => {
                 hi = cand.to_f64();
                 best = c;

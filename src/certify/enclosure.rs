@@ -1,5 +1,5 @@
 //! Enclosure of every derivative any AD system could return at the fixed point, and
-//! rigorous a-posteriori error bounds for a computed derivative (MATH.md §5, §7).
+//! rigorous a-posteriori error bounds for a computed derivative (see `docs/kernel.md`).
 //!
 //! Setting: an interval matrix `[A]` (`n × n`) and `[B]` (`n × m`) containing every
 //! `[A, B]` of the conservative Jacobian (e.g. its hull over a box enclosing `x̄`, see

@@ -1,5 +1,5 @@
-//! A box that provably contains the unique fixed point `x̄(θ) = F(x̄(θ), θ)`
-//! (MATH.md §7), for any [`FixedPointMap`] evaluated in interval arithmetic.
+//! A box that provably contains the unique fixed point `x̄(θ) = F(x̄(θ), θ)`, for any
+//! [`FixedPointMap`] evaluated in interval arithmetic.
 //!
 //! Two proofs. (1) Norm ball: with `δ ≥ ‖F(x̃) − x̃‖` and `ρ ≥ sup ‖A‖` over the box
 //! `x̃ ± r`, `δ + ρr ≤ r` proves a unique fixed point with `‖x̄ − x̃‖ ≤ δ/(1 − ρ)`

@@ -1,19 +1,19 @@
 //! Finder of fixed-point certificates for forward–backward (LASSO, elastic net): from
 //! an f64 solution, propose the center, radius, sign pattern and exact derivative
-//! `∂x̄/∂λ₁`, and return the certificate only if the trusted checker
-//! ([`check_fixed_point`]) accepts it.
+//! `∂x̄/∂λ₁`, and return the certificate only if the trusted kernel
+//! ([`piggyback_kernel::fixed_point::check_fixed_point`]) accepts it.
 
-use super::check::num_text;
-use super::check_fixed_point::{
-    check_fixed_point, FixedPointCertificate, ForwardBackwardData, FIXED_POINT_FORMAT,
-    FIXED_POINT_VERSION,
+use super::contraction::{
+    certified_rho, decimal_ceil, find_norm_bound_for, NormKind, SearchOptions,
 };
-use super::contraction::{certified_rho, decimal_ceil, find_norm_bound, NormKind, SearchOptions};
+use super::{kernel_error, num_text, rows_text, FixedPointCertificate, Subject, Verdict};
 use crate::error::{Error, Result};
 use crate::linalg::lu::solve_vec;
 use crate::linalg::Matrix;
+use crate::maps::Penalty;
 use crate::matset::MatrixSet;
 use crate::scalar::{Rational, Scalar};
+use piggyback_kernel::problem::{MapData, ProblemData};
 
 fn sq(x: &Rational) -> Rational {
     Scalar::square(x)
@@ -32,6 +32,36 @@ pub struct FbProblem {
     pub lambda1: Rational,
     /// `λ₂ ≥ 0`.
     pub lambda2: Rational,
+    /// LASSO (`θ = (λ₁)`, `λ₂ = 0`) or elastic net (`θ = (λ₁, λ₂)`).
+    pub penalty: Penalty,
+}
+
+impl FbProblem {
+    /// The problem as the kernel reads it (kind, exact inline data, `γ`, `θ`).
+    pub fn problem_data(&self) -> ProblemData {
+        let design = rows_text(&self.a);
+        let response = self.b.iter().map(num_text).collect();
+        let step = num_text(&self.gamma);
+        let (map, theta) = match self.penalty {
+            Penalty::Lasso => (
+                MapData::Lasso {
+                    design,
+                    response,
+                    step,
+                },
+                vec![num_text(&self.lambda1)],
+            ),
+            Penalty::ElasticNet => (
+                MapData::ElasticNet {
+                    design,
+                    response,
+                    step,
+                },
+                vec![num_text(&self.lambda1), num_text(&self.lambda2)],
+            ),
+        };
+        ProblemData { map, theta }
+    }
 }
 
 /// Certify the fixed point near the f64 estimate `x_hat`: contraction constant, a ball
@@ -39,15 +69,29 @@ pub struct FbProblem {
 /// signs are proven) the exact derivative in `λ₁`.
 ///
 /// Errors: [`Error::NotContractive`] when no Euclidean bound `< 1` is found,
-/// [`Error::CouldNotVerify`] when the checker rejects the proposal, input errors.
+/// [`Error::CouldNotVerify`] when the kernel rejects the proposal, [`Error::TooLarge`]
+/// when it is too large to check, input errors.
 pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPointCertificate> {
+    certify_fixed_point_with_verdict(problem, x_hat).map(|(c, _)| c)
+}
+
+/// [`certify_fixed_point`], with the kernel's verdict.
+pub fn certify_fixed_point_with_verdict(
+    problem: &FbProblem,
+    x_hat: &[f64],
+) -> Result<(FixedPointCertificate, Verdict)> {
     let FbProblem {
         a,
         b,
         gamma,
         lambda1,
         lambda2,
+        penalty: _,
     } = problem;
+    if problem.penalty == Penalty::Lasso && *lambda2 != 0 {
+        return Err(Error::InvalidInput("a LASSO problem has λ₂ = 0".into()));
+    }
+    let data = problem.problem_data();
     let p = a.cols();
     if x_hat.len() != p || b.len() != a.rows() {
         return Err(Error::DimensionMismatch {
@@ -67,7 +111,11 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
         m: m_prime.scale(&c),
         offset: Matrix::zeros(p, p),
     };
-    let rho_cert = find_norm_bound(&family, NormKind::Two, &SearchOptions::default())?;
+    let subject = Subject::Map {
+        problem: data.clone(),
+    };
+    let rho_cert =
+        find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())?;
     let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify {
         reason: "no ρ in certificate".into(),
     })?;
@@ -148,23 +196,19 @@ pub fn certify_fixed_point(problem: &FbProblem, x_hat: &[f64]) -> Result<FixedPo
 
     let texts = |v: &[Rational]| v.iter().map(num_text).collect::<Vec<_>>();
     let cert = FixedPointCertificate {
-        format: FIXED_POINT_FORMAT.into(),
-        version: FIXED_POINT_VERSION,
-        map: ForwardBackwardData {
-            design: super::check::rows_text(a),
-            response: texts(b),
-            gamma: num_text(gamma),
-            lambda1: num_text(lambda1),
-            lambda2: num_text(lambda2),
-        },
+        format: piggyback_kernel::certificate::FIXED_POINT_FORMAT.into(),
+        version: piggyback_kernel::certificate::VERSION,
+        problem: data,
         rho: num_text(&rho),
         center: texts(&x),
         radius: num_text(&radius),
         signs,
         derivative,
     };
-    check_fixed_point(&cert).map_err(|f| Error::CouldNotVerify {
-        reason: f.to_string(),
-    })?;
-    Ok(cert)
+    let verdict = piggyback_kernel::fixed_point::check_fixed_point(
+        &cert,
+        &mut piggyback_kernel::Budget::default(),
+    )
+    .map_err(kernel_error)?;
+    Ok((cert, verdict))
 }

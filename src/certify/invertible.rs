@@ -1,4 +1,4 @@
-//! Invertibility of `I − A` for **every** `A` in a set (MATH.md §7).
+//! Invertibility of `I − A` for **every** `A` in a set (see `docs/kernel.md`).
 //!
 //! Two sufficient conditions, tried in order:
 //! 1. Neumann: `sup ‖A‖ ≤ ρ < 1` in some norm (∞, 1, 2) ⇒ `I − A` invertible.
@@ -12,9 +12,8 @@
 //! it has opposite signs (see the tests). Only set-wide arguments such as the two
 //! above prove it.
 
-use super::check::rows_text;
 use super::contraction::{certified_rho, find_norm_bound, NormKind, SearchOptions};
-use super::{accepted, set_data, Certificate, Claim, InvertWitness};
+use super::{accepted, family_subject, num_text, rows_text, Certificate, Claim, InvertWitness};
 use crate::error::Result;
 use crate::linalg::lu::inverse;
 use crate::linalg::verified::verify_nonsingular_family;
@@ -23,18 +22,17 @@ use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Rational, Scalar};
 
 /// Certify that `I − A` is invertible for every `A` in `set` (square matrices).
-/// [`Error::CouldNotVerify`] when neither sufficient condition can be shown.
+/// [`crate::Error::CouldNotVerify`] when neither sufficient condition can be shown.
 pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
-    let data = set_data(set)?;
+    let data = family_subject(set)?;
     for norm in [NormKind::Inf, NormKind::One, NormKind::Two] {
         if let Ok(c) = find_norm_bound(set, norm, opts) {
-            if let (Some(rho), Claim::Contraction { norm: spec, .. }) =
-                (certified_rho(&c), &c.claim)
+            if let (Some(rho), Claim::NormBound { norm: spec, .. }) = (certified_rho(&c), &c.claim)
             {
                 if rho < 1 {
                     let w = InvertWitness::Neumann {
                         norm: spec.clone(),
-                        rho: super::check::num_text(&rho),
+                        rho: num_text(&rho),
                     };
                     return accepted(data, Claim::Invertible { witness: w });
                 }

@@ -1,11 +1,15 @@
-//! Certificates: contraction, refutation, invertibility, fixed point, derivative enclosure (MATH.md §7).
+//! Certificates: contraction, refutation, invertibility, fixed point, derivative
+//! enclosure (the mathematics is in `docs/kernel.md` and `docs/verdicts.md`).
 //!
 //! Finding a certificate may use f64 heuristics; checking one never does. The trusted
-//! kernel is the module [`check`](mod@check) (file format + exact re-verification, depending only on the
-//! scalar and exact linear-algebra code); the finders ([`contraction`], [`refute`],
-//! [`invertible`]) produce candidate certificates and return one only after
-//! [`check::check`] has accepted it, so a finder bug can cost a certificate but never
-//! produce a false one.
+//! checker is a crate of its own, [`piggyback_kernel`] (exact rationals only, a work
+//! budget, nothing from this crate): the finders here build candidate certificates in
+//! its formats and return one only after the kernel has accepted it, so a finder bug can
+//! cost a certificate but never produce a false one.
+//!
+//! Every certificate names its subject ([`Subject`]): a written matrix family, or the
+//! conservative field or the map of an embedded problem (from which the kernel
+//! re-derives the family).
 //!
 //! | finder | claim | method |
 //! |---|---|---|
@@ -14,27 +18,32 @@
 //! | [`contraction::find_weighted_bound`] | `sup ‖A‖_P ≤ ρ` | `P = I + Σ AᵢᵀPAᵢ/ρ²` over an active set of vertices, iterated in f64, rounded to short rationals, verified exactly |
 //! | [`refute::find_refutation`] | joint spectral radius `> r` | products of vertices (length ≤ 6), exact characteristic-polynomial witness |
 //! | [`invertible::certify_invertible`] | `I − A` invertible on the set | Neumann (`ρ < 1`), else a preconditioned interval-box test |
+//! | [`problem::certify_problem`] | contraction of a problem's map, else a refutation of the map or of its field | the above on the problem's family, with witness points for refutations |
+//! | [`forward_backward::certify_fixed_point`] | unique fixed point in a ball, signs, exact `∂x̄/∂λ₁` | f64 solve, exact residual and margins |
 //! | [`enclosure::derivative_enclosure`], [`enclosure::derivative_error_bound`] | box ⊇ `fix 𝒥` (every AD derivative); `d(Ĵ, fix 𝒥) ≤ …` | norm box + `𝒳 ← ([A]𝒳 + [B]) ∩ 𝒳`; residual over `1 − ρ`, outward rounding |
+//! | [`enet_proof::prove`] | LASSO / elastic net at scale: unique solution in a ball, certified support, signs and margins, every vertex derivative enclosed (a verified proof, not a file) | verified floating point: one pass over the design, verified Cholesky or `λ₂`, residual-bounded solves |
 //! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | norm ball `δ + ρr ≤ r` (or box inclusion `F(X) ⊆ X`) + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
 
-pub mod check;
-pub mod check_fixed_point;
 pub mod contraction;
 pub mod enclosure;
+pub mod enet_proof;
 pub mod fixed_point;
 pub mod forward_backward;
 pub mod invertible;
+pub mod problem;
 pub mod refute;
 
-pub use check::{
-    check, check_json, from_json, to_json, Certificate, CheckFailure, Claim, InvertWitness,
-    NormSpec, SetData,
+pub use piggyback_kernel::certificate::{
+    from_json, to_json, Certificate, Claim, FamilyData, InvertWitness, Letter, NormSpec,
+    RadiusWitness, Subject,
 };
+pub use piggyback_kernel::fixed_point::{fixed_point_from_json, FixedPointCertificate};
+pub use piggyback_kernel::{Budget, CheckFailure, Verdict};
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
-use crate::scalar::{Exact, Rational};
+use crate::scalar::{format_rational, Exact, Rational};
 
 /// Convert an exact matrix to `rug::Rational`.
 pub fn to_rug<S: Exact>(m: &Matrix<S>) -> Matrix<Rational> {
@@ -64,9 +73,21 @@ pub fn set_to_rug<S: Exact>(set: &MatrixSet<S>) -> MatrixSet<Rational> {
     }
 }
 
+/// The exact text of a rational (certificate numbers).
+pub fn num_text(q: &Rational) -> String {
+    format_rational(q)
+}
+
+/// The exact text of a rational matrix, by rows.
+pub fn rows_text(m: &Matrix<Rational>) -> Vec<Vec<String>> {
+    (0..m.rows())
+        .map(|i| (0..m.cols()).map(|j| format_rational(&m[(i, j)])).collect())
+        .collect()
+}
+
 /// The certificate form of a set of square matrices. Errors on an empty set or
 /// non-square members.
-pub fn set_data(set: &MatrixSet<Rational>) -> Result<SetData> {
+pub fn family_data(set: &MatrixSet<Rational>) -> Result<FamilyData> {
     let (r, c) = match set {
         MatrixSet::Finite(v) | MatrixSet::Hull(v) if v.is_empty() => {
             return Err(Error::InvalidInput("empty matrix set".into()));
@@ -80,43 +101,76 @@ pub fn set_data(set: &MatrixSet<Rational>) -> Result<SetData> {
             right: (c, c),
         });
     }
-    let rows = check::rows_text;
     Ok(match set {
-        MatrixSet::Finite(v) => SetData::Finite {
-            vertices: v.iter().map(rows).collect(),
+        MatrixSet::Finite(v) => FamilyData::Finite {
+            vertices: v.iter().map(rows_text).collect(),
         },
-        MatrixSet::Hull(v) => SetData::Hull {
-            vertices: v.iter().map(rows).collect(),
+        MatrixSet::Hull(v) => FamilyData::Hull {
+            vertices: v.iter().map(rows_text).collect(),
         },
-        MatrixSet::Box { lo, hi } => SetData::Box {
-            lo: rows(lo),
-            hi: rows(hi),
+        MatrixSet::Box { lo, hi } => FamilyData::Box {
+            lo: rows_text(lo),
+            hi: rows_text(hi),
         },
         MatrixSet::DiagBox {
             q_lo,
             q_hi,
             m,
             offset,
-        } => SetData::DiagBox {
-            q_lo: q_lo.iter().map(check::num_text).collect(),
-            q_hi: q_hi.iter().map(check::num_text).collect(),
-            m: rows(m),
-            offset: rows(offset),
+        } => FamilyData::DiagBox {
+            q_lo: q_lo.iter().map(num_text).collect(),
+            q_hi: q_hi.iter().map(num_text).collect(),
+            m: rows_text(m),
+            offset: rows_text(offset),
         },
     })
 }
 
-/// Build a certificate and return it only if the trusted checker accepts it;
-/// otherwise [`Error::CouldNotVerify`] carrying the checker's reason.
-pub fn accepted(data: SetData, claim: Claim) -> Result<Certificate> {
+/// The subject "the written family `set`".
+pub fn family_subject(set: &MatrixSet<Rational>) -> Result<Subject> {
+    Ok(Subject::Family {
+        family: family_data(set)?,
+    })
+}
+
+/// A failed kernel check as a crate error: over budget is [`Error::TooLarge`], anything
+/// else [`Error::CouldNotVerify`] carrying the kernel's reason.
+pub fn kernel_error(f: CheckFailure) -> Error {
+    match f {
+        CheckFailure::TooLarge(o) => Error::TooLarge {
+            context: o.to_string(),
+        },
+        f => Error::CouldNotVerify {
+            reason: f.to_string(),
+        },
+    }
+}
+
+/// Check a certificate with the kernel (default budget); the verdict, or the kernel's
+/// refusal as a crate error ([`kernel_error`]).
+pub fn verdict(c: &Certificate) -> Result<Verdict> {
+    piggyback_kernel::check::check(c, &mut Budget::default()).map_err(kernel_error)
+}
+
+/// Build a certificate and return it only if the trusted kernel accepts it; otherwise
+/// the kernel's reason ([`kernel_error`]).
+pub fn accepted(subject: Subject, claim: Claim) -> Result<Certificate> {
+    accepted_with_verdict(subject, claim).map(|(c, _)| c)
+}
+
+/// [`accepted`], with the kernel's verdict.
+pub fn accepted_with_verdict(subject: Subject, claim: Claim) -> Result<(Certificate, Verdict)> {
     let c = Certificate {
-        format: check::FORMAT.to_string(),
-        version: check::VERSION,
-        data,
+        format: piggyback_kernel::certificate::FORMAT.to_string(),
+        version: piggyback_kernel::certificate::VERSION,
+        subject,
         claim,
     };
-    check::check(&c).map_err(|f| Error::CouldNotVerify {
-        reason: f.to_string(),
-    })?;
-    Ok(c)
+    let v = verdict(&c)?;
+    Ok((c, v))
+}
+
+/// Parse and check any certificate text (either format) with the default budget.
+pub fn check_json(text: &str) -> std::result::Result<Verdict, CheckFailure> {
+    piggyback_kernel::check_json(text)
 }

@@ -1,12 +1,12 @@
 //! Refutations: a product of vertices whose spectral radius exceeds `r^len` proves
 //! that the joint spectral radius exceeds `r`, so **no** norm gives `sup ‖A‖ ≤ r`
-//! (MATH.md §7). Products are scored in f64; the best are proven exactly through the
-//! characteristic polynomial ([`crate::linalg::spectral::spectral_radius_exceeds`]).
+//! (see `docs/kernel.md`). Products are scored in f64; the best are proven exactly
+//! through the characteristic polynomial
+//! ([`crate::linalg::spectral::spectral_radius_exceeds`]).
 
-use super::check::{num_text, RadiusText};
-use super::{accepted, set_data, Certificate, Claim};
+use super::{accepted, family_subject, num_text, Certificate, Claim, Letter, RadiusWitness};
 use crate::error::{Error, Result};
-use crate::linalg::spectral::{spectral_radius_estimate, spectral_radius_exceeds, RadiusWitness};
+use crate::linalg::spectral::{self, spectral_radius_estimate, spectral_radius_exceeds};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{Rational, Scalar};
@@ -16,14 +16,14 @@ pub const MAX_WORDS: usize = 100_000;
 /// How many of the best-scoring words are tried exactly.
 const EXACT_TRIES: usize = 16;
 
-fn witness_text(w: &RadiusWitness<Rational>) -> RadiusText {
+fn witness_text(w: &spectral::RadiusWitness<Rational>) -> RadiusWitness {
     match w {
-        RadiusWitness::RealRoot { lo, hi } => RadiusText::RealRoot {
+        spectral::RadiusWitness::RealRoot { lo, hi } => RadiusWitness::RealRoot {
             lo: num_text(lo),
             hi: num_text(hi),
         },
-        RadiusWitness::Determinant => RadiusText::Determinant,
-        RadiusWitness::TracePower { k } => RadiusText::TracePower { k: *k },
+        spectral::RadiusWitness::Determinant => RadiusWitness::Determinant {},
+        spectral::RadiusWitness::TracePower { k } => RadiusWitness::TracePower { k: *k as u64 },
     }
 }
 
@@ -51,6 +51,50 @@ pub fn find_refutation(
             "refutation threshold r must be >= 0".into(),
         ));
     }
+    let words = scored_words(vs, r, max_len)?;
+    let Some((word, witness)) = proven_words(vs, words, r)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let claim = Claim::Refutation {
+        r: num_text(r),
+        word: word.into_iter().map(Letter::Index).collect(),
+        witness,
+        points: None,
+    };
+    accepted(family_subject(set)?, claim).map(Some)
+}
+
+/// Words (vertex indices, best first) whose product is proven to have spectral radius
+/// `> r^len`, with the witness, among the first 16 of `words`.
+pub fn proven_words(
+    vs: &[Matrix<Rational>],
+    words: impl IntoIterator<Item = Vec<usize>>,
+    r: &Rational,
+) -> Result<Vec<(Vec<usize>, RadiusWitness)>> {
+    let mut out = Vec::new();
+    for word in words.into_iter().take(EXACT_TRIES) {
+        if word.is_empty() || word.iter().any(|&i| i >= vs.len()) {
+            continue;
+        }
+        let mut prod = vs[word[0]].clone();
+        for &i in &word[1..] {
+            prod = prod.matmul(&vs[i])?;
+        }
+        let threshold = (0..word.len()).fold(Rational::from(1), |acc, _| acc.mul(r));
+        if let Some(w) = spectral_radius_exceeds(&prod, &threshold)? {
+            out.push((word, witness_text(&w)));
+        }
+    }
+    Ok(out)
+}
+
+/// Words over `m` letters of length `≤ max_len`, best growth rate `ρ(product)^{1/L}`
+/// first (f64 estimates), keeping those whose rate exceeds `r` (up to rounding).
+pub fn scored_words(
+    vs: &[Matrix<Rational>],
+    r: &Rational,
+    max_len: usize,
+) -> Result<Vec<Vec<usize>>> {
     let m = vs.len();
     let total: usize = (1..=max_len)
         .try_fold(0usize, |acc, l| {
@@ -64,7 +108,6 @@ pub fn find_refutation(
     }
     let vf: Vec<Matrix<f64>> = vs.iter().map(|v| v.to_f64()).collect();
     let rf = r.to_f64();
-    // Score every word by its growth rate ρ(product)^{1/L} (f64 estimate).
     let mut scored: Vec<(f64, Vec<usize>)> = Vec::new();
     let mut frontier: Vec<(Vec<usize>, Matrix<f64>)> =
         (0..m).map(|i| (vec![i], vf[i].clone())).collect();
@@ -94,21 +137,5 @@ pub fn find_refutation(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.1.len().cmp(&b.1.len()))
     });
-    for (_, word) in scored.into_iter().take(EXACT_TRIES) {
-        // invariant: every scored word is nonempty with indices < m.
-        let mut prod = vs[word[0]].clone();
-        for &i in &word[1..] {
-            prod = prod.matmul(&vs[i])?;
-        }
-        let threshold = (0..word.len()).fold(Rational::from(1), |acc, _| acc.mul(r));
-        if let Some(w) = spectral_radius_exceeds(&prod, &threshold)? {
-            let claim = Claim::Refutation {
-                r: num_text(r),
-                word,
-                witness: witness_text(&w),
-            };
-            return accepted(set_data(set)?, claim).map(Some);
-        }
-    }
-    Ok(None)
+    Ok(scored.into_iter().map(|(_, w)| w).collect())
 }

@@ -11,129 +11,77 @@ use super::{
     ensure_not_input, ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED,
     EXIT_REJECTED, EXIT_UNDECIDED,
 };
-use crate::certify::check_fixed_point::{self, FixedPointCertificate};
-use crate::certify::forward_backward::{certify_fixed_point, FbProblem};
-use crate::certify::{self, contraction, refute, Certificate, CheckFailure, Claim};
+use crate::certify::forward_backward::{certify_fixed_point_with_verdict, FbProblem};
+pub use crate::certify::problem::{Certified, Outcome};
+use crate::certify::{self, CheckFailure, Claim, FixedPointCertificate, Verdict};
 use crate::error::{Error, Result};
 use crate::io::problem::{MapSpec, Problem};
-use crate::matset::MatrixSet;
+use crate::io::resolve::Purpose;
 use crate::scalar::{Enclosure, Interval, Rational};
 use crate::FixedPointMap;
 use crate::Matrix;
+use piggyback_kernel::verdict::Claim as Proven;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// What `certify` concluded.
-#[derive(Debug)]
-pub enum Outcome {
-    /// A checked certificate of the claim it contains (a contraction bound, or a
-    /// refutation).
-    Certified(Certificate),
-    /// Neither a contraction certificate nor a refutation was found.
-    Undecided(String),
-}
-
-impl Outcome {
-    /// The exit status this outcome gives.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Outcome::Certified(c) if matches!(c.claim, Claim::Refutation { .. }) => EXIT_REFUTED,
-            Outcome::Certified(_) => EXIT_OK,
-            Outcome::Undecided(_) => EXIT_UNDECIDED,
-        }
-    }
-
-    /// `"contraction"`, `"refuted"` or `"undecided"` (the JSON `outcome`).
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Certified(c) => claim_label(&c.claim),
-            Outcome::Undecided(_) => "undecided",
-        }
+/// The exit status of a `certify` outcome: 0 a contraction, 4 a refutation (of the map,
+/// its field or a family: the verdict says which), 2 undecided.
+pub fn outcome_exit_code(o: &Outcome) -> i32 {
+    match o {
+        Outcome::Certified(c) if c.verdict.is_refutation() => EXIT_REFUTED,
+        Outcome::Certified(_) => EXIT_OK,
+        Outcome::Undecided(_) => EXIT_UNDECIDED,
     }
 }
 
-fn claim_label(claim: &Claim) -> &'static str {
-    match claim {
-        Claim::Contraction { .. } => "contraction",
-        Claim::Refutation { .. } => "refuted",
-        Claim::Invertible { .. } => "invertible",
+/// `"contraction"`, `"refuted"` or `"undecided"` (the JSON `outcome`).
+pub fn outcome_label(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Certified(c) => verdict_label(&c.verdict),
+        Outcome::Undecided(_) => "undecided",
     }
 }
 
-/// Certify a problem: the smallest short-rational contraction constant in the
-/// spectral norm, else the ∞- or 1-norm, else a weighted norm; failing all, a
-/// refutation (a product of vertices with spectral radius > 1).
+/// What a verdict proves, as one word: `"contraction"` (a norm bound below 1),
+/// `"norm_bound"` (a bound ≥ 1: not a contraction), `"refuted"`, `"invertible"`,
+/// `"fixed_point"`.
+pub fn verdict_label(v: &Verdict) -> &'static str {
+    match &v.claim {
+        Proven::NormBound { .. } if v.is_contraction() => "contraction",
+        Proven::NormBound { .. } => "norm_bound",
+        Proven::Refuted { .. } => "refuted",
+        Proven::Invertible => "invertible",
+        Proven::FixedPoint { .. } => "fixed_point",
+    }
+}
+
+/// What a verdict is about: `"family"`, `"field"` or `"map"`.
+pub fn subject_label(v: &Verdict) -> &'static str {
+    match v.subject {
+        piggyback_kernel::verdict::Subject::WrittenFamily => "family",
+        piggyback_kernel::verdict::Subject::Field(_) => "field",
+        piggyback_kernel::verdict::Subject::Map(_) => "map",
+    }
+}
+
+/// Certify a problem: a contraction of its map in the spectral, ∞-, 1- or a weighted
+/// norm; failing that, a refutation of the map (or of its conservative field); each
+/// checked by the kernel ([`crate::certify::problem::certify_problem`]).
 pub fn certify_problem(problem: &Problem) -> Result<Outcome> {
     certify_with_progress(problem, &Progress::hidden())
 }
 
 fn certify_with_progress(problem: &Problem, progress: &Progress) -> Result<Outcome> {
-    progress.step("building the exact Jacobian family");
-    let map = problem.build_map::<Rational>()?;
-    let family = map.state_jacobian_family(&problem.theta::<Rational>()?)?;
-    let opts = contraction::SearchOptions::default();
-    let one = Rational::from(1);
-    let mut best: Option<Certificate> = None;
-    for (norm, label) in [
-        (contraction::NormKind::Two, "two"),
-        (contraction::NormKind::Inf, "∞"),
-        (contraction::NormKind::One, "one"),
-    ] {
-        progress.step(format!(
-            "searching for a contraction bound in the {label}-norm"
-        ));
-        if let Ok(c) = contraction::find_norm_bound(&family, norm, &opts) {
-            let better = match (&best, contraction::certified_rho(&c)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(b), Some(r)) => contraction::certified_rho(b).is_some_and(|rb| r < rb),
-            };
-            if better {
-                best = Some(c);
-            }
-        }
-    }
-    if let Some(c) = best.filter(|c| contraction::certified_rho(c).is_some_and(|r| r < one)) {
-        return Ok(Outcome::Certified(c));
-    }
-    progress.step("searching for a weighted-norm contraction bound");
-    if let Ok(c) = contraction::find_weighted_bound(&family, &opts) {
-        if contraction::certified_rho(&c).is_some_and(|r| r < one) {
-            return Ok(Outcome::Certified(c));
-        }
-    }
-    progress.step("searching for a refutation (products of Jacobian vertices)");
-    let vertex_family = match family {
-        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Some(family),
-        other => crate::matset::MatrixSet::vertices(&other, 1 << 10)
-            .ok()
-            .map(MatrixSet::Hull),
-    };
-    if let Some(vf) = vertex_family {
-        if let Some(c) = refute::find_refutation(&vf, &one, 6)? {
-            return Ok(Outcome::Certified(c));
-        }
-    }
-    Ok(Outcome::Undecided(
-        "no norm bound below 1 and no product with spectral radius > 1 was found".into(),
-    ))
-}
-
-/// A one-line human summary of a certificate's claim.
-pub fn describe(c: &Certificate) -> String {
-    match &c.claim {
-        Claim::Contraction { norm, rho } => format!("CONTRACTION: sup ‖A‖ ≤ {rho} in the {norm:?} norm"),
-        Claim::Refutation { r, word, .. } => format!(
-            "REFUTED: the product of vertices {word:?} has spectral radius > {r}^{} — no norm makes the map contract",
-            word.len()
-        ),
-        Claim::Invertible { .. } => "INVERTIBLE: I − A is invertible for every A in the set".into(),
-    }
+    crate::certify::problem::certify_problem_with(problem, &|s| progress.step(s.to_string()))
 }
 
 /// For `lasso` / `elastic_net` problems: solve in f64, then certify the fixed point
-/// (ball, signs, exact derivative in `λ₁`); `None` for other kinds.
-pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCertificate>> {
+/// (ball, signs, exact derivative in `λ₁`), with the kernel's verdict; `None` for
+/// other kinds.
+pub fn fixed_point_certificate(
+    problem: &Problem,
+) -> Result<Option<(FixedPointCertificate, Verdict)>> {
+    problem.check_size(Purpose::Certify)?;
     let (Some(fb), Some(fbf)) = (
         problem.forward_backward_map::<Rational>()?,
         problem.forward_backward_map::<f64>()?,
@@ -164,21 +112,9 @@ pub fn fixed_point_certificate(problem: &Problem) -> Result<Option<FixedPointCer
         gamma: fb.gamma().clone(),
         lambda1,
         lambda2,
+        penalty: fb.penalty(),
     };
-    certify_fixed_point(&data, &x).map(Some)
-}
-
-/// A one-line summary of a fixed-point certificate.
-pub fn describe_fixed_point(c: &FixedPointCertificate) -> String {
-    let proven = c.signs.iter().filter(|s| s.is_some()).count();
-    let approx = |t: &str| crate::scalar::parse_rational(t).map_or(f64::NAN, |q| q.to_f64());
-    format!(
-        "FIXED POINT: unique, within ≈{:.2e} of the center (ρ ≤ ≈{:.6}); {proven}/{} signs proven{}",
-        approx(&c.radius),
-        approx(&c.rho),
-        c.signs.len(),
-        if c.derivative.is_some() { "; exact ∂x̄/∂λ₁ included" } else { "" }
-    )
+    certify_fixed_point_with_verdict(&data, &x).map(Some)
 }
 
 /// Where `certify` writes the fixed-point certificate that goes with the certificate
@@ -201,11 +137,45 @@ fn default_certificate_path(problem: &Path) -> PathBuf {
 }
 
 /// What `certify` did, for the reports.
-struct Certified {
+struct Done {
     outcome: Outcome,
-    target: PathBuf,
-    fixed_point: Option<(PathBuf, FixedPointCertificate)>,
+    /// Where the certificate was written (`None`: kept in memory).
+    target: Option<PathBuf>,
+    /// The fixed-point certificate, its verdict, and where it was written.
+    fixed_point: Option<(Option<PathBuf>, FixedPointCertificate, Verdict)>,
     fixed_point_failure: Option<String>,
+}
+
+/// `lasso` / `elastic_net`: the kinds that also get a fixed-point certificate (decided
+/// from the map kind, without loading the data).
+fn is_forward_backward(problem: &Problem) -> bool {
+    matches!(
+        problem.file.map,
+        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
+    )
+}
+
+/// Certify `problem` without writing anything: the outcome, and for `lasso` /
+/// `elastic_net` problems whose contraction was certified, the fixed-point certificate
+/// (or why it could not be made).
+fn certify_work(problem: &Problem, progress: &Progress) -> Result<Done> {
+    let is_fb = is_forward_backward(problem);
+    let outcome = certify_with_progress(problem, progress)?;
+    let mut done = Done {
+        outcome,
+        target: None,
+        fixed_point: None,
+        fixed_point_failure: None,
+    };
+    if is_fb && matches!(done.outcome, Outcome::Certified(_)) {
+        progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
+        match fixed_point_certificate(problem) {
+            Ok(Some((fp, verdict))) => done.fixed_point = Some((None, fp, verdict)),
+            Ok(None) => {}
+            Err(e) => done.fixed_point_failure = Some(e.to_string()),
+        }
+    }
+    Ok(done)
 }
 
 /// Certify `problem` and write the certificate(s); nothing is written when an output
@@ -215,55 +185,72 @@ fn certify_to_files(
     target: &Path,
     force: bool,
     progress: &Progress,
-) -> Result<Certified> {
+) -> Result<Done> {
     let fp_target = fixed_point_path(target);
-    let is_fb = matches!(
-        problem.file.map,
-        MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. }
-    );
-    if is_fb {
+    if is_forward_backward(problem) {
         ensure_writable(&[target, &fp_target], force)?;
     } else {
         ensure_writable(&[target], force)?;
     }
-    let outcome = certify_with_progress(problem, progress)?;
-    let mut done = Certified {
-        outcome,
-        target: target.to_path_buf(),
-        fixed_point: None,
-        fixed_point_failure: None,
-    };
+    let mut done = certify_work(problem, progress)?;
     let Outcome::Certified(c) = &done.outcome else {
         return Ok(done);
     };
-    write_file(target, certify::to_json(c).as_bytes())?;
-    if is_fb {
-        progress.step("fixed-point certificate: f64 solve, then exact ball, signs and derivative");
-        match fixed_point_certificate(problem) {
-            Ok(Some(fp)) => {
-                write_file(
-                    &fp_target,
-                    check_fixed_point::fixed_point_to_json(&fp).as_bytes(),
-                )?;
-                done.fixed_point = Some((fp_target, fp));
-            }
-            Ok(None) => {}
-            Err(e) => done.fixed_point_failure = Some(e.to_string()),
-        }
+    write_file(target, certify::to_json(&c.certificate).as_bytes())?;
+    done.target = Some(target.to_path_buf());
+    if let Some((path, fp, _)) = &mut done.fixed_point {
+        write_file(&fp_target, certify::to_json(fp).as_bytes())?;
+        *path = Some(fp_target);
     }
     Ok(done)
 }
 
-fn certify_text(problem: &Problem, done: &Certified) -> String {
+/// What `certify` produces, computed in memory (nothing is written): the `--json`
+/// report, with `null` file paths, and the texts of the certificate files `certify`
+/// would write.
+#[derive(Debug)]
+pub struct CertifyResult {
+    /// The report (as `certify --json` prints it; paths `null`).
+    pub report: CertifyReport,
+    /// The certificate file's text (absent when undecided).
+    pub certificate: Option<String>,
+    /// The fixed-point certificate file's text (`lasso` / `elastic_net` problems).
+    pub fixed_point_certificate: Option<String>,
+}
+
+/// Certify a problem in memory (see [`CertifyResult`]); `problem_path` is the file
+/// the problem came from, if any (the report's `problem`).
+pub fn certify_in_memory(problem: &Problem, problem_path: Option<&Path>) -> Result<CertifyResult> {
+    let done = certify_work(problem, &Progress::hidden())?;
+    let certificate = match &done.outcome {
+        Outcome::Certified(c) => Some(certify::to_json(&c.certificate)),
+        Outcome::Undecided(_) => None,
+    };
+    let fixed_point_certificate = done
+        .fixed_point
+        .as_ref()
+        .map(|(_, fp, _)| certify::to_json(fp));
+    Ok(CertifyResult {
+        report: certify_json(problem_path, problem, &done),
+        certificate,
+        fixed_point_certificate,
+    })
+}
+
+fn certify_text(problem: &Problem, done: &Done) -> String {
     let name = problem.name();
     let mut s = String::new();
     match &done.outcome {
         Outcome::Certified(c) => {
-            let _ = writeln!(s, "{name}: {}", describe(c));
-            let _ = writeln!(s, "  certificate written to {}", done.target.display());
-            if let Some((path, fp)) = &done.fixed_point {
-                let _ = writeln!(s, "{name}: {}", describe_fixed_point(fp));
-                let _ = writeln!(s, "  certificate written to {}", path.display());
+            let _ = writeln!(s, "{name}: {}", c.verdict);
+            if let Some(target) = &done.target {
+                let _ = writeln!(s, "  certificate written to {}", target.display());
+            }
+            if let Some((path, _, verdict)) = &done.fixed_point {
+                let _ = writeln!(s, "{name}: {verdict}");
+                if let Some(path) = path {
+                    let _ = writeln!(s, "  certificate written to {}", path.display());
+                }
             }
             if let Some(why) = &done.fixed_point_failure {
                 let _ = writeln!(s, "{name}: FIXED POINT not certified: {why}");
@@ -276,12 +263,18 @@ fn certify_text(problem: &Problem, done: &Certified) -> String {
     s
 }
 
-fn certify_json(problem_path: &Path, problem: &Problem, done: &Certified) -> CertifyReport {
+fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn certify_json(problem_path: Option<&Path>, problem: &Problem, done: &Done) -> CertifyReport {
     let (certificate, reason) = match &done.outcome {
         Outcome::Certified(c) => (
             Some(CertificateEntry {
-                path: done.target.display().to_string(),
-                claim: c.claim.clone(),
+                path: done.target.as_deref().map(display_path),
+                subject: subject_label(&c.verdict),
+                verdict: c.verdict.to_string(),
+                claim: c.certificate.claim.clone(),
             }),
             None,
         ),
@@ -291,13 +284,14 @@ fn certify_json(problem_path: &Path, problem: &Problem, done: &Certified) -> Cer
         report: REPORT_FORMAT,
         version: REPORT_VERSION,
         command: "certify",
-        problem: problem_path.display().to_string(),
+        problem: problem_path.map(display_path),
         name: problem.name(),
-        outcome: done.outcome.label(),
-        exit_code: done.outcome.exit_code(),
+        outcome: outcome_label(&done.outcome),
+        exit_code: outcome_exit_code(&done.outcome),
         certificate,
-        fixed_point: done.fixed_point.as_ref().map(|(p, fp)| FixedPointEntry {
-            path: p.display().to_string(),
+        fixed_point: done.fixed_point.as_ref().map(|(p, fp, v)| FixedPointEntry {
+            path: p.as_deref().map(display_path),
+            verdict: v.to_string(),
             summary: FixedPointSummary::from(fp),
         }),
         fixed_point_failure: done.fixed_point_failure.clone(),
@@ -321,22 +315,29 @@ pub(crate) fn cmd_certify(
     let done = certify_to_files(&problem, &target, force, &progress)?;
     progress.finish();
     if json {
-        let report = certify_json(problem_path, &problem, &done);
+        let report = certify_json(Some(problem_path), &problem, &done);
         writeln!(ctx.out, "{}", to_json_text(&report)?).map_err(io_err)?;
     } else if !ctx.quiet {
         write!(ctx.out, "{}", certify_text(&problem, &done)).map_err(io_err)?;
     }
-    Ok(done.outcome.exit_code())
+    Ok(outcome_exit_code(&done.outcome))
 }
 
 /// What `check` found.
 #[derive(Debug)]
 pub enum CheckOutcome {
-    /// A valid `piggyback-certificate`.
-    Valid(Certificate),
-    /// A valid fixed-point certificate.
-    ValidFixedPoint(FixedPointCertificate),
-    /// Rejected or malformed.
+    /// Accepted by the kernel.
+    Valid {
+        /// The certificate's format.
+        format: &'static str,
+        /// What it proves, about which subject.
+        verdict: Verdict,
+        /// The claim of a `piggyback-certificate` (for the JSON report).
+        claim: Option<Claim>,
+        /// A fixed-point certificate (for the JSON report).
+        fixed_point: Option<Box<FixedPointCertificate>>,
+    },
+    /// Rejected, malformed, not a map, or too large.
     Failed {
         /// The format the file claims, when recognised.
         format: Option<&'static str>,
@@ -346,45 +347,55 @@ pub enum CheckOutcome {
 }
 
 impl CheckOutcome {
-    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed.
+    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed, not a
+    /// map, or too large to check within the budget.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CheckOutcome::Valid(c) if matches!(c.claim, Claim::Refutation { .. }) => EXIT_REFUTED,
-            CheckOutcome::Valid(_) | CheckOutcome::ValidFixedPoint(_) => EXIT_OK,
-            CheckOutcome::Failed {
-                failure: CheckFailure::Rejected { .. },
-                ..
-            } => EXIT_REJECTED,
+            CheckOutcome::Valid { verdict, .. } if verdict.is_refutation() => EXIT_REFUTED,
+            CheckOutcome::Valid { .. } => EXIT_OK,
+            CheckOutcome::Failed { failure, .. } if failure.is_rejection() => EXIT_REJECTED,
             CheckOutcome::Failed { .. } => EXIT_INPUT,
         }
     }
 }
 
-/// Check the text of a certificate file with the exact checker (dispatching on its
-/// format: contraction/refutation/invertibility certificates, or fixed-point ones).
+/// Check the text of a certificate file with the trusted kernel (either format), with
+/// the kernel's default work budget.
 pub fn check_certificate(text: &str) -> CheckOutcome {
-    if text.contains(check_fixed_point::FIXED_POINT_FORMAT) {
-        let format = Some(check_fixed_point::FIXED_POINT_FORMAT);
-        return match check_fixed_point::fixed_point_from_json(text)
-            .and_then(|c| check_fixed_point::check_fixed_point(&c).map(|()| c))
-        {
-            Ok(c) => CheckOutcome::ValidFixedPoint(c),
-            Err(failure) => CheckOutcome::Failed { format, failure },
-        };
-    }
-    let parsed = match certify::from_json(text) {
-        Ok(c) => c,
-        Err(failure) => {
+    use piggyback_kernel::certificate::{format_of, FIXED_POINT_FORMAT, FORMAT};
+    let mut budget = piggyback_kernel::Budget::default();
+    let format = match format_of(text) {
+        Ok((f, _)) if f == FIXED_POINT_FORMAT => FIXED_POINT_FORMAT,
+        Ok((f, _)) if f == FORMAT => FORMAT,
+        Ok(_) | Err(_) => {
+            let failure = piggyback_kernel::check_json(text)
+                .err()
+                .unwrap_or_else(|| CheckFailure::Malformed("unknown format".into()));
             return CheckOutcome::Failed {
                 format: None,
                 failure,
-            }
+            };
         }
     };
-    match certify::check(&parsed) {
-        Ok(()) => CheckOutcome::Valid(parsed),
+    let result = if format == FIXED_POINT_FORMAT {
+        certify::fixed_point_from_json(text).and_then(|c| {
+            piggyback_kernel::fixed_point::check_fixed_point(&c, &mut budget)
+                .map(|v| (v, None, Some(Box::new(c))))
+        })
+    } else {
+        certify::from_json(text).and_then(|c| {
+            piggyback_kernel::check::check(&c, &mut budget).map(|v| (v, Some(c.claim), None))
+        })
+    };
+    match result {
+        Ok((verdict, claim, fixed_point)) => CheckOutcome::Valid {
+            format,
+            verdict,
+            claim,
+            fixed_point,
+        },
         Err(failure) => CheckOutcome::Failed {
-            format: Some(certify::check::FORMAT),
+            format: Some(format),
             failure,
         },
     }
@@ -393,43 +404,49 @@ pub fn check_certificate(text: &str) -> CheckOutcome {
 fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
     let path = path.display();
     match outcome {
-        CheckOutcome::Valid(c) => format!("{path}: VALID: {}\n", describe(c)),
-        CheckOutcome::ValidFixedPoint(c) => format!("{path}: VALID: {}\n", describe_fixed_point(c)),
+        CheckOutcome::Valid { verdict, .. } => format!("{path}: VALID: {verdict}\n"),
         CheckOutcome::Failed { failure, .. } => format!("{path}: INVALID: {failure}\n"),
     }
 }
 
-fn check_json(path: &Path, outcome: &CheckOutcome) -> CheckReport {
+/// The `check --json` report of `outcome`; `path` is the certificate file, if any.
+pub fn check_report(path: Option<&Path>, outcome: &CheckOutcome) -> CheckReport {
     let mut r = CheckReport {
         report: REPORT_FORMAT,
         version: REPORT_VERSION,
         command: "check",
-        certificate: path.display().to_string(),
+        certificate: path.map(display_path),
         format: None,
         verdict: "valid",
         outcome: None,
+        subject: None,
+        statement: None,
         claim: None,
         fixed_point: None,
         failure: None,
         exit_code: outcome.exit_code(),
     };
     match outcome {
-        CheckOutcome::Valid(c) => {
-            r.format = Some(certify::check::FORMAT);
-            r.outcome = Some(claim_label(&c.claim));
-            r.claim = Some(c.claim.clone());
-        }
-        CheckOutcome::ValidFixedPoint(c) => {
-            r.format = Some(check_fixed_point::FIXED_POINT_FORMAT);
-            r.outcome = Some("fixed_point");
-            r.fixed_point = Some(FixedPointSummary::from(c));
+        CheckOutcome::Valid {
+            format,
+            verdict,
+            claim,
+            fixed_point,
+        } => {
+            r.format = Some(format);
+            r.outcome = Some(verdict_label(verdict));
+            r.subject = Some(subject_label(verdict));
+            r.statement = Some(verdict.to_string());
+            r.claim = claim.clone();
+            r.fixed_point = fixed_point.as_deref().map(FixedPointSummary::from);
         }
         CheckOutcome::Failed { format, failure } => {
             r.format = *format;
-            r.verdict = if matches!(failure, CheckFailure::Rejected { .. }) {
-                "rejected"
-            } else {
-                "malformed"
+            r.verdict = match failure {
+                CheckFailure::Rejected { .. } => "rejected",
+                CheckFailure::TooLarge(_) => "too_large",
+                CheckFailure::InvalidProblem(_) => "not_a_map",
+                _ => "malformed",
             };
             r.failure = Some(failure.to_string());
         }
@@ -456,7 +473,7 @@ pub(crate) fn cmd_check(
     let outcome = check_certificate(&text);
     progress.finish();
     let rendered = if json {
-        format!("{}\n", to_json_text(&check_json(path, &outcome))?)
+        format!("{}\n", to_json_text(&check_report(Some(path), &outcome))?)
     } else {
         check_text(path, &outcome)
     };
@@ -471,10 +488,15 @@ pub struct SolveReport {
     pub x: Vec<f64>,
     /// f64 derivative `∂x̄/∂θ` (AID by dense solve with the map's AD convention).
     pub jacobian: Matrix<f64>,
-    /// Iterations of the f64 fixed-point iteration.
+    /// Iterations of the f64 fixed-point iteration (coordinate-descent epochs for
+    /// LASSO / elastic net).
     pub iterations: usize,
     /// The proof, or why it could not be made.
     pub proof: std::result::Result<SolveProof, Error>,
+    /// Wall time of the f64 solve and derivative, in seconds.
+    pub solve_seconds: f64,
+    /// Wall time of the proof, in seconds.
+    pub proof_seconds: f64,
 }
 
 impl SolveReport {
@@ -493,8 +515,11 @@ impl SolveReport {
 pub struct SolveProof {
     /// A box containing the unique fixed point.
     pub x: Vec<Interval>,
-    /// Contraction bound on the proof domain and its norm.
-    pub rho: (f64, &'static str),
+    /// Contraction bound on the proof domain and its norm (interval proofs; `None` for
+    /// the LASSO / elastic-net proof, which rests on strong convexity instead).
+    pub rho: Option<(f64, &'static str)>,
+    /// How the proof was made and what it trusts (one line).
+    pub method: String,
     /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
     pub nonzero: Vec<Option<bool>>,
     /// Whether the derivative is proven single-valued (one selection piece at `x̄`).
@@ -511,6 +536,11 @@ pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
 }
 
 fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
+    if let Some(input) = problem.enet_input()? {
+        return solve_enet(input, progress);
+    }
+    problem.check_size(Purpose::Solve)?;
+    let t = std::time::Instant::now();
     progress.step("f64 fixed-point iteration");
     let map = problem.build_map::<f64>()?;
     let theta = problem.theta::<f64>()?;
@@ -522,12 +552,85 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let lin = map.linearize(&x, &theta)?;
     let m = theta.len();
     let jacobian = crate::diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(m))?.derivative;
+    let solve_seconds = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
     let proof = prove(problem, &x, &jacobian, progress);
     Ok(SolveReport {
         x,
         jacobian,
         iterations,
         proof,
+        solve_seconds,
+        proof_seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// LASSO / elastic net: the fast f64 engine (coordinate descent + restricted implicit
+/// formula) and its verified-floating-point proof ([`crate::certify::enet_proof`]), on
+/// f64 data of any size (MATH.md scaling `s = 1`).
+fn solve_enet(input: crate::io::problem::EnetInput, progress: &Progress) -> Result<SolveReport> {
+    use crate::certify::enet_proof::{solve_and_prove, SolveOptions};
+    progress.step(
+        "f64 coordinate descent and restricted derivative, then verified floating-point proof",
+    );
+    let m = if input.elastic { 2 } else { 1 };
+    let enet = crate::diff::enet::Enet::from_col_major(input.n, input.p, input.x, input.y, 1.0)?;
+    let opts = SolveOptions {
+        cd: crate::diff::enet::CdOptions {
+            tol: 1e-12,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let run = solve_and_prove(
+        &enet,
+        input.data,
+        input.lambda1,
+        input.lambda2,
+        input.x0.as_deref(),
+        &opts,
+    )?;
+    let jacobian = Matrix::from_fn(input.p, m, |i, j| run.jacobian[(i, j)]);
+    let proof = match &run.proof {
+        Ok(p) => {
+            let hull = p.jacobian_hull();
+            let mut nonzero = vec![Some(false); input.p];
+            p.support.iter().for_each(|&j| nonzero[j] = Some(true));
+            p.undecided.iter().for_each(|&j| nonzero[j] = None);
+            // The box holds w*; widened to hold the f64 solution too, so that its width
+            // also bounds the f64 error.
+            let x = p
+                .solution_box()
+                .iter()
+                .zip(&run.solution.w)
+                .map(|(b, &w)| {
+                    b.convex_hull(Interval::try_from((w, w)).unwrap_or(Interval::ENTIRE))
+                })
+                .collect();
+            Ok(SolveProof {
+                x,
+                rho: None,
+                method: format!(
+                    "verified floating point: strong convexity μ ≥ {:.3e} ({}), KKT residual ≤ {:.2e}, smallest margin {:.2e}; trusts {}",
+                    p.curvature, p.curvature_method, p.kkt_residual, p.min_margin, p.trusts
+                ),
+                nonzero,
+                single_valued: p.single_valued,
+                derivative: Matrix::from_fn(input.p, m, |i, j| hull[(i, j)]),
+                error_bound: (run.error_bound.unwrap_or(f64::INFINITY), "max"),
+            })
+        }
+        Err(f) => Err(Error::CouldNotVerify {
+            reason: f.to_string(),
+        }),
+    };
+    Ok(SolveReport {
+        x: run.solution.w,
+        jacobian,
+        iterations: run.solution.epochs,
+        proof,
+        solve_seconds: run.solve_seconds,
+        proof_seconds: run.proof_seconds,
     })
 }
 
@@ -561,7 +664,8 @@ fn prove(
     let error_bound = enclosure::derivative_error_bound(&a, &b, jacobian)?;
     Ok(SolveProof {
         x: e.x,
-        rho: (e.rho, e.norm),
+        rho: Some((e.rho, e.norm)),
+        method: "interval arithmetic (inari): contraction of the map on a box".into(),
         nonzero,
         single_valued: e.single_valued,
         derivative: d.j,
@@ -572,22 +676,49 @@ fn prove(
 fn solve_text(problem: &Problem, r: &SolveReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", problem.name());
-    let _ = writeln!(s, "  f64: fixed point after {} iterations", r.iterations);
-    for (i, xi) in r.x.iter().enumerate() {
+    let _ = writeln!(
+        s,
+        "  f64: solution after {} iterations ({:.3e} s; proof {:.3e} s)",
+        r.iterations, r.solve_seconds, r.proof_seconds
+    );
+    // Every coordinate of small problems; the first nonzero ones of large problems.
+    let big = r.x.len() > 50;
+    let shown: Vec<usize> = if big {
+        (0..r.x.len()).filter(|&i| r.x[i] != 0.0).take(20).collect()
+    } else {
+        (0..r.x.len()).collect()
+    };
+    for &i in &shown {
+        let xi = r.x[i];
         let row: Vec<String> = (0..r.jacobian.cols())
             .map(|j| format!("{:+.6e}", r.jacobian[(i, j)]))
             .collect();
         let _ = writeln!(s, "    x[{i}] = {xi:+.10e}   dx/dθ = [{}]", row.join(", "));
     }
+    if big {
+        let nz = r.x.iter().filter(|v| **v != 0.0).count();
+        let _ = writeln!(
+            s,
+            "    … {} more nonzero and {} zero coordinates (--json lists all)",
+            nz - shown.len(),
+            r.x.len() - nz
+        );
+    }
     match &r.proof {
         Ok(p) => {
             let width = p.x.iter().map(|v| v.wid()).fold(0.0, f64::max);
-            let _ = writeln!(s, "  PROVED (interval arithmetic):");
-            let _ = writeln!(
-                s,
-                "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {:.6} ({}-norm)",
-                p.rho.0, p.rho.1
-            );
+            let _ = writeln!(s, "  PROVED ({}):", p.method);
+            match p.rho {
+                Some((rho, norm)) => {
+                    let _ = writeln!(
+                        s,
+                        "    unique fixed point in a box of width {width:.3e}; contraction ρ ≤ {rho:.6} ({norm}-norm)"
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "    unique solution in a box of width {width:.3e}");
+                }
+            }
             let (nz, z) = (
                 p.nonzero.iter().filter(|v| **v == Some(true)).count(),
                 p.nonzero.iter().filter(|v| **v == Some(false)).count(),
@@ -628,13 +759,14 @@ fn interval_pair(v: &Interval) -> [Option<f64>; 2] {
     [finite(v.inf()), finite(v.sup())]
 }
 
-fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJson {
+/// The `solve --json` report of `r`; `problem_path` is the problem file, if any.
+pub fn solve_report(problem_path: Option<&Path>, problem: &Problem, r: &SolveReport) -> SolveJson {
     let jac = &r.jacobian;
     SolveJson {
         report: REPORT_FORMAT,
         version: REPORT_VERSION,
         command: "solve",
-        problem: problem_path.display().to_string(),
+        problem: problem_path.map(display_path),
         name: problem.name(),
         iterations: r.iterations,
         x: r.x.iter().map(|&v| finite(v)).collect(),
@@ -644,8 +776,9 @@ fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJ
         proved: r.proof.is_ok(),
         proof: r.proof.as_ref().ok().map(|p| ProofJson {
             x: p.x.iter().map(interval_pair).collect(),
-            rho: finite(p.rho.0),
-            rho_norm: p.rho.1,
+            rho: p.rho.and_then(|r| finite(r.0)),
+            rho_norm: p.rho.map(|r| r.1),
+            method: p.method.clone(),
             nonzero: p.nonzero.clone(),
             single_valued: p.single_valued,
             derivative: (0..p.derivative.rows())
@@ -659,6 +792,8 @@ fn solve_json(problem_path: &Path, problem: &Problem, r: &SolveReport) -> SolveJ
             error_norm: p.error_bound.1,
         }),
         not_proved: r.proof.as_ref().err().map(ToString::to_string),
+        solve_seconds: r.solve_seconds,
+        proof_seconds: r.proof_seconds,
         exit_code: r.exit_code(),
     }
 }
@@ -682,7 +817,7 @@ pub(crate) fn cmd_solve(
     let rendered = if json {
         format!(
             "{}\n",
-            to_json_text(&solve_json(problem_path, &problem, &r))?
+            to_json_text(&solve_report(Some(problem_path), &problem, &r))?
         )
     } else {
         solve_text(&problem, &r)
@@ -800,8 +935,8 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
         if matches!(done.outcome, Outcome::Undecided(_)) {
             worst = worst.max(EXIT_UNDECIDED);
         }
-        let mut written = vec![done.target.clone()];
-        written.extend(done.fixed_point.iter().map(|(p, _)| p.clone()));
+        let mut written: Vec<PathBuf> = done.target.iter().cloned().collect();
+        written.extend(done.fixed_point.iter().filter_map(|(p, _, _)| p.clone()));
         if matches!(done.outcome, Outcome::Certified(_)) {
             for file in written {
                 progress.step(format!("check {}", file.display()));

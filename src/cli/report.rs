@@ -5,9 +5,11 @@
 //! `"p"`; f64 numbers (estimates, interval bounds) are JSON numbers written in
 //! shortest round-trip form, so parsing them gives back the same doubles. A
 //! non-finite f64 is written as `null`.
+//!
+//! The same reports are built for library callers that work in memory (the Python
+//! package): file fields (`problem`, `certificate`, `path`) are then `null`.
 
-use crate::certify::check_fixed_point::FixedPointCertificate;
-use crate::certify::Claim;
+use crate::certify::{Claim, FixedPointCertificate};
 use serde::Serialize;
 
 /// The value of every report's `report` field.
@@ -24,8 +26,8 @@ pub struct CertifyReport {
     pub version: u32,
     /// Always `"certify"`.
     pub command: &'static str,
-    /// The problem file as given.
-    pub problem: String,
+    /// The problem file as given (`None`: a problem given in memory).
+    pub problem: Option<String>,
     /// The problem's name.
     pub name: String,
     /// `"contraction"`, `"refuted"` or `"undecided"`.
@@ -43,11 +45,15 @@ pub struct CertifyReport {
     pub reason: Option<String>,
 }
 
-/// A certificate file and its claim.
+/// A certificate file, its verdict and its claim.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertificateEntry {
-    /// Where it was written.
-    pub path: String,
+    /// Where it was written (`None`: not written, see [`super::certify_in_memory`]).
+    pub path: Option<String>,
+    /// What the verdict is about: `"map"` or `"field"` (of the problem).
+    pub subject: &'static str,
+    /// The kernel's verdict, as printed.
+    pub verdict: String,
     /// The claim with its witness, exactly as in the file.
     pub claim: Claim,
 }
@@ -55,8 +61,10 @@ pub struct CertificateEntry {
 /// A fixed-point certificate file and what it proves.
 #[derive(Clone, Debug, Serialize)]
 pub struct FixedPointEntry {
-    /// Where it was written.
-    pub path: String,
+    /// Where it was written (`None`: not written).
+    pub path: Option<String>,
+    /// The kernel's verdict, as printed.
+    pub verdict: String,
     /// What it proves.
     pub summary: FixedPointSummary,
 }
@@ -97,16 +105,22 @@ pub struct CheckReport {
     pub version: u32,
     /// Always `"check"`.
     pub command: &'static str,
-    /// The certificate file as given.
-    pub certificate: String,
+    /// The certificate file as given (`None`: a certificate given in memory).
+    pub certificate: Option<String>,
     /// The certificate's format (`"piggyback-certificate"` or
     /// `"piggyback-fixed-point-certificate"`), when it could be read.
     pub format: Option<&'static str>,
-    /// `"valid"`, `"rejected"` or `"malformed"`.
+    /// `"valid"`, `"rejected"`, `"malformed"`, `"not_a_map"` (the embedded
+    /// problem is not a continuous, everywhere defined map) or `"too_large"` (refused by
+    /// the work budget).
     pub verdict: &'static str,
-    /// For a valid certificate, what it proves: `"contraction"`, `"refuted"`,
-    /// `"invertible"` or `"fixed_point"`.
+    /// For a valid certificate, what it proves: `"contraction"`, `"norm_bound"` (a
+    /// bound ≥ 1), `"refuted"`, `"invertible"` or `"fixed_point"`.
     pub outcome: Option<&'static str>,
+    /// For a valid certificate, what it is about: `"family"`, `"field"` or `"map"`.
+    pub subject: Option<&'static str>,
+    /// For a valid certificate, the kernel's verdict as printed.
+    pub statement: Option<String>,
     /// The claim of a valid `piggyback-certificate`.
     pub claim: Option<Claim>,
     /// What a valid fixed-point certificate proves.
@@ -126,8 +140,8 @@ pub struct SolveJson {
     pub version: u32,
     /// Always `"solve"`.
     pub command: &'static str,
-    /// The problem file as given.
-    pub problem: String,
+    /// The problem file as given (`None`: a problem given in memory).
+    pub problem: Option<String>,
     /// The problem's name.
     pub name: String,
     /// Iterations of the f64 fixed-point iteration.
@@ -142,6 +156,10 @@ pub struct SolveJson {
     pub proof: Option<ProofJson>,
     /// Why the proof could not be made (when not `proved`).
     pub not_proved: Option<String>,
+    /// Wall time of the f64 solve and derivative, in seconds.
+    pub solve_seconds: f64,
+    /// Wall time of the proof, in seconds.
+    pub proof_seconds: f64,
     /// The process exit status.
     pub exit_code: i32,
 }
@@ -151,10 +169,13 @@ pub struct SolveJson {
 pub struct ProofJson {
     /// A box `[lo, hi]` per coordinate holding the unique fixed point.
     pub x: Vec<[Option<f64>; 2]>,
-    /// Contraction bound on the box.
+    /// Contraction bound on the box (`null` for the LASSO / elastic-net proof, which
+    /// rests on strong convexity).
     pub rho: Option<f64>,
-    /// Its norm (`"inf"`, `"two"`, …).
-    pub rho_norm: &'static str,
+    /// Its norm (`"inf"`, `"two"`, …; `null` with `rho`).
+    pub rho_norm: Option<&'static str>,
+    /// How the proof was made and what it trusts.
+    pub method: String,
     /// Per coordinate: `true` proven nonzero, `false` proven zero, `null` undecided.
     pub nonzero: Vec<Option<bool>>,
     /// Whether the derivative is proven single-valued.

@@ -16,6 +16,20 @@ pub trait OuterLoss {
     fn value(&self, x: &[f64], theta: &[f64]) -> Result<f64>;
     /// `∇ₓL(x, θ)`.
     fn grad_x(&self, x: &[f64], theta: &[f64]) -> Result<Vec<f64>>;
+    /// `(∇ₓL(x, θ))_j` for `j ∈ coords` only (default: the full gradient, then
+    /// gathered; losses override it when the partial gradient is cheaper, e.g. on the
+    /// support of a sparse solution).
+    fn grad_x_on(&self, x: &[f64], theta: &[f64], coords: &[usize]) -> Result<Vec<f64>> {
+        let g = self.grad_x(x, theta)?;
+        coords
+            .iter()
+            .map(|&j| {
+                g.get(j).copied().ok_or_else(|| {
+                    Error::InvalidInput(format!("coordinate {j} out of range {}", g.len()))
+                })
+            })
+            .collect()
+    }
     /// `∇_θ L(x, θ)` (default: `0`, a loss that depends on `θ` only through `x̄(θ)`).
     fn grad_theta(&self, _x: &[f64], theta: &[f64]) -> Result<Vec<f64>> {
         Ok(vec![0.0; theta.len()])
@@ -60,15 +74,33 @@ impl OuterLoss for SquaredError {
         let r = self.residual(x)?;
         Ok(r.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.y_val.len() as f64))
     }
-    fn grad_x(&self, x: &[f64], _theta: &[f64]) -> Result<Vec<f64>> {
-        let r = self.residual(x)?;
-        let nv = self.y_val.len() as f64;
-        Ok(self
-            .x_val
-            .tr_mul_vec(&r)?
-            .into_iter()
-            .map(|g| g / nv)
-            .collect())
+    fn grad_x(&self, x: &[f64], theta: &[f64]) -> Result<Vec<f64>> {
+        let all: Vec<usize> = (0..self.x_val.cols()).collect();
+        self.grad_x_on(x, theta, &all)
+    }
+    fn grad_x_on(&self, x: &[f64], _theta: &[f64], coords: &[usize]) -> Result<Vec<f64>> {
+        use crate::linalg::fast::{gemv_cols, gemv_t_cols};
+        let (nv, p) = self.x_val.shape();
+        check_len("SquaredError: len(x) vs cols(X_val)", p, x.len())?;
+        if let Some(&bad) = coords.iter().find(|&&j| j >= p) {
+            return Err(Error::InvalidInput(format!(
+                "coordinate {bad} out of range {p}"
+            )));
+        }
+        // r = X_val x − y_val over the nonzeros of x, then X_{val,j}ᵀ r / n_val.
+        let nz: Vec<usize> = (0..p).filter(|&j| x[j] != 0.0).collect();
+        let coef: Vec<f64> = nz.iter().map(|&j| x[j]).collect();
+        let data = self.x_val.as_slice();
+        let mut r = vec![0.0; nv];
+        gemv_cols(data, nv, &nz, &coef, &mut r);
+        for (ri, yi) in r.iter_mut().zip(&self.y_val) {
+            *ri -= yi;
+        }
+        let mut g = vec![0.0; coords.len()];
+        gemv_t_cols(data, nv, &r, Some(coords), &mut g);
+        let nvf = nv as f64;
+        g.iter_mut().for_each(|v| *v /= nvf);
+        Ok(g)
     }
 }
 
@@ -287,9 +319,13 @@ fn descend(
     mut eval: impl FnMut(&[f64], &[f64]) -> Result<(Vec<f64>, f64, Vec<f64>, bool)>,
     x0: Vec<f64>,
 ) -> Result<Vec<TuneStep>> {
-    if lambda0.iter().any(|l| !(*l > 0.0 && l.is_finite())) || opts.tune.len() != lambda0.len() {
+    // Tuned weights move on log λ, so they must be > 0; fixed ones may be 0 (the
+    // LASSO as an elastic net with λ₂ = 0).
+    let valid = |(l, t): (&f64, &bool)| l.is_finite() && if *t { *l > 0.0 } else { *l >= 0.0 };
+    if opts.tune.len() != lambda0.len() || !lambda0.iter().zip(&opts.tune).all(valid) {
         return Err(Error::InvalidInput(format!(
-            "tune: need λ > 0 and one `tune` flag per λ, got {lambda0:?}, {:?}",
+            "tune: need one `tune` flag per λ, λ > 0 where tuned and λ ≥ 0 where fixed, \
+             got λ = {lambda0:?}, tune = {:?}",
             opts.tune
         )));
     }

@@ -8,3 +8,4 @@ pub mod digits;
 pub mod idx;
 pub mod npy;
 pub mod problem;
+pub mod resolve;

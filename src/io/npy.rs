@@ -207,13 +207,24 @@ pub fn parse_matrix<S: Scalar>(bytes: &[u8]) -> Result<Matrix<S>> {
 
 /// Parse an `.npy` byte string into an f64 matrix (nearest doubles; no rationals).
 pub fn parse_matrix_f64(bytes: &[u8]) -> Result<Matrix<f64>> {
+    parse_matrix_f64_exactness(bytes).map(|(m, _)| m)
+}
+
+/// As [`parse_matrix_f64`], and whether every element is its file value exactly (floats
+/// always are; an integer beyond 2⁵³ may be rounded). Proofs use it to choose the data
+/// radius.
+pub fn parse_matrix_f64_exactness(bytes: &[u8]) -> Result<(Matrix<f64>, bool)> {
     let mut a = decode(bytes)?;
-    let flat: Vec<f64> = match std::mem::replace(&mut a.values, Values::Float(Vec::new())) {
-        Values::Float(v) => v,
-        // `as` rounds an integer to the nearest double.
-        Values::Int(v) => v.into_iter().map(|x| x as f64).collect(),
-    };
-    Ok(a.matrix(&flat))
+    let (flat, exact): (Vec<f64>, bool) =
+        match std::mem::replace(&mut a.values, Values::Float(Vec::new())) {
+            Values::Float(v) => (v, true),
+            // `as` rounds an integer to the nearest double.
+            Values::Int(v) => {
+                let exact = v.iter().all(|&x| x.abs() <= 1 << 53);
+                (v.into_iter().map(|x| x as f64).collect(), exact)
+            }
+        };
+    Ok((a.matrix(&flat), exact))
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -240,6 +251,12 @@ pub fn read_matrix<S: Scalar>(path: &Path) -> Result<Matrix<S>> {
 /// Read an `.npy` file as f64 (fast path).
 pub fn read_matrix_f64(path: &Path) -> Result<Matrix<f64>> {
     parse_matrix_f64(&read_bytes(path)?).map_err(|e| within(&path.display().to_string(), e))
+}
+
+/// Read an `.npy` file as f64, with [`parse_matrix_f64_exactness`]'s flag.
+pub fn read_matrix_f64_exactness(path: &Path) -> Result<(Matrix<f64>, bool)> {
+    parse_matrix_f64_exactness(&read_bytes(path)?)
+        .map_err(|e| within(&path.display().to_string(), e))
 }
 
 /// The `.npy` bytes of the array `name` in an `.npz` archive given as bytes.

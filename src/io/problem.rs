@@ -705,7 +705,7 @@ impl Problem {
         }
     }
 
-    fn matrix_at<S: Scalar>(&self, data: &MatrixData, field: &str) -> Result<Matrix<S>> {
+    pub(crate) fn matrix_at<S: Scalar>(&self, data: &MatrixData, field: &str) -> Result<Matrix<S>> {
         self.matrix(data).map_err(|e| located(e, &self.at(field)))
     }
 
@@ -723,6 +723,144 @@ fn as_vector<S: Scalar>(m: Matrix<S>) -> Result<Vec<S>> {
             m.rows(),
             m.cols()
         )))
+    }
+}
+
+/// The data of a `lasso` / `elastic_net` problem in f64, for the fast path
+/// ([`crate::diff::enet`] and [`crate::certify::enet_proof`]): no exact rationals are
+/// built for the design, so files of any size the machine holds can be read.
+#[derive(Clone, Debug)]
+pub struct EnetInput {
+    /// Rows of the design.
+    pub n: usize,
+    /// Columns of the design.
+    pub p: usize,
+    /// The design, column-major (`x[j·n + i]`).
+    pub x: Vec<f64>,
+    /// The response.
+    pub y: Vec<f64>,
+    /// How far the exact data may be from these floats: exact for `.npy` (binary64
+    /// values are the data), rounded decimals for CSV and inline numbers.
+    pub data: crate::linalg::vfp::DataRadius,
+    /// `λ₁` (enclosed: an exact rational need not be a float).
+    pub lambda1: inari::Interval,
+    /// `λ₂` (`[0, 0]` for the LASSO).
+    pub lambda2: inari::Interval,
+    /// Whether the problem is an elastic net (`θ = (λ₁, λ₂)`) rather than a LASSO
+    /// (`θ = (λ)`).
+    pub elastic: bool,
+    /// The starting point when the file gives one.
+    pub x0: Option<Vec<f64>>,
+}
+
+impl Problem {
+    /// The f64 data of a `lasso` / `elastic_net` problem (`None` for other kinds).
+    ///
+    /// Errors: unreadable or malformed data, a non-vector response, a response whose
+    /// length is not the design's row count, a `θ` of the wrong length.
+    pub fn enet_input(&self) -> Result<Option<EnetInput>> {
+        use crate::linalg::vfp::DataRadius;
+        let (design, response, elastic) = match &self.file.map {
+            MapSpec::Lasso {
+                design, response, ..
+            } => (design, response, false),
+            MapSpec::ElasticNet {
+                design, response, ..
+            } => (design, response, true),
+            _ => return Ok(None),
+        };
+        // Binary floats are read exactly; decimal text and large integers are rounded
+        // to the nearest double, which the proof's data radius accounts for.
+        let radius = |exact: bool| {
+            if exact {
+                DataRadius::EXACT
+            } else {
+                DataRadius::DECIMAL
+            }
+        };
+        let read = |m: &MatrixData, field: &str| -> Result<(Matrix<f64>, DataRadius)> {
+            let at = |e| located(e, &self.at(field));
+            Ok(match m {
+                MatrixData::Npy { npy } => {
+                    let (m, exact) =
+                        super::npy::read_matrix_f64_exactness(&self.base.join(npy)).map_err(at)?;
+                    (m, radius(exact))
+                }
+                MatrixData::Npz { npz, array } => {
+                    let bytes = std::fs::read(self.base.join(npz))
+                        .map_err(|e| {
+                            Error::InvalidInput(format!("cannot read {}: {e}", npz.display()))
+                        })
+                        .and_then(|zip| super::npy::npz_member(&zip, array))
+                        .map_err(at)?;
+                    let (m, exact) = super::npy::parse_matrix_f64_exactness(&bytes).map_err(at)?;
+                    (m, radius(exact))
+                }
+                MatrixData::Csv { .. } | MatrixData::Inline(_) => {
+                    (self.matrix_f64(m).map_err(at)?, DataRadius::DECIMAL)
+                }
+            })
+        };
+        let (x, rx) = read(design, "map.design")?;
+        let (y, ry) = match response {
+            VectorData::Inline(v) => (self.numbers::<f64>(v)?, DataRadius::DECIMAL),
+            VectorData::File(m) => {
+                let (m, r) = read(m, "map.response")?;
+                if m.cols() != 1 && m.rows() != 1 {
+                    return Err(Error::InvalidInput(format!(
+                        "expected a vector, found a {}x{} matrix",
+                        m.rows(),
+                        m.cols()
+                    )));
+                }
+                (m.into_vec(), r)
+            }
+        };
+        let (n, p) = x.shape();
+        if y.len() != n {
+            return Err(Error::DimensionMismatch {
+                op: "problem design vs response",
+                left: (n, p),
+                right: (y.len(), 1),
+            });
+        }
+        let theta: Vec<Rational> = self
+            .file
+            .theta
+            .iter()
+            .map(Num::rational)
+            .collect::<Result<_>>()?;
+        let want = if elastic { 2 } else { 1 };
+        if theta.len() != want {
+            return Err(Error::InvalidInput(format!(
+                "a {} problem needs θ with {want} entries, found {}",
+                if elastic { "elastic_net" } else { "lasso" },
+                theta.len()
+            )));
+        }
+        let enclose = crate::scalar::enclose_rational;
+        let data = if rx == DataRadius::EXACT && ry == DataRadius::EXACT {
+            DataRadius::EXACT
+        } else {
+            DataRadius::DECIMAL
+        };
+        let x0 = match &self.file.x0 {
+            Some(_) => Some(self.x0::<f64>(p)?),
+            None => None,
+        };
+        Ok(Some(EnetInput {
+            n,
+            p,
+            x: x.into_vec(),
+            y,
+            data,
+            lambda1: enclose(&theta[0]),
+            lambda2: theta
+                .get(1)
+                .map_or_else(|| enclose(&Rational::new()), enclose),
+            elastic,
+            x0,
+        }))
     }
 }
 

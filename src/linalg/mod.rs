@@ -7,15 +7,19 @@
 //! | [`verified`] | enclosure of `A⁻¹b` for an interval family, nonsingularity of the family | intervals | sound (encloses every solution) |
 //! | [`norms`] | spectral-norm upper bound, exact `‖M‖₂ < ρ` decision, f64 estimate | any / exact / f64 | sound for sound scalars |
 //! | [`exact`] | fast exact products (integer kernels) | exact rationals | exact |
+//! | [`fast`] | f64 dot, `axpy`, column-parallel `Xᵀr` and `X_T v` | f64 | estimate |
+//! | [`vfp`] | verified floating point: products with a-priori error bounds (midpoint–radius), verified `λ_min` lower bound by Cholesky | f64 + rigorous radii | sound (trusts IEEE round-to-nearest, checked at run time) |
 //! | [`spectral`] | characteristic polynomial, proofs that `ρ(M) > r` | exact rationals | exact |
 
 mod matrix;
 
 pub mod exact;
+pub mod fast;
 pub mod ldlt;
 pub mod lu;
 pub mod norms;
 pub mod spectral;
 pub mod verified;
+pub mod vfp;
 
 pub use matrix::Matrix;

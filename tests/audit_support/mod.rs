@@ -878,3 +878,506 @@ pub fn corpus() -> Vec<Case> {
         ),
     ]
 }
+
+// ================================================ issue 13: narrow sets, degrees ====
+//
+// Mutants that are wrong only on narrow sets next to a kink, on narrow bands away from
+// kinks, on the wrong branch near ties, and on polynomial pieces of degree 4 and
+// rational maps; and valid look-alikes. Each case names its class.
+
+use piggyback::audit::Dual;
+use piggyback::Scalar;
+
+/// A case of the issue-13 corpus with its class (for per-class ratios).
+pub struct ClassCase {
+    pub class: &'static str,
+    pub name: String,
+    pub valid: bool,
+    pub target: Target,
+}
+
+fn cc(class: &'static str, name: String, valid: bool, target: Target) -> ClassCase {
+    ClassCase {
+        class,
+        name,
+        valid,
+        target,
+    }
+}
+
+/// `10^{-k}`.
+fn ten_to_minus(k: u32) -> Q {
+    Rational::from((1, 10i64.pow(k)))
+}
+
+/// relu whose claimed slope is `wrong` on the open interval `(lo, hi)` and correct
+/// elsewhere (`1` for x > 0, `0` for x < 0, `at0` at 0).
+fn relu_band(name: &str, lo: Q, hi: Q, wrong: Q, at0: Q) -> Target {
+    target(
+        name,
+        1,
+        1,
+        |z| Ok(vec![relu(&z[0])]),
+        move |z| {
+            let x = &z[0];
+            let g = if *x > lo && *x < hi {
+                wrong.clone()
+            } else {
+                match sgn(x) {
+                    1 => qi(1),
+                    -1 => qi(0),
+                    _ => at0.clone(),
+                }
+            };
+            el(vec![vec![g]])
+        },
+    )
+}
+
+/// relu whose claim at 0 is the set `conv{lo, hi}`.
+fn relu_tie_set(name: &str, lo: Q, hi: Q) -> Target {
+    target(
+        name,
+        1,
+        1,
+        |z| Ok(vec![relu(&z[0])]),
+        move |z| match sgn(&z[0]) {
+            1 => el(vec![vec![qi(1)]]),
+            -1 => el(vec![vec![qi(0)]]),
+            _ => hull(vec![vec![vec![lo.clone()]], vec![vec![hi.clone()]]]),
+        },
+    )
+}
+
+/// Soft-thresholding `S(u, λ)` whose AD element switches pieces at `|u| = λ + shift`
+/// instead of `|u| = λ` (a tolerance bug: wrong on a band of width `|shift|` next to the
+/// kink, outside it for `shift > 0`, inside for `shift < 0`).
+fn soft_shifted(name: &str, shift: Q) -> Target {
+    target(
+        name,
+        1,
+        2,
+        |z| {
+            need_positive(&z[1])?;
+            Ok(vec![soft(&z[0], &z[1])])
+        },
+        move |z| {
+            need_positive(&z[1])?;
+            let a = Rational::from(z[0].abs_ref());
+            let thr = Rational::from(&z[1] + &shift);
+            if a > thr {
+                el(vec![vec![qi(1), qi(-sgn(&z[0]))]])
+            } else {
+                el(vec![vec![qi(0), qi(0)]])
+            }
+        },
+    )
+}
+
+/// Soft-thresholding with the exact claim, except at ties where the set is
+/// `{q·[1, −sign u] : q ∈ [q_lo, q_hi]}` (larger than Clarke's `[0, 1]` when
+/// `q_lo < 0` or `q_hi > 1`: still conservative, since `[1, −sign u]` annihilates the
+/// directions tangent to the tie manifold).
+fn soft_tie_range(name: &str, q_lo: Q, q_hi: Q) -> Target {
+    target(
+        name,
+        1,
+        2,
+        |z| {
+            need_positive(&z[1])?;
+            Ok(vec![soft(&z[0], &z[1])])
+        },
+        move |z| {
+            need_positive(&z[1])?;
+            let s = sgn(&z[0]);
+            let a = Rational::from(z[0].abs_ref());
+            match a.cmp(&z[1]) {
+                std::cmp::Ordering::Greater => el(vec![vec![qi(1), qi(-s)]]),
+                std::cmp::Ordering::Less => el(vec![vec![qi(0), qi(0)]]),
+                std::cmp::Ordering::Equal => Ok(Claim::Set(MatrixSet::DiagBox {
+                    q_lo: vec![q_lo.clone()],
+                    q_hi: vec![q_hi.clone()],
+                    m: mat(vec![vec![qi(1), qi(-s)]]),
+                    offset: Matrix::zeros(1, 2),
+                })),
+            }
+        },
+    )
+}
+
+/// `max(z₁, z₂, z₃)` with an AD element: the first argmax, except that when the two
+/// largest values are within `eps` of each other (and not equal) it returns the index
+/// of the second largest (the wrong branch near ties). `eps = 0`: correct; `last`:
+/// the last argmax at exact ties (also correct).
+fn max_near_tie(name: &str, eps: Q, last: bool) -> Target {
+    target(
+        name,
+        1,
+        3,
+        |z| Ok(vec![z.iter().max().cloned().unwrap_or_default()]),
+        move |z| {
+            let mut idx: Vec<usize> = (0..3).collect();
+            // Stable sort by value, descending: ties keep index order.
+            idx.sort_by(|&i, &j| z[j].cmp(&z[i]));
+            let (top, second) = (idx[0], idx[1]);
+            let gap = Rational::from(&z[top] - &z[second]);
+            let pick = if gap > 0 && gap < eps {
+                second
+            } else if last {
+                *(0..3)
+                    .filter(|&i| z[i] == z[top])
+                    .collect::<Vec<_>>()
+                    .last()
+                    .unwrap_or(&top)
+            } else {
+                top
+            };
+            el(vec![(0..3).map(|j| qi(i64::from(j == pick))).collect()])
+        },
+    )
+}
+
+/// `F(x, y) = |x| + y/2` whose claimed `∂y` is 0 on the strip `lo < y < hi` (a band of
+/// the plane away from the kink `x = 0`).
+fn strip_band(name: &str, lo: Q, hi: Q) -> Target {
+    target(
+        name,
+        1,
+        2,
+        |z| {
+            Ok(vec![
+                Rational::from(z[0].abs_ref()) + Rational::from(&z[1] / 2),
+            ])
+        },
+        move |z| {
+            let gy = if z[1] > lo && z[1] < hi {
+                qi(0)
+            } else {
+                q(1, 2)
+            };
+            match sgn(&z[0]) {
+                0 => Ok(Claim::Set(MatrixSet::hull(vec![
+                    mat(vec![vec![qi(-1), gy.clone()]]),
+                    mat(vec![vec![qi(1), gy]]),
+                ])?)),
+                s => el(vec![vec![qi(s), gy]]),
+            }
+        },
+    )
+}
+
+fn pow(x: &Q, k: u32) -> Q {
+    let mut r = qi(1);
+    for _ in 0..k {
+        r *= x;
+    }
+    r
+}
+
+/// `F(x) = x⁴ − 2x² + x/2`; claim `4x³ − c·x + 1/2` (`c = 4` is correct).
+fn quartic(name: &str, c: i64) -> Target {
+    target(
+        name,
+        1,
+        1,
+        |z| {
+            let x = &z[0];
+            Ok(vec![pow(x, 4) - pow(x, 2) * 2 + Rational::from(x / 2)])
+        },
+        move |z| {
+            let x = &z[0];
+            el(vec![vec![pow(x, 3) * 4 - Rational::from(x * c) + q(1, 2)]])
+        },
+    )
+}
+
+/// `F(x, y) = x²y² + xy − y⁴/4`: gradient `(2xy² + y, 2x²y + x − y³)`; `bug` drops the
+/// `−y³` term.
+fn quartic_2d(name: &str, bug: bool) -> Target {
+    target(
+        name,
+        1,
+        2,
+        |z| {
+            let (x, y) = (&z[0], &z[1]);
+            Ok(vec![
+                pow(x, 2) * pow(y, 2) + Rational::from(x * y) - pow(y, 4) / 4,
+            ])
+        },
+        move |z| {
+            let (x, y) = (&z[0], &z[1]);
+            let gx = Rational::from(x * 2) * pow(y, 2) + y;
+            let mut gy = pow(x, 2) * Rational::from(y * 2) + x;
+            if !bug {
+                gy -= pow(y, 3);
+            }
+            el(vec![vec![gx, gy]])
+        },
+    )
+}
+
+/// `F(x) = x⁴` (x ≥ 0), `−x²` (x < 0): claim `c·x³` on x > 0 (`c = 4` correct), `−2x`
+/// on x < 0, `0` at 0.
+fn pw_quartic(name: &str, c: i64) -> Target {
+    target(
+        name,
+        1,
+        1,
+        |z| {
+            let x = &z[0];
+            Ok(vec![if *x >= 0 { pow(x, 4) } else { -pow(x, 2) }])
+        },
+        move |z| {
+            let x = &z[0];
+            el(vec![vec![match sgn(x) {
+                1 => pow(x, 3) * c,
+                -1 => Rational::from(x * -2),
+                _ => qi(0),
+            }]])
+        },
+    )
+}
+
+/// `x/(1 + x²)`, written once over any scalar.
+fn rat_fn<S: Scalar>(x: &S) -> piggyback::Result<S> {
+    x.div(&S::one().add(&x.mul(x)))
+        .ok_or_else(|| Error::InvalidInput("1 + x² = 0".into()))
+}
+
+/// `relu(x)/(1 + x²)`, written once over any scalar.
+fn rat_relu_fn<S: Scalar>(x: &S) -> piggyback::Result<S> {
+    x.max(&S::zero())
+        .div(&S::one().add(&x.mul(x)))
+        .ok_or_else(|| Error::InvalidInput("1 + x² = 0".into()))
+}
+
+/// relu whose claim is exact except at the single point `x = at` (not a kink), where
+/// it is `value`: wrong on a null set only, hence valid.
+fn relu_point_exception(name: &str, at: Q, value: Q) -> Target {
+    target(
+        name,
+        1,
+        1,
+        |z| Ok(vec![relu(&z[0])]),
+        move |z| {
+            let x = &z[0];
+            if *x == at {
+                return el(vec![vec![value.clone()]]);
+            }
+            el(vec![vec![qi(i64::from(*x > 0))]])
+        },
+    )
+}
+
+/// `F(x) = x/(1 + x²)`: `F' = (1 − x²)/(1 + x²)²`; `bug` forgets the square. With the
+/// same function over [`Dual`] numbers when `dual` (exact derivatives), else only
+/// evaluations (no polynomial window exists: the audit cannot decide).
+pub fn rational_map(name: &str, bug: bool, dual: bool) -> Target {
+    let t = piggyback::audit::FnTarget::new(
+        name,
+        1,
+        1,
+        |z: &[Q]| Ok(vec![rat_fn(&z[0])?]),
+        move |z: &[Q]| {
+            let x = &z[0];
+            let den = qi(1) + pow(x, 2);
+            let num = qi(1) - pow(x, 2);
+            let g = if bug {
+                num / den
+            } else {
+                num / Rational::from(&den * &den)
+            };
+            el(vec![vec![g]])
+        },
+    );
+    if dual {
+        Box::new(t.with_dual(|z: &[Dual]| Ok(vec![rat_fn(&z[0])?])))
+    } else {
+        Box::new(t)
+    }
+}
+
+/// `F(x) = relu(x)/(1 + x²)` with Dual derivatives; `bug` flips the sign of the
+/// derivative on x > 0.
+fn rational_relu(name: &str, bug: bool) -> Target {
+    let t = piggyback::audit::FnTarget::new(
+        name,
+        1,
+        1,
+        |z: &[Q]| Ok(vec![rat_relu_fn(&z[0])?]),
+        move |z: &[Q]| {
+            let x = &z[0];
+            if *x <= 0 {
+                return el(vec![vec![qi(0)]]);
+            }
+            let den = qi(1) + pow(x, 2);
+            let g = (qi(1) - pow(x, 2)) / Rational::from(&den * &den);
+            el(vec![vec![if bug { -g } else { g }]])
+        },
+    )
+    .with_dual(|z: &[Dual]| Ok(vec![rat_relu_fn(&z[0])?]));
+    Box::new(t)
+}
+
+/// The issue-13 corpus.
+pub fn corpus_issue13() -> Vec<ClassCase> {
+    let mut v = Vec::new();
+    let near = "near-kink band";
+    for k in 1..=6u32 {
+        let w = ten_to_minus(k);
+        v.push(cc(
+            near,
+            format!("relu: slope 2 on (0, 1e-{k})"),
+            false,
+            relu_band("relu", qi(0), w.clone(), qi(2), qi(0)),
+        ));
+        v.push(cc(
+            near,
+            format!("relu: slope 1 on (-1e-{k}, 0)"),
+            false,
+            relu_band("relu", -w.clone(), qi(0), qi(1), qi(0)),
+        ));
+    }
+    for k in [3u32, 6] {
+        v.push(cc(
+            near,
+            format!("soft-threshold: active only beyond λ + 1e-{k}"),
+            false,
+            soft_shifted("soft", ten_to_minus(k)),
+        ));
+        v.push(cc(
+            near,
+            format!("soft-threshold: active already beyond λ − 1e-{k}"),
+            false,
+            soft_shifted("soft", -ten_to_minus(k)),
+        ));
+    }
+    let away = "band away from kinks";
+    let c = q(618, 1000);
+    for (num, den) in [(1, 100), (2, 100), (5, 100), (1, 10)] {
+        let w = q(num, den);
+        v.push(cc(
+            away,
+            format!("relu: slope 3/2 on (0.618, 0.618 + {num}/{den})"),
+            false,
+            relu_band("relu", c.clone(), Rational::from(&c + &w), q(3, 2), qi(0)),
+        ));
+        v.push(cc(
+            away,
+            format!("relu: slope 1/4 on (-0.618 - {num}/{den}, -0.618)"),
+            false,
+            relu_band("relu", -Rational::from(&c + &w), -c.clone(), q(1, 4), qi(0)),
+        ));
+    }
+    for (num, den) in [(1, 100), (1, 10)] {
+        v.push(cc(
+            away,
+            format!("|x| + y/2: ∂y = 0 on the strip 0.3 < y < 0.3 + {num}/{den}"),
+            false,
+            strip_band("strip", q(3, 10), q(3, 10) + q(num, den)),
+        ));
+    }
+    let ties = "near-tie branch";
+    for k in [1u32, 3, 6] {
+        v.push(cc(
+            ties,
+            format!("max3: second largest when within 1e-{k}"),
+            false,
+            max_near_tie("max", ten_to_minus(k), false),
+        ));
+    }
+    let deg = "degree-4 / rational";
+    v.push(cc(
+        deg,
+        "x⁴ − 2x² + x/2: claim 4x³ − 2x + 1/2".into(),
+        false,
+        quartic("quartic", 2),
+    ));
+    v.push(cc(
+        deg,
+        "x²y² + xy − y⁴/4: ∂y misses −y³".into(),
+        false,
+        quartic_2d("quartic 2d", true),
+    ));
+    v.push(cc(
+        deg,
+        "x⁴ | −x²: claim 3x³ on x > 0".into(),
+        false,
+        pw_quartic("pw quartic", 3),
+    ));
+    v.push(cc(
+        deg,
+        "x/(1+x²) (Dual): claim (1−x²)/(1+x²)".into(),
+        false,
+        rational_map("rational", true, true),
+    ));
+    v.push(cc(
+        deg,
+        "relu(x)/(1+x²) (Dual): wrong sign on x > 0".into(),
+        false,
+        rational_relu("rational relu", true),
+    ));
+    // ---- valid look-alikes
+    let look = "valid look-alike";
+    v.push(cc(
+        look,
+        "relu: element 1/3 at 0 (in Clarke)".into(),
+        true,
+        relu_band("relu", qi(0), qi(0), qi(0), q(1, 3)),
+    ));
+    v.push(cc(
+        look,
+        "relu: element 7 at x = 1/2 only (null set off the kink)".into(),
+        true,
+        relu_point_exception("relu", q(1, 2), qi(7)),
+    ));
+    v.push(cc(
+        look,
+        "relu: set [-1, 2] at 0 (larger than Clarke)".into(),
+        true,
+        relu_tie_set("relu", qi(-1), qi(2)),
+    ));
+    v.push(cc(
+        look,
+        "soft-threshold: tie set q in [-1, 2] (larger than Clarke)".into(),
+        true,
+        soft_tie_range("soft", qi(-1), qi(2)),
+    ));
+    v.push(cc(
+        look,
+        "max3: last argmax at exact ties".into(),
+        true,
+        max_near_tie("max", qi(0), true),
+    ));
+    v.push(cc(
+        look,
+        "x⁴ − 2x² + x/2: exact".into(),
+        true,
+        quartic("quartic", 4),
+    ));
+    v.push(cc(
+        look,
+        "x²y² + xy − y⁴/4: exact".into(),
+        true,
+        quartic_2d("quartic 2d", false),
+    ));
+    v.push(cc(
+        look,
+        "x⁴ | −x²: exact".into(),
+        true,
+        pw_quartic("pw quartic", 4),
+    ));
+    v.push(cc(
+        look,
+        "x/(1+x²) (Dual): exact".into(),
+        true,
+        rational_map("rational", false, true),
+    ));
+    v.push(cc(
+        look,
+        "relu(x)/(1+x²) (Dual): exact".into(),
+        true,
+        rational_relu("rational relu", false),
+    ));
+    v
+}
