@@ -506,3 +506,13 @@ proptest! {
         prop_assert_eq!(piggyback::linalg::exact::gram_exact(&ab)?, ab.transpose().matmul(&ab)?);
     }
 }
+
+/// A row index past the end must not read the next column's entry (column-major
+/// storage), in release builds as in debug builds.
+#[test]
+#[should_panic(expected = "out of range for a 2x3 matrix")]
+fn matrix_index_out_of_range_row_panics() {
+    let m = Matrix::<f64>::from_fn(2, 3, |i, j| (i + 10 * j) as f64);
+    // (2, 0) would be the storage slot of (0, 1).
+    let _ = m[(2, 0)];
+}
