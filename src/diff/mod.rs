@@ -4,6 +4,7 @@
 //! |---|---|---|---|
 //! | [`itd`] | iterative differentiation, forward (JVP / full Jacobian) and reverse (VJP) | forward `O(n·m)`, reverse `O(t·n)` or `O((t/k + k)·n)` with checkpoints | §5 ITD |
 //! | [`aid`] | implicit differentiation with one fixed linearization: fixed-point iteration, dense solve, GMRES, Neumann, FPAD | `O(n)` (matrix-free) | §5 AID |
+//! | [`cg`] | conjugate gradients; AID-CG on the active block of the adjoint system (where it is SPD) | `O(n)` | §5 AID |
 //! | [`piggyback`] | the set-valued recursion and the fixed set `fix(J)` | the sets | §5 |
 //! | [`hypergrad`] | bilevel hypergradients and an outer loop on `log λ` | | §1, §6 |
 //! | [`enet`] | fast f64 path for LASSO / elastic net: coordinate descent + support-restricted implicit formula | `O(n·p)` data, `O(|S|²)` | §6 |
@@ -29,6 +30,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod aid;
+pub mod cg;
 pub mod dense;
 pub mod driver;
 pub mod enet;
