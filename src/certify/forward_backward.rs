@@ -3,12 +3,11 @@
 //! `∂x̄/∂λ₁`, and return the certificate only if the trusted kernel
 //! ([`piggyback_kernel::fixed_point::check_fixed_point`]) accepts it.
 
-use super::contraction::{
-    certified_rho, decimal_ceil, find_norm_bound_for, NormKind, SearchOptions,
-};
+use super::contraction::{certified_rho, decimal_ceil, find_norm_bound_for, SearchOptions};
 use super::{kernel_error, num_text, rows_text, FixedPointCertificate, Subject, Verdict};
 use crate::error::{Error, Result};
 use crate::linalg::lu::solve_vec;
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::maps::Penalty;
 use crate::matset::MatrixSet;
@@ -114,8 +113,7 @@ pub fn certify_fixed_point_with_verdict(
     let subject = Subject::Map {
         problem: data.clone(),
     };
-    let rho_cert =
-        find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())?;
+    let rho_cert = find_norm_bound_for(&subject, &family, Norm::Two, &SearchOptions::default())?;
     let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify {
         reason: "no ρ in certificate".into(),
     })?;
