@@ -34,6 +34,11 @@ start=$SECONDS
 if [[ -z "${SKIP_RUST:-}" ]]; then
     cargo test --workspace --all-features
     phase "Rust tests done"
+    # Lints and documentation are part of the test: warnings fail the run.
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+    cargo fmt --all -- --check
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --all-features
+    phase "clippy, rustfmt and rustdoc clean"
 fi
 
 "$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.7,<2"
