@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# All of piggyback's tests with one command: the Rust workspace, then the Python
-# package built from this checkout into a fresh virtual environment, then pytest.
+# All of piggyback's tests with one command: the Rust workspace (tests, then clippy, rustfmt
+# and rustdoc with warnings as errors), then the Python package built from this checkout
+# into a fresh virtual environment, then pytest.
 #
 #   bash scripts/test.sh            # everything
 #   SKIP_RUST=1 bash scripts/test.sh  # only the Python half (after a cargo test)
