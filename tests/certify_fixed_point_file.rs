@@ -4,7 +4,7 @@
 use piggyback::certify::forward_backward::{certify_fixed_point, FbProblem};
 use piggyback::certify::{fixed_point_from_json, to_json, CheckFailure, FixedPointCertificate};
 use piggyback::linalg::lu::solve_vec;
-use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
+use piggyback::maps::{Design, ForwardBackward, Penalty, Splitting, StepRule};
 use piggyback::scalar::{parse_rational, Rational};
 use piggyback::{Matrix, Scalar};
 use std::path::Path;
@@ -49,6 +49,7 @@ fn lasso(lambda2: (i64, i64)) -> (FbProblem, Vec<f64>) {
             } else {
                 Penalty::ElasticNet
             },
+            splitting: Splitting::Prox,
         },
         x,
     )

@@ -1,8 +1,10 @@
 //! The checker of fixed-point certificates for forward–backward (LASSO, elastic net).
 //!
-//! The embedded problem gives `A`, `b`, the step `γ > 0`, `λ₁ > 0`, `λ₂ ≥ 0`; the map is
-//! `F(x) = c·S_τ(z(x))`, `z(x) = M'x + γAᵀb`, `M' = I − γAᵀA`, `τ = γλ₁`, `c = 1/(1+γλ₂)`
-//! (its fixed points are the minimisers of `½‖Ax − b‖² + λ₁‖x‖₁ + (λ₂/2)‖x‖²`). The
+//! The embedded problem gives `A`, `b`, the step `γ > 0`, `λ₁ > 0`, `λ₂ ≥ 0` and the
+//! splitting; the map is `F(x) = c·S_τ(z(x))`, `z(x) = M'x + γAᵀb`, `τ = γλ₁`, with
+//! `M' = I − γAᵀA`, `c = 1/(1+γλ₂)` (prox splitting) or `M' = (1 − γλ₂)I − γAᵀA`,
+//! `c = 1` (smooth splitting), as [`crate::problem::Fb`] derives them (either way its
+//! fixed points are the minimisers of `½‖Ax − b‖² + λ₁‖x‖₁ + (λ₂/2)‖x‖²`). The
 //! certificate claims, each checked exactly:
 //!
 //! 1. **Contraction** (`0 ≤ ρ < 1`, `ρ²I − c²M'ᵀM' ⪰ 0`): `S_τ` is monotone and

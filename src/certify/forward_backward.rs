@@ -10,7 +10,7 @@ use super::{kernel_error, num_text, rows_text, FixedPointCertificate, Subject, V
 use crate::error::{Error, Result};
 use crate::linalg::lu::solve_vec;
 use crate::linalg::Matrix;
-use crate::maps::Penalty;
+use crate::maps::{Penalty, Splitting};
 use crate::matset::MatrixSet;
 use crate::scalar::{Rational, Scalar};
 use piggyback_kernel::problem::{MapData, ProblemData};
@@ -34,6 +34,9 @@ pub struct FbProblem {
     pub lambda2: Rational,
     /// LASSO (`θ = (λ₁)`, `λ₂ = 0`) or elastic net (`θ = (λ₁, λ₂)`).
     pub penalty: Penalty,
+    /// Where the ridge term goes (the map, hence its contraction factor; the fixed
+    /// point is the same). Must be [`Splitting::Prox`] for the LASSO.
+    pub splitting: Splitting,
 }
 
 impl FbProblem {
@@ -56,6 +59,7 @@ impl FbProblem {
                     design,
                     response,
                     step,
+                    splitting: self.splitting,
                 },
                 vec![num_text(&self.lambda1), num_text(&self.lambda2)],
             ),
@@ -87,9 +91,12 @@ pub fn certify_fixed_point_with_verdict(
         lambda1,
         lambda2,
         penalty: _,
+        splitting,
     } = problem;
-    if problem.penalty == Penalty::Lasso && *lambda2 != 0 {
-        return Err(Error::InvalidInput("a LASSO problem has λ₂ = 0".into()));
+    if problem.penalty == Penalty::Lasso && (*lambda2 != 0 || *splitting != Splitting::Prox) {
+        return Err(Error::InvalidInput(
+            "a LASSO problem has λ₂ = 0 and the prox splitting".into(),
+        ));
     }
     let data = problem.problem_data();
     let p = a.cols();
@@ -101,10 +108,19 @@ pub fn certify_fixed_point_with_verdict(
         });
     }
     let one = Rational::from(1);
-    let c = one
-        .div(&one.add(&gamma.mul(lambda2)))
-        .ok_or_else(|| Error::InvalidInput("1 + γλ₂ = 0".into()))?;
-    let m_prime = Matrix::identity(p).sub(&a.transpose().matmul(a)?.scale(gamma))?;
+    // F(x) = c·S_τ(M'x + γAᵀb): prox splitting M' = I − γAᵀA, c = 1/(1 + γλ₂);
+    // smooth splitting M' = (1 − γλ₂)I − γAᵀA, c = 1.
+    let (d, c) = match splitting {
+        Splitting::Prox => (
+            one.clone(),
+            one.div(&one.add(&gamma.mul(lambda2)))
+                .ok_or_else(|| Error::InvalidInput("1 + γλ₂ = 0".into()))?,
+        ),
+        Splitting::Smooth => (one.sub(&gamma.mul(lambda2)), one.clone()),
+    };
+    let m_prime = Matrix::identity(p)
+        .scale(&d)
+        .sub(&a.transpose().matmul(a)?.scale(gamma))?;
     let family = MatrixSet::DiagBox {
         q_lo: vec![Rational::new(); p],
         q_hi: vec![one.clone(); p],
@@ -139,7 +155,7 @@ pub fn certify_fixed_point_with_verdict(
     let z: Vec<Rational> = x
         .iter()
         .zip(&grad)
-        .map(|(xi, gi)| xi.sub(&gamma.mul(gi)))
+        .map(|(xi, gi)| d.mul(xi).sub(&gamma.mul(gi)))
         .collect();
     let soft = |zi: &Rational| {
         if *zi > tau {

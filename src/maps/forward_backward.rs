@@ -24,6 +24,17 @@
 //! `L = λ_max(AᵀA)`, `μ = λ_min(AᵀA)` (converted exactly to the scalar), or the
 //! provable `γ = 1/‖A‖_F²` (`‖A‖₂² ≤ ‖A‖_F²`, exact over rationals), or a given `γ`.
 //! The `A`-block has norm at most `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)`.
+//!
+//! **Splitting** ([`Splitting`]). The above is the default, λ₂ in the prox. With
+//! [`Splitting::Smooth`] the ridge term joins the smooth part `½‖Ax − b‖² + (λ₂/2)‖x‖²`
+//! (Lipschitz constant `L + λ₂`, strong convexity `μ + λ₂`):
+//! `F(x, θ) = S_{γλ₁}(x − γ(Aᵀ(Ax − b) + λ₂x))`, `A_F = diag(q)((1 − γλ₂)I − γAᵀA)`,
+//! `∂F_i/∂λ₁ = −γ q_i sign(z_i)`, `∂F_i/∂λ₂ = −γ q_i x_i` (the same `q_i` scales the whole
+//! row, so the field is a `DiagBox` without offset). The `A`-block has norm at most
+//! `max(|1 − γ(μ + λ₂)|, |1 − γ(L + λ₂)|)`, which at `γ = 2/(L + μ + 2λ₂)` (the
+//! [`StepRule::Optimal`] step of this splitting) is `(L − μ)/(L + μ + 2λ₂)`. Both maps have
+//! the same fixed points (the minimisers), so the solution and its derivatives do not
+//! depend on the choice; the contraction factor does.
 
 use super::design::{Design, SpectralEstimate};
 use super::util::{classify_threshold, cols_mul_into, cols_tr_mul_into, Threshold};
@@ -35,6 +46,8 @@ use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
 use std::cell::RefCell;
+
+pub use piggyback_kernel::problem::Splitting;
 
 /// Which regulariser, hence which parameters `θ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,15 +105,17 @@ pub enum StepRule<S> {
 
 /// Decide `γ` for a design and a rule; shared by the learning maps.
 ///
-/// The smooth part's Lipschitz constant is taken as `scale·L_A + extra_l` with
-/// `L_A = λ_max(AᵀA)` (estimate) or `‖A‖_F²` (bound, for [`StepRule::FrobeniusBound`]).
+/// The smooth part's Lipschitz constant is taken as `scale·L_A + extra_l` (and its
+/// strong convexity as `scale·μ_A + extra_l`) with `L_A = λ_max(AᵀA)` (estimate) or
+/// `‖A‖_F²` (bound, for [`StepRule::FrobeniusBound`], computed in the scalar).
 pub(crate) fn choose_step<S: Scalar>(
     design: &Design<S>,
     rule: &StepRule<S>,
     spec: &SpectralEstimate,
     scale: f64,
-    extra_l: f64,
+    extra_l: &S,
 ) -> Result<S> {
+    let extra_f = extra_l.to_f64();
     let from_est = |g: f64| -> Result<S> {
         if !(g.is_finite() && g > 0.0) {
             return Err(Error::InvalidInput(format!(
@@ -110,11 +125,10 @@ pub(crate) fn choose_step<S: Scalar>(
         S::from_f64(g)
     };
     let gamma = match rule {
-        StepRule::InverseLipschitz => from_est(1.0 / (scale * spec.l + extra_l))?,
-        StepRule::Optimal => from_est(2.0 / (scale * (spec.l + spec.mu) + 2.0 * extra_l))?,
+        StepRule::InverseLipschitz => from_est(1.0 / (scale * spec.l + extra_f))?,
+        StepRule::Optimal => from_est(2.0 / (scale * (spec.l + spec.mu) + 2.0 * extra_f))?,
         StepRule::FrobeniusBound => {
-            let extra = S::from_f64(extra_l)?;
-            let fro = design.frobenius_sq().mul(&S::from_f64(scale)?).add(&extra);
+            let fro = design.frobenius_sq().mul(&S::from_f64(scale)?).add(extra_l);
             S::one().div(&fro).ok_or_else(|| Error::DivisionByZero {
                 context: "γ = 1/‖A‖_F²: zero design matrix".into(),
             })?
@@ -135,16 +149,48 @@ pub struct ForwardBackward<S> {
     design: Design<S>,
     b: Vec<S>,
     penalty: Penalty,
+    splitting: Splitting,
     gamma: S,
     spectral: SpectralEstimate,
     tol: Tolerance,
 }
 
 impl<S: Scalar> ForwardBackward<S> {
-    /// The map for `min ½‖Ax − b‖² + penalty` with step rule `step`.
+    /// The map for `min ½‖Ax − b‖² + penalty` with step rule `step` (λ₂ in the prox,
+    /// [`Splitting::Prox`]).
     ///
     /// Errors on non-finite data, `b.len() ≠ rows(A)`, or an inadmissible step.
     pub fn new(design: Design<S>, b: Vec<S>, penalty: Penalty, step: StepRule<S>) -> Result<Self> {
+        Self::with_splitting(design, b, penalty, step, Splitting::Prox, &S::zero())
+    }
+
+    /// The map with a chosen [`Splitting`]. Under [`Splitting::Smooth`] the step rule
+    /// sees the smooth part `½‖Ax − b‖² + (λ₂/2)‖x‖²` with `λ₂ = step_lambda2` (normally
+    /// the `λ₂` of the `θ` the map is used at: `γ = 1/(L̂ + λ₂)`,
+    /// `2/(L̂ + μ̂ + 2λ₂)`, `1/(‖A‖_F² + λ₂)`); under [`Splitting::Prox`] it is ignored.
+    /// The map itself always reads `λ₂` from `θ`.
+    ///
+    /// Errors as [`ForwardBackward::new`], and on a smooth splitting of the LASSO or a
+    /// negative or non-finite `step_lambda2`.
+    pub fn with_splitting(
+        design: Design<S>,
+        b: Vec<S>,
+        penalty: Penalty,
+        step: StepRule<S>,
+        splitting: Splitting,
+        step_lambda2: &S,
+    ) -> Result<Self> {
+        if splitting == Splitting::Smooth && penalty == Penalty::Lasso {
+            return Err(Error::InvalidInput(
+                "ForwardBackward: the smooth splitting is for the elastic net (the LASSO has no λ₂)"
+                    .into(),
+            ));
+        }
+        if !step_lambda2.is_finite() || !crate::selection::nonnegative(step_lambda2) {
+            return Err(Error::InvalidInput(
+                "ForwardBackward: the λ₂ of the step rule must be finite and ≥ 0".into(),
+            ));
+        }
         design.check_finite()?;
         if b.len() != design.rows() {
             return Err(Error::DimensionMismatch {
@@ -159,11 +205,16 @@ impl<S: Scalar> ForwardBackward<S> {
             });
         }
         let spectral = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spectral, 1.0, 0.0)?;
+        let extra = match splitting {
+            Splitting::Prox => S::zero(),
+            Splitting::Smooth => step_lambda2.clone(),
+        };
+        let gamma = choose_step(&design, &step, &spectral, 1.0, &extra)?;
         Ok(ForwardBackward {
             design,
             b,
             penalty,
+            splitting,
             gamma,
             spectral,
             tol: Tolerance::default_for::<S>(),
@@ -221,6 +272,11 @@ impl<S: Scalar> ForwardBackward<S> {
         self.penalty
     }
 
+    /// Where the ridge term goes.
+    pub fn splitting(&self) -> Splitting {
+        self.splitting
+    }
+
     /// The design matrix.
     pub fn design(&self) -> &Design<S> {
         &self.design
@@ -232,17 +288,38 @@ impl<S: Scalar> ForwardBackward<S> {
     }
 
     /// f64 estimate of the contraction factor of the `A`-block for a given `λ₂`:
-    /// `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)` (a bound on `‖A_F‖₂` for every `q`).
+    /// `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)` (prox splitting) or
+    /// `max(|1 − γ(μ + λ₂)|, |1 − γ(L + λ₂)|)` (smooth), a bound on `‖A_F‖₂` for every `q`.
     pub fn contraction_estimate(&self, lambda2: f64) -> f64 {
         let g = self.gamma.to_f64();
-        let r = (1.0 - g * self.spectral.mu)
-            .abs()
-            .max((1.0 - g * self.spectral.l).abs());
-        r / (1.0 + g * lambda2)
+        let (mu, l) = (self.spectral.mu, self.spectral.l);
+        match self.splitting {
+            Splitting::Prox => (1.0 - g * mu).abs().max((1.0 - g * l).abs()) / (1.0 + g * lambda2),
+            Splitting::Smooth => (1.0 - g * (mu + lambda2))
+                .abs()
+                .max((1.0 - g * (l + lambda2)).abs()),
+        }
     }
 
-    /// `z = x − γAᵀ(Ax − b)`.
-    fn forward(&self, x: &[S]) -> Vec<S> {
+    /// `(d, c)`: `z = d·x − γAᵀ(Ax − b)` and `F = c·S_τ(z)`; `d = 1, c = 1/(1 + γλ₂)`
+    /// (prox splitting) or `d = 1 − γλ₂, c = 1` (smooth).
+    fn split_factors(&self, l2: &S) -> Result<(S, S)> {
+        let ridge = self.gamma.mul(l2);
+        Ok(match self.splitting {
+            Splitting::Prox => (
+                S::one(),
+                S::one()
+                    .div(&S::one().add(&ridge))
+                    .ok_or_else(|| Error::DivisionByZero {
+                        context: "forward–backward: 1 + γλ₂".into(),
+                    })?,
+            ),
+            Splitting::Smooth => (S::one().sub(&ridge), S::one()),
+        })
+    }
+
+    /// `z = d·x − γAᵀ(Ax − b)` (see [`Self::split_factors`]).
+    fn forward(&self, x: &[S], d: &S) -> Vec<S> {
         let mut r = vec![S::zero(); self.design.rows()];
         self.design.mul_vec_into(x, &mut r);
         for (ri, bi) in r.iter_mut().zip(&self.b) {
@@ -252,7 +329,7 @@ impl<S: Scalar> ForwardBackward<S> {
         self.design.tr_mul_vec_into(&r, &mut g);
         x.iter()
             .zip(&g)
-            .map(|(xi, gi)| xi.sub(&self.gamma.mul(gi)))
+            .map(|(xi, gi)| d.mul(xi).sub(&self.gamma.mul(gi)))
             .collect()
     }
 
@@ -260,13 +337,9 @@ impl<S: Scalar> ForwardBackward<S> {
     fn local(&self, x: &[S], theta: &[S]) -> Result<Local<S>> {
         self.check_input(x, theta)?;
         let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
-        let z = self.forward(x);
+        let (d, c) = self.split_factors(&l2)?;
+        let z = self.forward(x, &d);
         let tau = self.gamma.mul(&l1);
-        let c = S::one()
-            .div(&S::one().add(&self.gamma.mul(&l2)))
-            .ok_or_else(|| Error::DivisionByZero {
-                context: "forward–backward: 1 + γλ₂".into(),
-            })?;
         let t = classify_threshold(&z, &tau, &self.tol);
         let soft = z.iter().map(|zi| soft_threshold(zi, &tau)).collect();
         let Threshold {
@@ -277,6 +350,7 @@ impl<S: Scalar> ForwardBackward<S> {
             smooth,
         } = t;
         Ok(Local {
+            d,
             c,
             q_ad,
             q_lo,
@@ -287,8 +361,8 @@ impl<S: Scalar> ForwardBackward<S> {
         })
     }
 
-    /// Dense `I − γAᵀA` (`n` products with the design).
-    fn smooth_jacobian(&self) -> Matrix<S> {
+    /// Dense `d·I − γAᵀA` (`n` products with the design).
+    fn smooth_jacobian(&self, d: &S) -> Matrix<S> {
         let n = self.design.cols();
         let mut tmp = vec![S::zero(); self.design.rows()];
         let mut col = vec![S::zero(); n];
@@ -300,7 +374,7 @@ impl<S: Scalar> ForwardBackward<S> {
             self.design.tr_mul_vec_into(&tmp, &mut col);
             e[j] = S::zero();
             for i in 0..n {
-                let id = if i == j { S::one() } else { S::zero() };
+                let id = if i == j { d.clone() } else { S::zero() };
                 m[(i, j)] = id.sub(&self.gamma.mul(&col[i]));
             }
         }
@@ -308,7 +382,26 @@ impl<S: Scalar> ForwardBackward<S> {
     }
 }
 
+impl<S: Scalar> ForwardBackward<S> {
+    /// `∂F/∂λ₂` at `x` with the threshold derivatives `q`: `−γc²S_τ(z)` (prox
+    /// splitting) or `−γ q ⊙ x` (smooth).
+    fn lambda2_column(&self, x: &[S], loc: &Local<S>, q: &[S]) -> Vec<S> {
+        match self.splitting {
+            Splitting::Prox => {
+                let k = loc.c.mul(&self.gamma).mul(&loc.c);
+                loc.soft.iter().map(|v| k.mul(v).neg()).collect()
+            }
+            Splitting::Smooth => x
+                .iter()
+                .zip(q)
+                .map(|(xi, qi)| self.gamma.mul(qi).mul(xi).neg())
+                .collect(),
+        }
+    }
+}
+
 struct Local<S> {
+    d: S,
     c: S,
     q_ad: Vec<S>,
     q_lo: Vec<S>,
@@ -327,15 +420,21 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
         self.check_input(x, theta)?;
         let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
         let tau = self.gamma.mul(&l1);
+        let (d, c) = self.split_factors(&l2)?;
         let denom = S::one().add(&self.gamma.mul(&l2));
-        self.forward(x)
+        self.forward(x, &d)
             .iter()
-            .map(|zi| {
-                soft_threshold(zi, &tau)
-                    .div(&denom)
-                    .ok_or_else(|| Error::DivisionByZero {
-                        context: "forward–backward: 1 + γλ₂".into(),
-                    })
+            .map(|zi| match self.splitting {
+                // Dividing by 1 + γλ₂ (not multiplying by a rounded c) keeps the prox
+                // map's f64 and interval values as they were.
+                Splitting::Prox => {
+                    soft_threshold(zi, &tau)
+                        .div(&denom)
+                        .ok_or_else(|| Error::DivisionByZero {
+                            context: "forward–backward: 1 + γλ₂".into(),
+                        })
+                }
+                Splitting::Smooth => Ok(soft_threshold(zi, &tau).mul(&c)),
             })
             .collect()
     }
@@ -352,16 +451,12 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
             .map(|(q, s)| cg.mul(q).mul(s).neg())
             .collect::<Vec<S>>()];
         if self.penalty == Penalty::ElasticNet {
-            b_cols.push(
-                loc.soft
-                    .iter()
-                    .map(|v| cg.mul(&loc.c).mul(v).neg())
-                    .collect(),
-            );
+            b_cols.push(self.lambda2_column(x, &loc, &loc.q_ad));
         }
         Ok(Box::new(FbLinearization {
             design: &self.design,
             gamma: self.gamma.clone(),
+            d: loc.d.clone(),
             scale,
             b_cols,
             smooth: loc.smooth,
@@ -370,16 +465,17 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
         }))
     }
 
-    /// `{diag(q)·c(I − γAᵀA) : q ∈ [0, 1]ⁿ}`, `c = 1/(1 + γλ₂)`: the soft-threshold
+    /// `{diag(q)·c(d·I − γAᵀA) : q ∈ [0, 1]ⁿ}` (`c = 1/(1 + γλ₂)`, `d = 1` for the prox
+    /// splitting; `c = 1`, `d = 1 − γλ₂` for the smooth one): the soft-threshold
     /// derivative lies in `[0, 1]` everywhere.
     fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
         let n = self.design.cols();
         let x = vec![S::zero(); n];
-        let c = self.local(&x, theta)?.c;
+        let loc = self.local(&x, theta)?;
         Ok(MatrixSet::DiagBox {
             q_lo: vec![S::zero(); n],
             q_hi: vec![S::one(); n],
-            m: self.smooth_jacobian().scale(&c),
+            m: self.smooth_jacobian(&loc.d).scale(&loc.c),
             offset: Matrix::zeros(n, n),
         })
     }
@@ -387,7 +483,7 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let loc = self.local(x, theta)?;
         let (n, m) = self.dims();
-        let g = self.smooth_jacobian();
+        let g = self.smooth_jacobian(&loc.d);
         let cg = loc.c.mul(&self.gamma);
         let mut mm = Matrix::zeros(n, n + m);
         let mut off = Matrix::zeros(n, n + m);
@@ -397,7 +493,14 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
             }
             mm[(i, n)] = cg.mul(&loc.sign[i]).neg();
             if m == 2 {
-                off[(i, n + 1)] = cg.mul(&loc.c).mul(&loc.soft[i]).neg();
+                match self.splitting {
+                    // Prox: ∂F/∂λ₂ = −γc²S_τ(z), zero off the support whatever q is.
+                    Splitting::Prox => {
+                        off[(i, n + 1)] = cg.mul(&loc.c).mul(&loc.soft[i]).neg();
+                    }
+                    // Smooth: ∂z/∂λ₂ = −γx, scaled by the row's q like the rest.
+                    Splitting::Smooth => mm[(i, n + 1)] = self.gamma.mul(&x[i]).neg(),
+                }
             }
         }
         Ok(MatrixSet::DiagBox {
@@ -410,10 +513,12 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
 }
 
 /// `[A, B]` of forward–backward at one point, applied matrix-free:
-/// `A v = c q ⊙ (v − γAᵀAv)`, `Aᵀw = u − γAᵀA u` with `u = c q ⊙ w`.
+/// `A v = c q ⊙ (d·v − γAᵀAv)`, `Aᵀw = d·u − γAᵀA u` with `u = c q ⊙ w`.
 struct FbLinearization<'a, S> {
     design: &'a Design<S>,
     gamma: S,
+    /// `1` (prox splitting) or `1 − γλ₂` (smooth).
+    d: S,
     /// `c·q_i`.
     scale: Vec<S>,
     /// Columns of `B`.
@@ -424,13 +529,13 @@ struct FbLinearization<'a, S> {
 }
 
 impl<S: Scalar> FbLinearization<'_, S> {
-    /// `out = v − γAᵀA v`.
+    /// `out = d·v − γAᵀA v`.
     fn smooth_mul(&self, v: &[S], out: &mut [S]) {
         let mut r = self.buf_rows.borrow_mut();
         self.design.mul_vec_into(v, &mut r);
         self.design.tr_mul_vec_into(&r, out);
         for (o, vi) in out.iter_mut().zip(v) {
-            *o = vi.sub(&self.gamma.mul(o));
+            *o = self.d.mul(vi).sub(&self.gamma.mul(o));
         }
     }
 }
