@@ -233,3 +233,117 @@ fn a_kink_is_never_certified_exactly() {
     // A wrong support guess (coordinate 1 missing) does not verify either.
     assert!(exact_minimiser_from_guess(&problem, &[0.0, 0.3]).is_none());
 }
+
+/// A LASSO with more columns than rows: `I − γAᵀA` has eigenvalue 1, so no contraction
+/// holds, yet the minimiser is unique (strict KKT, `A_S` injective). The certificate has
+/// no `ρ`, radius 0, the exact minimiser and derivative.
+fn wide_lasso() -> FbProblem {
+    let q = |s: &str| parse_rational(s).unwrap();
+    let a = Matrix::from_rows(&[
+        vec![q("1"), q("1/2"), q("0")],
+        vec![q("0"), q("1"), q("1/4")],
+    ])
+    .unwrap();
+    FbProblem {
+        a,
+        b: vec![q("2"), q("-1")],
+        gamma: q("1/2"),
+        lambda1: q("1/5"),
+        lambda2: Rational::new(),
+        penalty: Penalty::Lasso,
+        splitting: Splitting::Prox,
+    }
+}
+
+#[test]
+fn without_a_contraction_uniqueness_comes_from_the_restricted_gram_matrix() {
+    let problem = wide_lasso();
+    let mins = enumerate(&problem.a, &problem.b, &problem.lambda1, &problem.lambda2);
+    assert_eq!(mins.len(), 1, "the reference finds one minimiser");
+    let (x_ref, strict, d_ref) = &mins[0];
+    assert!(strict, "strict KKT at the reference minimiser");
+    let x = solve_f64(&problem);
+    let cert = certify_fixed_point(&problem, &x).unwrap();
+    assert_eq!(cert.rho, None, "no contraction claimed");
+    assert_eq!(cert.radius, "0");
+    let center: Vec<Rational> = cert.center.iter().map(|t| parse_rational(t).unwrap()).collect();
+    assert_eq!(&center, x_ref);
+    let d: Vec<Rational> = cert
+        .derivative
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|t| parse_rational(t).unwrap())
+        .collect();
+    assert_eq!(&d, d_ref);
+    let verdict = check(&cert).unwrap();
+    assert!(verdict.to_string().contains("restricted Gram"), "{verdict}");
+
+    let rejected = |c: &FixedPointCertificate, step: &str| {
+        matches!(check(c), Err(CheckFailure::Rejected { step: s, .. }) if s == step)
+    };
+    // Without ρ the radius must be 0 and every sign given.
+    let mut c = cert.clone();
+    c.radius = "1/1000".into();
+    assert!(rejected(&c, "precondition: without ρ, R = 0 and every sign"));
+    let mut c = cert.clone();
+    c.derivative = None;
+    let k = c.signs.iter().position(|s| *s == Some(0)).expect("a zero");
+    c.signs[k] = None;
+    assert!(rejected(&c, "precondition: without ρ, R = 0 and every sign"));
+    // Any other centre is not a fixed point.
+    let mut c = cert.clone();
+    c.center[0] = format_rational(&center[0].add(&Rational::from((1, 1i64 << 40))));
+    assert!(rejected(&c, "ball"));
+    // The contraction the family does not have.
+    let mut c = cert.clone();
+    c.rho = Some("999999/1000000".into());
+    assert!(rejected(&c, "contraction"));
+}
+
+/// Two equal columns: every split of the mass between them is a minimiser. A centre
+/// that is an exact fixed point with strict margins elsewhere is refused at uniqueness.
+#[test]
+fn a_singular_restricted_gram_matrix_is_refused() {
+    let q = |s: &str| parse_rational(s).unwrap();
+    let a = Matrix::from_rows(&[vec![q("1"), q("1")], vec![q("1"), q("1")]]).unwrap();
+    let problem = FbProblem {
+        a,
+        b: vec![q("2"), q("2")],
+        gamma: q("1/4"),
+        lambda1: q("1"),
+        lambda2: Rational::new(),
+        penalty: Penalty::Lasso,
+        splitting: Splitting::Prox,
+    };
+    // Minimisers: x₁ + x₂ = 3/2, both ≥ 0 (there Aᵀ(b − Ax) = (1, 1) = λ₁).
+    // The finder does not claim one (its support solve is singular) …
+    let x = [0.75, 0.75];
+    assert!(exact_minimiser_from_guess(&problem, &x).is_none());
+    assert!(certify_fixed_point(&problem, &x).is_err());
+    // … and a forged claim of uniqueness at the exact fixed point (3/4, 3/4) is refused.
+    let forged = FixedPointCertificate {
+        format: piggyback_kernel::certificate::FIXED_POINT_FORMAT.into(),
+        version: piggyback_kernel::certificate::VERSION,
+        problem: problem.problem_data(),
+        rho: None,
+        center: vec!["3/4".into(), "3/4".into()],
+        radius: "0".into(),
+        signs: vec![Some(1), Some(1)],
+        derivative: None,
+    };
+    assert!(matches!(
+        check(&forged),
+        Err(CheckFailure::Rejected { step, .. }) if step == "uniqueness"
+    ));
+    // With a ridge the same point question has one answer, and the kernel accepts it.
+    let mut ridge = problem.clone();
+    ridge.lambda2 = q("1");
+    ridge.penalty = Penalty::ElasticNet;
+    let mins = enumerate(&ridge.a, &ridge.b, &ridge.lambda1, &ridge.lambda2);
+    assert_eq!(mins.len(), 1);
+    let x = solve_f64(&ridge);
+    let cert = certify_fixed_point(&ridge, &x).unwrap();
+    let center: Vec<Rational> = cert.center.iter().map(|t| parse_rational(t).unwrap()).collect();
+    assert_eq!(center, mins[0].0);
+}

@@ -115,10 +115,10 @@ fn tampering_is_rejected() {
 
     // ρ below the true contraction factor of the family.
     let mut c = cert.clone();
-    c.rho = "1/1000".into();
+    c.rho = Some("1/1000".into());
     assert!(rejected_at(&c, "contraction"));
     let mut c = cert.clone();
-    c.rho = "1".into();
+    c.rho = Some("1".into());
     assert!(rejected_at(&c, "precondition: 0 ≤ ρ < 1"));
 
     // Center moved by 1/10 in a support coordinate: the ball no longer holds.

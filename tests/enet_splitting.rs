@@ -261,7 +261,7 @@ fn both_splittings_have_the_same_fixed_point_and_exact_derivative() {
             fb_problem(s, gamma).problem_data().map,
             "the splitting is embedded"
         );
-        let rho = r(&cert.rho);
+        let rho = r(cert.rho.as_deref().expect("a contraction"));
         assert_at_closed_form(&rho, &r("3/7"));
         let d = cert.derivative.clone().expect("every sign proven");
         let d: Vec<Rational> = d.iter().map(|t| r(t)).collect();

@@ -206,23 +206,32 @@ pub fn certify_fixed_point_with_verdict(
     let subject = Subject::Map {
         problem: data.clone(),
     };
-    let rho_cert =
-        find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())?;
-    let rho = certified_rho(&rho_cert).ok_or_else(|| Error::CouldNotVerify {
-        reason: "no ρ in certificate".into(),
-    })?;
-    if rho >= one {
-        return Err(Error::NotContractive {
-            rho: rho.to_f64(),
-            context: "forward–backward, Euclidean norm".into(),
-        });
-    }
-
-    // Center (the exact minimiser when the support guess verifies, else the f64 point)
-    // and the radius R ≥ ‖F(x̃) − x̃‖/(1 − ρ).
-    let x: Vec<Rational> = match exact_minimiser_from_guess(problem, x_hat) {
-        Some(x) => x,
-        None => crate::scalar::vec_from_f64(x_hat)?,
+    let exact = exact_minimiser_from_guess(problem, x_hat);
+    let contraction =
+        find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())
+            .and_then(|c| {
+                certified_rho(&c).ok_or_else(|| Error::CouldNotVerify {
+                    reason: "no ρ in certificate".into(),
+                })
+            })
+            .and_then(|rho| {
+                if rho >= one {
+                    Err(Error::NotContractive {
+                        rho: rho.to_f64(),
+                        context: "forward–backward, Euclidean norm".into(),
+                    })
+                } else {
+                    Ok(rho)
+                }
+            });
+    // Center (the exact minimiser when the support guess verifies, else the f64 point).
+    // Without a contraction, only the exact route remains: uniqueness from the strict
+    // KKT conditions and the restricted Gram matrix, checked by the kernel.
+    let (rho, x) = match (contraction, exact) {
+        (Ok(rho), Some(x)) => (Some(rho), x),
+        (Ok(rho), None) => (Some(rho), crate::scalar::vec_from_f64(x_hat)?),
+        (Err(Error::NotContractive { .. } | Error::CouldNotVerify { .. }), Some(x)) => (None, x),
+        (Err(e), _) => return Err(e),
     };
     let r_vec: Vec<Rational> = a
         .mul_vec(&x)?
@@ -249,13 +258,19 @@ pub fn certify_fixed_point_with_verdict(
     let r2 = z.iter().zip(&x).fold(Rational::new(), |acc, (zi, xi)| {
         acc.add(&sq(&c.mul(&soft(zi)).sub(xi)))
     });
-    let bound = r2
-        .sqrt_upper()
-        .div(&one.sub(&rho))
-        .ok_or_else(|| Error::DivisionByZero {
-            context: "1 − ρ".into(),
-        })?;
-    let radius = decimal_ceil(&bound, 24);
+    // R ≥ ‖F(x̃) − x̃‖/(1 − ρ); without ρ the centre is exact and R = 0.
+    let radius = match &rho {
+        Some(rho) => {
+            let bound = r2
+                .sqrt_upper()
+                .div(&one.sub(rho))
+                .ok_or_else(|| Error::DivisionByZero {
+                    context: "1 − ρ".into(),
+                })?;
+            decimal_ceil(&bound, 24)
+        }
+        None => Rational::new(),
+    };
 
     // Signs that hold with a strict margin over the ball.
     let r_sq = sq(&radius);
@@ -295,7 +310,7 @@ pub fn certify_fixed_point_with_verdict(
         format: piggyback_kernel::certificate::FIXED_POINT_FORMAT.into(),
         version: piggyback_kernel::certificate::VERSION,
         problem: data,
-        rho: num_text(&rho),
+        rho: rho.as_ref().map(num_text),
         center: texts(&x),
         radius: num_text(&radius),
         signs,

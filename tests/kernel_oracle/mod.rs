@@ -914,12 +914,19 @@ fn judge_fixed_point(v: &Value) -> Judgement {
         .sub(&a.transpose().matmul(&a).expect("shape").scale(&gamma))
         .expect("shape")
         .scale(&c);
-    let rho = q(&v["rho"]);
-    let contraction = at_most(
-        &two_norm_sq(&mp),
-        &fl(&Rational::from(&rho * &rho)),
-        "c‖M'‖₂² ≤ ρ²",
-    );
+    // Without ρ the claim is uniqueness (checked below by enumeration) and an exact
+    // centre (radius 0, checked by the ball).
+    let contraction = match v.get("rho").filter(|r| !r.is_null()) {
+        Some(rho) => {
+            let rho = q(rho);
+            at_most(
+                &two_norm_sq(&mp),
+                &fl(&Rational::from(&rho * &rho)),
+                "c‖M'‖₂² ≤ ρ²",
+            )
+        }
+        None => Judgement::Confirmed,
+    };
     let mins = lasso_minimisers(&a, &b, &l1, &l2);
     if mins.len() != 1 {
         return Judgement::Unsound(format!(
