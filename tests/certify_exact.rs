@@ -66,7 +66,9 @@ fn enumerate(
             };
             let ds = piggyback::linalg::lu::solve_vec(
                 &h,
-                &sup.iter().map(|&j| Rational::from(-s[j])).collect::<Vec<_>>(),
+                &sup.iter()
+                    .map(|&j| Rational::from(-s[j]))
+                    .collect::<Vec<_>>(),
             )
             .unwrap();
             if sup.iter().zip(&xs).any(|(&j, v)| v.cmp0() != s[j].cmp(&0)) {
@@ -123,7 +125,9 @@ fn solve_f64(problem: &FbProblem) -> Vec<f64> {
 fn random_problem(rng: &mut Lcg) -> FbProblem {
     let p = 2 + (rng.next() % 3) as usize;
     let n = p + 1 + (rng.next() % 3) as usize;
-    let rows: Vec<Vec<Rational>> = (0..n).map(|_| (0..p).map(|_| rng.small()).collect()).collect();
+    let rows: Vec<Vec<Rational>> = (0..n)
+        .map(|_| (0..p).map(|_| rng.small()).collect())
+        .collect();
     let a = Matrix::from_rows(&rows).unwrap();
     let b: Vec<Rational> = (0..n).map(|_| rng.small()).collect();
     let elastic = rng.next() % 2 == 0;
@@ -172,7 +176,11 @@ fn strict_kkt_gives_a_width_zero_certificate_at_the_exact_minimiser() {
         };
         assert_eq!(mins.len(), 1, "a contraction has one fixed point");
         let (x_ref, strict, d_ref) = &mins[0];
-        let center: Vec<Rational> = cert.center.iter().map(|t| parse_rational(t).unwrap()).collect();
+        let center: Vec<Rational> = cert
+            .center
+            .iter()
+            .map(|t| parse_rational(t).unwrap())
+            .collect();
         if *strict {
             exact += 1;
             assert_eq!(&center, x_ref, "the centre is the exact minimiser");
@@ -266,7 +274,11 @@ fn without_a_contraction_uniqueness_comes_from_the_restricted_gram_matrix() {
     let cert = certify_fixed_point(&problem, &x).unwrap();
     assert_eq!(cert.rho, None, "no contraction claimed");
     assert_eq!(cert.radius, "0");
-    let center: Vec<Rational> = cert.center.iter().map(|t| parse_rational(t).unwrap()).collect();
+    let center: Vec<Rational> = cert
+        .center
+        .iter()
+        .map(|t| parse_rational(t).unwrap())
+        .collect();
     assert_eq!(&center, x_ref);
     let d: Vec<Rational> = cert
         .derivative
@@ -279,18 +291,22 @@ fn without_a_contraction_uniqueness_comes_from_the_restricted_gram_matrix() {
     let verdict = check(&cert).unwrap();
     assert!(verdict.to_string().contains("restricted Gram"), "{verdict}");
 
-    let rejected = |c: &FixedPointCertificate, step: &str| {
-        matches!(check(c), Err(CheckFailure::Rejected { step: s, .. }) if s == step)
-    };
+    let rejected = |c: &FixedPointCertificate, step: &str| matches!(check(c), Err(CheckFailure::Rejected { step: s, .. }) if s == step);
     // Without ρ the radius must be 0 and every sign given.
     let mut c = cert.clone();
     c.radius = "1/1000".into();
-    assert!(rejected(&c, "precondition: without ρ, R = 0 and every sign"));
+    assert!(rejected(
+        &c,
+        "precondition: without ρ, R = 0 and every sign"
+    ));
     let mut c = cert.clone();
     c.derivative = None;
     let k = c.signs.iter().position(|s| *s == Some(0)).expect("a zero");
     c.signs[k] = None;
-    assert!(rejected(&c, "precondition: without ρ, R = 0 and every sign"));
+    assert!(rejected(
+        &c,
+        "precondition: without ρ, R = 0 and every sign"
+    ));
     // Any other centre is not a fixed point.
     let mut c = cert.clone();
     c.center[0] = format_rational(&center[0].add(&Rational::from((1, 1i64 << 40))));
@@ -344,6 +360,10 @@ fn a_singular_restricted_gram_matrix_is_refused() {
     assert_eq!(mins.len(), 1);
     let x = solve_f64(&ridge);
     let cert = certify_fixed_point(&ridge, &x).unwrap();
-    let center: Vec<Rational> = cert.center.iter().map(|t| parse_rational(t).unwrap()).collect();
+    let center: Vec<Rational> = cert
+        .center
+        .iter()
+        .map(|t| parse_rational(t).unwrap())
+        .collect();
     assert_eq!(center, mins[0].0);
 }

@@ -161,7 +161,9 @@ pub fn check_fixed_point(c: &FixedPointCertificate, budget: &mut Budget) -> Chec
     // derivative.
     let mut plan = Plan::new();
     // The support and `d + γλ₂` (`γH_S = ((d + γλ₂)I − M')_SS`): 1 + γλ₂ (prox) or 1.
-    let support: Vec<usize> = (0..p).filter(|&i| c.signs[i].is_some_and(|s| s != 0)).collect();
+    let support: Vec<usize> = (0..p)
+        .filter(|&i| c.signs[i].is_some_and(|s| s != 0))
+        .collect();
     let shift = match fb.splitting {
         Splitting::Prox => Rational::from(1) + Rational::from(&fb.gamma * &fb.lambda2),
         Splitting::Smooth => Rational::from(1),

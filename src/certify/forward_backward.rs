@@ -261,12 +261,12 @@ pub fn certify_fixed_point_with_verdict(
     // R ≥ ‖F(x̃) − x̃‖/(1 − ρ); without ρ the centre is exact and R = 0.
     let radius = match &rho {
         Some(rho) => {
-            let bound = r2
-                .sqrt_upper()
-                .div(&one.sub(rho))
-                .ok_or_else(|| Error::DivisionByZero {
-                    context: "1 − ρ".into(),
-                })?;
+            let bound =
+                r2.sqrt_upper()
+                    .div(&one.sub(rho))
+                    .ok_or_else(|| Error::DivisionByZero {
+                        context: "1 − ρ".into(),
+                    })?;
             decimal_ceil(&bound, 24)
         }
         None => Rational::new(),

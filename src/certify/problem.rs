@@ -294,14 +294,16 @@ impl Exact {
                     MapData::ElasticNet {
                         splitting: Splitting::Smooth,
                         ..
-                    } => Rational::from(1).sub(&gamma.mul(theta.get(1).ok_or_else(|| {
-                        Error::InvalidInput("θ needs (λ₁, λ₂)".into())
-                    })?)),
+                    } => Rational::from(1).sub(
+                        &gamma.mul(
+                            theta
+                                .get(1)
+                                .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
+                        ),
+                    ),
                     _ => Rational::from(1),
                 };
-                let mp = Matrix::identity(p)
-                    .scale(&diag)
-                    .sub(&gram.scale(&gamma))?;
+                let mp = Matrix::identity(p).scale(&diag).sub(&gram.scale(&gamma))?;
                 let s = a.tr_mul_vec(&b)?.iter().map(|v| v.mul(&gamma)).collect();
                 let tau = gamma.mul(
                     theta

@@ -1078,9 +1078,16 @@ impl Problem {
                 .cloned()
                 .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
         };
-        ForwardBackward::with_splitting(Design::Dense(a), b, penalty, rule, splitting, &step_lambda2)
-            .map(Some)
-            .map_err(|e| located(e, &self.source))
+        ForwardBackward::with_splitting(
+            Design::Dense(a),
+            b,
+            penalty,
+            rule,
+            splitting,
+            &step_lambda2,
+        )
+        .map(Some)
+        .map_err(|e| located(e, &self.source))
     }
 }
 

@@ -907,7 +907,10 @@ fn judge_fixed_point(v: &Value) -> Judgement {
     let (d, c) = if map["splitting"].as_str() == Some("smooth") {
         (Rational::from(1) - ridge, Rational::from(1))
     } else {
-        (Rational::from(1), Rational::from(1) / (Rational::from(1) + ridge))
+        (
+            Rational::from(1),
+            Rational::from(1) / (Rational::from(1) + ridge),
+        )
     };
     let mp = Matrix::identity(p)
         .scale(&d)
