@@ -14,14 +14,15 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use piggyback::certify::enet_proof::{self, EnetData, ProofOptions};
 use piggyback::diff::aid::GmresOptions;
 use piggyback::diff::enet::{CdOptions, Enet, RestrictedSolver};
+use piggyback::diff::fixed_point::solve_fixed_point;
 use piggyback::diff::hypergrad::{self, Engine, OuterLoss, SquaredError};
 use piggyback::diff::itd::Checkpointing;
 use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
 use piggyback::linalg::vfp::DataRadius;
 use piggyback::linalg::Matrix;
 use piggyback::maps::design::Design;
 use piggyback::maps::forward_backward::{ForwardBackward, Penalty, StepRule};
-use piggyback::maps::FixedPointMap;
 use rand::{Rng, SeedableRng};
 
 struct Problem {
@@ -120,10 +121,16 @@ fn via_engine(pb: &Problem, engine: &Engine) -> Vec<f64> {
 
 fn ista_aid_fp(pb: &Problem) -> Vec<f64> {
     let theta = [pb.l1, pb.l2];
-    let mut w = vec![0.0; pb.p];
-    for _ in 0..500 {
-        w = pb.map.apply(&w, &theta).unwrap();
-    }
+    // 500 fused steps in one workspace (no allocation per step).
+    let w = solve_fixed_point(
+        &pb.map,
+        &vec![0.0; pb.p],
+        &theta,
+        &IterOptions::fixed(500),
+        Norm::Two,
+    )
+    .unwrap()
+    .x;
     hypergrad::hypergradient(
         &pb.map,
         &w,

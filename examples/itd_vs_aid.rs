@@ -101,8 +101,8 @@ fn main() -> piggyback::Result<()> {
             (0..p).map(|i| j[(i, 0)] * v[i]).sum::<f64>(),
             (0..p).map(|i| j[(i, 1)] * v[i]).sum::<f64>(),
         ];
-        let lin = map.linearize(&xs[t], &theta)?;
-        let h_aid = aid::fp_adjoint(lin.as_ref(), &v, &IterOptions::fixed(t))?
+        let mut lin = map.linearize(&xs[t], &theta)?;
+        let h_aid = aid::fp_adjoint(lin.as_mut(), &v, &IterOptions::fixed(t))?
             .derivative
             .theta_bar;
         rows.push((t, err(&h_itd), err(&h_aid)));

@@ -3,7 +3,9 @@
 //!
 //! Run: `cargo run --example lasso_conservative_jacobian`
 
-use piggyback::maps::iterate::iterate;
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
 use piggyback::matset::MatrixSet;
 use piggyback::{FixedPointMap, Matrix, Result};
@@ -22,7 +24,18 @@ fn main() -> Result<()> {
         fb.gamma()
     );
     for lambda in [2.0, 1.0] {
-        let (x, iters) = iterate(&fb, &[0.0; 3], &[lambda], 1e-15, 100_000)?;
+        let (x, iters) = solve_fixed_point(
+            &fb,
+            &[0.0; 3],
+            &[lambda],
+            &IterOptions {
+                max_iter: 100_000,
+                tol: 1e-15,
+                ..Default::default()
+            },
+            Norm::Inf,
+        )
+        .map(|s| (s.x, s.report.iterations))?;
         println!("λ = {lambda}: x̂ ≈ {x:?} after {iters} steps");
     }
     // Exact: γ = 1/‖A‖_F²; at λ = 1 the point x̂ = (3/2, 0, −1/2) is degenerate (a tie).

@@ -1,4 +1,5 @@
 //! The README's library example: a LASSO fixed point and its derivative by AID.
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
 use piggyback::{diff, FixedPointMap, Matrix};
 
@@ -11,9 +12,14 @@ fn main() -> piggyback::Result<()> {
         StepRule::InverseLipschitz,
     )?;
     let theta = [0.1];
-    let (x, _) = piggyback::maps::iterate::iterate(&fb, &[0.0, 0.0], &theta, 1e-14, 100_000)?;
-    let lin = fb.linearize(&x, &theta)?; // one conservative-Jacobian element
-    let d = diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(1))?; // ∂x̄/∂λ by AID
+    let opts = diff::IterOptions {
+        tol: 1e-14,
+        max_iter: 100_000,
+        ..Default::default()
+    };
+    let x = diff::fixed_point::solve_fixed_point(&fb, &[0.0, 0.0], &theta, &opts, Norm::Inf)?.x;
+    let mut lin = fb.linearize(&x, &theta)?; // one conservative-Jacobian element
+    let d = diff::aid::solve_dense(lin.as_mut(), &Matrix::identity(1))?; // ∂x̄/∂λ by AID
     println!("x̄ = {x:?}");
     println!(
         "∂x̄/∂λ = {:?} (smooth point: {})",

@@ -11,6 +11,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// coarse to decide a claim; it never means the claim is false. A claim shown to be
 /// false is a *refutation*, which is a result, not an error.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// Operand shapes do not fit the operation.
     DimensionMismatch {

@@ -46,9 +46,10 @@ pub use crate::matset::Exactness;
 pub use minnorm::{min_norm_point, MinNormPoint};
 
 use crate::error::{Error, Result};
+use crate::linalg::norms::spectral_norm_upper;
 use crate::linalg::Matrix;
 use crate::matset::dispatch::{as_f64_matrix, from_f64_value};
-use crate::matset::{spectral_upper, MatrixSet, DEFAULT_CAP};
+use crate::matset::{MatrixSet, DEFAULT_CAP};
 use crate::scalar::Scalar;
 use std::cmp::Ordering;
 
@@ -436,13 +437,13 @@ pub fn excess_spectral_upper<S: Scalar>(
         match y {
             MatrixSet::Finite(_) => {
                 let ys = y.members()?;
-                let mut best = spectral_upper(&v.sub(&ys[0])?);
+                let mut best = spectral_norm_upper(&v.sub(&ys[0])?);
                 for w in &ys[1..] {
-                    best = best.min(&spectral_upper(&v.sub(w)?));
+                    best = best.min(&spectral_norm_upper(&v.sub(w)?));
                 }
                 Ok(best)
             }
-            _ => Ok(spectral_upper(&v.sub(&nearest_point(v, y)?)?)),
+            _ => Ok(spectral_norm_upper(&v.sub(&nearest_point(v, y)?)?)),
         }
     };
     if matches!(x, MatrixSet::Finite(_)) || y.is_convex() {
@@ -451,7 +452,7 @@ pub fn excess_spectral_upper<S: Scalar>(
         let ys = y.members()?;
         let mut best: Option<S> = None;
         for w in ys {
-            let b = max_of(vs.iter().map(|v| Ok(spectral_upper(&v.sub(w)?))))?;
+            let b = max_of(vs.iter().map(|v| Ok(spectral_norm_upper(&v.sub(w)?))))?;
             best = Some(match best {
                 None => b,
                 Some(c) => c.min(&b),

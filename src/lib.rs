@@ -26,6 +26,8 @@
 //!   ([`piggyback_kernel`], a crate of its own).
 //! - [`audit`]: a fuzzing harness for users' conservative-Jacobian code.
 //! - [`io`], [`cli`]: data and problem files; the `piggyback` command line.
+//! - [`experiments`]: the ICML 2024 paper's experiments (Figures 1 and 2) with proven references.
+//! - [`plot`]: SVG/PNG pictures (line charts with bands, paths over heat maps).
 //!
 //! ## Guarantees
 //! | scalar | arithmetic | a result is |
@@ -60,10 +62,12 @@ pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod excess;
+pub mod experiments;
 pub mod io;
 pub mod linalg;
 pub mod maps;
 pub mod matset;
+pub mod plot;
 pub mod scalar;
 pub mod selection;
 

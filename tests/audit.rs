@@ -790,17 +790,17 @@ impl<S: Scalar> Linearization<S> for UntransposedVjp<S> {
     fn dims(&self) -> (usize, usize) {
         self.0.dims()
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        self.0.a_mul_into(v, out)
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        self.0.a_mul_impl(v, out)
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        self.0.a_mul_into(w, out)
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.0.a_mul_impl(w, out)
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        self.0.b_mul_into(v, out)
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        self.0.b_mul_impl(v, out)
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        self.0.bt_mul_into(w, out)
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.0.bt_mul_impl(w, out)
     }
     fn is_smooth_point(&self) -> bool {
         false

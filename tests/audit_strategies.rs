@@ -56,12 +56,22 @@ fn quickcheck_arbitrary_impls() {
     quickcheck::QuickCheck::new()
         .tests(48)
         .quickcheck(set_reps as fn(MatrixSet<Rational>) -> bool);
-    fn nonneg_square(q: SmallRational) -> bool {
-        Rational::from(&q.0 * &q.0) >= 0
+    // The quickcheck generator keeps the strategy's promise (|q| ≤ 8, denominator ≤ 8),
+    // and it is not constant (a generator stuck at one value would pass the rest).
+    fn small_and_bounded(q: SmallRational) -> bool {
+        Rational::from(q.0.abs_ref()) <= 8 && *q.0.denom() <= 8
     }
     quickcheck::QuickCheck::new()
         .tests(48)
-        .quickcheck(nonneg_square as fn(SmallRational) -> bool);
+        .quickcheck(small_and_bounded as fn(SmallRational) -> bool);
+    let mut g = quickcheck::Gen::new(16);
+    let draws: Vec<Rational> = (0..64)
+        .map(|_| <SmallRational as quickcheck::Arbitrary>::arbitrary(&mut g).0)
+        .collect();
+    assert!(
+        draws.iter().any(|q| *q != draws[0]),
+        "SmallRational generator is constant"
+    );
 }
 
 mod networks {

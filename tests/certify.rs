@@ -6,7 +6,7 @@
 
 use piggyback::certify::contraction::{
     certified_rho, certify_norm_bound, certify_weighted_at, certify_weighted_bound,
-    find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
+    find_norm_bound, find_weighted_bound, SearchOptions,
 };
 use piggyback::certify::invertible::certify_invertible;
 use piggyback::certify::refute::find_refutation;
@@ -16,6 +16,7 @@ use piggyback::certify::{
 };
 use piggyback::certify::{num_text, RadiusWitness as RadiusText};
 use piggyback::linalg::lu::determinant;
+use piggyback::linalg::norms::Norm;
 use piggyback::scalar::Rational;
 use piggyback::{Error, Matrix, MatrixSet, Scalar};
 use piggyback_kernel::certificate::MAX_DIM;
@@ -110,7 +111,7 @@ fn relu_family(w: &Matrix<Rational>) -> MatrixSet<Rational> {
 
 #[test]
 fn round_trip_and_check() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     let text = to_json(&c);
     let back = from_json(&text).expect("round trip");
     assert_eq!(back, c);
@@ -121,7 +122,7 @@ fn round_trip_and_check() -> piggyback::Result<()> {
 
 #[test]
 fn truncated_and_corrupted_files_are_clean_errors() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     let text = to_json(&c);
     // Every proper prefix is malformed (no panic, a Malformed error).
     for cut in 0..text.len() {
@@ -156,7 +157,7 @@ fn with_rho(c: &Certificate, rho: &str) -> Certificate {
 
 #[test]
 fn bad_numbers_and_data_are_typed() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     for bad in ["1/0", "abc", "1/2/3", "", "0x10", "1e100000", "NaN", "inf"] {
         assert!(
             matches!(
@@ -230,9 +231,9 @@ fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
     // Reference: W = (9/10)Q with Q orthogonal, so ‖diag(q)W‖₂ = ‖diag(q)‖₂·(9/10) ≤ 9/10
     // for q ∈ {0,1}², with equality at q = (1,1). The exact search must land on 9/10.
     let w = relu_weight();
-    let c = find_norm_bound(&relu_family(&w), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&w), Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
-    assert!(certify_norm_bound(&relu_family(&w), NormKind::Two, &q(899, 1000)).is_err());
+    assert!(certify_norm_bound(&relu_family(&w), Norm::Two, &q(899, 1000)).is_err());
     // The structured form {diag(q)W : q ∈ [0,1]²} (the hull) is checked through
     // ‖diag(q)W‖ ≤ ‖W‖ at the single matrix W.
     let diag_box = MatrixSet::DiagBox {
@@ -241,7 +242,7 @@ fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
         m: w.clone(),
         offset: Matrix::zeros(2, 2),
     };
-    let c = find_norm_bound(&diag_box, NormKind::Two, &opts())?;
+    let c = find_norm_bound(&diag_box, Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
     // 4×4 version: Q₄ = Q ⊗ Q is orthogonal and rational; W₄ = (9/10)Q₄; 16 vertices.
     let q2 = mat(&[vec![(3, 5), (-4, 5)], vec![(4, 5), (3, 5)]]);
@@ -251,7 +252,7 @@ fn relu_layer_certified_at_nine_tenths() -> piggyback::Result<()> {
         w4.transpose().matmul(&w4)?,
         Matrix::identity(4).scale(&q(81, 100))
     );
-    let c = find_norm_bound(&relu_family(&w4), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&w4), Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
     Ok(())
 }
@@ -290,9 +291,9 @@ fn elastic_net_forward_backward_analytic_rho() -> piggyback::Result<()> {
         m: a.clone(),
         offset: Matrix::zeros(3, 3),
     };
-    let c = find_norm_bound(&set, NormKind::Two, &opts())?;
+    let c = find_norm_bound(&set, Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(2, 3)));
-    assert!(certify_norm_bound(&set, NormKind::Two, &q(666, 1000)).is_err());
+    assert!(certify_norm_bound(&set, Norm::Two, &q(666, 1000)).is_err());
     // The same claim over the explicit 8 extreme points.
     let verts = (0u32..8)
         .map(|mask| {
@@ -304,7 +305,7 @@ fn elastic_net_forward_backward_analytic_rho() -> piggyback::Result<()> {
             .expect("shape")
         })
         .collect();
-    assert!(certify_norm_bound(&MatrixSet::Hull(verts), NormKind::Two, &q(2, 3)).is_ok());
+    assert!(certify_norm_bound(&MatrixSet::Hull(verts), Norm::Two, &q(2, 3)).is_ok());
     Ok(())
 }
 
@@ -314,14 +315,14 @@ fn one_and_inf_norms_exact() -> piggyback::Result<()> {
     let a = mat(&[vec![(1, 2), (-1, 4)], vec![(1, 8), (1, 8)]]);
     let set = MatrixSet::Finite(vec![a]);
     assert_eq!(
-        certified_rho(&find_norm_bound(&set, NormKind::One, &opts())?),
+        certified_rho(&find_norm_bound(&set, Norm::One, &opts())?),
         Some(q(5, 8))
     );
     assert_eq!(
-        certified_rho(&find_norm_bound(&set, NormKind::Inf, &opts())?),
+        certified_rho(&find_norm_bound(&set, Norm::Inf, &opts())?),
         Some(q(3, 4))
     );
-    assert!(certify_norm_bound(&set, NormKind::Inf, &q(74, 100)).is_err());
+    assert!(certify_norm_bound(&set, Norm::Inf, &q(74, 100)).is_err());
     Ok(())
 }
 
@@ -332,7 +333,7 @@ fn box_family_spectral_bound() -> piggyback::Result<()> {
     // ‖M‖₂ = (1/4)·√2·√5 = √10/4 ≈ 0.7906. The certificate must be ≥ that, and ≤ 0.7907.
     let lo = mat(&[vec![(0, 1), (1, 4)], vec![(-1, 4), (1, 2)]]);
     let hi = mat(&[vec![(1, 4), (1, 2)], vec![(0, 1), (1, 2)]]);
-    let c = find_norm_bound(&MatrixSet::Box { lo, hi }, NormKind::Two, &opts())?;
+    let c = find_norm_bound(&MatrixSet::Box { lo, hi }, Norm::Two, &opts())?;
     let rho = certified_rho(&c).expect("rho").to_f64();
     assert!((10f64.sqrt() / 4.0..0.7907).contains(&rho), "rho = {rho}");
     Ok(())
@@ -344,7 +345,7 @@ fn weighted_norm_certifies_non_normal_contraction() -> piggyback::Result<()> {
     // with ‖A‖_P < 1 exists; the Euclidean certificate must exceed 2.
     let a = mat(&[vec![(1, 2), (2, 1)], vec![(0, 1), (1, 2)]]);
     let set = MatrixSet::Finite(vec![a]);
-    let two = certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho");
+    let two = certified_rho(&find_norm_bound(&set, Norm::Two, &opts())?).expect("rho");
     assert!(two > 2);
     // With P = I the weighted norm is the Euclidean one: same bound accepted, 2 rejected.
     assert!(certify_weighted_bound(&set, &Matrix::identity(2), &two).is_ok());
@@ -359,7 +360,7 @@ fn weighted_norm_certifies_non_normal_contraction() -> piggyback::Result<()> {
 fn heavy_ball_has_no_contraction_certificate() -> piggyback::Result<()> {
     let (m1, m2) = heavy_ball();
     let set = MatrixSet::Hull(vec![m1, m2]);
-    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    assert!(certified_rho(&find_norm_bound(&set, Norm::Two, &opts())?).expect("rho") > 1);
     assert!(matches!(
         certify_weighted_at(&set, &q(1, 1), &opts()),
         Err(Error::CouldNotVerify { .. })
@@ -557,7 +558,7 @@ fn two_norm_truth(c: &Certificate) -> Option<bool> {
 
 #[test]
 fn mutations_that_falsify_are_rejected() -> piggyback::Result<()> {
-    let c = find_norm_bound(&relu_family(&relu_weight()), NormKind::Two, &opts())?;
+    let c = find_norm_bound(&relu_family(&relu_weight()), Norm::Two, &opts())?;
     let mut paths = Vec::new();
     number_paths(
         &serde_json::to_value(&c).expect("serialisable"),
@@ -660,12 +661,12 @@ proptest! {
     fn contraction_certificates_are_true((a, b) in pair(), rho in (1i64..=30, 1i64..=10)) {
         let set = MatrixSet::Hull(vec![a.clone(), b.clone()]);
         let truth = sigma_max(&a).max(sigma_max(&b));
-        let c = find_norm_bound(&set, NormKind::Two, &opts())?;
+        let c = find_norm_bound(&set, Norm::Two, &opts())?;
         let found = certified_rho(&c).expect("rho").to_f64();
         prop_assert!(found >= truth * (1.0 - 1e-12));
         prop_assert!(found <= truth * (1.0 + 1e-5) + 1e-12, "found {} for {}", found, truth);
         let r = q(rho.0, rho.1);
-        if certify_norm_bound(&set, NormKind::Two, &r).is_ok() {
+        if certify_norm_bound(&set, Norm::Two, &r).is_ok() {
             prop_assert!(truth <= r.to_f64() * (1.0 + 1e-12));
         } else {
             prop_assert!(truth >= r.to_f64() * (1.0 - 1e-12));
@@ -746,7 +747,7 @@ proptest! {
         let r = q(rho.0, rho.1);
         let truth = two_norm_at_most_2x2(&a, &r) && two_norm_at_most_2x2(&b, &r);
         let set = MatrixSet::Hull(vec![a, b]);
-        prop_assert_eq!(certify_norm_bound(&set, NormKind::Two, &r).is_ok(), truth);
+        prop_assert_eq!(certify_norm_bound(&set, Norm::Two, &r).is_ok(), truth);
     }
 
     /// Weighted-norm bounds are never below a lower bound of the joint spectral
@@ -787,7 +788,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
         m: w.clone(),
         offset: Matrix::zeros(2, 2),
     };
-    let c = certify_norm_bound(&db, NormKind::Two, &q(9, 10))?;
+    let c = certify_norm_bound(&db, Norm::Two, &q(9, 10))?;
     // q_hi = 2 leaves the |q| ≤ 1 lemma; the vertex q = (2, 2) has norm 9/5 > 9/10.
     let mut bad = c.clone();
     if let FamilyData::DiagBox { q_hi, .. } = family_mut(&mut bad) {
@@ -818,7 +819,7 @@ fn structured_sets_in_the_checker() -> piggyback::Result<()> {
         hi: hi.clone(),
     };
     assert!(
-        certify_norm_bound(&bx, NormKind::Two, &q(1, 20))?.claim
+        certify_norm_bound(&bx, Norm::Two, &q(1, 20))?.claim
             == Claim::NormBound {
                 norm: piggyback::certify::NormSpec::Two {},
                 rho: "1/20".into()
@@ -897,13 +898,12 @@ fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
     // The maps module's heavy ball at (x, y) = (0, 0), θ = (α, β) = (1, 3/4): its whole
     // conservative Jacobian's A-blocks are conv{M₁, M₂} (h ∈ {1/4, 1} at the kink), which
     // the refutation search must refute, while no spectral bound below 1 exists.
-    use piggyback::certify::contraction::a_blocks;
     use piggyback::maps::HeavyBall;
     let map = HeavyBall::seeds();
     let x = [Rational::new(), Rational::new()];
     let theta = [q(1, 1), q(3, 4)];
     let jac = piggyback::FixedPointMap::<Rational>::conservative_jacobian(&map, &x, &theta)?;
-    let set = a_blocks(&jac, 2)?;
+    let set = jac.leading_cols(2)?;
     let (m1, m2) = heavy_ball();
     let (MatrixSet::Hull(vs) | MatrixSet::Finite(vs)) = &set else {
         panic!("expected vertices, got {set:?}")
@@ -911,7 +911,7 @@ fn heavy_ball_map_end_to_end() -> piggyback::Result<()> {
     assert!(vs.contains(&m1) && vs.contains(&m2) && vs.len() == 2);
     let c = find_refutation(&set, &q(1, 1), 6)?.expect("refuted");
     assert!(check_json(&to_json(&c)).is_ok());
-    assert!(certified_rho(&find_norm_bound(&set, NormKind::Two, &opts())?).expect("rho") > 1);
+    assert!(certified_rho(&find_norm_bound(&set, Norm::Two, &opts())?).expect("rho") > 1);
     Ok(())
 }
 
@@ -924,9 +924,38 @@ fn relu_layer_map_at_a_kink_certified_at_nine_tenths() -> piggyback::Result<()> 
     use piggyback::maps::ReluLayer;
     let layer = ReluLayer::new(relu_weight(), Matrix::identity(2), vec![Rational::new(); 2])?;
     let zero = [Rational::new(), Rational::new()];
-    let c = certify_map_contraction(&layer, &zero, &zero, NormKind::Two, &opts())?;
+    let c = certify_map_contraction(&layer, &zero, &zero, Norm::Two, &opts())?;
     assert_eq!(certified_rho(&c), Some(q(9, 10)));
     assert!(matches!(family_of(&c), FamilyData::DiagBox { .. }));
     assert!(check_json(&to_json(&c)).is_ok());
+    Ok(())
+}
+
+/// Certificates state operator norms: a Frobenius request is a typed error, never a
+/// certificate in another norm.
+#[test]
+fn frobenius_has_no_certificate_form() -> piggyback::Result<()> {
+    let set = MatrixSet::Finite(vec![mat(&[vec![(1, 2), (0, 1)], vec![(0, 1), (1, 2)]])]);
+    for norm in [Norm::Frobenius, Norm::Max] {
+        for r in [
+            find_norm_bound(&set, norm, &opts()),
+            certify_norm_bound(&set, norm, &q(1, 1)),
+        ] {
+            assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
+        }
+        assert!(piggyback::certify::norm_spec(norm).is_err());
+    }
+    // The largest-entry norm itself, by hand: max |entry| of [[1/2, −3/4], [0, 1/3]].
+    let m = mat(&[vec![(1, 2), (-3, 4)], vec![(0, 1), (1, 3)]]);
+    assert_eq!(Norm::Max.of_matrix(&m), q(3, 4));
+    let boxed = MatrixSet::Box {
+        lo: mat(&[vec![(-1, 1), (0, 1)]]),
+        hi: mat(&[vec![(1, 2), (2, 3)]]),
+    };
+    assert_eq!(boxed.sup_norm(Norm::Max)?, q(1, 1));
+    assert_eq!(
+        piggyback::certify::norm_spec(Norm::Two).unwrap(),
+        piggyback::certify::NormSpec::Two {}
+    );
     Ok(())
 }

@@ -8,7 +8,10 @@ use piggyback::certify::forward_backward::{
     certify_fixed_point, exact_minimiser_from_guess, FbProblem,
 };
 use piggyback::certify::{Budget, CheckFailure, FixedPointCertificate};
-use piggyback::maps::{iterate::iterate, Design, ForwardBackward, Penalty, Splitting, StepRule};
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
+use piggyback::maps::{Design, ForwardBackward, Penalty, Splitting, StepRule};
 use piggyback::scalar::{format_rational, parse_rational, Rational};
 use piggyback::{Matrix, Scalar};
 
@@ -117,9 +120,14 @@ fn solve_f64(problem: &FbProblem) -> Vec<f64> {
         Penalty::Lasso => vec![problem.lambda1.to_f64()],
         Penalty::ElasticNet => vec![problem.lambda1.to_f64(), problem.lambda2.to_f64()],
     };
-    iterate(&map, &vec![0.0; problem.a.cols()], &theta, 1e-15, 1_000_000)
+    let opts = IterOptions {
+        max_iter: 1_000_000,
+        tol: 1e-15,
+        ..Default::default()
+    };
+    solve_fixed_point(&map, &vec![0.0; problem.a.cols()], &theta, &opts, Norm::Inf)
         .unwrap()
-        .0
+        .x
 }
 
 fn random_problem(rng: &mut Lcg) -> FbProblem {

@@ -273,7 +273,7 @@ proptest! {
         let j_hat_q: Matrix<Rational> = Matrix::from_f64_matrix(&j_hat)?;
         // Exact lower bounds of the true distance: the ∞-norm itself, or for the
         // 2-norm the largest entry (|Δᵢⱼ| ≤ ‖Δ‖₂).
-        let lower = if norm == "inf" { exact_inf_dist(&j_hat_q, &exact) } else { exact_max_entry_dist(&j_hat_q, &exact) };
+        let lower = if norm == piggyback::linalg::norms::Norm::Inf { exact_inf_dist(&j_hat_q, &exact) } else { exact_max_entry_dist(&j_hat_q, &exact) };
         prop_assert!(Rational::from_f64(bound).expect("finite") >= lower);
         // And it is not loose: ‖AΔ − Δ‖_∞ ≤ (1 + ρ)‖Δ‖_∞ with ‖Δ‖_∞ = 2|pert|·1e-6
         // (plus rounding of Ĵ and of the exact solution to f64).
@@ -296,13 +296,19 @@ fn sinkhorn_is_rejected_honestly() -> piggyback::Result<()> {
     // A guess from f64 iterations of the same map.
     let af: Vec<f64> = vec![0.5, 0.5];
     let mf = Sinkhorn::new(&af, &cost.to_f64(), &1.0)?;
-    let (x, _) = piggyback::maps::iterate::iterate(
+    let opts = piggyback::diff::IterOptions {
+        max_iter: 10_000,
+        tol: 1e-14,
+        ..Default::default()
+    };
+    let x = piggyback::diff::fixed_point::solve_fixed_point(
         &mf,
         &[0.0, 0.0],
         &[1.0 / 3.0, 2.0 / 3.0],
-        1e-14,
-        10_000,
-    )?;
+        &opts,
+        piggyback::linalg::norms::Norm::Inf,
+    )?
+    .x;
     let r = enclose_fixed_point(&map, &x, &b, 1e-8, &FixedPointOptions::default());
     assert!(
         matches!(

@@ -3,7 +3,10 @@
 
 use piggyback::certify::forward_backward::{certify_fixed_point, FbProblem};
 use piggyback::certify::{fixed_point_from_json, to_json, CheckFailure, FixedPointCertificate};
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
 use piggyback::linalg::lu::solve_vec;
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, Splitting, StepRule};
 use piggyback::scalar::{parse_rational, Rational};
 use piggyback::{Matrix, Scalar};
@@ -34,9 +37,19 @@ fn lasso(lambda2: (i64, i64)) -> (FbProblem, Vec<f64>) {
     } else {
         vec![1.5, l2.to_f64()]
     };
-    let (x, _) =
-        piggyback::maps::iterate::iterate(&fb, &vec![0.0; a.cols()], &theta, 1e-15, 1_000_000)
-            .unwrap();
+    let (x, _) = solve_fixed_point(
+        &fb,
+        &vec![0.0; a.cols()],
+        &theta,
+        &IterOptions {
+            max_iter: 1_000_000,
+            tol: 1e-15,
+            ..Default::default()
+        },
+        Norm::Inf,
+    )
+    .map(|s| (s.x, s.report.iterations))
+    .unwrap();
     (
         FbProblem {
             a,

@@ -7,8 +7,10 @@
 //! (`cargo test --test certify_lasso -- --nocapture`).
 
 use piggyback::certify::fixed_point::{enclose_derivative, enclose_fixed_point, FixedPointOptions};
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
 use piggyback::linalg::lu::solve_vec;
-use piggyback::maps::iterate::iterate;
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
 use piggyback::scalar::{Interval, Rational};
 use piggyback::{Enclosure, Matrix, Scalar};
@@ -45,7 +47,18 @@ fn lasso_p50_fixed_point_box_and_support() -> piggyback::Result<()> {
         StepRule::Given(gamma),
     )?;
     let t = Instant::now();
-    let (x, _) = iterate(&fb, &vec![0.0; p], &[lambda], 1e-15, 200_000)?;
+    let (x, _) = solve_fixed_point(
+        &fb,
+        &vec![0.0; p],
+        &[lambda],
+        &IterOptions {
+            max_iter: 200_000,
+            tol: 1e-15,
+            ..Default::default()
+        },
+        Norm::Inf,
+    )
+    .map(|s| (s.x, s.report.iterations))?;
     let t_f64 = t.elapsed().as_secs_f64();
 
     let ai: Matrix<Interval> = Matrix::from_f64_matrix(&a)?;
@@ -142,7 +155,7 @@ fn exact_contraction_certificate_of_the_fb_map() -> piggyback::Result<()> {
         &fb,
         &point,
         &[Rational::from((1, 10))],
-        piggyback::certify::contraction::NormKind::Two,
+        piggyback::linalg::norms::Norm::Two,
         &piggyback::certify::contraction::SearchOptions::default(),
     )?;
     assert!(piggyback::certify::verdict(&c).is_ok());
@@ -200,7 +213,7 @@ fn elastic_net_fb_map_certified_at_analytic_rho() -> piggyback::Result<()> {
         &fb,
         &point,
         &theta,
-        piggyback::certify::contraction::NormKind::Two,
+        piggyback::linalg::norms::Norm::Two,
         &piggyback::certify::contraction::SearchOptions::default(),
     )?;
     assert_eq!(

@@ -6,10 +6,9 @@
 //! `cargo test --test certify_timing -- --ignored --nocapture`
 //! (`PIGGYBACK_TIMING_P` overrides p; `n = 1.2 p`).
 
-use piggyback::certify::contraction::{
-    certified_rho, certify_map_contraction, NormKind, SearchOptions,
-};
+use piggyback::certify::contraction::{certified_rho, certify_map_contraction, SearchOptions};
 use piggyback::certify::verdict;
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
 use piggyback::scalar::Rational;
 use piggyback::Matrix;
@@ -41,14 +40,8 @@ fn run(n: usize, p: usize) -> (f64, f64, Rational) {
     let point = vec![Rational::new(); p];
     let theta = [Rational::from((1, 10))];
     let t = Instant::now();
-    let c = certify_map_contraction(
-        &fb,
-        &point,
-        &theta,
-        NormKind::Two,
-        &SearchOptions::default(),
-    )
-    .expect("certificate");
+    let c = certify_map_contraction(&fb, &point, &theta, Norm::Two, &SearchOptions::default())
+        .expect("certificate");
     let find = t.elapsed().as_secs_f64();
     let t = Instant::now();
     assert!(verdict(&c).is_ok());

@@ -52,9 +52,9 @@ fn exact_lasso_aid_solve_equals_closed_form() {
         map.apply(&xhat, std::slice::from_ref(&lambda)).unwrap(),
         xhat
     );
-    let lin = map.linearize(&xhat, std::slice::from_ref(&lambda)).unwrap();
+    let mut lin = map.linearize(&xhat, std::slice::from_ref(&lambda)).unwrap();
     assert!(lin.is_smooth_point());
-    let out = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap();
+    let out = aid::solve_dense(lin.as_mut(), &Matrix::identity(1)).unwrap();
     let expected = lasso_closed_form(&a, &[0, 1], &[q(1, 1), q(-1, 1)], 3);
     // By hand: A_SᵀA_S = [[2,1],[1,2]], inverse [[2,−1],[−1,2]]/3, so −inv·(1,−1) = (−1, 1).
     assert_eq!(expected, vec![q(-1, 1), q(1, 1), q(0, 1)]);
@@ -62,7 +62,7 @@ fn exact_lasso_aid_solve_equals_closed_form() {
     assert_eq!(out.report.residual, 0.0);
     // Adjoint form: θ̄ = ⟨v, J⟩ exactly.
     let v = vec![q(3, 1), q(1, 2), q(-7, 1)];
-    let adj = aid::solve_dense_adjoint(lin.as_ref(), &v).unwrap();
+    let adj = aid::solve_dense_adjoint(lin.as_mut(), &v).unwrap();
     let want = v
         .iter()
         .zip(&expected)
@@ -77,7 +77,7 @@ fn f64_lasso() -> (LassoFb<f64>, Vec<f64>, f64) {
 
 /// ‖A*‖₂ at the solution (f64 SVD).
 fn rho_star(map: &LassoFb<f64>) -> f64 {
-    let lin = map.linearize(&[2.0, -3.0, 0.0], &[1.0]).unwrap();
+    let mut lin = map.linearize(&[2.0, -3.0, 0.0], &[1.0]).unwrap();
     let (a, _) = lin.to_dense().unwrap();
     a.to_nalgebra().singular_values().max()
 }
@@ -115,11 +115,11 @@ fn itd_and_aid_fp_converge_linearly_in_f64() {
     assert!(errs[299] < 1e-10, "ITD final error {}", errs[299]);
     // AID-FP with the linearization at x_t: J_K − J* = −A^K J*, so ‖J_K − J*‖ ≤ ρ^K ‖J*‖.
     let x_t = st.x().to_vec();
-    let lin = map.linearize(&x_t, &[lambda]).unwrap();
+    let mut lin = map.linearize(&x_t, &[lambda]).unwrap();
     let jnorm = 2f64.sqrt();
-    let mut fp = aid::AidFp::new(lin.as_ref(), &Matrix::identity(1)).unwrap();
+    let mut fp = aid::AidFp::new(lin.as_mut(), &Matrix::identity(1)).unwrap();
     for k in 1..=100 {
-        fp.step();
+        fp.step().unwrap();
         let e = fp
             .derivative()
             .as_slice()
@@ -135,7 +135,7 @@ fn itd_and_aid_fp_converge_linearly_in_f64() {
     }
     // The driver reaches its tolerance and reports a smooth point.
     let out = aid::fp_forward(
-        lin.as_ref(),
+        lin.as_mut(),
         &Matrix::identity(1),
         &IterOptions {
             tol: 1e-12,
@@ -150,19 +150,19 @@ fn itd_and_aid_fp_converge_linearly_in_f64() {
 fn gmres_neumann_fpad_and_itd_modes_agree() {
     let (map, jstar, lambda) = f64_lasso();
     let xs = [2.0, -3.0, 0.0];
-    let lin = map.linearize(&xs, &[lambda]).unwrap();
-    let g = aid::gmres_forward(lin.as_ref(), &[1.0], &GmresOptions::default()).unwrap();
+    let mut lin = map.linearize(&xs, &[lambda]).unwrap();
+    let g = aid::gmres_forward(lin.as_mut(), &[1.0], &GmresOptions::default()).unwrap();
     for (u, v) in g.derivative.iter().zip(&jstar) {
         assert!((u - v).abs() < 1e-9);
     }
     let v = [0.3, -1.2, 2.0];
     let want: f64 = v.iter().zip(&jstar).map(|(a, b)| a * b).sum();
-    let ga = aid::gmres_adjoint(lin.as_ref(), &v, &GmresOptions::default()).unwrap();
+    let ga = aid::gmres_adjoint(lin.as_mut(), &v, &GmresOptions::default()).unwrap();
     assert!((ga.derivative.theta_bar[0] - want).abs() < 1e-9);
-    let fa = aid::fp_adjoint(lin.as_ref(), &v, &IterOptions::default()).unwrap();
+    let fa = aid::fp_adjoint(lin.as_mut(), &v, &IterOptions::default()).unwrap();
     assert!((fa.derivative.theta_bar[0] - want).abs() < 1e-8);
     let rho = rho_star(&map);
-    let nm = aid::neumann(lin.as_ref(), &Matrix::identity(1), 200, Some(rho)).unwrap();
+    let nm = aid::neumann(lin.as_mut(), &Matrix::identity(1), 200, Some(rho)).unwrap();
     let err = nm
         .derivative
         .as_slice()
@@ -258,8 +258,8 @@ fn exact_itd_reverse_matches_forward_on_affine_rationals() {
     let want = sum[(0, 0)].clone() - Rational::from(&sum[(1, 0)] * 3);
     assert_eq!(rev.derivative.theta_bar, vec![want]);
     // Exact AID solve: (I − M)^{-1} N; I − M = [[1/2, −1/4], [0, 2/3]], so u₂ = 3, u₁ = (1 + 3/4)·2 = 7/2.
-    let lin = map.linearize(&x0, &[q(1, 1)]).unwrap();
-    let s = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap();
+    let mut lin = map.linearize(&x0, &[q(1, 1)]).unwrap();
+    let s = aid::solve_dense(lin.as_mut(), &Matrix::identity(1)).unwrap();
     assert_eq!(s.derivative.into_vec(), vec![q(7, 2), q(3, 1)]);
 }
 
@@ -269,9 +269,9 @@ fn typed_errors_instead_of_numbers() {
     let m = Matrix::from_f64_rows(&[vec![1.5, 0.0], vec![0.0, 0.5]]).unwrap();
     let n = Matrix::from_f64_rows(&[vec![1.0], vec![1.0]]).unwrap();
     let map = Affine { m, n };
-    let lin = map.linearize(&[0.0, 0.0], &[0.0]).unwrap();
+    let mut lin = map.linearize(&[0.0, 0.0], &[0.0]).unwrap();
     let e =
-        aid::fp_forward(lin.as_ref(), &Matrix::identity(1), &IterOptions::default()).unwrap_err();
+        aid::fp_forward(lin.as_mut(), &Matrix::identity(1), &IterOptions::default()).unwrap_err();
     assert_eq!(err_kind(&e), "NotContractive", "{e}");
     let e = itd::jacobian(&map, &[1.0, 1.0], &[1.0], &IterOptions::default()).unwrap_err();
     assert_eq!(err_kind(&e), "NotContractive", "{e}");
@@ -280,24 +280,24 @@ fn typed_errors_instead_of_numbers() {
         m: Matrix::<Rational>::identity(2),
         n: Matrix::from_ratio_rows(&[vec![(1, 1)], vec![(0, 1)]]).unwrap(),
     };
-    let lin = id.linearize(&[q(0, 1), q(0, 1)], &[q(0, 1)]).unwrap();
-    let e = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap_err();
+    let mut lin = id.linearize(&[q(0, 1), q(0, 1)], &[q(0, 1)]).unwrap();
+    let e = aid::solve_dense(lin.as_mut(), &Matrix::identity(1)).unwrap_err();
     assert_eq!(err_kind(&e), "Singular");
     let idf = Affine {
         m: Matrix::<f64>::identity(2),
         n: Matrix::from_f64_rows(&[vec![1.0], vec![0.0]]).unwrap(),
     };
-    let linf = idf.linearize(&[0.0, 0.0], &[0.0]).unwrap();
-    let e = aid::gmres_forward(linf.as_ref(), &[1.0], &GmresOptions::default()).unwrap_err();
+    let mut linf = idf.linearize(&[0.0, 0.0], &[0.0]).unwrap();
+    let e = aid::gmres_forward(linf.as_mut(), &[1.0], &GmresOptions::default()).unwrap_err();
     assert_eq!(err_kind(&e), "Singular", "{e}");
     // Budget too small: NotConverged.
     let slow = Affine {
         m: Matrix::from_f64_rows(&[vec![0.99, 0.0], vec![0.0, 0.5]]).unwrap(),
         n: Matrix::from_f64_rows(&[vec![1.0], vec![1.0]]).unwrap(),
     };
-    let lin = slow.linearize(&[0.0, 0.0], &[0.0]).unwrap();
+    let mut lin = slow.linearize(&[0.0, 0.0], &[0.0]).unwrap();
     let e = aid::fp_forward(
-        lin.as_ref(),
+        lin.as_mut(),
         &Matrix::identity(1),
         &IterOptions {
             max_iter: 10,
@@ -323,9 +323,9 @@ fn gmres_solves_a_nonsymmetric_system() {
         m: a.clone(),
         n: Matrix::from_f64_rows(&[vec![1.0], vec![2.0], vec![3.0]]).unwrap(),
     };
-    let lin = map.linearize(&[0.0; 3], &[0.0]).unwrap();
+    let mut lin = map.linearize(&[0.0; 3], &[0.0]).unwrap();
     let g = aid::gmres_forward(
-        lin.as_ref(),
+        lin.as_mut(),
         &[1.0],
         &GmresOptions {
             restart: 3,
@@ -333,7 +333,7 @@ fn gmres_solves_a_nonsymmetric_system() {
         },
     )
     .unwrap();
-    let d = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap();
+    let d = aid::solve_dense(lin.as_mut(), &Matrix::identity(1)).unwrap();
     for i in 0..3 {
         assert!(
             (g.derivative[i] - d.derivative[(i, 0)]).abs() < 1e-8,
@@ -353,9 +353,9 @@ fn gmres_solves_a_nonsymmetric_system() {
         m: a,
         n: Matrix::from_fn(n, 1, |i, _| (i as f64).sin()),
     };
-    let lin = map.linearize(&vec![0.0; n], &[0.0]).unwrap();
+    let mut lin = map.linearize(&vec![0.0; n], &[0.0]).unwrap();
     let g = aid::gmres_forward(
-        lin.as_ref(),
+        lin.as_mut(),
         &[1.0],
         &GmresOptions {
             restart: 5,
@@ -363,13 +363,13 @@ fn gmres_solves_a_nonsymmetric_system() {
         },
     )
     .unwrap();
-    let d = aid::solve_dense(lin.as_ref(), &Matrix::identity(1)).unwrap();
+    let d = aid::solve_dense(lin.as_mut(), &Matrix::identity(1)).unwrap();
     for i in 0..n {
         assert!((g.derivative[i] - d.derivative[(i, 0)]).abs() < 1e-8);
     }
     let v: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).cos()).collect();
     let ga = aid::gmres_adjoint(
-        lin.as_ref(),
+        lin.as_mut(),
         &v,
         &GmresOptions {
             restart: 5,
@@ -377,6 +377,6 @@ fn gmres_solves_a_nonsymmetric_system() {
         },
     )
     .unwrap();
-    let da = aid::solve_dense_adjoint(lin.as_ref(), &v).unwrap();
+    let da = aid::solve_dense_adjoint(lin.as_mut(), &v).unwrap();
     assert!((ga.derivative.theta_bar[0] - da.derivative.theta_bar[0]).abs() < 1e-8);
 }

@@ -4,11 +4,13 @@ mod diff_common;
 
 use piggyback::diff::aid::GmresOptions;
 use piggyback::diff::enet::{CdOptions, Enet, RestrictedSolver};
+use piggyback::diff::fixed_point::solve_fixed_point;
 use piggyback::diff::hypergrad::{
     self, CrossEntropy, Engine, OuterLoss, SquaredError, TuneOptions,
 };
 use piggyback::diff::itd::Checkpointing;
 use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
 use piggyback::linalg::Matrix;
 use piggyback::maps::design::Design;
 use piggyback::maps::forward_backward::{ForwardBackward, Penalty, StepRule};
@@ -160,7 +162,7 @@ fn every_engine_agrees_with_the_fast_path() {
         StepRule::InverseLipschitz,
     )
     .unwrap();
-    let (xbar, _, _) = hypergrad::solve_fixed_point(
+    let xbar = solve_fixed_point(
         &map,
         &sol.w,
         &[l1, l2],
@@ -169,8 +171,10 @@ fn every_engine_agrees_with_the_fast_path() {
             max_iter: 100_000,
             ..Default::default()
         },
+        Norm::Two,
     )
-    .unwrap();
+    .unwrap()
+    .x;
     let engines = [
         Engine::DenseSolve,
         Engine::AidFp(IterOptions {

@@ -121,7 +121,12 @@ fn full_batch_nsid_is_aid_fp_and_exact() {
         },
     )
     .unwrap();
-    assert_eq!(o1, o2);
+    // (Everything but the wall-clock time.)
+    assert_eq!((&o1.grad, &o1.w, o1.samples), (&o2.grad, &o2.w, o2.samples));
+    assert_eq!(
+        (o1.report.iterations, o1.report.residual, o1.report.smooth),
+        (o2.report.iterations, o2.report.residual, o2.report.smooth)
+    );
     // Bad inputs are typed errors.
     assert!(nsid(
         &s.map,

@@ -13,7 +13,10 @@ use piggyback::certify::forward_backward::{certify_fixed_point_with_verdict, FbP
 use piggyback::certify::problem::{certify_problem, Outcome};
 use piggyback::certify::{check_json, to_json};
 use piggyback::io::problem::Problem;
-use piggyback::maps::{iterate::iterate, Design, ForwardBackward, Penalty, Splitting, StepRule};
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
+use piggyback::maps::{Design, ForwardBackward, Penalty, Splitting, StepRule};
 use piggyback::scalar::{parse_rational, Rational};
 use piggyback::{FixedPointMap, Matrix, MatrixSet, Scalar};
 use serde_json::{json, Value};
@@ -261,7 +264,14 @@ fn both_splittings_have_the_same_fixed_point_and_exact_derivative() {
     let (x_exact, dx_exact) = exact_minimiser();
     for (s, gamma) in [(Splitting::Prox, "2/5"), (Splitting::Smooth, "2/7")] {
         let map = f64_map(s, r(gamma).to_f64());
-        let (x, _) = iterate(&map, &[0.0, 0.0], &[0.5, 1.0], 1e-15, 100_000).unwrap();
+        let opts = IterOptions {
+            max_iter: 100_000,
+            tol: 1e-15,
+            ..Default::default()
+        };
+        let x = solve_fixed_point(&map, &[0.0, 0.0], &[0.5, 1.0], &opts, Norm::Inf)
+            .unwrap()
+            .x;
         for (xi, ei) in x.iter().zip(&x_exact) {
             assert!((xi - ei.to_f64()).abs() < 1e-12, "{s:?}: {xi} vs {ei}");
         }

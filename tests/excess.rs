@@ -7,7 +7,8 @@
 use piggyback::excess::{
     dist_sq, excess_spectral_upper, excess_sq, hausdorff_sq, min_norm_point, nearest_point,
 };
-use piggyback::matset::{spectral_upper_sq, Exactness, MatrixSet};
+use piggyback::linalg::norms::spectral_norm_upper_sq as spectral_upper_sq;
+use piggyback::matset::{Exactness, MatrixSet};
 use piggyback::scalar::{BigRational, Enclosure, Exact, Interval, Rational, Scalar};
 use piggyback::Matrix;
 use proptest::prelude::*;

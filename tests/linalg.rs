@@ -10,7 +10,8 @@
 use piggyback::linalg::ldlt::{ldlt, positive_definite, positive_semidefinite};
 use piggyback::linalg::lu::{determinant, inverse, lu, solve, solve_vec};
 use piggyback::linalg::norms::{
-    spectral_norm_at_most, spectral_norm_below, spectral_norm_estimate, spectral_norm_upper,
+    spectral_bound_from, spectral_norm_at_most, spectral_norm_below, spectral_norm_estimate,
+    spectral_norm_upper, Norm,
 };
 use piggyback::linalg::spectral::{
     char_poly, check_radius_witness, poly_eval, spectral_radius_exceeds, RadiusWitness,
@@ -505,4 +506,55 @@ proptest! {
         let ab: Matrix<BigRational> = build(r, c, &[(1, 3); 16][..r * c]);
         prop_assert_eq!(piggyback::linalg::exact::gram_exact(&ab)?, ab.transpose().matmul(&ab)?);
     }
+}
+
+/// A row index past the end must not read the next column's entry (column-major
+/// storage), in release builds as in debug builds.
+#[test]
+#[should_panic(expected = "out of range for a 2x3 matrix")]
+fn matrix_index_out_of_range_row_panics() {
+    let m = Matrix::<f64>::from_fn(2, 3, |i, j| (i + 10 * j) as f64);
+    // (2, 0) would be the storage slot of (0, 1).
+    let _ = m[(2, 0)];
+}
+
+/// The one norm type: hand-computed values of `M = [[3, −4], [0, 2]]` and
+/// `v = (3, −4, 0)` (column sums 3, 6; row sums 7, 2; `‖M‖_F² = 29`; `‖v‖₂ = 5`), its
+/// names, and the closed-form spectral bound `min(√(6·7), √29) = √29`.
+#[test]
+fn norm_type_values_and_names() {
+    let m: Matrix<Rational> =
+        Matrix::from_ratio_rows(&[vec![(3, 1), (-4, 1)], vec![(0, 1), (2, 1)]]).unwrap();
+    let r = |p: i64| Rational::from(p);
+    assert_eq!(Norm::One.of_matrix(&m), r(6));
+    assert_eq!(Norm::Inf.of_matrix(&m), r(7));
+    // √29 ∈ (5.385, 5.386): the Frobenius value and the spectral bound are rational
+    // upper bounds of it, and the spectral bound picks the Frobenius term (29 < 42).
+    for norm in [Norm::Frobenius, Norm::Two] {
+        let v = norm.of_matrix(&m);
+        assert!(v.clone().square() >= r(29), "{norm}: {v}");
+        assert!(v < Rational::from((5386, 1000)), "{norm}: {v}");
+    }
+    assert_eq!(
+        spectral_bound_from(&r(6), &r(7), &r(29)),
+        spectral_bound_from(&r(1), &r(29), &r(100))
+    );
+    let v = [r(3), r(-4), r(0)];
+    assert_eq!(Norm::One.of_vector(&v), r(7));
+    assert_eq!(Norm::Inf.of_vector(&v), r(4));
+    assert_eq!(Norm::Two.of_vector(&v), r(5));
+    assert_eq!(Norm::Frobenius.of_vector(&v), r(5));
+    assert_eq!(Norm::Inf.dist_est(&[1.0, 5.0], &[0.0, 2.0]), 3.0);
+    assert_eq!(Norm::One.dist_est(&[1.0, 5.0], &[0.0, 2.0]), 4.0);
+    assert_eq!(Norm::Two.dist_est(&[4.0, 5.0], &[0.0, 2.0]), 5.0);
+    let names: Vec<String> = [Norm::One, Norm::Two, Norm::Inf, Norm::Frobenius]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, ["one", "two", "inf", "frobenius"]);
+    // Intervals: the sup of the interval value bounds every member of [m − 1/2, m + 1/2].
+    let wide = Matrix::from_fn(2, 2, |i, j| {
+        Interval::from_rational(&m[(i, j)]).add(&Interval::from_bounds(-0.5, 0.5).unwrap())
+    });
+    assert!(Norm::Inf.of_matrix(&wide).sup() >= 8.0);
 }

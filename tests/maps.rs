@@ -6,13 +6,33 @@ mod common;
 
 use common::Rng;
 use common::*;
-use piggyback::maps::iterate::{iterate, iterate_n};
+use piggyback::diff::fixed_point::solve_fixed_point;
+use piggyback::diff::IterOptions;
+use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Csr, Design, ForwardBackward, Penalty, StepRule};
 use piggyback::matset::MatrixSet;
 use piggyback::scalar::{Enclosure, Interval};
 use piggyback::{FixedPointMap, Matrix, Scalar};
 use proptest::prelude::*;
 use rug::Rational;
+
+/// The fixed point of `map` by plain iteration to `tol` in the ∞-norm (f64 residual).
+fn fixed_point<S: piggyback::Scalar, F: piggyback::FixedPointMap<S> + ?Sized>(
+    map: &F,
+    x0: &[S],
+    theta: &[S],
+    tol: f64,
+    max_iter: usize,
+) -> Vec<S> {
+    let opts = IterOptions {
+        max_iter,
+        tol,
+        ..Default::default()
+    };
+    solve_fixed_point(map, x0, theta, &opts, Norm::Inf)
+        .unwrap()
+        .x
+}
 
 // ---------------------------------------------------------------- forward–backward
 
@@ -151,7 +171,7 @@ fn lasso_fixed_point_matches_exact_kkt_solution() {
     )
     .unwrap();
     let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
-    let (x, _) = iterate(&fb, &[0.0; 3], &[2.0], 1e-15, 10_000).unwrap();
+    let x = fixed_point(&fb, &[0.0; 3], &[2.0], 1e-15, 10_000);
     for j in 0..3 {
         assert!(
             (x[j] - xstar[j].to_f64()).abs() <= 1e-12,
@@ -164,13 +184,15 @@ fn lasso_fixed_point_matches_exact_kkt_solution() {
     // e_{k+1} = (I − γA_SᵀA_S) e_k exactly and shrinks below 1e-12.
     let fb = lasso_rational(StepRule::FrobeniusBound, Penalty::Lasso);
     let theta = [lambda.clone()];
-    let mut xk = iterate_n(
+    let mut xk = solve_fixed_point(
         &fb,
         &[Rational::new(), Rational::new(), Rational::new()],
         &theta,
-        40,
+        &IterOptions::fixed(40),
+        Norm::Inf,
     )
-    .unwrap();
+    .unwrap()
+    .x;
     assert_eq!(xk[1], 0, "support identified after 40 exact steps");
     let gamma = fb.gamma().clone();
     let (a, _) = lasso_data();
@@ -260,10 +282,10 @@ proptest! {
         let mut dth: Vec<Rational> = (0..m).map(|_| rng.rat(5, 2)).collect();
         if m == 2 { dth[1] = Rational::new(); }
         let h = r(1, 1 << 20);
-        let lin = fb.linearize(&x, &th).unwrap();
+        let mut lin = fb.linearize(&x, &th).unwrap();
         let x1 = axpy(&x, &h, &dx);
         let th1 = axpy(&th, &h, &dth);
-        let lin1 = fb.linearize(&x1, &th1).unwrap();
+        let mut lin1 = fb.linearize(&x1, &th1).unwrap();
         prop_assume!(lin.is_smooth_point() && lin1.is_smooth_point());
         prop_assume!(lin.to_dense().unwrap().0 == lin1.to_dense().unwrap().0);
         let dq = diff_quotient(&fb, &x, &th, &dx, &dth, &h);
@@ -322,6 +344,15 @@ proptest! {
         check_jvp_vjp(&fb, &x, &th, &mut rng, 1e-12);
     }
 
+    /// The JVP check can fail: a linearization that lies about `∂F/∂x` is caught by
+    /// the difference quotient (the dense Jacobian is built from the same lie).
+    #[test]
+    #[should_panic(expected = "difference quotients")]
+    fn a_wrong_jvp_is_caught(seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        check_jvp_vjp(&WrongJvp, &[rng.unit(), rng.unit()], &[0.5], &mut rng, 1e-12);
+    }
+
     /// Intervals: the interval map and conservative Jacobian at a degenerate interval
     /// point enclose the exact rational ones.
     #[test]
@@ -378,7 +409,7 @@ fn fb_one_sided_derivatives_at_kinks() {
         }
         other => panic!("expected a DiagBox, got {other:?}"),
     }
-    let lin = fb.linearize(&x, &th).unwrap();
+    let mut lin = fb.linearize(&x, &th).unwrap();
     assert!(!lin.is_smooth_point());
     let (a, _) = lin.to_dense().unwrap();
     assert!(
@@ -661,10 +692,10 @@ fn dr_and_admm_fixed_points_match_kkt_solution() {
         StepRule::InverseLipschitz,
     )
     .unwrap();
-    let (z, _) = iterate(&dr, &[0.0; 3], &[2.0], 1e-15, 100_000).unwrap();
+    let z = fixed_point(&dr, &[0.0; 3], &[2.0], 1e-15, 100_000);
     let x = dr.primal(&z).unwrap();
     let admm = Admm::new(Design::Dense(af), bf, 1.5).unwrap();
-    let (s, _) = iterate(&admm, &[0.0; 6], &[2.0], 1e-15, 100_000).unwrap();
+    let s = fixed_point(&admm, &[0.0; 6], &[2.0], 1e-15, 100_000);
     for j in 0..3 {
         assert!((x[j] - xstar[j].to_f64()).abs() <= 1e-12, "DR x[{j}]");
         assert!((s[j] - xstar[j].to_f64()).abs() <= 1e-12, "ADMM z[{j}]");
@@ -824,13 +855,13 @@ proptest! {
         check_jvp_vjp(&sk, &x, &bv, &mut rng, 1e-12);
         mean_value_check(&ski, &x, &bv, &grid(&mut rng, sn, 4.0), &grid(&mut rng, sm, 256.0));
         // Row-stochastic A: A 1 = 1 (σ_max = 1, not a contraction).
-        let lin = sk.linearize(&x, &bv).unwrap();
+        let mut lin = sk.linearize(&x, &bv).unwrap();
         let mut out = vec![0.0; sn];
-        lin.a_mul_into(&[1.0; 3], &mut out);
+        lin.a_mul_into(&[1.0; 3], &mut out).unwrap();
         prop_assert!(out.iter().all(|v| (v - 1.0).abs() < 1e-12));
-        let lini = ski.linearize(&x.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &bv.iter().map(|&v| iv(v)).collect::<Vec<_>>()).unwrap();
+        let mut lini = ski.linearize(&x.iter().map(|&v| iv(v)).collect::<Vec<_>>(), &bv.iter().map(|&v| iv(v)).collect::<Vec<_>>()).unwrap();
         let mut outi = vec![iv(0.0); sn];
-        lini.a_mul_into(&[iv(1.0); 3], &mut outi);
+        lini.a_mul_into(&[iv(1.0); 3], &mut outi).unwrap();
         prop_assert!(outi.iter().all(|v| v.contains(1.0)));
 
         // Entropic NNLS.
@@ -855,7 +886,7 @@ fn logistic_fixed_point_is_kkt() {
             Matrix::<f64>::from_fn(nsamp, 3, |_, _| ((rng.next_u64() % 17) as f64 - 8.0) / 8.0);
         let (l1, l2) = (0.05, 0.1);
         let (n, _) = map.dims();
-        let (x, _) = iterate(&map, &vec![0.0; n], &[l1, l2], 1e-14, 200_000).unwrap();
+        let x = fixed_point(&map, &vec![0.0; n], &[l1, l2], 1e-14, 200_000);
         let k = n / 3;
         // Hand gradient: binary (1/N) Σ (σ(mᵢ) − [yᵢ=1]) aᵢ; multiclass (1/N) Σ (pᵢ − e_{yᵢ}) ⊗ aᵢ.
         let mut g = vec![0.0; n];
@@ -902,7 +933,7 @@ fn sinkhorn_and_entropic_fixed_points() {
     let a = vec![0.4, 0.6];
     let b = vec![0.2, 0.5, 0.3];
     let sk = Sinkhorn::new(&a, &cost, &0.7).unwrap();
-    let (x, _) = iterate(&sk, &[0.0, 0.0], &b, 1e-15, 10_000).unwrap();
+    let x = fixed_point(&sk, &[0.0, 0.0], &b, 1e-15, 10_000);
     let p = sk.plan(&x, &b).unwrap();
     for i in 0..2 {
         assert!(((0..3).map(|j| p[(i, j)]).sum::<f64>() - a[i]).abs() < 1e-12);
@@ -921,7 +952,7 @@ fn sinkhorn_and_entropic_fixed_points() {
         StepRule::InverseLipschitz,
     )
     .unwrap();
-    let (x, _) = iterate(&nn, &[1.0, 1.0], &[lam], 1e-15, 100_000).unwrap();
+    let x = fixed_point(&nn, &[1.0, 1.0], &[lam], 1e-15, 100_000);
     let ata = am.transpose().matmul(&am).unwrap().to_nalgebra();
     let rhs = nalgebra::DVector::from_vec(
         am.tr_mul_vec(&bb)
@@ -1008,7 +1039,7 @@ fn fb_f64_tolerance_at_degenerate_fixed_point() {
     )
     .unwrap();
     let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
-    let (x, _) = iterate(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000).unwrap();
+    let x = fixed_point(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000);
     match fb.conservative_jacobian(&x, &[1.0]).unwrap() {
         MatrixSet::DiagBox { q_lo, q_hi, .. } => {
             assert_eq!(
@@ -1062,7 +1093,7 @@ fn fb_interval_box_across_kink() {
         }
         other => panic!("expected a DiagBox, got {other:?}"),
     }
-    let lin = fbi.linearize(&x, &th).unwrap();
+    let mut lin = fbi.linearize(&x, &th).unwrap();
     assert!(!lin.is_smooth_point());
     let (ai, _) = lin.to_dense().unwrap();
     // The q_1 = 1 row of the exact map at x̂: c(I − γAᵀA) row 1, computed exactly.
@@ -1279,5 +1310,57 @@ proptest! {
             let ps = point_in_box(&bs, &mut rng);
             prop_assert!(set_enclosed(&admq.conservative_jacobian(&ps, &lam).unwrap(), &set_i), "ADMM");
         }
+    }
+}
+
+/// `F(x, θ) = 2x + θ·1` whose linearization claims `∂F/∂x = 3I` (a planted bug).
+struct WrongJvp;
+
+struct WrongLin;
+
+impl piggyback::maps::Linearization<f64> for WrongLin {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn a_mul_impl(&mut self, v: &[f64], out: &mut [f64]) {
+        out.iter_mut().zip(v).for_each(|(o, vi)| *o = 3.0 * vi);
+    }
+    fn at_mul_impl(&mut self, w: &[f64], out: &mut [f64]) {
+        out.iter_mut().zip(w).for_each(|(o, wi)| *o = 3.0 * wi);
+    }
+    fn b_mul_impl(&mut self, v: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = v[0]);
+    }
+    fn bt_mul_impl(&mut self, w: &[f64], out: &mut [f64]) {
+        out[0] = w.iter().sum();
+    }
+    fn is_smooth_point(&self) -> bool {
+        true
+    }
+}
+
+impl FixedPointMap<f64> for WrongJvp {
+    fn dims(&self) -> (usize, usize) {
+        (2, 1)
+    }
+    fn apply(&self, x: &[f64], theta: &[f64]) -> piggyback::Result<Vec<f64>> {
+        Ok(x.iter().map(|xi| 2.0 * xi + theta[0]).collect())
+    }
+    fn linearize(
+        &self,
+        _x: &[f64],
+        _theta: &[f64],
+    ) -> piggyback::Result<Box<dyn piggyback::maps::Linearization<f64> + '_>> {
+        Ok(Box::new(WrongLin))
+    }
+    fn conservative_jacobian(
+        &self,
+        _x: &[f64],
+        _theta: &[f64],
+    ) -> piggyback::Result<MatrixSet<f64>> {
+        MatrixSet::finite(vec![Matrix::from_f64_rows(&[
+            vec![3.0, 0.0, 1.0],
+            vec![0.0, 3.0, 1.0],
+        ])?])
     }
 }

@@ -5,7 +5,10 @@
 //! `A X + B`, every product), or derived by hand in comments.
 
 use piggyback::excess::{excess_sq, hausdorff_sq};
-use piggyback::matset::{box_matmul, Exactness, MatrixSet, Norm};
+use piggyback::matset::{
+    box_act, box_matmul, for_each_corner, hull_over_box, Exactness, MatrixSet, Norm, Overflow,
+    SetOptions,
+};
 use piggyback::scalar::{BigRational, Enclosure, Exact, Interval, Rational, Scalar, Verdict};
 use piggyback::Matrix;
 use proptest::prelude::*;
@@ -92,7 +95,7 @@ fn reference_diagbox_norms() {
     assert_eq!(set.sup_norm(Norm::Inf).unwrap(), q(7, 1));
     assert_eq!(set.sup_norm(Norm::One).unwrap(), q(6, 1));
     assert_eq!(set.sup_frobenius_sq().unwrap(), q(30, 1));
-    let s = set.sup_norm(Norm::SpectralUpper).unwrap();
+    let s = set.sup_norm(Norm::Two).unwrap();
     assert!(Rational::from(&s * &s) >= 30 && s < q(548, 100)); // √30 ≈ 5.4772
 }
 
@@ -160,6 +163,172 @@ fn vertex_cap_and_errors() {
     for m in act_ref(&js, &xs) {
         assert_eq!(res.contains(&m).unwrap(), Verdict::True);
     }
+}
+
+/// The overflow policies of the action, on `J = {[aₖ, 0]}` (1×2, `aₖ = k`) acting on
+/// `X = {x}` scalars: the exact result `{aₖ x}` has 12 members, the cap is 3.
+#[test]
+fn overflow_policies_of_the_action() {
+    let js: Vec<Matrix<Rational>> = (1..=4).map(|k| r(&[&[(k, 1), (0, 1)]])).collect();
+    let xs: Vec<Matrix<Rational>> = [(1, 1), (-3, 1), (1, 5)]
+        .iter()
+        .map(|&x| r(&[&[x]]))
+        .collect();
+    let (j, x) = (MatrixSet::Finite(js.clone()), MatrixSet::Finite(xs.clone()));
+    let exact = act_ref(&js, &xs);
+    let opts = |overflow| SetOptions {
+        cap: 3,
+        overflow,
+        ..Default::default()
+    };
+    // Fail: a typed error before computing anything.
+    assert!(matches!(
+        j.act_with(&x, &opts(Overflow::Fail)),
+        Err(piggyback::Error::TooLarge { .. })
+    ));
+    // Enclose: a box containing all 12 (hand check: products range over [−12, 4]).
+    let (bx, e) = j.act_with(&x, &opts(Overflow::Enclose)).unwrap();
+    assert_eq!(e, Exactness::Over);
+    assert_eq!(
+        bx.bounding_box().unwrap(),
+        (r(&[&[(-12, 1)]]), r(&[&[(4, 1)]]))
+    );
+    // KeepLargest: the three members of largest |aₖ x|: −12, −9, −6, all true members.
+    let (big, e) = j.act_with(&x, &opts(Overflow::KeepLargest)).unwrap();
+    assert_eq!(e, Exactness::Under);
+    let MatrixSet::Finite(kept) = &big else {
+        panic!("finite operands keep a finite set: {big:?}");
+    };
+    let want = [(-12, 1), (-9, 1), (-6, 1)].map(|v| r(&[&[v]]));
+    assert!(same_set(kept, &want));
+    // KeepExtreme: at most `cap` true members, including both extremes of the segment
+    // (in 1-D every direction is maximised at −12 or at 4).
+    let (ext, e) = j.act_with(&x, &opts(Overflow::KeepExtreme)).unwrap();
+    assert_eq!(e, Exactness::Under);
+    let kept = ext.members().unwrap();
+    assert!(kept.len() <= 3 && kept.iter().all(|m| exact.contains(m)));
+    let (lo, hi) = (r(&[&[(-12, 1)]]), r(&[&[(4, 1)]]));
+    assert!(kept.iter().all(|m| m == &lo || m == &hi));
+    // An inner policy on a hull·hull product (itself a superset): `Approximate`.
+    let hull = MatrixSet::Hull(js.clone());
+    let (_, e) = hull
+        .act_with(&MatrixSet::Hull(xs.clone()), &opts(Overflow::KeepLargest))
+        .unwrap();
+    assert_eq!(e, Exactness::Approximate);
+}
+
+#[test]
+fn exactness_lattice() {
+    use Exactness::*;
+    for e in [Exact, Over, Under, Approximate] {
+        assert_eq!(Exact.and(e), e);
+        assert_eq!(e.and(Exact), e);
+        assert_eq!(e.and(e), e);
+        assert_eq!(Approximate.and(e), Approximate);
+    }
+    assert_eq!(Over.and(Under), Approximate);
+    assert_eq!(Under.and(Over), Approximate);
+}
+
+/// A `DiagBox` row that is zero cannot move the set whatever its `q` (the definition
+/// every part of the crate now shares: the action used to expand such rows).
+#[test]
+fn zero_rows_of_a_diag_box_are_not_free() {
+    let m = r(&[&[(1, 1), (2, 1)], &[(0, 1), (0, 1)]]);
+    let set = MatrixSet::diag_box(
+        vec![q(0, 1), q(0, 1)],
+        vec![q(1, 1), q(1, 1)],
+        m,
+        Matrix::zeros(2, 2),
+    )
+    .unwrap();
+    // Row 0 free (two choices), row 1 zero: two extreme points, not four.
+    let v = set.vertices(64).unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!(set.points(64).unwrap().map(|p| p.len()), Some(2));
+    let j = MatrixSet::diag_box(
+        vec![q(0, 1), q(0, 1)],
+        vec![q(1, 1), q(1, 1)],
+        r(&[&[(1, 1), (2, 1), (5, 1)], &[(0, 1), (0, 1), (0, 1)]]),
+        Matrix::zeros(2, 3),
+    )
+    .unwrap();
+    let x1 = MatrixSet::singleton(r(&[&[(1, 1)], &[(1, 1)]]));
+    let (img, e) = j.act(&x1).unwrap();
+    assert_eq!(e, Exactness::Exact);
+    // Images: q₀ ∈ {0, 1} → (0, 0) and (1 + 2 + 5, 0) = (8, 0).
+    assert!(same_set(
+        img.members().unwrap(),
+        &[r(&[&[(0, 1)], &[(0, 1)]]), r(&[&[(8, 1)], &[(0, 1)]])]
+    ));
+}
+
+#[test]
+fn corners_hulls_and_column_blocks() {
+    // Corners over the free coordinates only, in binary order of the choices.
+    let (lo, hi) = (
+        vec![q(0, 1), q(5, 1), q(1, 1)],
+        vec![q(1, 1), q(5, 1), q(3, 1)],
+    );
+    let mut seen = Vec::new();
+    for_each_corner(&lo, &hi, &[0, 2], 4, |c| {
+        seen.push(c.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    let want: Vec<Vec<Rational>> = [(0, 1), (1, 1), (0, 3), (1, 3)]
+        .iter()
+        .map(|&(a, c)| vec![q(a, 1), q(5, 1), q(c, 1)])
+        .collect();
+    assert_eq!(seen, want);
+    assert!(matches!(
+        for_each_corner(&lo, &hi, &[0, 2], 3, |_| Ok(())),
+        Err(piggyback::Error::TooLarge { .. })
+    ));
+    assert!(for_each_corner(&lo, &hi, &[3], 8, |_| Ok(())).is_err());
+    // The hull over a tie pattern: coordinate 1 is fixed (5 = 5), so 4 vertices.
+    let h = hull_over_box(&lo, &hi, 16, |c| Ok(Matrix::column_vector(c))).unwrap();
+    assert_eq!(h.member_count(), Some(4));
+    assert!(h.is_convex());
+    let single = hull_over_box(&hi, &hi, 16, |c| Ok(Matrix::column_vector(c))).unwrap();
+    assert!(matches!(single, MatrixSet::Finite(ref v) if v.len() == 1));
+    // Leading columns commute with every representation: check on the members.
+    let js = vec![
+        r(&[&[(1, 1), (2, 1), (3, 1)], &[(4, 1), (5, 1), (6, 1)]]),
+        r(&[&[(0, 1), (1, 1), (1, 1)], &[(1, 1), (0, 1), (1, 1)]]),
+    ];
+    let a = MatrixSet::Hull(js.clone()).leading_cols(2).unwrap();
+    assert!(same_set(
+        a.members().unwrap(),
+        &js.iter()
+            .map(|m| m.split_cols(2).unwrap().0)
+            .collect::<Vec<_>>()
+    ));
+    let db = MatrixSet::diag_box(
+        vec![q(0, 1), q(1, 2)],
+        vec![q(1, 1), q(1, 2)],
+        js[0].clone(),
+        js[1].clone(),
+    )
+    .unwrap();
+    let mut v1 = db.leading_cols(2).unwrap().vertices(16).unwrap();
+    let mut v2: Vec<Matrix<Rational>> = db
+        .vertices(16)
+        .unwrap()
+        .iter()
+        .map(|m| m.split_cols(2).unwrap().0)
+        .collect();
+    v1.sort_by_key(|m| format!("{m:?}"));
+    v2.sort_by_key(|m| format!("{m:?}"));
+    assert_eq!(v1, v2);
+    // box_act: [A]·[X] + [B] with degenerate boxes is the plain A X + B.
+    let (lo, hi) = box_act(
+        (&js[0], &js[0]),
+        (&r(&[&[(1, 1)], &[(-1, 1)]]), &r(&[&[(1, 1)], &[(-1, 1)]])),
+    )
+    .unwrap();
+    assert_eq!(lo, hi);
+    assert_eq!(lo, r(&[&[(2, 1)], &[(5, 1)]]));
 }
 
 fn cfg() -> ProptestConfig {
@@ -276,7 +445,7 @@ proptest! {
         let v = mats::<Rational>(&vs);
         let h = MatrixSet::Hull(v.clone());
         let p = combo(&v, &w);
-        let norms: [(Norm, NormFn); 3] = [(Norm::One, |m| m.norm_1()), (Norm::Inf, |m| m.norm_inf()), (Norm::SpectralUpper, |m| piggyback::matset::spectral_upper(m))];
+        let norms: [(Norm, NormFn); 3] = [(Norm::One, |m| m.norm_1()), (Norm::Inf, |m| m.norm_inf()), (Norm::Two, |m| piggyback::linalg::norms::spectral_norm_upper(m))];
         for (norm, f) in norms {
             let s = h.sup_norm(norm).unwrap();
             let vmax = v.iter().map(f).max().unwrap();

@@ -46,7 +46,7 @@ fn clarke_example_at_the_origin_is_the_hull_of_four_matrices() {
         assert_eq!((v[(0, 1)].clone(), v[(1, 0)].clone()), (q(1, 1), q(2, 1)));
     }
     // Off the axes only one piece is active and the point is smooth.
-    let lin = f.linearize(&[q(1, 3), q(-2, 5)], &[]).unwrap();
+    let mut lin = f.linearize(&[q(1, 3), q(-2, 5)], &[]).unwrap();
     assert!(lin.is_smooth_point());
     let (a, _) = lin.to_dense().unwrap();
     assert_eq!(

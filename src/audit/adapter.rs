@@ -245,7 +245,7 @@ impl AuditTarget for MapTarget<'_> {
             return None;
         }
         let (x, th) = self.split(z).ok()?;
-        let lin = self.map.linearize(x, th).ok()?;
+        let mut lin = self.map.linearize(x, th).ok()?;
         let (a, b) = lin.to_dense().ok()?;
         let n = a.rows();
         for i in 0..n {

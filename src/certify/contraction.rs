@@ -22,36 +22,17 @@
 //!   stated limit: no SDP solver). [`find_weighted_bound`] bisects on `ρ` over short
 //!   decimals.
 
-use super::{accepted, family_subject, num_text, rows_text, Certificate, Claim, NormSpec, Subject};
+use super::{
+    accepted, family_subject, norm_spec, num_text, rows_text, Certificate, Claim, NormSpec, Subject,
+};
 use crate::error::{Error, Result};
 use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::positive_semidefinite;
-use crate::linalg::norms::spectral_norm_upper;
+use crate::linalg::norms::{spectral_norm_upper, Norm};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{parse_rational, Rational, Scalar};
 use rug::Integer;
-
-/// An unweighted operator norm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NormKind {
-    /// Spectral norm.
-    Two,
-    /// Induced 1-norm.
-    One,
-    /// Induced ∞-norm.
-    Inf,
-}
-
-impl NormKind {
-    fn spec(self) -> NormSpec {
-        match self {
-            NormKind::Two => NormSpec::Two {},
-            NormKind::One => NormSpec::One {},
-            NormKind::Inf => NormSpec::Inf {},
-        }
-    }
-}
 
 /// Search settings.
 #[derive(Clone, Debug)]
@@ -116,10 +97,11 @@ fn convergents(x: &Rational, terms: usize) -> Vec<Rational> {
 
 /// The matrices whose norms bound the sup over the set, exactly as the checker
 /// reduces it (see [`super::check`]): vertices, `max(|lo|, |hi|)` for a box,
-/// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point.
+/// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point
+/// ([`MatrixSet::vertices`], at most the checker's cap).
 fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Rational>>> {
     match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => Ok(v.clone()),
+        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(set.members()?.to_vec()),
         MatrixSet::Box { lo, hi } if !weighted => {
             Ok(vec![lo.zip_with(hi, "box bound", |a, b| {
                 Scalar::max(&Scalar::abs(a), &Scalar::abs(b))
@@ -136,50 +118,8 @@ fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Ratio
         {
             Ok(vec![m.clone()])
         }
-        MatrixSet::Box { lo, hi } => {
-            let free: Vec<usize> = (0..lo.as_slice().len())
-                .filter(|&k| lo.as_slice()[k] != hi.as_slice()[k])
-                .collect();
-            enumerate(free.len(), |mask| {
-                let mut m = lo.clone();
-                for (b, &k) in free.iter().enumerate() {
-                    if mask & (1 << b) != 0 {
-                        m.as_mut_slice()[k] = hi.as_slice()[k].clone();
-                    }
-                }
-                m
-            })
-        }
-        MatrixSet::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        } => {
-            let free: Vec<usize> = (0..q_lo.len()).filter(|&i| q_lo[i] != q_hi[i]).collect();
-            enumerate(free.len(), |mask| {
-                let mut q = q_lo.clone();
-                for (b, &i) in free.iter().enumerate() {
-                    if mask & (1 << b) != 0 {
-                        q[i] = q_hi[i].clone();
-                    }
-                }
-                Matrix::from_fn(m.rows(), m.cols(), |i, j| {
-                    q[i].mul(&m[(i, j)]).add(&offset[(i, j)])
-                })
-            })
-        }
+        _ => set.vertices(MAX_VERTICES),
     }
-}
-
-fn enumerate(bits: usize, f: impl Fn(u64) -> Matrix<Rational>) -> Result<Vec<Matrix<Rational>>> {
-    let cap = MAX_VERTICES.trailing_zeros() as usize;
-    if bits > cap {
-        return Err(Error::TooLarge {
-            context: format!("2^{bits} extreme points (cap 2^{cap})"),
-        });
-    }
-    Ok((0u64..1 << bits).map(f).collect())
 }
 
 /// Largest number of extreme points a search enumerates.
@@ -188,7 +128,7 @@ pub const MAX_VERTICES: usize = 1 << 12;
 /// Certify `sup_{A∈set} ‖A‖ ≤ ρ` for a given `ρ` (checked by the trusted kernel).
 pub fn certify_norm_bound(
     set: &MatrixSet<Rational>,
-    norm: NormKind,
+    norm: Norm,
     rho: &Rational,
 ) -> Result<Certificate> {
     certify_norm_bound_for(&family_subject(set)?, norm, rho)
@@ -197,13 +137,13 @@ pub fn certify_norm_bound(
 /// [`certify_norm_bound`] about `subject` (whose family the kernel derives).
 pub fn certify_norm_bound_for(
     subject: &Subject,
-    norm: NormKind,
+    norm: Norm,
     rho: &Rational,
 ) -> Result<Certificate> {
     accepted(
         subject.clone(),
         Claim::NormBound {
-            norm: norm.spec(),
+            norm: norm_spec(norm)?,
             rho: num_text(rho),
         },
     )
@@ -261,10 +201,11 @@ fn passes_two(grams: &[Matrix<Rational>], rho: &Rational) -> Result<bool> {
 /// 1- and ∞-norms: the exact maximum over the reduced matrices (no search). Spectral
 /// norm: binary search (see the module documentation); the result is within a
 /// factor `1 + 10^{−max_digits}` of the f64 estimate of the true sup whenever the
-/// estimate is accurate, and is exact when the sup is a short rational.
+/// estimate is accurate, and is exact when the sup is a short rational. `Frobenius`
+/// is refused ([`super::norm_spec`]): certificates state operator norms.
 pub fn find_norm_bound(
     set: &MatrixSet<Rational>,
-    norm: NormKind,
+    norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
     find_norm_bound_for(&family_subject(set)?, set, norm, opts)
@@ -276,20 +217,21 @@ pub fn find_norm_bound(
 pub fn find_norm_bound_for(
     subject: &Subject,
     set: &MatrixSet<Rational>,
-    norm: NormKind,
+    norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
     let ts = targets(set, false)?;
     let rho = match norm {
-        NormKind::One => ts
+        Norm::Frobenius | Norm::Max => return Err(super::no_operator_norm_certificate()),
+        Norm::One => ts
             .iter()
             .map(|a| a.norm_1())
             .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
-        NormKind::Inf => ts
+        Norm::Inf => ts
             .iter()
             .map(|a| a.norm_inf())
             .fold(Rational::new(), |m, x| Scalar::max(&m, &x)),
-        NormKind::Two => {
+        Norm::Two => {
             let grams: Vec<Matrix<Rational>> = ts.iter().map(gram_exact).collect::<Result<_>>()?;
             let est = ts
                 .iter()
@@ -474,7 +416,7 @@ pub fn find_weighted_bound_for(
             &a.to_f64(),
         )?);
     }
-    let two = find_norm_bound_for(subject, set, NormKind::Two, opts)?;
+    let two = find_norm_bound_for(subject, set, Norm::Two, opts)?;
     let n = set.shape().0;
     let hi_rho = certified_rho(&two).ok_or_else(|| Error::CouldNotVerify {
         reason: "no spectral bound".into(),
@@ -505,31 +447,6 @@ pub fn find_weighted_bound_for(
     Ok(best)
 }
 
-/// The `A`-blocks (first `n` columns) of a set of `[A, B]` matrices, in the same
-/// representation (a finite set, hull, box or diag box of `n × n` matrices).
-pub fn a_blocks<S: Scalar>(set: &MatrixSet<S>, n: usize) -> Result<MatrixSet<S>> {
-    let left = |m: &Matrix<S>| m.split_cols(n).map(|(a, _)| a);
-    Ok(match set {
-        MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(left).collect::<Result<_>>()?),
-        MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(left).collect::<Result<_>>()?),
-        MatrixSet::Box { lo, hi } => MatrixSet::Box {
-            lo: left(lo)?,
-            hi: left(hi)?,
-        },
-        MatrixSet::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        } => MatrixSet::DiagBox {
-            q_lo: q_lo.clone(),
-            q_hi: q_hi.clone(),
-            m: left(m)?,
-            offset: left(offset)?,
-        },
-    })
-}
-
 /// Certify the contraction constant of an exact map at a point: the smallest
 /// certifiable `ρ ≥ sup ‖A‖` over the `A`-blocks of its whole conservative Jacobian
 /// at `(x, θ)` (every tie decided exactly by the map), via [`find_norm_bound`].
@@ -537,10 +454,10 @@ pub fn certify_map_contraction<M: crate::maps::FixedPointMap<Rational> + ?Sized>
     map: &M,
     x: &[Rational],
     theta: &[Rational],
-    norm: NormKind,
+    norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
     let (n, _) = map.dims();
-    let set = a_blocks(&map.conservative_jacobian(x, theta)?, n)?;
+    let set = map.conservative_jacobian(x, theta)?.leading_cols(n)?;
     find_norm_bound(&set, norm, opts)
 }

@@ -23,6 +23,7 @@
 //! `‖AJ‖ ≤ ‖A‖‖J‖` and every entry satisfies `|Jᵢⱼ| ≤ ‖J‖`.
 
 use crate::error::{Error, Result};
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::scalar::{Enclosure, Interval, Scalar};
 
@@ -33,8 +34,8 @@ pub struct DerivativeEnclosure {
     pub j: Matrix<Interval>,
     /// The contraction bound `ρ ≥ sup ‖A‖` used, `< 1`.
     pub rho: f64,
-    /// The norm of `rho` (`"inf"` or `"two"`).
-    pub norm: &'static str,
+    /// The norm of `rho` ([`Norm::Inf`] or [`Norm::Two`]).
+    pub norm: Norm,
 }
 
 /// Sound upper bound of `sup ‖M‖₂` over an interval matrix: the smaller of the
@@ -46,16 +47,16 @@ pub fn two_norm_upper(m: &Matrix<Interval>) -> f64 {
     crate::linalg::verified::verified_spectral_norm_upper(m).map_or(closed, |v| v.min(closed))
 }
 
-/// The chosen norm (∞ or 2) as a function on interval matrices (sup of the bound).
-fn norm_of(name: &'static str, m: &Matrix<Interval>) -> f64 {
-    if name == "inf" {
-        m.norm_inf().sup()
-    } else {
-        two_norm_upper(m)
+/// `sup ‖M‖` over an interval matrix, rounded up: the interval value's `sup` for the
+/// 1-, ∞- and Frobenius norms, [`two_norm_upper`] for the spectral norm.
+pub fn interval_norm_upper(norm: Norm, m: &Matrix<Interval>) -> f64 {
+    match norm {
+        Norm::Two => two_norm_upper(m),
+        _ => norm.of_matrix(m).sup(),
     }
 }
 
-fn contraction(a: &Matrix<Interval>) -> Result<(f64, &'static str)> {
+fn contraction(a: &Matrix<Interval>) -> Result<(f64, Norm)> {
     if !a.is_square() {
         return Err(Error::DimensionMismatch {
             op: "derivative enclosure",
@@ -64,11 +65,14 @@ fn contraction(a: &Matrix<Interval>) -> Result<(f64, &'static str)> {
         });
     }
     a.check_finite("interval Jacobian block A")?;
-    let (inf, two) = (norm_of("inf", a), norm_of("two", a));
+    let (inf, two) = (
+        interval_norm_upper(Norm::Inf, a),
+        interval_norm_upper(Norm::Two, a),
+    );
     let (rho, name) = if inf <= two {
-        (inf, "inf")
+        (inf, Norm::Inf)
     } else {
-        (two, "two")
+        (two, Norm::Two)
     };
     if rho.is_nan() || rho >= 1.0 {
         return Err(Error::NotContractive {
@@ -109,7 +113,7 @@ pub fn derivative_enclosure(
         });
     }
     b.check_finite("interval Jacobian block B")?;
-    let beta = over_one_minus(norm_of(norm, b), rho)?;
+    let beta = over_one_minus(interval_norm_upper(norm, b), rho)?;
     // from_bounds fails only for a non-finite β: the whole line is wider (sound), and
     // the finiteness check below then refuses it with a typed error.
     let mut j = Matrix::from_fn(b.rows(), b.cols(), |_, _| {
@@ -162,14 +166,14 @@ pub fn derivative_enclosure(
 }
 
 /// Rigorous bound `d(Ĵ, fix 𝒥) ≤ sup ‖AĴ + B − Ĵ‖ / (1 − ρ)` (outward rounding) for a
-/// computed derivative `Ĵ` (`n × m`, f64), with the norm it is measured in (`"inf"`
-/// or `"two"`, the one with the smaller contraction bound, as in
+/// computed derivative `Ĵ` (`n × m`, f64), with the norm it is measured in
+/// ([`Norm::Inf`] or [`Norm::Two`], the one with the smaller contraction bound, as in
 /// [`derivative_enclosure`]).
 pub fn derivative_error_bound(
     a: &Matrix<Interval>,
     b: &Matrix<Interval>,
     j_hat: &Matrix<f64>,
-) -> Result<(f64, &'static str)> {
+) -> Result<(f64, Norm)> {
     let (rho, norm) = contraction(a)?;
     if b.rows() != a.rows() || j_hat.shape() != b.shape() {
         return Err(Error::DimensionMismatch {
@@ -180,5 +184,8 @@ pub fn derivative_error_bound(
     }
     let ji: Matrix<Interval> = Matrix::from_f64_matrix(j_hat)?;
     let resid = a.matmul(&ji)?.add(b)?.sub(&ji)?;
-    Ok((over_one_minus(norm_of(norm, &resid), rho)?, norm))
+    Ok((
+        over_one_minus(interval_norm_upper(norm, &resid), rho)?,
+        norm,
+    ))
 }

@@ -20,8 +20,9 @@
 //! verified for the whole interval family), each rounded outward. This is a sound result computed
 //! in interval arithmetic, not a file certificate for the exact checker.
 
-use crate::certify::enclosure::two_norm_upper;
+use crate::certify::enclosure::interval_norm_upper;
 use crate::error::{Error, Result};
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::maps::FixedPointMap;
 use crate::matset::MatrixSet;
@@ -59,8 +60,8 @@ pub struct FixedPointEnclosure {
     pub domain: Vec<Interval>,
     /// An upper bound of `sup ‖A‖` over the conservative Jacobian on `domain`, `< 1`.
     pub rho: f64,
-    /// Which norm `rho` refers to (`"inf"`, `"one"` or `"two"`).
-    pub norm: &'static str,
+    /// Which norm `rho` refers to ([`Norm::Inf`], [`Norm::One`] or [`Norm::Two`]).
+    pub norm: Norm,
     /// Whether the (sound superset of the) conservative Jacobian over the tightened box
     /// `x` is a single matrix: then the derivative of `x̄` is certified single-valued
     /// (every AD convention returns the same `[A, B]` at `x̄`).
@@ -73,7 +74,7 @@ pub fn jacobian_norm_bound<F: FixedPointMap<Interval> + ?Sized>(
     f: &F,
     x: &[Interval],
     theta: &[Interval],
-) -> Result<(f64, &'static str)> {
+) -> Result<(f64, Norm)> {
     let (n, _) = f.dims();
     let set = f.conservative_jacobian(x, theta)?;
     let (lo, hi) = set.bounding_box()?;
@@ -84,34 +85,25 @@ pub fn jacobian_norm_bound<F: FixedPointMap<Interval> + ?Sized>(
             context: "conservative Jacobian over the box".into(),
         });
     }
-    let cands = [
-        (a.norm_inf().sup(), "inf"),
-        (a.norm_1().sup(), "one"),
-        (two_norm_upper(&a), "two"),
-    ];
-    Ok(cands.into_iter().fold(
-        (f64::INFINITY, "inf"),
-        |best, c| if c.0 < best.0 { c } else { best },
-    ))
+    Ok([Norm::Inf, Norm::One, Norm::Two]
+        .into_iter()
+        .map(|norm| (interval_norm_upper(norm, &a), norm))
+        .fold((f64::INFINITY, Norm::Inf), |best, c| {
+            if c.0 < best.0 {
+                c
+            } else {
+                best
+            }
+        }))
 }
 
 fn subset(a: &[Interval], b: &[Interval]) -> bool {
     a.iter().zip(b).all(|(x, y)| x.subset_of(y))
 }
 
-/// `sup ‖v‖` of an interval vector in the named norm (`"inf"`, `"one"`, `"two"`),
-/// rounded up through interval arithmetic.
-fn vec_norm_sup(v: &[Interval], norm: &str) -> f64 {
-    let abs = v.iter().map(|x| x.abs());
-    match norm {
-        "inf" => abs.fold(Interval::zero(), |m, x| Scalar::max(&m, &x)).sup(),
-        "one" => abs.fold(Interval::zero(), |m, x| Scalar::add(&m, &x)).sup(),
-        _ => v
-            .iter()
-            .fold(Interval::zero(), |m, x| m.add(&x.square()))
-            .sqrt_upper()
-            .sup(),
-    }
+/// `sup ‖v‖` of an interval vector, rounded up through interval arithmetic.
+fn vec_norm_sup(v: &[Interval], norm: Norm) -> f64 {
+    norm.of_vector(v).sup()
 }
 
 /// The box `c ± r` (outward).
@@ -131,17 +123,19 @@ fn norm_ball_proof<F: FixedPointMap<Interval> + ?Sized>(
     theta: &[Interval],
     radius: f64,
     steps: usize,
-) -> Result<(Vec<Interval>, f64, &'static str, f64)> {
+) -> Result<(Vec<Interval>, f64, Norm, f64)> {
     let fx = f.apply(centre, theta)?;
     let resid: Vec<Interval> = fx.iter().zip(centre).map(|(a, b)| a.sub(b)).collect();
-    let d_inf = vec_norm_sup(&resid, "inf");
+    let d_inf = vec_norm_sup(&resid, Norm::Inf);
     if !d_inf.is_finite() {
         return Err(Error::CouldNotVerify {
             reason: "residual is not finite".into(),
         });
     }
     // Start from a radius a few times the residual (or the caller's radius).
-    let mut r = radius.max(8.0 * vec_norm_sup(&resid, "two")).max(1e-300);
+    let mut r = radius
+        .max(8.0 * vec_norm_sup(&resid, Norm::Two))
+        .max(1e-300);
     let mut last = String::from("no attempt");
     for _ in 0..steps {
         let x = ball_box(centre, r)?;
@@ -190,7 +184,7 @@ fn box_proof<F: FixedPointMap<Interval> + ?Sized>(
     theta: &[Interval],
     radius: f64,
     opts: &FixedPointOptions,
-) -> Result<(Vec<Interval>, f64, &'static str)> {
+) -> Result<(Vec<Interval>, f64, Norm)> {
     let n = centre.len();
     let mut x = ball_box(centre, radius.max(1e-300))?;
     for _ in 0..opts.inflation_steps {

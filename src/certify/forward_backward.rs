@@ -12,12 +12,11 @@
 //! signs and derivative the kernel re-checks exactly (`F(x̃) = x̃` exactly, strict
 //! margins, `(I − A)J = B₁`). A wrong guess costs one solve and changes nothing.
 
-use super::contraction::{
-    certified_rho, decimal_ceil, find_norm_bound_for, NormKind, SearchOptions,
-};
+use super::contraction::{certified_rho, decimal_ceil, find_norm_bound_for, SearchOptions};
 use super::{kernel_error, num_text, rows_text, FixedPointCertificate, Subject, Verdict};
 use crate::error::{Error, Result};
 use crate::linalg::lu::solve_vec;
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::maps::{Penalty, Splitting};
 use crate::matset::MatrixSet;
@@ -208,7 +207,7 @@ pub fn certify_fixed_point_with_verdict(
     };
     let exact = exact_minimiser_from_guess(problem, x_hat);
     let contraction =
-        find_norm_bound_for(&subject, &family, NormKind::Two, &SearchOptions::default())
+        find_norm_bound_for(&subject, &family, Norm::Two, &SearchOptions::default())
             .and_then(|c| {
                 certified_rho(&c).ok_or_else(|| Error::CouldNotVerify {
                     reason: "no ρ in certificate".into(),

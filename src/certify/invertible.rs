@@ -12,10 +12,11 @@
 //! it has opposite signs (see the tests). Only set-wide arguments such as the two
 //! above prove it.
 
-use super::contraction::{certified_rho, find_norm_bound, NormKind, SearchOptions};
+use super::contraction::{certified_rho, find_norm_bound, SearchOptions};
 use super::{accepted, family_subject, num_text, rows_text, Certificate, Claim, InvertWitness};
 use crate::error::Result;
 use crate::linalg::lu::inverse;
+use crate::linalg::norms::Norm;
 use crate::linalg::verified::verify_nonsingular_family;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
@@ -25,7 +26,7 @@ use crate::scalar::{Enclosure, Interval, Rational, Scalar};
 /// [`crate::Error::CouldNotVerify`] when neither sufficient condition can be shown.
 pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
     let data = family_subject(set)?;
-    for norm in [NormKind::Inf, NormKind::One, NormKind::Two] {
+    for norm in [Norm::Inf, Norm::One, Norm::Two] {
         if let Ok(c) = find_norm_bound(set, norm, opts) {
             if let (Some(rho), Claim::NormBound { norm: spec, .. }) = (certified_rho(&c), &c.claim)
             {

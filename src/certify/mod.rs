@@ -14,7 +14,7 @@
 //! | finder | claim | method |
 //! |---|---|---|
 //! | [`contraction::find_norm_bound`] | `sup ‖A‖ ≤ ρ` (2-, 1-, ∞-norm) | f64 estimate, then binary search over short rationals with exact `LDLᵀ` |
-//! | [`contraction::certify_map_contraction`] | the same for the `A`-blocks of an exact map's whole conservative Jacobian at a point | [`contraction::a_blocks`] + `find_norm_bound` |
+//! | [`contraction::certify_map_contraction`] | the same for the `A`-blocks of an exact map's whole conservative Jacobian at a point | [`MatrixSet::leading_cols`] + `find_norm_bound` |
 //! | [`contraction::find_weighted_bound`] | `sup ‖A‖_P ≤ ρ` | `P = I + Σ AᵢᵀPAᵢ/ρ²` over an active set of vertices, iterated in f64, rounded to short rationals, verified exactly |
 //! | [`refute::find_refutation`] | joint spectral radius `> r` | products of vertices (length ≤ 6), exact characteristic-polynomial witness |
 //! | [`invertible::certify_invertible`] | `I − A` invertible on the set | Neumann (`ρ < 1`), else a preconditioned interval-box test |
@@ -41,6 +41,7 @@ pub use piggyback_kernel::fixed_point::{fixed_point_from_json, FixedPointCertifi
 pub use piggyback_kernel::{Budget, CheckFailure, Verdict};
 
 use crate::error::{Error, Result};
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{format_rational, Exact, Rational};
@@ -124,6 +125,28 @@ pub fn family_data(set: &MatrixSet<Rational>) -> Result<FamilyData> {
             offset: rows_text(offset),
         },
     })
+}
+
+/// The certificate file's norm for a [`Norm`]: the one place the crate's norm type is
+/// mapped to the checker's serialised specification (the checker keeps its own type on
+/// purpose). The checker knows the operator norms `One`, `Two`, `Inf` (and weighted
+/// norms, built by [`contraction::certify_weighted_bound`]); `Frobenius` and `Max` are
+/// not operator norms and have no certificate form.
+pub fn norm_spec(norm: Norm) -> Result<NormSpec> {
+    match norm {
+        Norm::One => Ok(NormSpec::One {}),
+        Norm::Two => Ok(NormSpec::Two {}),
+        Norm::Inf => Ok(NormSpec::Inf {}),
+        Norm::Frobenius | Norm::Max => Err(no_operator_norm_certificate()),
+    }
+}
+
+/// The error for a certificate asked in a norm that is not an operator norm
+/// (Frobenius, largest entry).
+pub(crate) fn no_operator_norm_certificate() -> Error {
+    Error::InvalidInput(
+        "certificates state operator norms (one, two, inf, weighted); Frobenius and max have no certificate form".into(),
+    )
 }
 
 /// The subject "the written family `set`".

@@ -14,7 +14,7 @@
 //!    strictly, found by the kernel's exact LP), else of the **field** when every letter
 //!    is a field element somewhere (the pattern holds with weak inequalities).
 
-use super::contraction::{self, certified_rho, NormKind, SearchOptions};
+use super::contraction::{self, certified_rho, SearchOptions};
 use super::refute::{proven_words, scored_words};
 use super::{
     accepted_with_verdict, num_text, verdict, Certificate, Claim, Letter, Subject, Verdict,
@@ -81,9 +81,9 @@ pub fn certify_problem_with(problem: &Problem, step: &dyn Fn(&str)) -> Result<Ou
     let one = Rational::from(1);
     let mut best: Option<(Rational, Certificate)> = None;
     for (norm, label) in [
-        (NormKind::Two, "2"),
-        (NormKind::Inf, "∞"),
-        (NormKind::One, "1"),
+        (crate::linalg::norms::Norm::Two, "2"),
+        (crate::linalg::norms::Norm::Inf, "∞"),
+        (crate::linalg::norms::Norm::One, "1"),
     ] {
         step(&format!(
             "searching for a contraction bound of the map in the {label}-norm"

@@ -99,13 +99,14 @@ pub fn fixed_point_certificate(
     }
     let (lambda1, lambda2) = fb.penalty().params(&theta, "certify fixed point")?;
     let (n, _) = fbf.dims();
-    let (x, _) = crate::maps::iterate::iterate(
+    let x = crate::diff::fixed_point::solve_fixed_point(
         &fbf,
         &problem.x0::<f64>(n)?,
         &problem.theta::<f64>()?,
-        1e-15,
-        1_000_000,
-    )?;
+        &inner_solve(1e-15),
+        crate::linalg::norms::Norm::Inf,
+    )?
+    .x;
     let data = FbProblem {
         a: fb.design().to_dense(),
         b: fb.response().to_vec(),
@@ -518,7 +519,7 @@ pub struct SolveProof {
     pub x: Vec<Interval>,
     /// Contraction bound on the proof domain and its norm (interval proofs; `None` for
     /// the LASSO / elastic-net proof, which rests on strong convexity instead).
-    pub rho: Option<(f64, &'static str)>,
+    pub rho: Option<(f64, crate::linalg::norms::Norm)>,
     /// How the proof was made and what it trusts (one line).
     pub method: String,
     /// Coordinates proven nonzero (`Some(true)`), proven zero (`Some(false)`), or undecided.
@@ -528,12 +529,21 @@ pub struct SolveProof {
     /// A box containing every derivative any AD system could return.
     pub derivative: Matrix<Interval>,
     /// Rigorous bound on the distance from the f64 derivative to that set, and its norm.
-    pub error_bound: (f64, &'static str),
+    pub error_bound: (f64, crate::linalg::norms::Norm),
 }
 
 /// Solve a problem in f64, then prove what can be proven in interval arithmetic.
 pub fn solve_problem(problem: &Problem) -> Result<SolveReport> {
     solve_with_progress(problem, &Progress::hidden())
+}
+
+/// The f64 inner solve of `solve` and `certify`: up to a million steps to `tol` (∞-norm).
+fn inner_solve(tol: f64) -> crate::diff::IterOptions {
+    crate::diff::IterOptions {
+        max_iter: 1_000_000,
+        tol,
+        ..Default::default()
+    }
 }
 
 fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveReport> {
@@ -547,12 +557,21 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
     let theta = problem.theta::<f64>()?;
     let (n, _) = map.dims();
     let x0 = problem.x0::<f64>(n)?;
-    let (x, iterations) =
-        crate::maps::iterate::iterate(map.as_ref(), &x0, &theta, 1e-14, 1_000_000)?;
+    let iteration = crate::diff::fixed_point::FixedPointIteration::new(
+        map.as_ref(),
+        &x0,
+        &theta,
+        crate::linalg::norms::Norm::Inf,
+    )?;
+    let mut watch = progress.observer();
+    let solved = crate::diff::Driver::new(&inner_solve(1e-14))
+        .observe(&mut watch)
+        .run(iteration)?;
+    let (x, iterations) = (solved.x, solved.report.iterations);
     progress.step("f64 derivative (implicit, dense solve)");
-    let lin = map.linearize(&x, &theta)?;
+    let mut lin = map.linearize(&x, &theta)?;
     let m = theta.len();
-    let jacobian = crate::diff::aid::solve_dense(lin.as_ref(), &Matrix::identity(m))?.derivative;
+    let jacobian = crate::diff::aid::solve_dense(lin.as_mut(), &Matrix::identity(m))?.derivative;
     let solve_seconds = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let proof = prove(problem, &x, &jacobian, progress);
@@ -618,7 +637,10 @@ fn solve_enet(input: crate::io::problem::EnetInput, progress: &Progress) -> Resu
                 nonzero,
                 single_valued: p.single_valued,
                 derivative: Matrix::from_fn(input.p, m, |i, j| hull[(i, j)]),
-                error_bound: (run.error_bound.unwrap_or(f64::INFINITY), "max"),
+                error_bound: (
+                    run.error_bound.unwrap_or(f64::INFINITY),
+                    crate::linalg::norms::Norm::Max,
+                ),
             })
         }
         Err(f) => Err(Error::CouldNotVerify {
@@ -778,7 +800,7 @@ pub fn solve_report(problem_path: Option<&Path>, problem: &Problem, r: &SolveRep
         proof: r.proof.as_ref().ok().map(|p| ProofJson {
             x: p.x.iter().map(interval_pair).collect(),
             rho: p.rho.and_then(|r| finite(r.0)),
-            rho_norm: p.rho.map(|r| r.1),
+            rho_norm: p.rho.map(|r| r.1.name()),
             method: p.method.clone(),
             nonzero: p.nonzero.clone(),
             single_valued: p.single_valued,
@@ -790,7 +812,7 @@ pub fn solve_report(problem_path: Option<&Path>, problem: &Problem, r: &SolveRep
                 })
                 .collect(),
             error_bound: finite(p.error_bound.0),
-            error_norm: p.error_bound.1,
+            error_norm: p.error_bound.1.name(),
         }),
         not_proved: r.proof.as_ref().err().map(ToString::to_string),
         solve_seconds: r.solve_seconds,

@@ -2,13 +2,18 @@
 //! (indicatif), drawn only when stderr is a terminal and `--quiet` is not given.
 //!
 //! Commands report coarse steps ([`Progress::step`]: "searching for a contraction
-//! certificate", "proving the fixed-point box", …). Iterative solvers report through
-//! [`Progress::iteration`]: that is the hook for the per-iteration observer of the
-//! solver engines (not wired yet: the f64 iteration of `solve` runs as one call).
+//! certificate", "proving the fixed-point box", …). Iterative engines report through
+//! [`Progress::observer`], an [`Observer`] of the engine driver
+//! ([`crate::diff::driver`]): the f64 iteration of `solve` shows its iteration count
+//! and residual as it runs.
 
+use crate::diff::driver::{Control, Observer, Progress as Step};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::borrow::Cow;
 use std::time::Duration;
+
+/// Iterations between two updates of the display by [`Progress::observer`].
+pub const OBSERVE_EVERY: usize = 256;
 
 /// A spinner on stderr, or nothing when hidden.
 #[derive(Debug)]
@@ -56,6 +61,18 @@ impl Progress {
         }
     }
 
+    /// An observer for the engine driver that shows the engine's iteration and residual
+    /// here every [`OBSERVE_EVERY`] iterations (drawing is not free) and never stops
+    /// the run.
+    pub fn observer(&self) -> impl Observer + '_ {
+        move |p: &Step<'_>| {
+            if p.iteration % OBSERVE_EVERY == 0 {
+                self.iteration(p.engine, p.iteration, p.residual);
+            }
+            Control::Continue
+        }
+    }
+
     /// Remove the display (before the report is printed).
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
@@ -81,6 +98,14 @@ mod tests {
             // Every report is a no-op, never a panic.
             p.step("step");
             p.iteration("f64 iteration", 3, 1e-3);
+            let mut o = p.observer();
+            let step = Step {
+                engine: "test",
+                iteration: OBSERVE_EVERY,
+                residual: 1.0,
+                elapsed: Duration::ZERO,
+            };
+            assert_eq!(o.observe(&step), Control::Continue);
             p.finish();
         }
     }

@@ -12,14 +12,18 @@
 //!
 //! GMRES is used because `I − A` is **not symmetric** in general (forward–backward
 //! Jacobians are `diag(q)(I − γ AᵀA)`): conjugate gradients would be wrong.
+//!
+//! The iterative engines are [`Stepper`]s ([`AidFp`], [`AidFpAdjoint`], [`Gmres`],
+//! [`Neumann`]) run by the [`driver`]; the functions above run them
+//! without observers.
 
-use super::{
-    check_finite, check_len, dense, dist_est, norm_est, GrowthMonitor, IterOptions, Report,
-};
+use super::driver::{self, Report, Stepper};
+use super::{check_finite, check_len, dense, dist_est, norm_est, IterOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::maps::{FixedPointMap, Linearization};
 use crate::scalar::Scalar;
+use std::time::Instant;
 
 /// A derivative with its report.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,7 +44,7 @@ pub struct Adjoint<S> {
 }
 
 /// `B · directions` column by column (`n × k`).
-fn b_times<S: Scalar>(lin: &dyn Linearization<S>, directions: &Matrix<S>) -> Result<Matrix<S>> {
+fn b_times<S: Scalar>(lin: &mut dyn Linearization<S>, directions: &Matrix<S>) -> Result<Matrix<S>> {
     let (n, m) = lin.dims();
     if directions.rows() != m {
         return Err(Error::DimensionMismatch {
@@ -53,15 +57,15 @@ fn b_times<S: Scalar>(lin: &dyn Linearization<S>, directions: &Matrix<S>) -> Res
     let mut out = Matrix::zeros(n, directions.cols());
     let mut col = vec![S::zero(); n];
     for j in 0..directions.cols() {
-        lin.b_mul_into(directions.column(j), &mut col);
+        lin.b_mul_into(directions.column(j), &mut col)?;
         out.as_mut_slice()[j * n..(j + 1) * n].clone_from_slice(&col);
     }
     Ok(out)
 }
 
-/// AID-FP in forward form as a step-by-step state: `J ← A J + R` with `R = B θ̇`.
+/// AID-FP in forward form as a [`Stepper`]: `J ← A J + R` with `R = B θ̇`.
 pub struct AidFp<'a, S: Scalar> {
-    lin: &'a dyn Linearization<S>,
+    lin: &'a mut dyn Linearization<S>,
     rhs: Matrix<S>,
     j: Matrix<S>,
     col: Vec<S>,
@@ -70,7 +74,7 @@ pub struct AidFp<'a, S: Scalar> {
 
 impl<'a, S: Scalar> AidFp<'a, S> {
     /// Start from `J₀ = 0` along the columns of `directions` (`m × k`).
-    pub fn new(lin: &'a dyn Linearization<S>, directions: &Matrix<S>) -> Result<Self> {
+    pub fn new(lin: &'a mut dyn Linearization<S>, directions: &Matrix<S>) -> Result<Self> {
         let rhs = b_times(lin, directions)?;
         let (n, _) = lin.dims();
         Ok(AidFp {
@@ -82,11 +86,11 @@ impl<'a, S: Scalar> AidFp<'a, S> {
         })
     }
     /// One step; returns `‖J_{k+1} − J_k‖_F` (f64 estimate).
-    pub fn step(&mut self) -> f64 {
+    pub fn step(&mut self) -> Result<f64> {
         let n = self.rhs.rows();
         let mut d = 0.0;
         for c in 0..self.j.cols() {
-            self.lin.a_mul_into(self.j.column(c), &mut self.col);
+            self.lin.a_mul_into(self.j.column(c), &mut self.col)?;
             for i in 0..n {
                 let v = self.col[i].add(&self.rhs[(i, c)]);
                 d += v.sub(&self.j[(i, c)]).to_f64().powi(2);
@@ -94,7 +98,7 @@ impl<'a, S: Scalar> AidFp<'a, S> {
             }
         }
         self.iterations += 1;
-        d.sqrt()
+        Ok(d.sqrt())
     }
     /// Current `J_k`.
     pub fn derivative(&self) -> &Matrix<S> {
@@ -106,126 +110,150 @@ impl<'a, S: Scalar> AidFp<'a, S> {
     }
 }
 
-/// Run a residual-returning step until tolerance, with divergence detection.
-fn drive(
-    mut step: impl FnMut() -> f64,
-    opts: &IterOptions,
-    what: &'static str,
-) -> Result<(usize, f64)> {
-    opts.validate()?;
-    let mut mon = GrowthMonitor::new(opts.divergence_factor);
-    let mut res = f64::INFINITY;
-    let mut k = 0;
-    while k < opts.max_iter {
-        res = step();
-        mon.observe(k, res, what)?;
-        k += 1;
-        if opts.tol > 0.0 && res <= opts.tol {
-            return Ok((k, res));
+impl<S: Scalar> Stepper for AidFp<'_, S> {
+    type Output = AidOutput<Matrix<S>>;
+    fn name(&self) -> &'static str {
+        "AID-FP forward"
+    }
+    fn next(&mut self) -> Result<f64> {
+        self.step()
+    }
+    fn smooth(&self) -> bool {
+        self.lin.is_smooth_point()
+    }
+    fn finish(self, report: Report) -> Result<Self::Output> {
+        check_finite(self.j.as_slice(), "AID-FP forward derivative")?;
+        Ok(AidOutput {
+            derivative: self.j,
+            report,
+        })
+    }
+}
+
+/// AID-FP in adjoint form as a [`Stepper`]: `w ← Aᵀ w + v` from `w₀ = 0`, then
+/// `θ̄ = Bᵀ w`.
+pub struct AidFpAdjoint<'a, S: Scalar> {
+    lin: &'a mut dyn Linearization<S>,
+    v: Vec<S>,
+    w: Vec<S>,
+    next: Vec<S>,
+}
+
+impl<'a, S: Scalar> AidFpAdjoint<'a, S> {
+    /// Start from `w₀ = 0` for the right-hand side `v` (for a hypergradient `∇ₓL`).
+    pub fn new(lin: &'a mut dyn Linearization<S>, v: &[S]) -> Result<Self> {
+        let (n, _) = lin.dims();
+        check_len("AID-FP adjoint v", n, v.len())?;
+        check_finite(v, "AID-FP adjoint v")?;
+        Ok(AidFpAdjoint {
+            lin,
+            v: v.to_vec(),
+            w: vec![S::zero(); n],
+            next: vec![S::zero(); n],
+        })
+    }
+}
+
+impl<S: Scalar> Stepper for AidFpAdjoint<'_, S> {
+    type Output = AidOutput<Adjoint<S>>;
+    fn name(&self) -> &'static str {
+        "AID-FP adjoint"
+    }
+    fn next(&mut self) -> Result<f64> {
+        self.lin.at_mul_into(&self.w, &mut self.next)?;
+        for (a, b) in self.next.iter_mut().zip(&self.v) {
+            *a = a.add(b);
         }
+        let d = dist_est(&self.next, &self.w);
+        std::mem::swap(&mut self.w, &mut self.next);
+        Ok(d)
     }
-    if opts.tol > 0.0 {
-        return Err(Error::NotConverged {
-            what,
-            iterations: k,
-            residual: res,
-        });
+    fn smooth(&self) -> bool {
+        self.lin.is_smooth_point()
     }
-    Ok((k, res))
+    fn finish(self, report: Report) -> Result<Self::Output> {
+        let (_, m) = self.lin.dims();
+        let mut theta_bar = vec![S::zero(); m];
+        self.lin.bt_mul_into(&self.w, &mut theta_bar)?;
+        check_finite(&theta_bar, "AID-FP adjoint θ̄")?;
+        Ok(AidOutput {
+            derivative: Adjoint {
+                w: self.w,
+                theta_bar,
+            },
+            report,
+        })
+    }
 }
 
 /// AID-FP, forward form: iterate `J ← A J + B θ̇` from `0` (its fixed point is
 /// `(I − A)^{-1} B θ̇`; converges linearly at rate `ρ(A)` when `‖A‖ ≤ ρ < 1`).
 pub fn fp_forward<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     directions: &Matrix<S>,
     opts: &IterOptions,
 ) -> Result<AidOutput<Matrix<S>>> {
-    let mut st = AidFp::new(lin, directions)?;
-    let (k, res) = drive(|| st.step(), opts, "AID-FP forward")?;
-    check_finite(st.j.as_slice(), "AID-FP forward derivative")?;
-    Ok(AidOutput {
-        derivative: st.j,
-        report: Report::new(k, res, lin.is_smooth_point()),
-    })
+    driver::run(AidFp::new(lin, directions)?, opts)
 }
 
 /// AID-FP, adjoint form: iterate `w ← Aᵀ w + v` from `0`, return `w` and `θ̄ = Bᵀ w`
 /// (for a hypergradient, `v = ∇ₓL`; add `∇_θ L` to `θ̄`).
 pub fn fp_adjoint<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     v: &[S],
     opts: &IterOptions,
 ) -> Result<AidOutput<Adjoint<S>>> {
-    let (n, m) = lin.dims();
-    check_len("AID-FP adjoint v", n, v.len())?;
-    check_finite(v, "AID-FP adjoint v")?;
-    let mut w = vec![S::zero(); n];
-    let mut next = vec![S::zero(); n];
-    let (k, res) = drive(
-        || {
-            lin.at_mul_into(&w, &mut next);
-            for (a, b) in next.iter_mut().zip(v) {
-                *a = a.add(b);
-            }
-            let d = dist_est(&next, &w);
-            std::mem::swap(&mut w, &mut next);
-            d
-        },
-        opts,
-        "AID-FP adjoint",
-    )?;
-    let mut theta_bar = vec![S::zero(); m];
-    lin.bt_mul_into(&w, &mut theta_bar);
-    check_finite(&theta_bar, "AID-FP adjoint θ̄")?;
-    Ok(AidOutput {
-        derivative: Adjoint { w, theta_bar },
-        report: Report::new(k, res, lin.is_smooth_point()),
-    })
+    driver::run(AidFpAdjoint::new(lin, v)?, opts)
 }
 
 /// `‖(I − A) J − R‖_F` (f64 estimate).
-fn forward_residual<S: Scalar>(lin: &dyn Linearization<S>, j: &Matrix<S>, rhs: &Matrix<S>) -> f64 {
+fn forward_residual<S: Scalar>(
+    lin: &mut dyn Linearization<S>,
+    j: &Matrix<S>,
+    rhs: &Matrix<S>,
+) -> Result<f64> {
     let n = j.rows();
     let mut col = vec![S::zero(); n];
     let mut d = 0.0;
     for c in 0..j.cols() {
-        lin.a_mul_into(j.column(c), &mut col);
+        lin.a_mul_into(j.column(c), &mut col)?;
         for i in 0..n {
             d += j[(i, c)].sub(&col[i]).sub(&rhs[(i, c)]).to_f64().powi(2);
         }
     }
-    d.sqrt()
+    Ok(d.sqrt())
 }
 
 /// AID by direct solve: `(I − A) J = B θ̇` with dense Gaussian elimination
 /// ([`dense::solve`]): exact over rationals, nalgebra LU in f64.
 /// [`Error::Singular`] when `I − A` is singular (exactly, or to f64 working precision).
 pub fn solve_dense<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     directions: &Matrix<S>,
 ) -> Result<AidOutput<Matrix<S>>> {
+    let started = Instant::now();
     let rhs = b_times(lin, directions)?;
     let (a, _) = lin.to_dense()?;
     let j = dense::solve(&dense::identity_minus(&a)?, &rhs)?;
-    let res = forward_residual(lin, &j, &rhs);
+    let res = forward_residual(lin, &j, &rhs)?;
     Ok(AidOutput {
         derivative: j,
-        report: Report::new(1, res, lin.is_smooth_point()),
+        report: Report::direct(res, lin.is_smooth_point(), started),
     })
 }
 
 /// Adjoint dense solve: `(I − A)ᵀ w = v`, `θ̄ = Bᵀ w`.
 pub fn solve_dense_adjoint<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     v: &[S],
 ) -> Result<AidOutput<Adjoint<S>>> {
+    let started = Instant::now();
     let (n, m) = lin.dims();
     check_len("AID dense adjoint v", n, v.len())?;
     let (a, _) = lin.to_dense()?;
     let w = dense::solve_vec(&dense::identity_minus(&a)?.transpose(), v)?;
     let mut atw = vec![S::zero(); n];
-    lin.at_mul_into(&w, &mut atw);
+    lin.at_mul_into(&w, &mut atw)?;
     let res = w
         .iter()
         .zip(&atw)
@@ -234,10 +262,10 @@ pub fn solve_dense_adjoint<S: Scalar>(
         .sum::<f64>()
         .sqrt();
     let mut theta_bar = vec![S::zero(); m];
-    lin.bt_mul_into(&w, &mut theta_bar);
+    lin.bt_mul_into(&w, &mut theta_bar)?;
     Ok(AidOutput {
         derivative: Adjoint { w, theta_bar },
-        report: Report::new(1, res, lin.is_smooth_point()),
+        report: Report::direct(res, lin.is_smooth_point(), started),
     })
 }
 
@@ -269,137 +297,251 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Restarted GMRES(m) for `M x = b` with `M` given as a closure `out = M v`
-/// (any non-singular `M`, not necessarily symmetric). Modified Gram–Schmidt Arnoldi,
-/// Givens rotations. Returns `(x, matvecs, ‖b − M x‖)`.
-///
-/// Errors: [`Error::NotConverged`] when the budget runs out; [`Error::Singular`] when
-/// the Krylov space becomes invariant while the residual is not small (an inconsistent
-/// singular system).
-pub fn gmres(
-    mut op: impl FnMut(&[f64], &mut [f64]),
-    b: &[f64],
-    opts: &GmresOptions,
-) -> Result<(Vec<f64>, usize, f64)> {
-    let n = b.len();
-    check_finite(b, "GMRES right-hand side")?;
-    if opts.restart == 0 || !(opts.rel_tol >= 0.0) || !(opts.abs_tol >= 0.0) {
-        return Err(Error::InvalidInput(format!("GmresOptions {opts:?}")));
-    }
-    let mut x = vec![0.0; n];
-    let bnorm = dot(b, b).sqrt();
-    let target = (opts.rel_tol * bnorm).max(opts.abs_tol);
-    if bnorm == 0.0 {
-        return Ok((x, 0, 0.0));
-    }
-    let m = opts.restart.min(n.max(1));
-    let mut total = 0usize;
-    let mut r = b.to_vec();
-    let mut tmp = vec![0.0; n];
-    let mut first = true;
-    loop {
-        if !first {
-            op(&x, &mut tmp);
-            total += 1;
-            for i in 0..n {
-                r[i] = b[i] - tmp[i];
-            }
+/// A solution of `M x = b` by GMRES with its report (`iterations` counts operator
+/// applications; `residual` is the true `‖b − M x‖`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GmresSolution {
+    /// `x`.
+    pub x: Vec<f64>,
+    /// Operator applications, true final residual, termination.
+    pub report: Report,
+}
+
+/// Restarted GMRES(m) as a [`Stepper`]: one step is one application of the operator
+/// (an Arnoldi step with modified Gram–Schmidt and Givens rotations, or, at a restart,
+/// the true residual `b − M x`).
+pub struct Gmres<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> {
+    op: Op,
+    b: Vec<f64>,
+    x: Vec<f64>,
+    opts: GmresOptions,
+    target: f64,
+    /// Restart length `m`.
+    m: usize,
+    matvecs: usize,
+    /// True residual `‖b − M x‖` at the last restart.
+    beta: f64,
+    /// Current Arnoldi cycle: basis, triangularised Hessenberg columns, rotations, `g`.
+    basis: Vec<Vec<f64>>,
+    hess: Vec<Vec<f64>>,
+    cs: Vec<f64>,
+    sn: Vec<f64>,
+    g: Vec<f64>,
+    /// Whether the next step recomputes the true residual (a restart).
+    restart_due: bool,
+    converged: bool,
+}
+
+impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Gmres<Op> {
+    /// GMRES for `M x = b` with `M` given as `op(v, out)`: `out = M v`.
+    pub fn new(op: Op, b: &[f64], opts: &GmresOptions) -> Result<Self> {
+        check_finite(b, "GMRES right-hand side")?;
+        if opts.restart == 0 || !(opts.rel_tol >= 0.0) || !(opts.abs_tol >= 0.0) {
+            return Err(Error::InvalidInput(format!("GmresOptions {opts:?}")));
         }
-        first = false;
-        let beta = dot(&r, &r).sqrt();
-        if !beta.is_finite() {
+        let n = b.len();
+        let bnorm = dot(b, b).sqrt();
+        let mut g = Gmres {
+            op,
+            b: b.to_vec(),
+            x: vec![0.0; n],
+            opts: opts.clone(),
+            target: (opts.rel_tol * bnorm).max(opts.abs_tol),
+            m: opts.restart.min(n.max(1)),
+            matvecs: 0,
+            beta: bnorm,
+            basis: Vec::new(),
+            hess: Vec::new(),
+            cs: Vec::new(),
+            sn: Vec::new(),
+            g: Vec::new(),
+            restart_due: false,
+            converged: false,
+        };
+        // x₀ = 0: the first residual is b itself (no operator application).
+        g.start_cycle(b.to_vec());
+        Ok(g)
+    }
+
+    /// Begin an Arnoldi cycle from the residual `r` (`‖r‖ = beta`), or declare
+    /// convergence.
+    fn start_cycle(&mut self, r: Vec<f64>) {
+        self.basis.clear();
+        self.hess.clear();
+        self.cs.clear();
+        self.sn.clear();
+        self.restart_due = false;
+        if self.beta <= self.target || self.beta == 0.0 {
+            self.converged = true;
+            return;
+        }
+        let beta = self.beta;
+        self.basis.push(r.iter().map(|ri| ri / beta).collect());
+        self.g = vec![0.0; self.m + 1];
+        self.g[0] = beta;
+    }
+
+    /// `‖b − M x‖` (one operator application); sets `beta`.
+    fn true_residual(&mut self) -> Result<Vec<f64>> {
+        let mut mx = vec![0.0; self.b.len()];
+        (self.op)(&self.x, &mut mx)?;
+        self.matvecs += 1;
+        let r: Vec<f64> = self.b.iter().zip(&mx).map(|(bi, mi)| bi - mi).collect();
+        self.beta = dot(&r, &r).sqrt();
+        if !self.beta.is_finite() {
             return Err(Error::NonFinite {
                 context: "GMRES residual".into(),
             });
         }
-        if beta <= target {
-            return Ok((x, total, beta));
-        }
-        if total >= opts.max_matvec {
-            return Err(Error::NotConverged {
-                what: "GMRES",
-                iterations: total,
-                residual: beta,
-            });
-        }
-        let mut v: Vec<Vec<f64>> = vec![r.iter().map(|ri| ri / beta).collect()];
-        let mut h: Vec<Vec<f64>> = Vec::with_capacity(m);
-        let mut cs: Vec<f64> = Vec::with_capacity(m);
-        let mut sn: Vec<f64> = Vec::with_capacity(m);
-        let mut g = vec![0.0; m + 1];
-        g[0] = beta;
-        let mut used = 0;
-        let mut breakdown = false;
-        let mut resid = beta;
-        for j in 0..m {
-            let mut w = vec![0.0; n];
-            op(&v[j], &mut w);
-            total += 1;
-            let mut col = vec![0.0; j + 2];
-            for (i, vi) in v.iter().enumerate().take(j + 1) {
-                let hij = dot(&w, vi);
-                col[i] = hij;
-                for (wl, vl) in w.iter_mut().zip(vi) {
-                    *wl -= hij * vl;
-                }
-            }
-            let hnext = dot(&w, &w).sqrt();
-            col[j + 1] = hnext;
-            for i in 0..j {
-                let t = cs[i] * col[i] + sn[i] * col[i + 1];
-                col[i + 1] = -sn[i] * col[i] + cs[i] * col[i + 1];
-                col[i] = t;
-            }
-            let rr = col[j].hypot(col[j + 1]);
-            let (c, s) = if rr == 0.0 {
-                (1.0, 0.0)
-            } else {
-                (col[j] / rr, col[j + 1] / rr)
-            };
-            col[j] = rr;
-            col[j + 1] = 0.0;
-            cs.push(c);
-            sn.push(s);
-            g[j + 1] = -s * g[j];
-            g[j] *= c;
-            resid = g[j + 1].abs();
-            h.push(col);
-            used = j + 1;
-            breakdown = !(hnext > 1e-14 * beta);
-            if !breakdown {
-                v.push(w.iter().map(|wi| wi / hnext).collect());
-            }
-            if resid <= target || breakdown || total >= opts.max_matvec {
-                break;
-            }
-        }
-        // Back substitution in the triangularised Hessenberg system.
+        Ok(r)
+    }
+
+    /// `x += V y` from the triangularised Hessenberg system of the current cycle.
+    fn close_cycle(&mut self) -> Result<()> {
+        let used = self.hess.len();
         let mut y = vec![0.0; used];
         for i in (0..used).rev() {
-            let mut s = g[i];
+            let mut s = self.g[i];
             for (l, yl) in y.iter().enumerate().take(used).skip(i + 1) {
-                s -= h[l][i] * yl;
+                s -= self.hess[l][i] * yl;
             }
-            let d = h[i][i];
+            let d = self.hess[i][i];
             if !(d.abs() > 1e-300) {
                 return Err(Error::Singular { pivot: i });
             }
             y[i] = s / d;
         }
-        for (i, yi) in y.iter().enumerate() {
-            for (xl, vl) in x.iter_mut().zip(&v[i]) {
+        for (yi, vi) in y.iter().zip(&self.basis) {
+            for (xl, vl) in self.x.iter_mut().zip(vi) {
                 *xl += yi * vl;
             }
         }
-        if breakdown && resid > target {
-            return Err(Error::Singular { pivot: used });
-        }
+        self.restart_due = true;
+        Ok(())
     }
+}
+
+impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Stepper for Gmres<Op> {
+    type Output = GmresSolution;
+
+    fn name(&self) -> &'static str {
+        "GMRES"
+    }
+
+    fn next(&mut self) -> Result<f64> {
+        if self.restart_due {
+            let r = self.true_residual()?;
+            self.start_cycle(r);
+            return Ok(self.beta);
+        }
+        let j = self.hess.len();
+        let mut w = vec![0.0; self.b.len()];
+        (self.op)(&self.basis[j], &mut w)?;
+        self.matvecs += 1;
+        let mut col = vec![0.0; j + 2];
+        for (i, vi) in self.basis.iter().enumerate().take(j + 1) {
+            let hij = dot(&w, vi);
+            col[i] = hij;
+            for (wl, vl) in w.iter_mut().zip(vi) {
+                *wl -= hij * vl;
+            }
+        }
+        let hnext = dot(&w, &w).sqrt();
+        col[j + 1] = hnext;
+        for i in 0..j {
+            let t = self.cs[i] * col[i] + self.sn[i] * col[i + 1];
+            col[i + 1] = -self.sn[i] * col[i] + self.cs[i] * col[i + 1];
+            col[i] = t;
+        }
+        let rr = col[j].hypot(col[j + 1]);
+        let (c, s) = if rr == 0.0 {
+            (1.0, 0.0)
+        } else {
+            (col[j] / rr, col[j + 1] / rr)
+        };
+        col[j] = rr;
+        col[j + 1] = 0.0;
+        self.cs.push(c);
+        self.sn.push(s);
+        self.g[j + 1] = -s * self.g[j];
+        self.g[j] *= c;
+        let resid = self.g[j + 1].abs();
+        self.hess.push(col);
+        let breakdown = !(hnext > 1e-14 * self.beta);
+        if !breakdown {
+            self.basis.push(w.iter().map(|wi| wi / hnext).collect());
+        }
+        let out_of_budget = self.matvecs >= self.opts.max_matvec;
+        if resid <= self.target || breakdown || j + 1 == self.m || out_of_budget {
+            self.close_cycle()?;
+            if breakdown && resid > self.target {
+                // The Krylov space is invariant but the residual is not small: an
+                // inconsistent singular system.
+                return Err(Error::Singular { pivot: j + 1 });
+            }
+        }
+        Ok(resid)
+    }
+
+    fn is_done(&self) -> bool {
+        self.converged
+    }
+
+    /// Converged only on the true residual: when the budget (or an observer) ended the
+    /// run inside a cycle, the cycle is closed and the true residual computed here
+    /// (one more operator application, as at a restart). A stopped run returns its
+    /// last `x` with [`Termination::Stopped`](super::Termination::Stopped).
+    fn finish(mut self, mut report: Report) -> Result<GmresSolution> {
+        if !self.converged {
+            if !self.restart_due && !self.hess.is_empty() {
+                self.close_cycle()?;
+            }
+            if self.restart_due {
+                self.true_residual()?;
+                self.converged = self.beta <= self.target;
+            }
+        }
+        if !self.converged && report.termination != super::Termination::Stopped {
+            return Err(Error::NotConverged {
+                what: "GMRES",
+                iterations: self.matvecs,
+                residual: self.beta,
+            });
+        }
+        report.iterations = self.matvecs;
+        report.residual = self.beta;
+        if report.termination == super::Termination::Budget {
+            report.termination = super::Termination::Finished;
+        }
+        Ok(GmresSolution { x: self.x, report })
+    }
+}
+
+/// Restarted GMRES(m) for `M x = b` with `M` given as a closure `out = M v`
+/// (any non-singular `M`, not necessarily symmetric): the [`Gmres`] stepper run to
+/// convergence (`‖b − M x‖ ≤ max(rel_tol·‖b‖, abs_tol)`) within `max_matvec`
+/// operator applications.
+///
+/// Errors: [`Error::NotConverged`] when the budget runs out; [`Error::Singular`] when
+/// the Krylov space becomes invariant while the residual is not small (an inconsistent
+/// singular system).
+pub fn gmres(
+    op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
+    b: &[f64],
+    opts: &GmresOptions,
+) -> Result<GmresSolution> {
+    let budget = IterOptions {
+        max_iter: opts.max_matvec,
+        tol: 0.0,
+        // The GMRES residual never increases; its own test decides convergence.
+        divergence_factor: f64::INFINITY,
+    };
+    driver::run(Gmres::new(op, b, opts)?, &budget)
 }
 
 /// AID by GMRES, forward form: solve `(I − A) u = B θ̇` matrix-free.
 pub fn gmres_forward(
-    lin: &dyn Linearization<f64>,
+    lin: &mut dyn Linearization<f64>,
     theta_dot: &[f64],
     opts: &GmresOptions,
 ) -> Result<AidOutput<Vec<f64>>> {
@@ -407,46 +549,58 @@ pub fn gmres_forward(
     check_len("AID-GMRES θ̇", m, theta_dot.len())?;
     check_finite(theta_dot, "AID-GMRES θ̇")?;
     let mut rhs = vec![0.0; n];
-    lin.b_mul_into(theta_dot, &mut rhs);
-    let (u, k, res) = gmres(
+    lin.b_mul_into(theta_dot, &mut rhs)?;
+    let smooth = lin.is_smooth_point();
+    let sol = gmres(
         |x, out| {
-            lin.a_mul_into(x, out);
+            lin.a_mul_into(x, out)?;
             for (o, xi) in out.iter_mut().zip(x) {
                 *o = xi - *o;
             }
+            Ok(())
         },
         &rhs,
         opts,
     )?;
     Ok(AidOutput {
-        derivative: u,
-        report: Report::new(k, res, lin.is_smooth_point()),
+        derivative: sol.x,
+        report: Report {
+            smooth,
+            ..sol.report
+        },
     })
 }
 
 /// AID by GMRES, adjoint form: solve `(I − Aᵀ) w = v` matrix-free, `θ̄ = Bᵀ w`.
 pub fn gmres_adjoint(
-    lin: &dyn Linearization<f64>,
+    lin: &mut dyn Linearization<f64>,
     v: &[f64],
     opts: &GmresOptions,
 ) -> Result<AidOutput<Adjoint<f64>>> {
     let (n, m) = lin.dims();
     check_len("AID-GMRES adjoint v", n, v.len())?;
-    let (w, k, res) = gmres(
+    let sol = gmres(
         |x, out| {
-            lin.at_mul_into(x, out);
+            lin.at_mul_into(x, out)?;
             for (o, xi) in out.iter_mut().zip(x) {
                 *o = xi - *o;
             }
+            Ok(())
         },
         v,
         opts,
     )?;
     let mut theta_bar = vec![0.0; m];
-    lin.bt_mul_into(&w, &mut theta_bar);
+    lin.bt_mul_into(&sol.x, &mut theta_bar)?;
     Ok(AidOutput {
-        derivative: Adjoint { w, theta_bar },
-        report: Report::new(k, res, lin.is_smooth_point()),
+        report: Report {
+            smooth: lin.is_smooth_point(),
+            ..sol.report
+        },
+        derivative: Adjoint {
+            w: sol.x,
+            theta_bar,
+        },
     })
 }
 
@@ -462,47 +616,107 @@ pub struct NeumannOutput<S> {
     pub tail_bound: Option<f64>,
 }
 
+/// The truncated Neumann series as a [`Stepper`]: step `k` adds the term `Aᵏ B θ̇`.
+pub struct Neumann<'a, S: Scalar> {
+    lin: &'a mut dyn Linearization<S>,
+    term: Matrix<S>,
+    sum: Matrix<S>,
+    col: Vec<S>,
+    terms: usize,
+    added: usize,
+    b_norm: f64,
+    rho: Option<f64>,
+}
+
+impl<'a, S: Scalar> Neumann<'a, S> {
+    /// The series `Σ_{k<terms} Aᵏ B θ̇` along the columns of `directions`, with the
+    /// contraction factor `rho` of `A` for the tail bound when known.
+    pub fn new(
+        lin: &'a mut dyn Linearization<S>,
+        directions: &Matrix<S>,
+        terms: usize,
+        rho: Option<f64>,
+    ) -> Result<Self> {
+        if let Some(r) = rho {
+            if !(0.0..1.0).contains(&r) {
+                return Err(Error::NotContractive {
+                    rho: r,
+                    context: "Neumann series: supplied ρ".into(),
+                });
+            }
+        }
+        let term = b_times(lin, directions)?;
+        let b_norm = norm_est(term.as_slice());
+        Ok(Neumann {
+            lin,
+            sum: Matrix::zeros(term.rows(), term.cols()),
+            col: vec![S::zero(); term.rows()],
+            term,
+            terms,
+            added: 0,
+            b_norm,
+            rho,
+        })
+    }
+}
+
+impl<S: Scalar> Stepper for Neumann<'_, S> {
+    type Output = NeumannOutput<S>;
+    fn name(&self) -> &'static str {
+        "Neumann series"
+    }
+    fn next(&mut self) -> Result<f64> {
+        self.sum = self.sum.add(&self.term)?;
+        let last = norm_est(self.term.as_slice());
+        self.added += 1;
+        if self.added < self.terms {
+            let n = self.term.rows();
+            let mut next = Matrix::zeros(n, self.term.cols());
+            for c in 0..self.term.cols() {
+                self.lin.a_mul_into(self.term.column(c), &mut self.col)?;
+                next.as_mut_slice()[c * n..(c + 1) * n].clone_from_slice(&self.col);
+            }
+            self.term = next;
+        }
+        Ok(last)
+    }
+    fn is_done(&self) -> bool {
+        self.added >= self.terms
+    }
+    fn smooth(&self) -> bool {
+        self.lin.is_smooth_point()
+    }
+    fn finish(self, mut report: Report) -> Result<NeumannOutput<S>> {
+        check_finite(self.sum.as_slice(), "Neumann series")?;
+        if self.added == 0 {
+            report.residual = self.b_norm;
+        }
+        let tail_bound = self
+            .rho
+            .map(|r| r.powi(self.terms.min(i32::MAX as usize) as i32) / (1.0 - r) * self.b_norm);
+        Ok(NeumannOutput {
+            derivative: self.sum,
+            report,
+            tail_bound,
+        })
+    }
+}
+
 /// Truncated Neumann series `Σ_{k=0}^{K} Aᵏ B θ̇` with `terms = K + 1`, and the a priori
 /// tail bound when a contraction factor `rho` of `A` is known.
 pub fn neumann<S: Scalar>(
-    lin: &dyn Linearization<S>,
+    lin: &mut dyn Linearization<S>,
     directions: &Matrix<S>,
     terms: usize,
     rho: Option<f64>,
 ) -> Result<NeumannOutput<S>> {
-    if let Some(r) = rho {
-        if !(0.0..1.0).contains(&r) {
-            return Err(Error::NotContractive {
-                rho: r,
-                context: "Neumann series: supplied ρ".into(),
-            });
-        }
-    }
-    let mut term = b_times(lin, directions)?;
-    let b_norm = norm_est(term.as_slice());
-    let mut sum = Matrix::zeros(term.rows(), term.cols());
-    let n = term.rows();
-    let mut col = vec![S::zero(); n];
-    let mut last = b_norm;
-    for k in 0..terms {
-        sum = sum.add(&term)?;
-        last = norm_est(term.as_slice());
-        if k + 1 < terms {
-            let mut next = Matrix::zeros(n, term.cols());
-            for c in 0..term.cols() {
-                lin.a_mul_into(term.column(c), &mut col);
-                next.as_mut_slice()[c * n..(c + 1) * n].clone_from_slice(&col);
-            }
-            term = next;
-        }
-    }
-    check_finite(sum.as_slice(), "Neumann series")?;
-    let tail_bound = rho.map(|r| r.powi(terms as i32) / (1.0 - r) * b_norm);
-    Ok(NeumannOutput {
-        derivative: sum,
-        report: Report::new(terms, last, lin.is_smooth_point()),
-        tail_bound,
-    })
+    let all_terms = IterOptions {
+        max_iter: terms,
+        tol: 0.0,
+        // A divergent series (ρ(A) ≥ 1) is the caller's to judge from the terms.
+        divergence_factor: f64::INFINITY,
+    };
+    driver::run(Neumann::new(lin, directions, terms, rho)?, &all_terms)
 }
 
 /// FPAD result: the derivative and the fixed-point residual of the point it used.
@@ -529,8 +743,8 @@ pub fn fpad<S: Scalar, F: FixedPointMap<S> + ?Sized>(
     map.check_input(x_star, theta)?;
     let fx = map.apply(x_star, theta)?;
     let fixed_point_residual = dist_est(&fx, x_star);
-    let lin = map.linearize(x_star, theta)?;
-    let out = fp_forward(lin.as_ref(), directions, opts)?;
+    let mut lin = map.linearize(x_star, theta)?;
+    let out = fp_forward(lin.as_mut(), directions, opts)?;
     Ok(FpadOutput {
         derivative: out.derivative,
         report: out.report,

@@ -4,9 +4,11 @@
 
 use super::aid::{self, GmresOptions};
 use super::enet::{CdOptions, Enet, RestrictedSolver};
+use super::fixed_point::solve_fixed_point;
 use super::itd::{self, Checkpointing};
-use super::{check_finite, check_len, dist_est, IterOptions, Report};
+use super::{check_finite, check_len, IterOptions, Report};
 use crate::error::{Error, Result};
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::maps::FixedPointMap;
 
@@ -229,11 +231,11 @@ pub fn hypergradient<F: FixedPointMap<f64> + ?Sized>(
         }
         other => {
             let v = loss.grad_x(x, theta)?;
-            let lin = map.linearize(x, theta)?;
+            let mut lin = map.linearize(x, theta)?;
             let out = match other {
-                Engine::AidFp(opts) => aid::fp_adjoint(lin.as_ref(), &v, opts)?,
-                Engine::AidGmres(opts) => aid::gmres_adjoint(lin.as_ref(), &v, opts)?,
-                _ => aid::solve_dense_adjoint(lin.as_ref(), &v)?,
+                Engine::AidFp(opts) => aid::fp_adjoint(lin.as_mut(), &v, opts)?,
+                Engine::AidGmres(opts) => aid::gmres_adjoint(lin.as_mut(), &v, opts)?,
+                _ => aid::solve_dense_adjoint(lin.as_mut(), &v)?,
             };
             (x.to_vec(), out.derivative.theta_bar, out.report)
         }
@@ -247,31 +249,6 @@ pub fn hypergradient<F: FixedPointMap<f64> + ?Sized>(
         grad,
         loss: loss.value(&xt, theta)?,
         report,
-    })
-}
-
-/// Solve the inner problem by iterating `F` from `x0` until `‖F(x) − x‖ ≤ opts.tol`.
-pub fn solve_fixed_point<F: FixedPointMap<f64> + ?Sized>(
-    map: &F,
-    x0: &[f64],
-    theta: &[f64],
-    opts: &IterOptions,
-) -> Result<(Vec<f64>, usize, f64)> {
-    map.check_input(x0, theta)?;
-    let mut x = x0.to_vec();
-    let mut res = f64::INFINITY;
-    for k in 0..opts.max_iter {
-        let next = map.apply(&x, theta)?;
-        res = dist_est(&next, &x);
-        x = next;
-        if res <= opts.tol {
-            return Ok((x, k + 1, res));
-        }
-    }
-    Err(Error::NotConverged {
-        what: "fixed-point iteration (inner problem)",
-        iterations: opts.max_iter,
-        residual: res,
     })
 }
 
@@ -399,7 +376,8 @@ pub fn tune_enet(
 }
 
 /// Tune `θ > 0` of any fixed-point map with any engine: the inner problem is solved by
-/// iterating `F` (warm-started, `inner` stopping rule), the hypergradient by `engine`
+/// iterating `F` ([`solve_fixed_point`], Euclidean residual, warm-started, `inner`
+/// stopping rule), the hypergradient by `engine`
 /// (for [`Engine::ItdReverse`] the unrolled steps start at the inner solution).
 pub fn tune_with_engine<F: FixedPointMap<f64> + ?Sized>(
     map: &F,
@@ -414,7 +392,7 @@ pub fn tune_with_engine<F: FixedPointMap<f64> + ?Sized>(
         theta0,
         opts,
         |th, warm| {
-            let (x, _, _) = solve_fixed_point(map, warm, th, inner)?;
+            let x = solve_fixed_point(map, warm, th, inner, Norm::Two)?.x;
             let hg = hypergradient(map, &x, th, loss, engine)?;
             Ok((x, hg.loss, hg.grad, hg.report.smooth))
         },

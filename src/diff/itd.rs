@@ -12,10 +12,13 @@
 //! `[A_t, B_t] = linearize(x_t, θ)`; the iterates start from a given `x_0` with
 //! `dx_0/dθ = 0`.
 
-use super::{check_finite, check_len, dist_est, GrowthMonitor, IterOptions, Report};
+use super::driver::{self, Report, Stepper};
+use super::fixed_point::FixedPointIteration;
+use super::{check_finite, check_len, dist_est, IterOptions};
 use crate::error::{Error, Result};
+use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
-use crate::maps::FixedPointMap;
+use crate::maps::{FixedPointMap, Workspace};
 use crate::scalar::Scalar;
 
 /// Result of an ITD run.
@@ -31,10 +34,11 @@ pub struct ItdOutput<S, D> {
 
 /// Forward-mode ITD as a step-by-step state (drivers and experiments own the budget).
 pub struct ItdForward<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> {
-    map: &'a F,
+    ws: Workspace<'a, S, F>,
     theta: Vec<S>,
     directions: Matrix<S>,
     x: Vec<S>,
+    next: Vec<S>,
     dx: Matrix<S>,
     iterations: usize,
     smooth: bool,
@@ -58,10 +62,11 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> ItdForward<'a, S, F> {
         directions.check_finite("ItdForward directions")?;
         let k = directions.cols();
         Ok(ItdForward {
-            map,
+            ws: Workspace::new(map, x0, theta)?,
             theta: theta.to_vec(),
             directions,
             x: x0.to_vec(),
+            next: vec![S::zero(); n],
             dx: Matrix::zeros(n, k),
             iterations: 0,
             smooth: true,
@@ -73,23 +78,23 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> ItdForward<'a, S, F> {
     /// One step `x ← F(x, θ)`, `ẋ ← A ẋ + B θ̇`; returns
     /// `max(‖x_{t+1} − x_t‖, ‖ẋ_{t+1} − ẋ_t‖_F)`.
     pub fn step(&mut self) -> Result<f64> {
-        let lin = self.map.linearize(&self.x, &self.theta)?;
-        self.smooth &= lin.is_smooth_point();
-        let (n, _) = self.map.dims();
+        // One fused evaluation: F(x_t) and [A_t, B_t].
+        self.ws.update(&self.x, &self.theta, Some(&mut self.next))?;
+        self.smooth &= self.ws.is_smooth_point();
+        let n = self.x.len();
         let mut dj = 0.0f64;
+        let lin = self.ws.lin();
         for j in 0..self.dx.cols() {
-            lin.a_mul_into(self.dx.column(j), &mut self.col);
-            lin.b_mul_into(self.directions.column(j), &mut self.tmp);
+            lin.a_mul_into(self.dx.column(j), &mut self.col)?;
+            lin.b_mul_into(self.directions.column(j), &mut self.tmp)?;
             for i in 0..n {
                 let v = self.col[i].add(&self.tmp[i]);
                 dj += v.sub(&self.dx[(i, j)]).to_f64().powi(2);
                 self.dx[(i, j)] = v;
             }
         }
-        let next = self.map.apply(&self.x, &self.theta)?;
-        check_len("ItdForward: F(x) length", n, next.len())?;
-        let dx = dist_est(&next, &self.x);
-        self.x = next;
+        let dx = dist_est(&self.next, &self.x);
+        std::mem::swap(&mut self.x, &mut self.next);
         self.iterations += 1;
         Ok(dx.max(dj.sqrt()))
     }
@@ -111,30 +116,31 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> ItdForward<'a, S, F> {
         self.smooth
     }
 
-    /// Run until the residual is `≤ opts.tol` or `opts.max_iter` steps.
-    pub fn run(mut self, opts: &IterOptions) -> Result<ItdOutput<S, Matrix<S>>> {
-        opts.validate()?;
-        let mut mon = GrowthMonitor::new(opts.divergence_factor);
-        let mut res = f64::INFINITY;
-        for k in 0..opts.max_iter {
-            res = self.step()?;
-            mon.observe(k, res, "ITD forward")?;
-            if opts.tol > 0.0 && res <= opts.tol {
-                break;
-            }
-        }
-        if opts.tol > 0.0 && res > opts.tol {
-            return Err(Error::NotConverged {
-                what: "ITD forward",
-                iterations: self.iterations,
-                residual: res,
-            });
-        }
+    /// Run until the residual is `≤ opts.tol` or `opts.max_iter` steps (no observers;
+    /// use a [`Driver`](super::Driver) to watch the run).
+    pub fn run(self, opts: &IterOptions) -> Result<ItdOutput<S, Matrix<S>>> {
+        driver::run(self, opts)
+    }
+}
+
+impl<S: Scalar, F: FixedPointMap<S> + ?Sized> Stepper for ItdForward<'_, S, F> {
+    type Output = ItdOutput<S, Matrix<S>>;
+
+    fn name(&self) -> &'static str {
+        "ITD forward"
+    }
+    fn next(&mut self) -> Result<f64> {
+        self.step()
+    }
+    fn smooth(&self) -> bool {
+        self.smooth
+    }
+    fn finish(self, report: Report) -> Result<Self::Output> {
         check_finite(self.dx.as_slice(), "ITD forward derivative")?;
         Ok(ItdOutput {
             x: self.x,
             derivative: self.dx,
-            report: Report::new(self.iterations, res, self.smooth),
+            report,
         })
     }
 }
@@ -198,7 +204,7 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
     opts: &IterOptions,
     checkpointing: Checkpointing,
 ) -> Result<ItdOutput<S, ItdReverse<S>>> {
-    opts.validate()?;
+    let started = std::time::Instant::now();
     map.check_input(x0, theta)?;
     let (n, m) = map.dims();
     let k = match checkpointing {
@@ -208,33 +214,25 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
         }
         Checkpointing::Every(k) => k,
     };
-    // Forward pass: keep x_0, x_k, x_{2k}, … (all iterates when k = 1).
-    let mut checkpoints: Vec<Vec<S>> = vec![x0.to_vec()];
-    let mut x = x0.to_vec();
-    let mut t = 0usize;
-    let mut res = f64::INFINITY;
-    let mut mon = GrowthMonitor::new(opts.divergence_factor);
-    while t < opts.max_iter {
-        let next = map.apply(&x, theta)?;
-        check_len("ITD reverse: F(x) length", n, next.len())?;
-        res = dist_est(&next, &x);
-        mon.observe(t, res, "ITD reverse (forward pass)")?;
-        x = next;
-        t += 1;
-        if t % k == 0 && t < opts.max_iter {
-            checkpoints.push(x.clone());
-        }
-        if opts.tol > 0.0 && res <= opts.tol {
-            break;
-        }
-    }
-    if opts.tol > 0.0 && res > opts.tol {
-        return Err(Error::NotConverged {
-            what: "ITD reverse (forward pass)",
-            iterations: t,
-            residual: res,
-        });
-    }
+    // Forward pass (the driver's loop): keep x_0, x_k, x_{2k}, … (all iterates when
+    // k = 1).
+    let forward = driver::run(
+        Checkpointed {
+            inner: FixedPointIteration::new(map, x0, theta, Norm::Two)?,
+            every: k,
+            max_iter: opts.max_iter,
+            steps: 0,
+            checkpoints: vec![x0.to_vec()],
+        },
+        opts,
+    )?;
+    let ForwardPass {
+        x,
+        mut checkpoints,
+        report: forward_report,
+    } = forward;
+    let t = forward_report.iterations;
+    let mut ws = Workspace::new(map, x0, theta)?;
     let mut w = seed(&x)?;
     check_len("ITD reverse seed", n, w.len())?;
     check_finite(&w, "ITD reverse seed")?;
@@ -243,7 +241,8 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
     let mut at = vec![S::zero(); n];
     let mut smooth = true;
     let mut peak = checkpoints.len();
-    // Backward pass, segment by segment: segment c covers steps [c·k, min((c+1)·k, t)).
+    // Backward pass, segment by segment (segment c covers steps [c·k, min((c+1)·k, t))):
+    // a fixed number of steps, no stopping decision for a driver to make.
     let segments = t.div_ceil(k);
     for c in (0..segments).rev() {
         let start = c * k;
@@ -255,18 +254,21 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
             .ok_or_else(|| Error::InvalidInput("ITD reverse: missing checkpoint".into()))?;
         seg.push(first);
         for _ in start + 1..end {
-            let last = seg.last().cloned().unwrap_or_default();
-            seg.push(map.apply(&last, theta)?);
+            let mut fx = vec![S::zero(); n];
+            let last = seg.last().map_or(x0, |v| v.as_slice());
+            ws.update(last, theta, Some(&mut fx))?;
+            seg.push(fx);
         }
         peak = peak.max(checkpoints.len() + seg.len() - 1);
         for xs in seg.iter().rev() {
-            let lin = map.linearize(xs, theta)?;
-            smooth &= lin.is_smooth_point();
-            lin.bt_mul_into(&w, &mut bt);
+            ws.update(xs, theta, None)?;
+            smooth &= ws.is_smooth_point();
+            let lin = ws.lin();
+            lin.bt_mul_into(&w, &mut bt)?;
             for (tb, b) in theta_bar.iter_mut().zip(&bt) {
                 *tb = tb.add(b);
             }
-            lin.at_mul_into(&w, &mut at);
+            lin.at_mul_into(&w, &mut at)?;
             std::mem::swap(&mut w, &mut at);
         }
         checkpoints.truncate(c);
@@ -279,6 +281,52 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
             x0_bar: w,
             stored_states: peak,
         },
-        report: Report::new(t, res, smooth),
+        report: Report {
+            smooth,
+            elapsed: started.elapsed(),
+            ..forward_report
+        },
     })
+}
+
+/// The forward pass of reverse-mode ITD: the fixed-point iteration, storing every
+/// `every`-th iterate (except the last one of the budget, never needed).
+struct Checkpointed<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> {
+    inner: FixedPointIteration<'a, S, F>,
+    every: usize,
+    max_iter: usize,
+    steps: usize,
+    checkpoints: Vec<Vec<S>>,
+}
+
+impl<S: Scalar, F: FixedPointMap<S> + ?Sized> Stepper for Checkpointed<'_, S, F> {
+    type Output = ForwardPass<S>;
+    fn name(&self) -> &'static str {
+        "ITD reverse (forward pass)"
+    }
+    fn next(&mut self) -> Result<f64> {
+        let r = self.inner.next()?;
+        self.steps += 1;
+        if self.steps % self.every == 0 && self.steps < self.max_iter {
+            self.checkpoints.push(self.inner.x().to_vec());
+        }
+        Ok(r)
+    }
+    fn finish(self, report: Report) -> Result<Self::Output> {
+        let x = self.inner.finish(report.clone())?.x;
+        Ok(ForwardPass {
+            x,
+            checkpoints: self.checkpoints,
+            report,
+        })
+    }
+}
+
+/// What the forward pass of reverse-mode ITD leaves for the backward pass.
+struct ForwardPass<S> {
+    /// The last iterate `x_T`.
+    x: Vec<S>,
+    /// `x_0, x_k, x_{2k}, …`.
+    checkpoints: Vec<Vec<S>>,
+    report: Report,
 }

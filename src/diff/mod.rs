@@ -4,15 +4,25 @@
 //! |---|---|---|---|
 //! | [`itd`] | iterative differentiation, forward (JVP / full Jacobian) and reverse (VJP) | forward `O(n·m)`, reverse `O(t·n)` or `O((t/k + k)·n)` with checkpoints | §5 ITD |
 //! | [`aid`] | implicit differentiation with one fixed linearization: fixed-point iteration, dense solve, GMRES, Neumann, FPAD | `O(n)` (matrix-free) | §5 AID |
+//! | [`cg`] | conjugate gradients; AID-CG on the active block of the adjoint system (where it is SPD) | `O(n)` | §5 AID |
 //! | [`piggyback`] | the set-valued recursion and the fixed set `fix(J)` | the sets | §5 |
 //! | [`hypergrad`] | bilevel hypergradients and an outer loop on `log λ` | | §1, §6 |
 //! | [`enet`] | fast f64 path for LASSO / elastic net: coordinate descent + support-restricted implicit formula | `O(n·p)` data, `O(|S|²)` | §6 |
 //! | [`nsid`] | stochastic implicit differentiation (minibatches) | `O(n)` | §5 NSID |
 //! | [`dense`] | small dense Gaussian elimination over any scalar (exact over rationals) | | |
+//! | [`fixed_point`] | the fixed-point iteration `x ← F(x, θ)` itself (the inner solve), in any norm | `O(n)` | |
+//! | [`driver`] | the loop every iterative engine runs in: stopping rule, observers, report | | |
 //!
 //! Every engine returns a [`Report`] beside its result: iterations, final residual,
-//! whether every linearization used was at a smooth point, and a typed error (never a
-//! number) when it did not converge, met a singular system, or visibly diverged.
+//! whether every linearization used was at a smooth point, why it stopped
+//! ([`Termination`]) and how long it took; and a typed error (never a number) when it
+//! did not converge, met a singular system, or visibly diverged.
+//!
+//! **One driver.** Iterative engines are [`Stepper`]s run by [`Driver`] (module
+//! [`driver`]): the driver owns the loop, the stopping rule ([`IterOptions`]),
+//! divergence detection, timing and the [`Observer`]s (progress bars, plots, stop
+//! requests). The convenience functions (`itd::jvp`, `aid::fp_adjoint`, …) run their
+//! stepper without observers; build the stepper and use a [`Driver`] to watch it.
 
 // `!(x > t)` is deliberate throughout: it is also true for NaN, which must be refused.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -20,39 +30,20 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod aid;
+pub mod cg;
 pub mod dense;
+pub mod driver;
 pub mod enet;
+pub mod fixed_point;
 pub mod hypergrad;
 pub mod itd;
 pub mod nsid;
 pub mod piggyback;
 
+pub use driver::{Control, Driver, Observer, Progress, Report, Stepper, Termination};
+
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
-
-/// What a user needs to trust a derivative an engine returned.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Report {
-    /// Iterations (or Krylov matrix–vector products, or series terms) performed.
-    pub iterations: usize,
-    /// Final residual of the engine's own iteration (f64 estimate, Euclidean / Frobenius):
-    /// `‖J_{k+1} − J_k‖` for iterations, `‖(I − A)u − r‖` for solves.
-    pub residual: f64,
-    /// Whether every linearization used reported
-    /// [`is_smooth_point`](crate::maps::Linearization::is_smooth_point): the run stayed on
-    /// one selection piece per step and the derivative is the classical one there.
-    pub smooth: bool,
-}
-
-impl Report {
-    pub(crate) fn new(iterations: usize, residual: f64, smooth: bool) -> Self {
-        Report {
-            iterations,
-            residual,
-            smooth,
-        }
-    }
-}
 
 /// Euclidean norm of the f64 estimates of a vector (an estimate, never a proof).
 pub fn norm_est<S: Scalar>(v: &[S]) -> f64 {
@@ -111,58 +102,7 @@ impl IterOptions {
     }
 }
 
-/// Watches a residual sequence for visible growth (a map that does not contract).
-#[derive(Clone, Debug)]
-pub(crate) struct GrowthMonitor {
-    min: f64,
-    min_at: usize,
-    factor: f64,
-}
-
-impl GrowthMonitor {
-    pub(crate) fn new(factor: f64) -> Self {
-        GrowthMonitor {
-            min: f64::INFINITY,
-            min_at: 0,
-            factor,
-        }
-    }
-    /// Record residual `r` at iteration `k`; errors when it grew too much.
-    pub(crate) fn observe(&mut self, k: usize, r: f64, context: &str) -> Result<()> {
-        if !r.is_finite() {
-            return Err(Error::NotContractive {
-                rho: f64::INFINITY,
-                context: format!("{context}: non-finite residual at iteration {k}"),
-            });
-        }
-        if r < self.min {
-            self.min = r;
-            self.min_at = k;
-        } else if self.min > 0.0 && r > self.factor * self.min {
-            let steps = (k - self.min_at).max(1) as f64;
-            let rho = (r / self.min).powf(1.0 / steps);
-            return Err(Error::NotContractive {
-                rho,
-                context: format!(
-                    "{context}: residual grew from {:e} (iteration {}) to {r:e} (iteration {k})",
-                    self.min, self.min_at
-                ),
-            });
-        }
-        Ok(())
-    }
-}
-
-pub(crate) fn check_len(op: &'static str, want: usize, got: usize) -> Result<()> {
-    if want != got {
-        return Err(Error::DimensionMismatch {
-            op,
-            left: (want, 1),
-            right: (got, 1),
-        });
-    }
-    Ok(())
-}
+pub(crate) use crate::linalg::check_len;
 
 pub(crate) fn check_finite<S: Scalar>(v: &[S], context: &str) -> Result<()> {
     if v.iter().all(|x| x.is_finite()) {

@@ -10,7 +10,8 @@
 //! (`a(1 − ρ) > 1`) the mean-square error is `O(1/k)` in the number of samples.
 //! Randomness comes from a seeded ChaCha generator: runs are reproducible.
 
-use super::{check_finite, check_len, Report};
+use super::driver::{self, Report, Stepper};
+use super::{check_finite, check_len, IterOptions};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use rand::seq::index::sample;
@@ -116,7 +117,149 @@ pub struct NsidOutput {
     pub report: Report,
 }
 
-/// Run NSID at `x` with outer gradients `v = ∇ₓL(x, θ)` and `grad_theta = ∇_θL(x, θ)`.
+/// NSID as a [`Stepper`]: one step draws a minibatch and updates `w`; the run ends
+/// after [`NsidOptions::iterations`] steps.
+pub struct Nsid<'a, C: StochasticComposite + ?Sized> {
+    map: &'a C,
+    x: Vec<f64>,
+    theta: Vec<f64>,
+    v: Vec<f64>,
+    grad_theta: Vec<f64>,
+    opts: NsidOptions,
+    rng: ChaCha8Rng,
+    mean_batch: Vec<usize>,
+    /// `x̃ = T̄(x, θ)`.
+    xt: Vec<f64>,
+    w: Vec<f64>,
+    u: Vec<f64>,
+    psi: Vec<f64>,
+    th: Vec<f64>,
+    k: usize,
+}
+
+impl<'a, C: StochasticComposite + ?Sized> Nsid<'a, C> {
+    /// Prepare NSID at `x` with outer gradients `v = ∇ₓL(x, θ)` and
+    /// `grad_theta = ∇_θL(x, θ)` (draws the `T̄` batch and evaluates `x̃ = T̄(x, θ)`).
+    pub fn new(
+        map: &'a C,
+        x: &[f64],
+        theta: &[f64],
+        v: &[f64],
+        grad_theta: &[f64],
+        opts: &NsidOptions,
+    ) -> Result<Self> {
+        let (n, m) = map.dims();
+        let big_n = map.num_samples();
+        check_len("NSID x", n, x.len())?;
+        check_len("NSID θ", m, theta.len())?;
+        check_len("NSID v", n, v.len())?;
+        check_len("NSID ∇_θL", m, grad_theta.len())?;
+        for (s, c) in [
+            (x, "NSID x"),
+            (theta, "NSID θ"),
+            (v, "NSID v"),
+            (grad_theta, "NSID ∇_θL"),
+        ] {
+            check_finite(s, c)?;
+        }
+        opts.step.validate()?;
+        if opts.batch_size == 0
+            || opts.batch_size > big_n
+            || opts.mean_batch.is_some_and(|b| b == 0 || b > big_n)
+        {
+            return Err(Error::InvalidInput(format!(
+                "NSID: batch sizes must be in 1..={big_n}"
+            )));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+        let mean_batch: Vec<usize> = match opts.mean_batch {
+            None => (0..big_n).collect(),
+            Some(b) => sample(&mut rng, big_n, b).into_vec(),
+        };
+        let xt = map.inner(x, theta, &mean_batch)?;
+        check_len("NSID T̄(x, θ)", n, xt.len())?;
+        Ok(Nsid {
+            map,
+            x: x.to_vec(),
+            theta: theta.to_vec(),
+            v: v.to_vec(),
+            grad_theta: grad_theta.to_vec(),
+            opts: opts.clone(),
+            rng,
+            mean_batch,
+            xt,
+            w: vec![0.0; n],
+            u: vec![0.0; n],
+            psi: vec![0.0; n],
+            th: vec![0.0; m],
+            k: 0,
+        })
+    }
+}
+
+impl<C: StochasticComposite + ?Sized> Stepper for Nsid<'_, C> {
+    type Output = NsidOutput;
+
+    fn name(&self) -> &'static str {
+        "NSID"
+    }
+
+    /// `w ← (1 − η_k) w + η_k ψ(w)` with a fresh minibatch; returns `‖w_{k+1} − w_k‖`.
+    fn next(&mut self) -> Result<f64> {
+        let big_n = self.map.num_samples();
+        let batch = sample(&mut self.rng, big_n, self.opts.batch_size).into_vec();
+        let (xt, theta) = (&self.xt, &self.theta);
+        self.map
+            .outer_vjp(xt, theta, &self.w, &mut self.u, &mut self.th);
+        self.map
+            .inner_vjp_x(&self.x, theta, &batch, &self.u, &mut self.psi);
+        let eta = self.opts.step.eta(self.k);
+        let mut d = 0.0;
+        for ((wi, pi), vi) in self.w.iter_mut().zip(&self.psi).zip(&self.v) {
+            let new = (1.0 - eta) * *wi + eta * (pi + vi);
+            d += (new - *wi).powi(2);
+            *wi = new;
+        }
+        self.k += 1;
+        Ok(d.sqrt())
+    }
+
+    fn is_done(&self) -> bool {
+        self.k >= self.opts.iterations
+    }
+
+    fn smooth(&self) -> bool {
+        self.map.outer_is_smooth(&self.xt, &self.theta)
+    }
+
+    fn finish(self, mut report: Report) -> Result<NsidOutput> {
+        let (n, m) = self.map.dims();
+        check_finite(&self.w, "NSID w_K")?;
+        let (x, theta) = (&self.x, &self.theta);
+        let mut gz = vec![0.0; n];
+        let mut g2 = vec![0.0; m];
+        self.map
+            .outer_vjp(&self.xt, theta, &self.w, &mut gz, &mut g2);
+        let mut g1 = vec![0.0; m];
+        self.map
+            .inner_vjp_theta(x, theta, &self.mean_batch, &gz, &mut g1);
+        let grad: Vec<f64> = (0..m).map(|j| g1[j] + g2[j] + self.grad_theta[j]).collect();
+        check_finite(&grad, "NSID hypergradient")?;
+        if self.k == 0 {
+            report.residual = 0.0;
+        }
+        Ok(NsidOutput {
+            grad,
+            w: self.w,
+            samples: self.k * self.opts.batch_size + self.mean_batch.len(),
+            report,
+        })
+    }
+}
+
+/// Run NSID at `x` with outer gradients `v = ∇ₓL(x, θ)` and `grad_theta = ∇_θL(x, θ)`:
+/// the [`Nsid`] stepper for [`NsidOptions::iterations`] steps (no divergence test: the
+/// steps are noisy by design).
 pub fn nsid<C: StochasticComposite + ?Sized>(
     map: &C,
     x: &[f64],
@@ -125,69 +268,12 @@ pub fn nsid<C: StochasticComposite + ?Sized>(
     grad_theta: &[f64],
     opts: &NsidOptions,
 ) -> Result<NsidOutput> {
-    let (n, m) = map.dims();
-    let big_n = map.num_samples();
-    check_len("NSID x", n, x.len())?;
-    check_len("NSID θ", m, theta.len())?;
-    check_len("NSID v", n, v.len())?;
-    check_len("NSID ∇_θL", m, grad_theta.len())?;
-    for (s, c) in [
-        (x, "NSID x"),
-        (theta, "NSID θ"),
-        (v, "NSID v"),
-        (grad_theta, "NSID ∇_θL"),
-    ] {
-        check_finite(s, c)?;
-    }
-    opts.step.validate()?;
-    if opts.batch_size == 0
-        || opts.batch_size > big_n
-        || opts.mean_batch.is_some_and(|b| b == 0 || b > big_n)
-    {
-        return Err(Error::InvalidInput(format!(
-            "NSID: batch sizes must be in 1..={big_n}"
-        )));
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mean_batch: Vec<usize> = match opts.mean_batch {
-        None => (0..big_n).collect(),
-        Some(b) => sample(&mut rng, big_n, b).into_vec(),
+    let all_steps = IterOptions {
+        max_iter: opts.iterations,
+        tol: 0.0,
+        divergence_factor: f64::INFINITY,
     };
-    let xt = map.inner(x, theta, &mean_batch)?;
-    check_len("NSID T̄(x, θ)", n, xt.len())?;
-    let mut w = vec![0.0; n];
-    let mut u = vec![0.0; n];
-    let mut psi = vec![0.0; n];
-    let mut th = vec![0.0; m];
-    let mut last_step = 0.0f64;
-    for k in 0..opts.iterations {
-        let batch = sample(&mut rng, big_n, opts.batch_size).into_vec();
-        map.outer_vjp(&xt, theta, &w, &mut u, &mut th);
-        map.inner_vjp_x(x, theta, &batch, &u, &mut psi);
-        let eta = opts.step.eta(k);
-        let mut d = 0.0;
-        for i in 0..n {
-            let new = (1.0 - eta) * w[i] + eta * (psi[i] + v[i]);
-            d += (new - w[i]).powi(2);
-            w[i] = new;
-        }
-        last_step = d.sqrt();
-    }
-    check_finite(&w, "NSID w_K")?;
-    let mut gz = vec![0.0; n];
-    let mut g2 = vec![0.0; m];
-    map.outer_vjp(&xt, theta, &w, &mut gz, &mut g2);
-    let mut g1 = vec![0.0; m];
-    map.inner_vjp_theta(x, theta, &mean_batch, &gz, &mut g1);
-    let grad: Vec<f64> = (0..m).map(|j| g1[j] + g2[j] + grad_theta[j]).collect();
-    check_finite(&grad, "NSID hypergradient")?;
-    let report = Report::new(opts.iterations, last_step, map.outer_is_smooth(&xt, theta));
-    Ok(NsidOutput {
-        grad,
-        w,
-        samples: opts.iterations * opts.batch_size + mean_batch.len(),
-        report,
-    })
+    driver::run(Nsid::new(map, x, theta, v, grad_theta, opts)?, &all_steps)
 }
 
 /// The elastic net `(s/2)Σᵢ(aᵢᵀx − yᵢ)² + λ₁‖x‖₁ + (λ₂/2)‖x‖²` as a stochastic

@@ -16,14 +16,26 @@ pub struct Matrix<S> {
 impl<S> Index<(usize, usize)> for Matrix<S> {
     type Output = S;
     fn index(&self, (i, j): (usize, usize)) -> &S {
-        debug_assert!(i < self.rows && j < self.cols);
+        // Checked in release builds too: column-major storage would otherwise read a
+        // row past the end as the next column's entry.
+        assert!(
+            i < self.rows && j < self.cols,
+            "index ({i}, {j}) out of range for a {}x{} matrix",
+            self.rows,
+            self.cols
+        );
         &self.data[i + j * self.rows]
     }
 }
 
 impl<S> IndexMut<(usize, usize)> for Matrix<S> {
     fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut S {
-        debug_assert!(i < self.rows && j < self.cols);
+        assert!(
+            i < self.rows && j < self.cols,
+            "index ({i}, {j}) out of range for a {}x{} matrix",
+            self.rows,
+            self.cols
+        );
         &mut self.data[i + j * self.rows]
     }
 }

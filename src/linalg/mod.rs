@@ -13,6 +13,8 @@
 
 mod matrix;
 
+pub(crate) mod kernels;
+
 pub mod exact;
 pub mod fast;
 pub mod ldlt;
@@ -23,3 +25,17 @@ pub mod verified;
 pub mod vfp;
 
 pub use matrix::Matrix;
+
+use crate::error::{Error, Result};
+
+/// `DimensionMismatch` unless a vector has the length an operation needs.
+pub(crate) fn check_len(op: &'static str, want: usize, got: usize) -> Result<()> {
+    if want != got {
+        return Err(Error::DimensionMismatch {
+            op,
+            left: (want, 1),
+            right: (got, 1),
+        });
+    }
+    Ok(())
+}

@@ -1,8 +1,12 @@
 //! The spectral norm `‖M‖₂ = σ_max(M)`: a sound upper bound for any scalar, an exact
 //! decision for rationals, and an f64 estimate.
 //!
+//! [`Norm`] names a norm once for the whole crate (set norms in [`crate::matset`],
+//! certificate finders in [`crate::certify`], enclosures, residuals of the engines).
+//!
 //! | function | scalars | result |
 //! |---|---|---|
+//! | [`Norm::of_matrix`], [`Norm::of_vector`] | any | the norm (`Two` of a matrix: the closed-form bound below) |
 //! | [`spectral_norm_upper`] | any | `min(√(‖M‖₁‖M‖_∞), ‖M‖_F) ≥ ‖M‖₂`, sound for sound scalars |
 //! | [`spectral_norm_below`], [`spectral_norm_at_most`] | exact | decides `‖M‖₂ < ρ` / `≤ ρ` via `ρ²I − MᵀM ≻ 0` / `⪰ 0` |
 //! | [`spectral_norm_estimate`] | f64 | power iteration on `MᵀM`: an estimate (a lower bound up to rounding) |
@@ -14,18 +18,111 @@ use crate::linalg::ldlt::{positive_definite, positive_semidefinite};
 use crate::linalg::Matrix;
 use crate::scalar::{Exact, Scalar};
 use std::cmp::Ordering;
+use std::fmt;
 
-/// An upper bound of `‖M‖₂`: `min(√(‖M‖₁‖M‖_∞), ‖M‖_F)`, square roots taken with
-/// [`Scalar::sqrt_upper`].
+/// Which norm. Of a matrix: the induced operator norms `One` (largest column sum of
+/// `|mᵢⱼ|`), `Inf` (largest row sum), `Two` (spectral, `σ_max`), or `Frobenius`. Of a
+/// vector: `‖·‖₁`, `‖·‖_∞`, and the Euclidean norm for both `Two` and `Frobenius`.
+///
+/// What a function returns for a norm (the exact value, a sound upper bound, an f64
+/// estimate) is stated by the function: for example the spectral norm of an exact
+/// matrix is irrational in general, so [`Norm::of_matrix`] returns the closed-form
+/// upper bound [`spectral_norm_upper`] for `Two`, while the certificate finders
+/// decide `‖A‖₂ ≤ ρ` exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Norm {
+    /// Induced 1-norm (vectors: sum of absolute values).
+    One,
+    /// Spectral norm (vectors: Euclidean).
+    Two,
+    /// Induced ∞-norm (vectors: largest absolute value).
+    Inf,
+    /// Frobenius norm (vectors: Euclidean); not an operator norm.
+    Frobenius,
+    /// Largest absolute entry (vectors: the same as `Inf`); not an operator norm. The
+    /// error bounds of derivatives are stated in it.
+    Max,
+}
+
+impl Norm {
+    /// The name used in messages and files: `"one"`, `"two"`, `"inf"`, `"frobenius"`,
+    /// `"max"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Norm::One => "one",
+            Norm::Two => "two",
+            Norm::Inf => "inf",
+            Norm::Frobenius => "frobenius",
+            Norm::Max => "max",
+        }
+    }
+
+    /// `‖M‖`: exact for `One`, `Inf` and `Max`; [`Scalar::sqrt_upper`] of the exact square for
+    /// `Frobenius`; the closed-form upper bound [`spectral_norm_upper`] for `Two`. Every
+    /// value is `≥` the norm for sound scalars (over intervals its `sup` bounds the
+    /// norm of every member).
+    pub fn of_matrix<S: Scalar>(self, m: &Matrix<S>) -> S {
+        match self {
+            Norm::One => m.norm_1(),
+            Norm::Inf => m.norm_inf(),
+            Norm::Frobenius => m.norm_frobenius_upper(),
+            Norm::Two => spectral_norm_upper(m),
+            Norm::Max => Norm::Inf.of_vector(m.as_slice()),
+        }
+    }
+
+    /// `‖v‖` of a vector: exact for `One`, `Inf` and `Max`, [`Scalar::sqrt_upper`] of the
+    /// exact sum of squares for `Two`/`Frobenius` (an upper bound for sound scalars).
+    pub fn of_vector<S: Scalar>(self, v: &[S]) -> S {
+        match self {
+            Norm::One => v.iter().fold(S::zero(), |a, x| a.add(&x.abs())),
+            Norm::Inf | Norm::Max => v.iter().fold(S::zero(), |a, x| a.max(&x.abs())),
+            Norm::Two | Norm::Frobenius => v
+                .iter()
+                .fold(S::zero(), |a, x| a.add(&x.square()))
+                .sqrt_upper(),
+        }
+    }
+
+    /// f64 estimate of `‖u − v‖` computed on the f64 estimates of the entries (the
+    /// residual measure of the iterative engines: an estimate, never a proof). Pairs
+    /// up to the shorter slice.
+    pub fn dist_est<S: Scalar>(self, u: &[S], v: &[S]) -> f64 {
+        let d = u.iter().zip(v).map(|(a, b)| a.sub(b).to_f64().abs());
+        match self {
+            Norm::One => d.sum(),
+            Norm::Inf | Norm::Max => d.fold(0.0, f64::max),
+            Norm::Two | Norm::Frobenius => d.map(|x| x * x).sum::<f64>().sqrt(),
+        }
+    }
+}
+
+impl fmt::Display for Norm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `min(√(one · inf), √fro_sq)` with [`Scalar::sqrt_upper`]: the closed-form spectral
+/// bound from the 1-, ∞- and squared Frobenius norms (of one matrix, or their sups over
+/// a set of matrices). The one place this bound is written.
 ///
 /// Both terms bound `σ_max`: `‖M‖₂² = ρ(MᵀM) ≤ ‖MᵀM‖_∞ ≤ ‖Mᵀ‖_∞‖M‖_∞ = ‖M‖₁‖M‖_∞`, and
-/// `‖M‖₂² ≤ Σσᵢ² = ‖M‖_F²`. Sound for rationals (a rational `≥` the bound) and
-/// intervals (the `sup` bounds the norm of every member of an interval matrix); an
-/// estimate in f64.
+/// `‖M‖₂² ≤ Σσᵢ² = ‖M‖_F²`; over a set each sup bounds the member's own norm.
+pub fn spectral_bound_from<S: Scalar>(one: &S, inf: &S, fro_sq: &S) -> S {
+    one.mul(inf).min(fro_sq).sqrt_upper()
+}
+
+/// `min(‖M‖₁‖M‖_∞, ‖M‖_F²)`, an upper bound of `‖M‖₂²` (exact arithmetic, no root).
+pub fn spectral_norm_upper_sq<S: Scalar>(m: &Matrix<S>) -> S {
+    m.norm_1().mul(&m.norm_inf()).min(&m.norm_frobenius_sq())
+}
+
+/// An upper bound of `‖M‖₂`: `min(√(‖M‖₁‖M‖_∞), ‖M‖_F)` ([`spectral_bound_from`]).
+/// Sound for rationals (a rational `≥` the bound) and intervals (the `sup` bounds the
+/// norm of every member of an interval matrix); an estimate in f64.
 pub fn spectral_norm_upper<S: Scalar>(m: &Matrix<S>) -> S {
-    let mixed = m.norm_1().mul(&m.norm_inf()).sqrt_upper();
-    let frob = m.norm_frobenius_upper();
-    mixed.min(&frob)
+    spectral_bound_from(&m.norm_1(), &m.norm_inf(), &m.norm_frobenius_sq())
 }
 
 /// `ρ²I − MᵀM` (the Gram gap whose definiteness decides `‖M‖₂` against `ρ`).

@@ -13,15 +13,14 @@
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `P` is formed once.
 
 use super::design::Design;
-use super::util::{classify_threshold, hull_over_box, mat_tr_vec_into, mat_vec_into};
+use super::util::{classify_threshold, mat_tr_vec_into, mat_vec_into, threshold_at};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{hull_over_box, MatrixSet, DEFAULT_CAP};
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
-use std::cell::RefCell;
 
 /// ADMM for the LASSO (see the module docs).
 #[derive(Clone, Debug)]
@@ -53,8 +52,7 @@ impl<S: Scalar> Admm<S> {
         let mut m = Matrix::<S>::identity(n).scale(&rho);
         for j in 0..n {
             e[j] = S::one();
-            design.mul_vec_into(&e, &mut tmp);
-            design.tr_mul_vec_into(&tmp, &mut col);
+            design.normal_into(&e, None, &mut col, &mut tmp)?;
             e[j] = S::zero();
             for i in 0..n {
                 m[(i, j)] = m[(i, j)].add(&col[i]);
@@ -62,7 +60,7 @@ impl<S: Scalar> Admm<S> {
         }
         let p = crate::linalg::lu::inverse(&m)?;
         let mut atb = vec![S::zero(); n];
-        design.tr_mul_vec_into(&b, &mut atb);
+        design.tr_mul_vec_into(&b, &mut atb)?;
         let c = p.mul_vec(&atb)?;
         Ok(Admm {
             rho_p: p.scale(&rho),
@@ -87,26 +85,30 @@ impl<S: Scalar> Admm<S> {
     /// `(v, τ)` at a state.
     fn parts(&self, s: &[S], theta: &[S]) -> Result<(Vec<S>, S)> {
         self.check_input(s, theta)?;
+        let n = self.features();
+        let (mut d, mut v) = (vec![S::zero(); n], vec![S::zero(); n]);
+        let tau = self.parts_into(s, theta, &mut d, &mut v)?;
+        Ok((v, tau))
+    }
+    /// `v = x⁺ + u` into `v` (`d`: scratch of length `n`) and `τ = λ/ρ`.
+    fn parts_into(&self, s: &[S], theta: &[S], d: &mut [S], v: &mut [S]) -> Result<S> {
         if !theta[0].gt(&S::zero()).is_true() {
             return Err(Error::InvalidInput("ADMM: λ must be > 0".into()));
         }
         let n = self.features();
         let (z, u) = s.split_at(n);
-        let d: Vec<S> = z.iter().zip(u).map(|(a, b)| a.sub(b)).collect();
-        let mut x = vec![S::zero(); n];
-        mat_vec_into(&self.rho_p, &d, &mut x);
-        let v = x
-            .iter()
-            .zip(&self.c)
-            .zip(u)
-            .map(|((xi, ci), ui)| xi.add(ci).add(ui))
-            .collect();
-        let tau = theta[0]
+        for ((di, zi), ui) in d.iter_mut().zip(z).zip(u) {
+            *di = zi.sub(ui);
+        }
+        mat_vec_into(&self.rho_p, d, v);
+        for ((vi, ci), ui) in v.iter_mut().zip(&self.c).zip(u) {
+            *vi = vi.add(ci).add(ui);
+        }
+        theta[0]
             .div(&self.rho)
             .ok_or_else(|| Error::DivisionByZero {
                 context: "ADMM λ/ρ".into(),
-            })?;
-        Ok((v, tau))
+            })
     }
     /// `G = [ρP, I − ρP]`.
     fn g(&self) -> Matrix<S> {
@@ -133,27 +135,17 @@ impl<S: Scalar> FixedPointMap<S> for Admm<S> {
         Ok([z, u].concat())
     }
     fn linearize(&self, s: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let (v, tau) = self.parts(s, theta)?;
-        let t = classify_threshold(&v, &tau, &self.tol);
-        let inv_rho = S::one()
-            .div(&self.rho)
-            .ok_or_else(|| Error::DivisionByZero {
-                context: "ADMM 1/ρ".into(),
-            })?;
-        let bz: Vec<S> = t
-            .q_ad
-            .iter()
-            .zip(&t.sign)
-            .map(|(q, sg)| q.mul(sg).mul(&inv_rho).neg())
-            .collect();
+        self.check_input(s, theta)?;
         let n = self.features();
-        Ok(Box::new(AdmmLinearization {
+        let mut lin = AdmmLinearization {
             map: self,
-            q: t.q_ad,
-            bz,
-            smooth: t.smooth,
-            buf: RefCell::new(vec![S::zero(); 2 * n]),
-        }))
+            q: vec![S::zero(); n],
+            bz: vec![S::zero(); n],
+            smooth: true,
+            buf: vec![S::zero(); 2 * n],
+        };
+        lin.relinearize_impl(s, theta, None)?;
+        Ok(Box::new(lin))
     }
     fn conservative_jacobian(&self, s: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let (v, tau) = self.parts(s, theta)?;
@@ -165,7 +157,7 @@ impl<S: Scalar> FixedPointMap<S> for Admm<S> {
             })?;
         let g = self.g();
         let n = self.features();
-        hull_over_box(&t.q_lo, &t.q_hi, |q| {
+        hull_over_box(&t.q_lo, &t.q_hi, DEFAULT_CAP, |q| {
             Ok(Matrix::from_fn(2 * n, 2 * n + 1, |i, j| {
                 let (row, upper) = if i < n { (i, true) } else { (i - n, false) };
                 let qi = &q[row];
@@ -192,17 +184,42 @@ struct AdmmLinearization<'a, S> {
     q: Vec<S>,
     bz: Vec<S>,
     smooth: bool,
-    buf: RefCell<Vec<S>>,
+    buf: Vec<S>,
 }
 
 impl<S: Scalar> Linearization<S> for AdmmLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         (2 * self.q.len(), 1)
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    /// One `v = x⁺ + u` gives `F = (S_τ(v), v − S_τ(v))`, `q` and `B`.
+    fn relinearize_impl(&mut self, s: &[S], theta: &[S], mut fx: Option<&mut [S]>) -> Result<bool> {
+        let map = self.map;
         let n = self.q.len();
-        let mut buf = self.buf.borrow_mut();
-        let (d, g) = buf.split_at_mut(n);
+        let (d, v) = self.buf.split_at_mut(n);
+        let tau = map.parts_into(s, theta, d, v)?;
+        let inv_rho = S::one()
+            .div(&map.rho)
+            .ok_or_else(|| Error::DivisionByZero {
+                context: "ADMM 1/ρ".into(),
+            })?;
+        let mut smooth = true;
+        for i in 0..n {
+            let t = threshold_at(&v[i], &tau, &map.tol);
+            smooth &= !t.tie;
+            self.bz[i] = t.q_ad.mul(&t.sign).mul(&inv_rho).neg();
+            self.q[i] = t.q_ad;
+            if let Some(f) = fx.as_deref_mut() {
+                let zi = soft_threshold(&v[i], &tau);
+                f[n + i] = v[i].sub(&zi);
+                f[i] = zi;
+            }
+        }
+        self.smooth = smooth;
+        Ok(true)
+    }
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        let n = self.q.len();
+        let (d, g) = self.buf.split_at_mut(n);
         for i in 0..n {
             d[i] = v[i].sub(&v[n + i]);
         }
@@ -214,10 +231,9 @@ impl<S: Scalar> Linearization<S> for AdmmLinearization<'_, S> {
             out[i] = qg;
         }
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         let n = self.q.len();
-        let mut buf = self.buf.borrow_mut();
-        let (r, pr) = buf.split_at_mut(n);
+        let (r, pr) = self.buf.split_at_mut(n);
         for i in 0..n {
             let qi = &self.q[i];
             r[i] = qi.mul(&w[i]).add(&S::one().sub(qi).mul(&w[n + i]));
@@ -228,14 +244,14 @@ impl<S: Scalar> Linearization<S> for AdmmLinearization<'_, S> {
             out[n + i] = r[i].sub(&pr[i]);
         }
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         let n = self.q.len();
         for i in 0..n {
             out[i] = self.bz[i].mul(&v[0]);
             out[n + i] = out[i].neg();
         }
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         let n = self.q.len();
         out[0] = (0..n).fold(S::zero(), |acc, i| {
             acc.mul_add(&self.bz[i], &w[i].sub(&w[n + i]))

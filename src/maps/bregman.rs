@@ -17,7 +17,6 @@ use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::matset::MatrixSet;
 use crate::scalar::Transcendental;
-use std::cell::RefCell;
 
 /// Exponentiated-gradient (entropic mirror) step for nonnegative `ℓ₁` least squares.
 #[derive(Clone, Debug)]
@@ -36,6 +35,7 @@ impl<S: Transcendental> EntropicNnls<S> {
                 "EntropicNnls: b must be finite with rows(A) entries".into(),
             ));
         }
+        let design = design.into_row_major();
         let spec = design.spectral_estimate();
         let gamma = choose_step(&design, &step, &spec, 1.0, &S::zero())?;
         Ok(EntropicNnls { design, b, gamma })
@@ -44,24 +44,19 @@ impl<S: Transcendental> EntropicNnls<S> {
     pub fn gamma(&self) -> &S {
         &self.gamma
     }
-    /// `e = exp(−γ(∇f(x) + λ))`.
-    fn factors(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
-        self.check_input(x, theta)?;
+    /// `e = exp(−γ(∇f(x) + λ))` into `e` (`rows`: scratch of length `rows(A)`);
+    /// errors unless the state is positive.
+    fn factors_into(&self, x: &[S], theta: &[S], e: &mut [S], rows: &mut [S]) -> Result<()> {
         if !x.iter().all(|v| v.gt(&S::zero()).is_true()) {
             return Err(Error::InvalidInput(
                 "EntropicNnls: the state must be > 0".into(),
             ));
         }
-        let mut r = vec![S::zero(); self.design.rows()];
-        self.design.mul_vec_into(x, &mut r);
-        r.iter_mut()
-            .zip(&self.b)
-            .for_each(|(ri, bi)| *ri = ri.sub(bi));
-        let mut g = vec![S::zero(); x.len()];
-        self.design.tr_mul_vec_into(&r, &mut g);
-        Ok(g.iter()
-            .map(|gi| self.gamma.mul(&gi.add(&theta[0])).neg().exp())
-            .collect())
+        self.design.normal_impl(x, Some(&self.b), e, rows);
+        for ei in e.iter_mut() {
+            *ei = self.gamma.mul(&ei.add(&theta[0])).neg().exp();
+        }
+        Ok(())
     }
 }
 
@@ -70,23 +65,24 @@ impl<S: Transcendental> FixedPointMap<S> for EntropicNnls<S> {
         (self.design.cols(), 1)
     }
     fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
-        Ok(self
-            .factors(x, theta)?
-            .iter()
-            .zip(x)
-            .map(|(e, xi)| xi.mul(e))
-            .collect())
+        self.check_input(x, theta)?;
+        let mut e = vec![S::zero(); x.len()];
+        let mut rows = vec![S::zero(); self.design.rows()];
+        self.factors_into(x, theta, &mut e, &mut rows)?;
+        Ok(e.iter().zip(x).map(|(ei, xi)| xi.mul(ei)).collect())
     }
     fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let e = self.factors(x, theta)?;
-        let xe: Vec<S> = e.iter().zip(x).map(|(ei, xi)| xi.mul(ei)).collect();
-        Ok(Box::new(NnlsLinearization {
+        self.check_input(x, theta)?;
+        let n = x.len();
+        let mut lin = NnlsLinearization {
             map: self,
-            e,
-            xe,
-            buf_rows: RefCell::new(vec![S::zero(); self.design.rows()]),
-            buf_cols: RefCell::new(vec![S::zero(); x.len()]),
-        }))
+            e: vec![S::zero(); n],
+            xe: vec![S::zero(); n],
+            buf_rows: vec![S::zero(); self.design.rows()],
+            buf_cols: vec![S::zero(); n],
+        };
+        lin.relinearize_impl(x, theta, None)?;
+        Ok(Box::new(lin))
     }
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let (a, b) = self.linearize(x, theta)?.to_dense()?;
@@ -98,48 +94,56 @@ impl<S: Transcendental> FixedPointMap<S> for EntropicNnls<S> {
 struct NnlsLinearization<'a, S> {
     map: &'a EntropicNnls<S>,
     e: Vec<S>,
+    /// `x ⊙ e`, which is also `F(x, θ)`.
     xe: Vec<S>,
-    buf_rows: RefCell<Vec<S>>,
-    buf_cols: RefCell<Vec<S>>,
-}
-
-impl<S: Transcendental> NnlsLinearization<'_, S> {
-    fn gram(&self, v: &[S], out: &mut [S]) {
-        let mut r = self.buf_rows.borrow_mut();
-        self.map.design.mul_vec_into(v, &mut r);
-        self.map.design.tr_mul_vec_into(&r, out);
-    }
+    buf_rows: Vec<S>,
+    buf_cols: Vec<S>,
 }
 
 impl<S: Transcendental> Linearization<S> for NnlsLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         (self.e.len(), 1)
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        self.gram(v, out);
+    fn relinearize_impl(&mut self, x: &[S], theta: &[S], fx: Option<&mut [S]>) -> Result<bool> {
+        self.map
+            .factors_into(x, theta, &mut self.e, &mut self.buf_rows)?;
+        for ((xe, ei), xi) in self.xe.iter_mut().zip(&self.e).zip(x) {
+            *xe = xi.mul(ei);
+        }
+        if let Some(f) = fx {
+            f.clone_from_slice(&self.xe);
+        }
+        Ok(true)
+    }
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        self.map
+            .design
+            .normal_impl(v, None, out, &mut self.buf_rows);
         for i in 0..out.len() {
             out[i] = self.e[i]
                 .mul(&v[i])
                 .sub(&self.map.gamma.mul(&self.xe[i]).mul(&out[i]));
         }
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        let mut t = self.buf_cols.borrow_mut();
-        t.iter_mut()
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.buf_cols
+            .iter_mut()
             .zip(w)
             .zip(&self.xe)
             .for_each(|((ti, wi), xe)| *ti = wi.mul(xe));
-        self.gram(&t, out);
+        self.map
+            .design
+            .normal_impl(&self.buf_cols, None, out, &mut self.buf_rows);
         for i in 0..out.len() {
             out[i] = self.e[i].mul(&w[i]).sub(&self.map.gamma.mul(&out[i]));
         }
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out.iter_mut()
             .zip(&self.xe)
             .for_each(|(o, xe)| *o = self.map.gamma.mul(xe).mul(&v[0]).neg());
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out[0] = self
             .xe
             .iter()

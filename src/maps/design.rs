@@ -1,9 +1,19 @@
-//! Design matrices for the learning maps: dense or sparse (CSR), with the products
-//! `A v`, `Aᵀ w` written into caller buffers (no allocation in iteration loops), and
+//! Design matrices for the learning maps: dense (by columns or by rows) or sparse
+//! (CSR), with the products `A v`, `Aᵀ w` and the normal-equation product
+//! `Aᵀ(A v − b)` written into caller buffers (no allocation in iteration loops), and
 //! the spectral constants `L = λ_max(AᵀA)`, `μ = λ_min(AᵀA)` that step sizes need.
+//!
+//! **Layout and speed.** `Aᵀ(A v − b)` is the whole cost of a forward–backward step
+//! and of a product with its Jacobian. Stored by rows ([`DenseRows`], CSR) it takes
+//! one pass over the matrix: `rᵢ = ⟨aᵢ, v⟩ − bᵢ`, then `out += rᵢ aᵢ` while row `aᵢ`
+//! is still in cache. Stored by columns it needs two passes (all of `A v` before any
+//! of `Aᵀ r`). The learning maps therefore keep dense designs by rows
+//! ([`Design::into_row_major`]); a large dense design is memory-bound, so one pass
+//! instead of two halves the time.
 
 use crate::error::{Error, Result};
-use crate::linalg::Matrix;
+use crate::linalg::kernels::{axpy, dot};
+use crate::linalg::{check_len, Matrix};
 use crate::scalar::Scalar;
 
 /// A sparse matrix in compressed sparse row form.
@@ -94,28 +104,40 @@ impl<S: Scalar> Csr<S> {
         self.values.len()
     }
 
-    /// `out = A v`.
-    pub fn mul_vec_into(&self, v: &[S], out: &mut [S]) {
-        for (i, o) in out.iter_mut().enumerate().take(self.rows) {
-            let mut acc = S::zero();
-            for k in self.indptr[i]..self.indptr[i + 1] {
-                acc = acc.mul_add(&self.values[k], &v[self.indices[k]]);
-            }
-            *o = acc;
+    /// `⟨aᵢ, v⟩` for row `i`.
+    fn row_dot(&self, i: usize, v: &[S]) -> S {
+        (self.indptr[i]..self.indptr[i + 1]).fold(S::zero(), |acc, k| {
+            acc.mul_add(&self.values[k], &v[self.indices[k]])
+        })
+    }
+
+    /// `out += α aᵢ` for row `i`.
+    fn row_axpy(&self, i: usize, alpha: &S, out: &mut [S]) {
+        for k in self.indptr[i]..self.indptr[i + 1] {
+            let j = self.indices[k];
+            out[j] = out[j].mul_add(&self.values[k], alpha);
         }
     }
 
-    /// `out = Aᵀ w`.
-    pub fn tr_mul_vec_into(&self, w: &[S], out: &mut [S]) {
-        for o in out.iter_mut().take(self.cols) {
-            *o = S::zero();
+    /// `out = A v`; errors unless `v` has `cols` and `out` has `rows` entries.
+    pub fn mul_vec_into(&self, v: &[S], out: &mut [S]) -> Result<()> {
+        check_len("Csr::mul_vec_into v", self.cols, v.len())?;
+        check_len("Csr::mul_vec_into out", self.rows, out.len())?;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.row_dot(i, v);
         }
-        for (i, wi) in w.iter().enumerate().take(self.rows) {
-            for k in self.indptr[i]..self.indptr[i + 1] {
-                let j = self.indices[k];
-                out[j] = out[j].mul_add(&self.values[k], wi);
-            }
+        Ok(())
+    }
+
+    /// `out = Aᵀ w`; errors unless `w` has `rows` and `out` has `cols` entries.
+    pub fn tr_mul_vec_into(&self, w: &[S], out: &mut [S]) -> Result<()> {
+        check_len("Csr::tr_mul_vec_into w", self.rows, w.len())?;
+        check_len("Csr::tr_mul_vec_into out", self.cols, out.len())?;
+        out.iter_mut().for_each(|o| *o = S::zero());
+        for (i, wi) in w.iter().enumerate() {
+            self.row_axpy(i, wi, out);
         }
+        Ok(())
     }
 
     /// `A v` (allocating); errors on a length mismatch.
@@ -128,7 +150,7 @@ impl<S: Scalar> Csr<S> {
             });
         }
         let mut out = vec![S::zero(); self.rows];
-        self.mul_vec_into(v, &mut out);
+        self.mul_vec_into(v, &mut out)?;
         Ok(out)
     }
 
@@ -142,7 +164,7 @@ impl<S: Scalar> Csr<S> {
             });
         }
         let mut out = vec![S::zero(); self.cols];
-        self.tr_mul_vec_into(w, &mut out);
+        self.tr_mul_vec_into(w, &mut out)?;
         Ok(out)
     }
 
@@ -169,13 +191,59 @@ impl<S: Scalar> Csr<S> {
     }
 }
 
-/// A design matrix `A` (samples × features), dense or sparse.
+/// A dense matrix stored by rows (row `i` is the contiguous slice
+/// [`DenseRows::row`]`(i)`): the layout of one-pass normal-equation products.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DenseRows<S> {
+    rows: usize,
+    cols: usize,
+    /// Row-major entries: `data[i·cols + j] = aᵢⱼ`.
+    data: Vec<S>,
+}
+
+impl<S: Scalar> DenseRows<S> {
+    /// The same matrix stored by rows.
+    pub fn from_matrix(m: &Matrix<S>) -> Self {
+        let (rows, cols) = m.shape();
+        let mut data = Vec::with_capacity(rows * cols);
+        for i in 0..rows {
+            data.extend((0..cols).map(|j| m[(i, j)].clone()));
+        }
+        DenseRows { rows, cols, data }
+    }
+
+    /// `(rows, cols)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// Row `i` (`cols` entries); panics if `i ≥ rows` (an index error, as for slices).
+    pub fn row(&self, i: usize) -> &[S] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// The (column-major) [`Matrix`].
+    pub fn to_matrix(&self) -> Matrix<S> {
+        Matrix::from_fn(self.rows, self.cols, |i, j| {
+            self.data[i * self.cols + j].clone()
+        })
+    }
+
+    fn rows_iter(&self) -> impl Iterator<Item = &[S]> {
+        (0..self.rows).map(move |i| self.row(i))
+    }
+}
+
+/// A design matrix `A` (samples × features): dense by columns (as given by users),
+/// dense by rows (the learning maps' working layout), or sparse by rows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Design<S> {
     /// Dense, column-major.
     Dense(Matrix<S>),
     /// Sparse, compressed rows.
     Sparse(Csr<S>),
+    /// Dense, row-major (see the module documentation).
+    DenseRows(DenseRows<S>),
 }
 
 impl<S: Scalar> Design<S> {
@@ -184,6 +252,7 @@ impl<S: Scalar> Design<S> {
         match self {
             Design::Dense(m) => m.shape(),
             Design::Sparse(c) => c.shape(),
+            Design::DenseRows(d) => d.shape(),
         }
     }
 
@@ -197,51 +266,147 @@ impl<S: Scalar> Design<S> {
         self.shape().1
     }
 
+    /// The same design stored by rows: a dense column-major matrix is transposed into
+    /// [`Design::DenseRows`] (consuming it, so memory is not doubled for long); sparse
+    /// and row-major designs are returned unchanged.
+    pub fn into_row_major(self) -> Self {
+        match self {
+            Design::Dense(m) => Design::DenseRows(DenseRows::from_matrix(&m)),
+            other => other,
+        }
+    }
+
     /// Errors unless every entry is finite.
     pub fn check_finite(&self) -> Result<()> {
-        match self {
-            Design::Dense(m) => m.check_finite("design matrix"),
+        let ok = match self {
+            Design::Dense(m) => return m.check_finite("design matrix"),
             // Csr::new already rejects non-finite values.
-            Design::Sparse(_) => Ok(()),
+            Design::Sparse(_) => true,
+            Design::DenseRows(d) => d.data.iter().all(|x| x.is_finite()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::NonFinite {
+                context: "design matrix".into(),
+            })
         }
     }
 
-    /// `out = A v` (`v` of length `cols`, `out` of length `rows`).
-    pub fn mul_vec_into(&self, v: &[S], out: &mut [S]) {
+    /// `out = A v`; errors unless `v` has `cols` and `out` has `rows` entries.
+    pub fn mul_vec_into(&self, v: &[S], out: &mut [S]) -> Result<()> {
+        check_len("Design::mul_vec_into v", self.cols(), v.len())?;
+        check_len("Design::mul_vec_into out", self.rows(), out.len())?;
+        self.mul_vec_impl(v, out);
+        Ok(())
+    }
+
+    /// `out = Aᵀ w`; errors unless `w` has `rows` and `out` has `cols` entries.
+    pub fn tr_mul_vec_into(&self, w: &[S], out: &mut [S]) -> Result<()> {
+        check_len("Design::tr_mul_vec_into w", self.rows(), w.len())?;
+        check_len("Design::tr_mul_vec_into out", self.cols(), out.len())?;
+        self.tr_mul_vec_impl(w, out);
+        Ok(())
+    }
+
+    /// `out = Aᵀ(A v − b)` (`b = None`: `AᵀA v`), in one pass over the matrix when it
+    /// is stored by rows; `scratch` (`rows` entries) holds `A v − b` for the
+    /// column-major layout. Errors on any length mismatch.
+    pub fn normal_into(
+        &self,
+        v: &[S],
+        b: Option<&[S]>,
+        out: &mut [S],
+        scratch: &mut [S],
+    ) -> Result<()> {
+        let (r, c) = self.shape();
+        check_len("Design::normal_into v", c, v.len())?;
+        check_len("Design::normal_into out", c, out.len())?;
+        check_len("Design::normal_into scratch", r, scratch.len())?;
+        if let Some(b) = b {
+            check_len("Design::normal_into b", r, b.len())?;
+        }
+        self.normal_impl(v, b, out, scratch);
+        Ok(())
+    }
+
+    /// [`Design::mul_vec_into`] for callers that checked the lengths.
+    pub(crate) fn mul_vec_impl(&self, v: &[S], out: &mut [S]) {
         match self {
             Design::Dense(m) => {
-                for o in out.iter_mut() {
-                    *o = S::zero();
-                }
-                let r = m.rows();
-                for (j, vj) in v.iter().enumerate().take(m.cols()) {
-                    if vj.is_zero().is_true() {
-                        continue;
-                    }
-                    let col = &m.as_slice()[j * r..(j + 1) * r];
-                    for (o, a) in out.iter_mut().zip(col) {
-                        *o = o.mul_add(a, vj);
+                out.iter_mut().for_each(|o| *o = S::zero());
+                for (j, vj) in v.iter().enumerate() {
+                    if !vj.is_zero().is_true() {
+                        axpy(vj, m.column(j), out);
                     }
                 }
             }
-            Design::Sparse(c) => c.mul_vec_into(v, out),
+            Design::Sparse(c) => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = c.row_dot(i, v);
+                }
+            }
+            Design::DenseRows(d) => {
+                for (o, row) in out.iter_mut().zip(d.rows_iter()) {
+                    *o = dot(row, v);
+                }
+            }
         }
     }
 
-    /// `out = Aᵀ w` (`w` of length `rows`, `out` of length `cols`).
-    pub fn tr_mul_vec_into(&self, w: &[S], out: &mut [S]) {
+    /// [`Design::tr_mul_vec_into`] for callers that checked the lengths.
+    pub(crate) fn tr_mul_vec_impl(&self, w: &[S], out: &mut [S]) {
         match self {
             Design::Dense(m) => {
-                let r = m.rows();
-                for (j, o) in out.iter_mut().enumerate().take(m.cols()) {
-                    let col = &m.as_slice()[j * r..(j + 1) * r];
-                    *o = col
-                        .iter()
-                        .zip(w)
-                        .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = dot(m.column(j), w);
                 }
             }
-            Design::Sparse(c) => c.tr_mul_vec_into(w, out),
+            Design::Sparse(c) => {
+                out.iter_mut().for_each(|o| *o = S::zero());
+                for (i, wi) in w.iter().enumerate() {
+                    c.row_axpy(i, wi, out);
+                }
+            }
+            Design::DenseRows(d) => {
+                out.iter_mut().for_each(|o| *o = S::zero());
+                for (wi, row) in w.iter().zip(d.rows_iter()) {
+                    if !wi.is_zero().is_true() {
+                        axpy(wi, row, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Design::normal_into`] for callers that checked the lengths.
+    pub(crate) fn normal_impl(&self, v: &[S], b: Option<&[S]>, out: &mut [S], scratch: &mut [S]) {
+        let shift = |i: usize, x: S| match b {
+            Some(b) => x.sub(&b[i]),
+            None => x,
+        };
+        match self {
+            Design::Dense(_) => {
+                self.mul_vec_impl(v, scratch);
+                if let Some(b) = b {
+                    scratch.iter_mut().zip(b).for_each(|(r, bi)| *r = r.sub(bi));
+                }
+                self.tr_mul_vec_impl(scratch, out);
+            }
+            Design::Sparse(c) => {
+                out.iter_mut().for_each(|o| *o = S::zero());
+                for i in 0..c.rows {
+                    let ri = shift(i, c.row_dot(i, v));
+                    c.row_axpy(i, &ri, out);
+                }
+            }
+            Design::DenseRows(d) => {
+                out.iter_mut().for_each(|o| *o = S::zero());
+                for (i, row) in d.rows_iter().enumerate() {
+                    let ri = shift(i, dot(row, v));
+                    axpy(&ri, row, out);
+                }
+            }
         }
     }
 
@@ -250,6 +415,7 @@ impl<S: Scalar> Design<S> {
         match self {
             Design::Dense(m) => m.clone(),
             Design::Sparse(c) => c.to_dense(),
+            Design::DenseRows(d) => d.to_matrix(),
         }
     }
 
@@ -258,14 +424,21 @@ impl<S: Scalar> Design<S> {
         match self {
             Design::Dense(m) => Design::Dense(m.map(f)),
             Design::Sparse(c) => Design::Sparse(c.map(f)),
+            Design::DenseRows(d) => Design::DenseRows(DenseRows {
+                rows: d.rows,
+                cols: d.cols,
+                data: d.data.iter().map(f).collect(),
+            }),
         }
     }
 
     /// `‖A‖_F² = Σ aᵢⱼ²`, exact over rationals: an upper bound of `L = ‖A‖₂²`.
     pub fn frobenius_sq(&self) -> S {
+        let sum_sq = |xs: &[S]| xs.iter().fold(S::zero(), |acc, x| acc.mul_add(x, x));
         match self {
             Design::Dense(m) => m.norm_frobenius_sq(),
-            Design::Sparse(c) => c.values.iter().fold(S::zero(), |acc, x| acc.mul_add(x, x)),
+            Design::Sparse(c) => sum_sq(&c.values),
+            Design::DenseRows(d) => sum_sq(&d.data),
         }
     }
 
@@ -302,10 +475,7 @@ fn spectral_estimate(a: &Design<f64>) -> SpectralEstimate {
     }
     let mut tmp = vec![0.0; r];
     let mut out = vec![0.0; n];
-    let mut gram_apply = |v: &[f64], out: &mut [f64]| {
-        a.mul_vec_into(v, &mut tmp);
-        a.tr_mul_vec_into(&tmp, out);
-    };
+    let mut gram_apply = |v: &[f64], out: &mut [f64]| a.normal_impl(v, None, out, &mut tmp);
     if n <= SpectralEstimate::DENSE_LIMIT {
         let mut g = nalgebra::DMatrix::<f64>::zeros(n, n);
         let mut e = vec![0.0; n];

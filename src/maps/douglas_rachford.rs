@@ -17,7 +17,7 @@
 
 use super::design::Design;
 use super::forward_backward::{choose_step, StepRule};
-use super::util::{classify_threshold, mat_tr_vec_into, mat_vec_into};
+use super::util::{classify_threshold, mat_tr_vec_into, mat_vec_into, threshold_at};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -25,7 +25,6 @@ use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
-use std::cell::RefCell;
 
 /// Douglas–Rachford for the LASSO (see the module docs).
 #[derive(Clone, Debug)]
@@ -55,8 +54,7 @@ impl<S: Scalar> DouglasRachford<S> {
         let mut m = Matrix::<S>::identity(n);
         for j in 0..n {
             e[j] = S::one();
-            design.mul_vec_into(&e, &mut tmp);
-            design.tr_mul_vec_into(&tmp, &mut col);
+            design.normal_into(&e, None, &mut col, &mut tmp)?;
             e[j] = S::zero();
             for i in 0..n {
                 m[(i, j)] = m[(i, j)].add(&gamma.mul(&col[i]));
@@ -64,7 +62,7 @@ impl<S: Scalar> DouglasRachford<S> {
         }
         let r = crate::linalg::lu::inverse(&m)?;
         let mut atb = vec![S::zero(); n];
-        design.tr_mul_vec_into(&b, &mut atb);
+        design.tr_mul_vec_into(&b, &mut atb)?;
         let gatb: Vec<S> = atb.iter().map(|v| v.mul(&gamma)).collect();
         let c = r.mul_vec(&gatb)?;
         Ok(DouglasRachford {
@@ -95,14 +93,19 @@ impl<S: Scalar> DouglasRachford<S> {
     }
     fn parts(&self, z: &[S], theta: &[S]) -> Result<(Vec<S>, Vec<S>, S)> {
         self.check_input(z, theta)?;
+        let tau = self.tau(theta)?;
+        let x = self.primal(z)?;
+        let w: Vec<S> = x.iter().zip(z).map(|(xi, zi)| xi.add(xi).sub(zi)).collect();
+        Ok((x, w, tau))
+    }
+    /// `τ = γλ` (errors unless `λ > 0`).
+    fn tau(&self, theta: &[S]) -> Result<S> {
         if !theta[0].gt(&S::zero()).is_true() {
             return Err(Error::InvalidInput(
                 "Douglas–Rachford: λ must be > 0".into(),
             ));
         }
-        let x = self.primal(z)?;
-        let w: Vec<S> = x.iter().zip(z).map(|(xi, zi)| xi.add(xi).sub(zi)).collect();
-        Ok((x, w, self.gamma.mul(&theta[0])))
+        Ok(self.gamma.mul(&theta[0]))
     }
 }
 
@@ -119,22 +122,18 @@ impl<S: Scalar> FixedPointMap<S> for DouglasRachford<S> {
             .collect())
     }
     fn linearize(&self, z: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let (_, w, tau) = self.parts(z, theta)?;
-        let t = classify_threshold(&w, &tau, &self.tol);
-        let b: Vec<S> = t
-            .q_ad
-            .iter()
-            .zip(&t.sign)
-            .map(|(q, s)| self.gamma.mul(q).mul(s).neg())
-            .collect();
+        self.check_input(z, theta)?;
         let n = z.len();
-        Ok(Box::new(DrLinearization {
-            r: &self.r,
-            q: t.q_ad,
-            b,
-            smooth: t.smooth,
-            buf: RefCell::new(vec![S::zero(); n]),
-        }))
+        let mut lin = DrLinearization {
+            map: self,
+            q: vec![S::zero(); n],
+            b: vec![S::zero(); n],
+            smooth: true,
+            x: vec![S::zero(); n],
+            buf: vec![S::zero(); n],
+        };
+        lin.relinearize_impl(z, theta, None)?;
+        Ok(Box::new(lin))
     }
     fn conservative_jacobian(&self, z: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let (_, w, tau) = self.parts(z, theta)?;
@@ -161,42 +160,64 @@ impl<S: Scalar> FixedPointMap<S> for DouglasRachford<S> {
 
 /// `A v = v − Rv + q ⊙ (2Rv − v)`, `Aᵀw = w − Rᵀw + (2Rᵀ − I)(q ⊙ w)`.
 struct DrLinearization<'a, S> {
-    r: &'a Matrix<S>,
+    map: &'a DouglasRachford<S>,
     q: Vec<S>,
     b: Vec<S>,
     smooth: bool,
-    buf: RefCell<Vec<S>>,
+    /// The primal point `x(z)` during a move.
+    x: Vec<S>,
+    buf: Vec<S>,
 }
 
 impl<S: Scalar> Linearization<S> for DrLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         (self.q.len(), 1)
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        mat_vec_into(self.r, v, out);
+    /// One primal point `x(z)` gives `w = 2x − z`, `F = z + S_τ(w) − x` and `q`.
+    fn relinearize_impl(&mut self, z: &[S], theta: &[S], mut fx: Option<&mut [S]>) -> Result<bool> {
+        let map = self.map;
+        let tau = map.tau(theta)?;
+        mat_vec_into(&map.r, z, &mut self.x);
+        let mut smooth = true;
+        for i in 0..z.len() {
+            let xi = self.x[i].add(&map.c[i]);
+            let wi = xi.add(&xi).sub(&z[i]);
+            let t = threshold_at(&wi, &tau, &map.tol);
+            smooth &= !t.tie;
+            self.b[i] = map.gamma.mul(&t.q_ad).mul(&t.sign).neg();
+            self.q[i] = t.q_ad;
+            if let Some(f) = fx.as_deref_mut() {
+                f[i] = z[i].add(&soft_threshold(&wi, &tau)).sub(&xi);
+            }
+        }
+        self.smooth = smooth;
+        Ok(true)
+    }
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        mat_vec_into(&self.map.r, v, out);
         for ((o, vi), q) in out.iter_mut().zip(v).zip(&self.q) {
             let rv = o.clone();
             *o = vi.sub(&rv).add(&q.mul(&rv.add(&rv).sub(vi)));
         }
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        let mut t = self.buf.borrow_mut();
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        let t = &mut self.buf;
         // t = q ⊙ w − w, then out = Rᵀ(2 q⊙w − w) … combined as w − Rᵀw + 2Rᵀ(q⊙w) − q⊙w.
         for ((ti, wi), q) in t.iter_mut().zip(w).zip(&self.q) {
             let qw = q.mul(wi);
             *ti = qw.add(&qw).sub(wi);
         }
-        mat_tr_vec_into(self.r, &t, out);
+        mat_tr_vec_into(&self.map.r, t, out);
         for ((o, wi), q) in out.iter_mut().zip(w).zip(&self.q) {
             *o = o.add(wi).sub(&q.mul(wi));
         }
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         for (o, bi) in out.iter_mut().zip(&self.b) {
             *o = bi.mul(&v[0]);
         }
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out[0] = self
             .b
             .iter()

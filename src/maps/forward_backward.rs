@@ -37,7 +37,7 @@
 //! depend on the choice; the contraction factor does.
 
 use super::design::{Design, SpectralEstimate};
-use super::util::{classify_threshold, cols_mul_into, cols_tr_mul_into, Threshold};
+use super::util::{classify_threshold, cols_mul_into, cols_tr_mul_into, threshold_at, Threshold};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -45,7 +45,6 @@ use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
-use std::cell::RefCell;
 
 pub use piggyback_kernel::problem::Splitting;
 
@@ -156,10 +155,13 @@ pub struct ForwardBackward<S> {
 }
 
 impl<S: Scalar> ForwardBackward<S> {
-    /// The map for `min ½‖Ax − b‖² + penalty` with step rule `step` (λ₂ in the prox,
-    /// [`Splitting::Prox`]).
+    /// The map for `min ½‖Ax − b‖² + penalty` with step rule `step`.
     ///
-    /// Errors on non-finite data, `b.len() ≠ rows(A)`, or an inadmissible step.
+    /// A dense design is kept by rows ([`Design::into_row_major`]): every evaluation and
+    /// every Jacobian product is then one pass over the matrix.
+    ///
+    /// Errors on non-finite data, `b.len() ≠ rows(A)`, or an inadmissible step. The
+    /// ridge term goes in the prox ([`Splitting::Prox`]).
     pub fn new(design: Design<S>, b: Vec<S>, penalty: Penalty, step: StepRule<S>) -> Result<Self> {
         Self::with_splitting(design, b, penalty, step, Splitting::Prox, &S::zero())
     }
@@ -204,6 +206,7 @@ impl<S: Scalar> ForwardBackward<S> {
                 context: "ForwardBackward: b".into(),
             });
         }
+        let design = design.into_row_major();
         let spectral = design.spectral_estimate();
         let extra = match splitting {
             Splitting::Prox => S::zero(),
@@ -277,7 +280,7 @@ impl<S: Scalar> ForwardBackward<S> {
         self.splitting
     }
 
-    /// The design matrix.
+    /// The design matrix (dense designs are stored by rows).
     pub fn design(&self) -> &Design<S> {
         &self.design
     }
@@ -301,63 +304,54 @@ impl<S: Scalar> ForwardBackward<S> {
         }
     }
 
-    /// `(d, c)`: `z = d·x − γAᵀ(Ax − b)` and `F = c·S_τ(z)`; `d = 1, c = 1/(1 + γλ₂)`
-    /// (prox splitting) or `d = 1 − γλ₂, c = 1` (smooth).
-    fn split_factors(&self, l2: &S) -> Result<(S, S)> {
-        let ridge = self.gamma.mul(l2);
-        Ok(match self.splitting {
+    /// `z = d·x − γAᵀ(Ax − b)` into `z` (one pass over a row-major design; `rows` is
+    /// scratch of length `rows(A)`); `d` from [`Self::prox_params`].
+    fn forward_into(&self, x: &[S], d: &S, z: &mut [S], rows: &mut [S]) {
+        self.design.normal_impl(x, Some(&self.b), z, rows);
+        for (zi, xi) in z.iter_mut().zip(x) {
+            *zi = d.mul(xi).sub(&self.gamma.mul(zi));
+        }
+    }
+
+    /// `(τ, c, d)` at `θ` (validated): `F = c·S_τ(z)`, `z = d·x − γAᵀ(Ax − b)`,
+    /// `τ = γλ₁`; `c = 1/(1 + γλ₂)`, `d = 1` (prox splitting) or `c = 1`, `d = 1 − γλ₂`
+    /// (smooth).
+    fn prox_params(&self, theta: &[S]) -> Result<(S, S, S)> {
+        let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
+        let ridge = self.gamma.mul(&l2);
+        let (c, d) = match self.splitting {
             Splitting::Prox => (
-                S::one(),
                 S::one()
                     .div(&S::one().add(&ridge))
                     .ok_or_else(|| Error::DivisionByZero {
                         context: "forward–backward: 1 + γλ₂".into(),
                     })?,
+                S::one(),
             ),
-            Splitting::Smooth => (S::one().sub(&ridge), S::one()),
-        })
+            Splitting::Smooth => (S::one(), S::one().sub(&ridge)),
+        };
+        Ok((self.gamma.mul(&l1), c, d))
     }
 
-    /// `z = d·x − γAᵀ(Ax − b)` (see [`Self::split_factors`]).
-    fn forward(&self, x: &[S], d: &S) -> Vec<S> {
-        let mut r = vec![S::zero(); self.design.rows()];
-        self.design.mul_vec_into(x, &mut r);
-        for (ri, bi) in r.iter_mut().zip(&self.b) {
-            *ri = ri.sub(bi);
-        }
-        let mut g = vec![S::zero(); self.design.cols()];
-        self.design.tr_mul_vec_into(&r, &mut g);
-        x.iter()
-            .zip(&g)
-            .map(|(xi, gi)| d.mul(xi).sub(&self.gamma.mul(gi)))
-            .collect()
-    }
-
-    /// Everything the Jacobians need at `(x, θ)`.
+    /// Everything the conservative Jacobian needs at `(x, θ)`.
     fn local(&self, x: &[S], theta: &[S]) -> Result<Local<S>> {
         self.check_input(x, theta)?;
-        let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
-        let (d, c) = self.split_factors(&l2)?;
-        let z = self.forward(x, &d);
-        let tau = self.gamma.mul(&l1);
+        let (tau, c, d) = self.prox_params(theta)?;
+        let mut z = vec![S::zero(); x.len()];
+        let mut rows = vec![S::zero(); self.design.rows()];
+        self.forward_into(x, &d, &mut z, &mut rows);
         let t = classify_threshold(&z, &tau, &self.tol);
         let soft = z.iter().map(|zi| soft_threshold(zi, &tau)).collect();
         let Threshold {
-            q_lo,
-            q_hi,
-            q_ad,
-            sign,
-            smooth,
+            q_lo, q_hi, sign, ..
         } = t;
         Ok(Local {
-            d,
             c,
-            q_ad,
+            d,
             q_lo,
             q_hi,
             sign,
             soft,
-            smooth,
         })
     }
 
@@ -370,8 +364,7 @@ impl<S: Scalar> ForwardBackward<S> {
         let mut m = Matrix::zeros(n, n);
         for j in 0..n {
             e[j] = S::one();
-            self.design.mul_vec_into(&e, &mut tmp);
-            self.design.tr_mul_vec_into(&tmp, &mut col);
+            self.design.normal_impl(&e, None, &mut col, &mut tmp);
             e[j] = S::zero();
             for i in 0..n {
                 let id = if i == j { d.clone() } else { S::zero() };
@@ -382,33 +375,13 @@ impl<S: Scalar> ForwardBackward<S> {
     }
 }
 
-impl<S: Scalar> ForwardBackward<S> {
-    /// `∂F/∂λ₂` at `x` with the threshold derivatives `q`: `−γc²S_τ(z)` (prox
-    /// splitting) or `−γ q ⊙ x` (smooth).
-    fn lambda2_column(&self, x: &[S], loc: &Local<S>, q: &[S]) -> Vec<S> {
-        match self.splitting {
-            Splitting::Prox => {
-                let k = loc.c.mul(&self.gamma).mul(&loc.c);
-                loc.soft.iter().map(|v| k.mul(v).neg()).collect()
-            }
-            Splitting::Smooth => x
-                .iter()
-                .zip(q)
-                .map(|(xi, qi)| self.gamma.mul(qi).mul(xi).neg())
-                .collect(),
-        }
-    }
-}
-
 struct Local<S> {
-    d: S,
     c: S,
-    q_ad: Vec<S>,
+    d: S,
     q_lo: Vec<S>,
     q_hi: Vec<S>,
     sign: Vec<S>,
     soft: Vec<S>,
-    smooth: bool,
 }
 
 impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
@@ -418,51 +391,30 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
 
     fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
         self.check_input(x, theta)?;
-        let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
-        let tau = self.gamma.mul(&l1);
-        let (d, c) = self.split_factors(&l2)?;
-        let denom = S::one().add(&self.gamma.mul(&l2));
-        self.forward(x, &d)
-            .iter()
-            .map(|zi| match self.splitting {
-                // Dividing by 1 + γλ₂ (not multiplying by a rounded c) keeps the prox
-                // map's f64 and interval values as they were.
-                Splitting::Prox => {
-                    soft_threshold(zi, &tau)
-                        .div(&denom)
-                        .ok_or_else(|| Error::DivisionByZero {
-                            context: "forward–backward: 1 + γλ₂".into(),
-                        })
-                }
-                Splitting::Smooth => Ok(soft_threshold(zi, &tau).mul(&c)),
-            })
-            .collect()
+        let (tau, c, d) = self.prox_params(theta)?;
+        let mut z = vec![S::zero(); x.len()];
+        let mut rows = vec![S::zero(); self.design.rows()];
+        self.forward_into(x, &d, &mut z, &mut rows);
+        Ok(z.iter()
+            .map(|zi| soft_threshold(zi, &tau).mul(&c))
+            .collect())
     }
 
     fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let loc = self.local(x, theta)?;
-        let n = x.len();
-        let cg = loc.c.mul(&self.gamma);
-        let scale: Vec<S> = loc.q_ad.iter().map(|q| q.mul(&loc.c)).collect();
-        let mut b_cols = vec![loc
-            .q_ad
-            .iter()
-            .zip(&loc.sign)
-            .map(|(q, s)| cg.mul(q).mul(s).neg())
-            .collect::<Vec<S>>()];
-        if self.penalty == Penalty::ElasticNet {
-            b_cols.push(self.lambda2_column(x, &loc, &loc.q_ad));
-        }
-        Ok(Box::new(FbLinearization {
-            design: &self.design,
-            gamma: self.gamma.clone(),
-            d: loc.d.clone(),
-            scale,
-            b_cols,
-            smooth: loc.smooth,
-            buf_rows: RefCell::new(vec![S::zero(); self.design.rows()]),
-            buf_cols: RefCell::new(vec![S::zero(); n]),
-        }))
+        self.check_input(x, theta)?;
+        let (n, m) = self.dims();
+        let mut lin = FbLinearization {
+            map: self,
+            scale: vec![S::zero(); n],
+            b_cols: vec![vec![S::zero(); n]; m],
+            smooth: true,
+            d: S::one(),
+            z: vec![S::zero(); n],
+            u: vec![S::zero(); n],
+            rows: vec![S::zero(); self.design.rows()],
+        };
+        lin.relinearize_impl(x, theta, None)?;
+        Ok(Box::new(lin))
     }
 
     /// `{diag(q)·c(d·I − γAᵀA) : q ∈ [0, 1]ⁿ}` (`c = 1/(1 + γλ₂)`, `d = 1` for the prox
@@ -470,12 +422,12 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
     /// derivative lies in `[0, 1]` everywhere.
     fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
         let n = self.design.cols();
-        let x = vec![S::zero(); n];
-        let loc = self.local(&x, theta)?;
+        self.check_input(&vec![S::zero(); n], theta)?;
+        let (_, c, d) = self.prox_params(theta)?;
         Ok(MatrixSet::DiagBox {
             q_lo: vec![S::zero(); n],
             q_hi: vec![S::one(); n],
-            m: self.smooth_jacobian(&loc.d).scale(&loc.c),
+            m: self.smooth_jacobian(&d).scale(&c),
             offset: Matrix::zeros(n, n),
         })
     }
@@ -513,29 +465,29 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
 }
 
 /// `[A, B]` of forward–backward at one point, applied matrix-free:
-/// `A v = c q ⊙ (d·v − γAᵀAv)`, `Aᵀw = d·u − γAᵀA u` with `u = c q ⊙ w`.
+/// `A v = c q ⊙ (d·v − γAᵀAv)`, `Aᵀw = d·u − γAᵀA u` with `u = c q ⊙ w`; with its
+/// scratch.
 struct FbLinearization<'a, S> {
-    design: &'a Design<S>,
-    gamma: S,
-    /// `1` (prox splitting) or `1 − γλ₂` (smooth).
-    d: S,
+    map: &'a ForwardBackward<S>,
     /// `c·q_i`.
     scale: Vec<S>,
     /// Columns of `B`.
     b_cols: Vec<Vec<S>>,
     smooth: bool,
-    buf_rows: RefCell<Vec<S>>,
-    buf_cols: RefCell<Vec<S>>,
+    /// `1` (prox splitting) or `1 − γλ₂` (smooth).
+    d: S,
+    /// `z` during a move, scratch of `Aᵀ` products otherwise.
+    z: Vec<S>,
+    u: Vec<S>,
+    rows: Vec<S>,
 }
 
 impl<S: Scalar> FbLinearization<'_, S> {
-    /// `out = d·v − γAᵀA v`.
-    fn smooth_mul(&self, v: &[S], out: &mut [S]) {
-        let mut r = self.buf_rows.borrow_mut();
-        self.design.mul_vec_into(v, &mut r);
-        self.design.tr_mul_vec_into(&r, out);
+    /// `out = d·v − γAᵀA v` (one pass over a row-major design).
+    fn smooth_mul(&mut self, v: &[S], out: &mut [S]) {
+        self.map.design.normal_impl(v, None, out, &mut self.rows);
         for (o, vi) in out.iter_mut().zip(v) {
-            *o = self.d.mul(vi).sub(&self.gamma.mul(o));
+            *o = self.d.mul(vi).sub(&self.map.gamma.mul(o));
         }
     }
 }
@@ -545,26 +497,57 @@ impl<S: Scalar> Linearization<S> for FbLinearization<'_, S> {
         (self.scale.len(), self.b_cols.len())
     }
 
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    /// One forward pass gives `z`, hence `F(x, θ)`, the selection `q` and `B`.
+    fn relinearize_impl(&mut self, x: &[S], theta: &[S], mut fx: Option<&mut [S]>) -> Result<bool> {
+        let map = self.map;
+        let (tau, c, d) = map.prox_params(theta)?;
+        map.forward_into(x, &d, &mut self.z, &mut self.rows);
+        self.d = d;
+        let cg = c.mul(&map.gamma);
+        let mut smooth = true;
+        for i in 0..self.z.len() {
+            let t = threshold_at(&self.z[i], &tau, &map.tol);
+            smooth &= !t.tie;
+            self.scale[i] = t.q_ad.mul(&c);
+            self.b_cols[0][i] = cg.mul(&t.q_ad).mul(&t.sign).neg();
+            let value = soft_threshold(&self.z[i], &tau).mul(&c);
+            if let Some(b1) = self.b_cols.get_mut(1) {
+                b1[i] = match map.splitting {
+                    // ∂F/∂λ₂ = −γc²S_τ(z) = −γc·F(x, θ).
+                    Splitting::Prox => cg.mul(&value).neg(),
+                    // ∂F/∂λ₂ = q·∂z/∂λ₂ = −γ q x.
+                    Splitting::Smooth => map.gamma.mul(&t.q_ad).mul(&x[i]).neg(),
+                };
+            }
+            if let Some(f) = fx.as_deref_mut() {
+                f[i] = value;
+            }
+        }
+        self.smooth = smooth;
+        Ok(true)
+    }
+
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         self.smooth_mul(v, out);
         for (o, s) in out.iter_mut().zip(&self.scale) {
             *o = o.mul(s);
         }
     }
 
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        let mut u = self.buf_cols.borrow_mut();
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        let mut u = std::mem::take(&mut self.u);
         for ((ui, wi), s) in u.iter_mut().zip(w).zip(&self.scale) {
             *ui = wi.mul(s);
         }
         self.smooth_mul(&u, out);
+        self.u = u;
     }
 
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         cols_mul_into(&self.b_cols, v, out);
     }
 
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         cols_tr_mul_into(&self.b_cols, w, out);
     }
 

@@ -90,16 +90,15 @@ impl<S: Scalar, P: PiecewiseScalar<S>> FixedPointMap<S> for HeavyBall<P> {
 
     fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
         self.check(x, theta)?;
-        let tol = self.tol.unwrap_or_else(Tolerance::default_for::<S>);
-        let h = self.grad.ad_gradient(&x[..1])?[0].clone();
-        let smooth = self.grad.active_gradients(&x[..1], &tol)?.len() == 1;
-        let g = self.grad.value(&x[..1])?;
-        Ok(Box::new(HbLinearization {
-            a00: S::one().sub(&theta[0].mul(&h)).add(&theta[1]),
-            beta: theta[1].clone(),
-            b0: [g.neg(), x[0].sub(&x[1])],
-            smooth,
-        }))
+        let mut lin = HbLinearization {
+            map: self,
+            a00: S::zero(),
+            beta: S::zero(),
+            b0: [S::zero(), S::zero()],
+            smooth: true,
+        };
+        lin.relinearize_impl(x, theta, None)?;
+        Ok(Box::new(lin))
     }
 
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
@@ -126,30 +125,54 @@ impl<S: Scalar, P: PiecewiseScalar<S>> FixedPointMap<S> for HeavyBall<P> {
     }
 }
 
-struct HbLinearization<S> {
+/// `A = [[a₀₀, −β], [1, 0]]`, `B = [[b₀₀, b₀₁], [0, 0]]`.
+struct HbLinearization<'a, S, P> {
+    map: &'a HeavyBall<P>,
     a00: S,
     beta: S,
     b0: [S; 2],
     smooth: bool,
 }
 
-impl<S: Scalar> Linearization<S> for HbLinearization<S> {
+impl<S: Scalar, P: PiecewiseScalar<S>> Linearization<S> for HbLinearization<'_, S, P> {
     fn dims(&self) -> (usize, usize) {
         (2, 2)
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    /// `f'(x₀)` and its active slopes are evaluated once for `F` and `[A, B]`.
+    fn relinearize_impl(&mut self, x: &[S], theta: &[S], fx: Option<&mut [S]>) -> Result<bool> {
+        let tol = self.map.tol.unwrap_or_else(Tolerance::default_for::<S>);
+        let grad = &self.map.grad;
+        let h = grad
+            .ad_gradient(&x[..1])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::InvalidInput("heavy ball: f' has no gradient".into()))?;
+        let g = grad.value(&x[..1])?;
+        self.smooth = grad.active_gradients(&x[..1], &tol)?.len() == 1;
+        self.a00 = S::one().sub(&theta[0].mul(&h)).add(&theta[1]);
+        self.beta = theta[1].clone();
+        self.b0 = [g.neg(), x[0].sub(&x[1])];
+        if let Some(f) = fx {
+            f[0] = x[0]
+                .sub(&theta[0].mul(&g))
+                .add(&theta[1].mul(&x[0].sub(&x[1])));
+            f[1] = x[0].clone();
+        }
+        Ok(true)
+    }
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out[0] = self.a00.mul(&v[0]).sub(&self.beta.mul(&v[1]));
         out[1] = v[0].clone();
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out[0] = self.a00.mul(&w[0]).add(&w[1]);
         out[1] = self.beta.mul(&w[0]).neg();
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out[0] = self.b0[0].mul(&v[0]).add(&self.b0[1].mul(&v[1]));
         out[1] = S::zero();
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out[0] = self.b0[0].mul(&w[0]);
         out[1] = self.b0[1].mul(&w[0]);
     }

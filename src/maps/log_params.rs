@@ -8,7 +8,6 @@ use crate::error::Result;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::Transcendental;
-use std::cell::RefCell;
 
 /// `F(x, exp η)` for an inner map `F(x, θ)` (every parameter log-transformed).
 #[derive(Clone, Debug)]
@@ -58,7 +57,7 @@ impl<S: Transcendental, M: FixedPointMap<S>> FixedPointMap<S> for LogParams<M> {
         Ok(Box::new(LogLinearization {
             inner,
             e,
-            buf: RefCell::new(vec![S::zero(); m]),
+            buf: vec![S::zero(); m],
         }))
     }
     /// The inner set with the `θ` columns scaled by `exp η` (every variant: a
@@ -94,32 +93,41 @@ impl<S: Transcendental, M: FixedPointMap<S>> FixedPointMap<S> for LogParams<M> {
     }
 }
 
+/// The inner linearization with its `θ` columns scaled by `e = exp η`.
 struct LogLinearization<'a, S> {
     inner: Box<dyn Linearization<S> + 'a>,
     e: Vec<S>,
-    buf: RefCell<Vec<S>>,
+    buf: Vec<S>,
 }
 
 impl<S: Transcendental> Linearization<S> for LogLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         self.inner.dims()
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        self.inner.a_mul_into(v, out);
+    /// Moves in place when the inner linearization does (`e = exp η` is recomputed in
+    /// its own buffer).
+    fn relinearize_impl(&mut self, x: &[S], eta: &[S], fx: Option<&mut [S]>) -> Result<bool> {
+        for (ei, etai) in self.e.iter_mut().zip(eta) {
+            *ei = etai.exp();
+        }
+        self.inner.relinearize_impl(x, &self.e, fx)
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        self.inner.at_mul_into(w, out);
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        self.inner.a_mul_impl(v, out);
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        let mut t = self.buf.borrow_mut();
-        t.iter_mut()
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.inner.at_mul_impl(w, out);
+    }
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        self.buf
+            .iter_mut()
             .zip(v)
             .zip(&self.e)
             .for_each(|((ti, vi), ei)| *ti = vi.mul(ei));
-        self.inner.b_mul_into(&t, out);
+        self.inner.b_mul_impl(&self.buf, out);
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        self.inner.bt_mul_into(w, out);
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.inner.bt_mul_impl(w, out);
         out.iter_mut()
             .zip(&self.e)
             .for_each(|(o, ei)| *o = o.mul(ei));

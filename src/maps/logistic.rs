@@ -20,8 +20,7 @@
 
 use super::design::{Design, SpectralEstimate};
 use super::forward_backward::{choose_step, Penalty, StepRule};
-use super::util::classify_threshold;
-use super::util::{cols_mul_into, cols_tr_mul_into};
+use super::util::{classify_threshold, cols_mul_into, cols_tr_mul_into, threshold_at};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -29,7 +28,6 @@ use crate::matset::MatrixSet;
 use crate::scalar::{ArithmeticKind, Transcendental};
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
-use std::cell::RefCell;
 
 /// Labels of the training samples.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,74 +148,107 @@ impl<S: Transcendental> LogisticFb<S> {
         self.design.cols()
     }
 
-    /// Per-sample curvature data at `x`: binary `wᵢ = σ(mᵢ)(1 − σ(mᵢ))`; multiclass the
-    /// softmax probabilities `P` (`N × K`, column-major). Also returns `∇f(x)`.
-    fn curvature_and_gradient(&self, x: &[S]) -> Result<(Vec<S>, Vec<S>)> {
+    /// Per-sample curvature data at `x` into `curv`: binary `wᵢ = σ(mᵢ)(1 − σ(mᵢ))`
+    /// (`N` entries); multiclass the softmax probabilities `P` (`N × K`, column-major).
+    /// `z ← x − γ∇f(x)`. Scratch: `logits` and `resid` (`N·K` each), `probs` (`K`).
+    fn forward_into(&self, x: &[S], bufs: &mut Buffers<S>) -> Result<()> {
         let (nsamp, p, k) = (self.design.rows(), self.p(), self.labels.columns());
-        let mut logits = vec![S::zero(); nsamp * k];
+        let Buffers {
+            logits,
+            resid,
+            curv,
+            sample,
+            z,
+        } = bufs;
         for c in 0..k {
-            self.design.mul_vec_into(
+            self.design.mul_vec_impl(
                 &x[c * p..(c + 1) * p],
                 &mut logits[c * nsamp..(c + 1) * nsamp],
             );
         }
-        let mut resid = vec![S::zero(); nsamp * k];
-        let curv = match &self.labels {
+        match &self.labels {
             Labels::Binary(y) => {
-                let mut w = Vec::with_capacity(nsamp);
                 for i in 0..nsamp {
                     let s = sigmoid(&logits[i])?;
                     // ∂/∂m log(1 + exp(−y m)) = σ(m) − [y = 1].
                     let target = if y[i] == 1 { S::one() } else { S::zero() };
                     resid[i] = s.sub(&target).mul(&self.inv_n);
-                    w.push(s.mul(&S::one().sub(&s)));
+                    curv[i] = s.mul(&S::one().sub(&s));
                 }
-                w
             }
             Labels::Multiclass { labels, .. } => {
-                let mut probs = vec![S::zero(); nsamp * k];
-                let mut sample = vec![S::zero(); k];
-                let mut pi = vec![S::zero(); k];
+                let (logit_i, p_i) = sample.split_at_mut(k);
                 for i in 0..nsamp {
                     for c in 0..k {
-                        sample[c] = logits[i + c * nsamp].clone();
+                        logit_i[c] = logits[i + c * nsamp].clone();
                     }
-                    softmax_into(&sample, &mut pi)?;
-                    for (c, pc) in pi.iter().enumerate() {
+                    softmax_into(logit_i, p_i)?;
+                    for (c, pc) in p_i.iter().enumerate() {
                         let target = if labels[i] == c { S::one() } else { S::zero() };
                         resid[i + c * nsamp] = pc.sub(&target).mul(&self.inv_n);
-                        probs[i + c * nsamp] = pc.clone();
+                        curv[i + c * nsamp] = pc.clone();
                     }
                 }
-                probs
             }
-        };
-        let mut grad = vec![S::zero(); p * k];
+        }
         for c in 0..k {
-            self.design.tr_mul_vec_into(
+            self.design.tr_mul_vec_impl(
                 &resid[c * nsamp..(c + 1) * nsamp],
-                &mut grad[c * p..(c + 1) * p],
+                &mut z[c * p..(c + 1) * p],
             );
         }
-        Ok((curv, grad))
+        for (zi, xi) in z.iter_mut().zip(x) {
+            *zi = xi.sub(&self.gamma.mul(zi));
+        }
+        Ok(())
     }
 
-    /// `(z, τ, c, curvature)` at `(x, θ)`.
-    fn local(&self, x: &[S], theta: &[S]) -> Result<(Vec<S>, S, S, Vec<S>)> {
-        self.check_input(x, theta)?;
+    /// `(τ, c) = (γλ₁, 1/(1 + γλ₂))` at `θ` (validated).
+    fn prox_params(&self, theta: &[S]) -> Result<(S, S)> {
         let (l1, l2) = self.penalty.params(theta, "logistic forward–backward")?;
-        let (curv, grad) = self.curvature_and_gradient(x)?;
-        let z = x
-            .iter()
-            .zip(&grad)
-            .map(|(xi, gi)| xi.sub(&self.gamma.mul(gi)))
-            .collect();
         let c = S::one()
             .div(&S::one().add(&self.gamma.mul(&l2)))
             .ok_or_else(|| Error::DivisionByZero {
                 context: "logistic forward–backward 1 + γλ₂".into(),
             })?;
-        Ok((z, self.gamma.mul(&l1), c, curv))
+        Ok((self.gamma.mul(&l1), c))
+    }
+
+    /// `(buffers after the forward pass, τ, c)` at `(x, θ)` (allocating).
+    fn local(&self, x: &[S], theta: &[S]) -> Result<(Buffers<S>, S, S)> {
+        self.check_input(x, theta)?;
+        let (tau, c) = self.prox_params(theta)?;
+        let mut bufs = Buffers::new(self);
+        self.forward_into(x, &mut bufs)?;
+        Ok((bufs, tau, c))
+    }
+}
+
+/// The forward pass's buffers: `logits`, `resid` (`N·K`), the curvature data `curv`
+/// (`N` binary, `N·K` multiclass), one sample's logits and probabilities (`2K`), and
+/// `z = x − γ∇f(x)` (`n`).
+struct Buffers<S> {
+    logits: Vec<S>,
+    resid: Vec<S>,
+    curv: Vec<S>,
+    sample: Vec<S>,
+    z: Vec<S>,
+}
+
+impl<S: Transcendental> Buffers<S> {
+    fn new(map: &LogisticFb<S>) -> Self {
+        let (nsamp, k) = (map.design.rows(), map.labels.columns());
+        let curv_len = match map.labels {
+            Labels::Binary(_) => nsamp,
+            Labels::Multiclass { .. } => nsamp * k,
+        };
+        Buffers {
+            logits: vec![S::zero(); nsamp * k],
+            resid: vec![S::zero(); nsamp * k],
+            curv: vec![S::zero(); curv_len],
+            sample: vec![S::zero(); 2 * k],
+            z: vec![S::zero(); map.p() * k],
+        }
     }
 }
 
@@ -259,10 +290,12 @@ fn softmax_into<S: Transcendental>(l: &[S], out: &mut [S]) -> Result<()> {
     let shift = l.iter().fold(f64::NEG_INFINITY, |m, v| m.max(v.to_f64()));
     // A non-finite largest logit (f64 overflow) is refused rather than replaced.
     let shift = S::from_f64(shift)?;
-    let e: Vec<S> = l.iter().map(|v| v.sub(&shift).exp()).collect();
-    let z = e.iter().fold(S::zero(), |a, v| a.add(v));
-    for (o, ec) in out.iter_mut().zip(&e) {
-        *o = ec.div(&z).ok_or_else(|| Error::NonFinite {
+    for (o, v) in out.iter_mut().zip(l) {
+        *o = v.sub(&shift).exp();
+    }
+    let z = out.iter().fold(S::zero(), |a, v| a.add(v));
+    for o in out.iter_mut() {
+        *o = o.div(&z).ok_or_else(|| Error::NonFinite {
             context: "logistic: softmax normaliser (NaN logit)".into(),
         })?;
     }
@@ -280,7 +313,7 @@ fn smooth_mul<S: Transcendental>(
     let (nsamp, p, k) = (map.design.rows(), map.p(), map.labels.columns());
     for c in 0..k {
         map.design
-            .mul_vec_into(&v[c * p..(c + 1) * p], &mut buf[c * nsamp..(c + 1) * nsamp]);
+            .mul_vec_impl(&v[c * p..(c + 1) * p], &mut buf[c * nsamp..(c + 1) * nsamp]);
     }
     match map.labels {
         Labels::Binary(_) => {
@@ -302,7 +335,7 @@ fn smooth_mul<S: Transcendental>(
         }
     }
     for c in 0..k {
-        map.design.tr_mul_vec_into(
+        map.design.tr_mul_vec_impl(
             &buf[c * nsamp..(c + 1) * nsamp],
             &mut out[c * p..(c + 1) * p],
         );
@@ -318,44 +351,32 @@ impl<S: Transcendental> FixedPointMap<S> for LogisticFb<S> {
     }
 
     fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
-        let (z, tau, c, _) = self.local(x, theta)?;
-        Ok(z.iter()
+        let (bufs, tau, c) = self.local(x, theta)?;
+        Ok(bufs
+            .z
+            .iter()
             .map(|zi| soft_threshold(zi, &tau).mul(&c))
             .collect())
     }
 
     fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let (z, tau, c, curv) = self.local(x, theta)?;
-        let t = classify_threshold(&z, &tau, &self.tol);
-        let cg = c.mul(&self.gamma);
-        let mut b_cols = vec![t
-            .q_ad
-            .iter()
-            .zip(&t.sign)
-            .map(|(q, s)| cg.mul(q).mul(s).neg())
-            .collect::<Vec<S>>()];
-        if self.penalty == Penalty::ElasticNet {
-            b_cols.push(
-                z.iter()
-                    .map(|zi| cg.mul(&c).mul(&soft_threshold(zi, &tau)).neg())
-                    .collect(),
-            );
-        }
-        let scale = t.q_ad.iter().map(|q| q.mul(&c)).collect();
-        let (nk, n) = (self.design.rows() * self.labels.columns(), x.len());
-        Ok(Box::new(LogisticLinearization {
+        self.check_input(x, theta)?;
+        let (n, m) = self.dims();
+        let mut lin = LogisticLinearization {
             map: self,
-            curv,
-            scale,
-            b_cols,
-            smooth: t.smooth,
-            buf_samples: RefCell::new(vec![S::zero(); nk]),
-            buf_state: RefCell::new(vec![S::zero(); n]),
-        }))
+            bufs: Buffers::new(self),
+            scale: vec![S::zero(); n],
+            b_cols: vec![vec![S::zero(); n]; m],
+            smooth: true,
+            buf_state: vec![S::zero(); n],
+        };
+        lin.relinearize_impl(x, theta, None)?;
+        Ok(Box::new(lin))
     }
 
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
-        let (z, tau, c, curv) = self.local(x, theta)?;
+        let (mut bufs, tau, c) = self.local(x, theta)?;
+        let (z, curv) = (std::mem::take(&mut bufs.z), std::mem::take(&mut bufs.curv));
         let t = classify_threshold(&z, &tau, &self.tol);
         let (n, m) = self.dims();
         let cg = c.mul(&self.gamma);
@@ -387,51 +408,70 @@ impl<S: Transcendental> FixedPointMap<S> for LogisticFb<S> {
     }
 }
 
+/// `[A, B]` of the logistic forward–backward map at one point, with its buffers.
 struct LogisticLinearization<'a, S: Transcendental> {
     map: &'a LogisticFb<S>,
-    curv: Vec<S>,
+    /// The forward pass's buffers (`curv` is the curvature at the point; `logits`
+    /// serves as scratch of the Hessian products).
+    bufs: Buffers<S>,
     scale: Vec<S>,
     b_cols: Vec<Vec<S>>,
     smooth: bool,
-    buf_samples: RefCell<Vec<S>>,
-    buf_state: RefCell<Vec<S>>,
+    buf_state: Vec<S>,
 }
 
 impl<S: Transcendental> Linearization<S> for LogisticLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         (self.scale.len(), self.b_cols.len())
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        smooth_mul(
-            self.map,
-            &self.curv,
-            v,
-            out,
-            &mut self.buf_samples.borrow_mut(),
-        );
+    /// One forward pass gives `z`, hence `F(x, θ)`, the curvature, `q` and `B`.
+    fn relinearize_impl(&mut self, x: &[S], theta: &[S], mut fx: Option<&mut [S]>) -> Result<bool> {
+        let map = self.map;
+        let (tau, c) = map.prox_params(theta)?;
+        map.forward_into(x, &mut self.bufs)?;
+        let cg = c.mul(&map.gamma);
+        let mut smooth = true;
+        for (i, zi) in self.bufs.z.iter().enumerate() {
+            let t = threshold_at(zi, &tau, &map.tol);
+            smooth &= !t.tie;
+            self.scale[i] = t.q_ad.mul(&c);
+            self.b_cols[0][i] = cg.mul(&t.q_ad).mul(&t.sign).neg();
+            let value = soft_threshold(zi, &tau).mul(&c);
+            if let Some(b1) = self.b_cols.get_mut(1) {
+                b1[i] = cg.mul(&value).neg();
+            }
+            if let Some(f) = fx.as_deref_mut() {
+                f[i] = value;
+            }
+        }
+        self.smooth = smooth;
+        Ok(true)
+    }
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        smooth_mul(self.map, &self.bufs.curv, v, out, &mut self.bufs.logits);
         out.iter_mut()
             .zip(&self.scale)
             .for_each(|(o, s)| *o = o.mul(s));
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         // ∇²f is symmetric: Aᵀw = (I − γ∇²f)(c q ⊙ w).
-        let mut u = self.buf_state.borrow_mut();
-        u.iter_mut()
+        self.buf_state
+            .iter_mut()
             .zip(w)
             .zip(&self.scale)
             .for_each(|((ui, wi), s)| *ui = wi.mul(s));
         smooth_mul(
             self.map,
-            &self.curv,
-            &u,
+            &self.bufs.curv,
+            &self.buf_state,
             out,
-            &mut self.buf_samples.borrow_mut(),
+            &mut self.bufs.logits,
         );
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         cols_mul_into(&self.b_cols, v, out);
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         cols_tr_mul_into(&self.b_cols, w, out);
     }
     fn is_smooth_point(&self) -> bool {

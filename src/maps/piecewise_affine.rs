@@ -8,6 +8,7 @@
 //! *possibly* containing region (a superset of the active pieces); f64 decides with the
 //! tolerance [`PiecewiseAffine::TOLERANCE`] on the constraint residuals.
 
+use super::util::{mat_tr_vec_into, mat_vec_into};
 use super::{FixedPointMap, Linearization};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -153,18 +154,13 @@ impl<S: Scalar> FixedPointMap<S> for PiecewiseAffine<S> {
     }
 
     fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let (sure, maybe) = self.active_pieces(x, theta)?;
-        let i = *sure
-            .first()
-            .or(maybe.first())
-            .ok_or_else(|| Error::InvalidInput("no active piece".into()))?;
-        let smooth = sure.len() + maybe.len() == 1;
-        Ok(Box::new(PieceLinearization {
-            piece: &self.pieces[i],
-            n: self.n,
-            m: self.m,
-            smooth,
-        }))
+        let mut lin = PieceLinearization {
+            map: self,
+            piece: 0,
+            smooth: true,
+        };
+        lin.relinearize_impl(x, theta, None)?;
+        Ok(Box::new(lin))
     }
 
     /// The hull of every piece's `Aᵢ` (whatever the region).
@@ -183,37 +179,48 @@ impl<S: Scalar> FixedPointMap<S> for PiecewiseAffine<S> {
     }
 }
 
+/// The AD element: the first (certainly, else possibly) active piece's `[Aᵢ, Bᵢ]`.
 struct PieceLinearization<'a, S> {
-    piece: &'a AffinePiece<S>,
-    n: usize,
-    m: usize,
+    map: &'a PiecewiseAffine<S>,
+    piece: usize,
     smooth: bool,
 }
 
-fn write<S: Scalar>(out: &mut [S], v: Result<Vec<S>>) {
-    // Shapes were checked at construction; a mismatch here leaves `out` untouched.
-    if let Ok(v) = v {
-        for (o, x) in out.iter_mut().zip(v) {
-            *o = x;
-        }
+impl<S: Scalar> PieceLinearization<'_, S> {
+    fn piece(&self) -> &AffinePiece<S> {
+        &self.map.pieces[self.piece]
     }
 }
 
 impl<S: Scalar> Linearization<S> for PieceLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
-        (self.n, self.m)
+        (self.map.n, self.map.m)
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
-        write(out, self.piece.a.mul_vec(v));
+    fn relinearize_impl(&mut self, x: &[S], theta: &[S], fx: Option<&mut [S]>) -> Result<bool> {
+        let (sure, maybe) = self.map.active_pieces(x, theta)?;
+        self.piece = *sure
+            .first()
+            .or(maybe.first())
+            .ok_or_else(|| Error::InvalidInput("no active piece".into()))?;
+        self.smooth = sure.len() + maybe.len() == 1;
+        if let Some(f) = fx {
+            // The value needs a certainly active piece (see `apply`).
+            let v = self.map.apply(x, theta)?;
+            f.clone_from_slice(&v);
+        }
+        Ok(true)
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        write(out, self.piece.a.tr_mul_vec(w));
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        mat_vec_into(&self.piece().a, v, out);
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        write(out, self.piece.b.mul_vec(v));
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        mat_tr_vec_into(&self.piece().a, w, out);
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        write(out, self.piece.b.tr_mul_vec(w));
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        mat_vec_into(&self.piece().b, v, out);
+    }
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        mat_tr_vec_into(&self.piece().b, w, out);
     }
     fn is_smooth_point(&self) -> bool {
         self.smooth

@@ -14,7 +14,6 @@ use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 use crate::selection::{compare, unit_hull, Side, Tolerance};
-use std::cell::RefCell;
 
 /// The ReLU layer `x ↦ relu(Wx + Uθ + b)`.
 #[derive(Clone, Debug)]
@@ -65,14 +64,19 @@ impl<S: Scalar> ReluLayer<S> {
     }
     fn pre(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
         self.check_input(x, theta)?;
-        let wx = self.w.mul_vec(x)?;
-        let ut = self.u.mul_vec(theta)?;
-        Ok(wx
-            .iter()
-            .zip(&ut)
-            .zip(&self.b)
-            .map(|((a, c), d)| a.add(c).add(d))
-            .collect())
+        let mut s = vec![S::zero(); self.b.len()];
+        let mut tmp = vec![S::zero(); self.b.len()];
+        self.pre_into(x, theta, &mut s, &mut tmp);
+        Ok(s)
+    }
+
+    /// `s = W x + U θ + b` into `s` (`tmp`: scratch of the same length).
+    fn pre_into(&self, x: &[S], theta: &[S], s: &mut [S], tmp: &mut [S]) {
+        mat_vec_into(&self.w, x, s);
+        mat_vec_into(&self.u, theta, tmp);
+        for ((si, ti), bi) in s.iter_mut().zip(tmp.iter()).zip(&self.b) {
+            *si = si.add(ti).add(bi);
+        }
     }
 }
 
@@ -88,29 +92,17 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
             .collect())
     }
     fn linearize(&self, x: &[S], theta: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let s = self.pre(x, theta)?;
-        let mut smooth = true;
-        let q = s
-            .iter()
-            .map(|si| {
-                if compare(si, &S::zero(), &self.tol) == Side::Tie {
-                    smooth = false;
-                }
-                match si.sign() {
-                    Some(std::cmp::Ordering::Greater) => S::one(),
-                    Some(_) => S::zero(),
-                    // Undecided only for intervals (invariant: inputs are finite), where unit_hull is Some.
-                    None => unit_hull().unwrap_or_else(S::zero),
-                }
-            })
-            .collect();
+        self.check_input(x, theta)?;
         let n = self.w.rows();
-        Ok(Box::new(ReluLinearization {
+        let mut lin = ReluLinearization {
             layer: self,
-            q,
-            smooth,
-            buf: RefCell::new(vec![S::zero(); n]),
-        }))
+            q: vec![S::zero(); n],
+            smooth: true,
+            s: vec![S::zero(); n],
+            buf: vec![S::zero(); n],
+        };
+        lin.relinearize_impl(x, theta, None)?;
+        Ok(Box::new(lin))
     }
     /// `{diag(q)W : q ∈ [0, 1]ⁿ}`: relu' lies in `[0, 1]` everywhere.
     fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
@@ -147,40 +139,64 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
     }
 }
 
+/// `[A, B] = diag(q)[W, U]` at one point, with its scratch.
 struct ReluLinearization<'a, S> {
     layer: &'a ReluLayer<S>,
     q: Vec<S>,
     smooth: bool,
-    buf: RefCell<Vec<S>>,
+    /// The pre-activation `s` during a move.
+    s: Vec<S>,
+    buf: Vec<S>,
 }
 
 impl<S: Scalar> Linearization<S> for ReluLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
         self.layer.dims()
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    /// One pre-activation `s = Wx + Uθ + b` gives `F = relu(s)` and `q = relu'(s)`.
+    fn relinearize_impl(&mut self, x: &[S], theta: &[S], mut fx: Option<&mut [S]>) -> Result<bool> {
+        self.layer.pre_into(x, theta, &mut self.s, &mut self.buf);
+        let mut smooth = true;
+        for (i, si) in self.s.iter().enumerate() {
+            if compare(si, &S::zero(), &self.layer.tol) == Side::Tie {
+                smooth = false;
+            }
+            self.q[i] = match si.sign() {
+                Some(std::cmp::Ordering::Greater) => S::one(),
+                Some(_) => S::zero(),
+                // Undecided only for intervals (invariant: inputs are finite), where unit_hull is Some.
+                None => unit_hull().unwrap_or_else(S::zero),
+            };
+            if let Some(f) = fx.as_deref_mut() {
+                f[i] = si.max(&S::zero());
+            }
+        }
+        self.smooth = smooth;
+        Ok(true)
+    }
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         mat_vec_into(&self.layer.w, v, out);
         out.iter_mut().zip(&self.q).for_each(|(o, q)| *o = o.mul(q));
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        let mut t = self.buf.borrow_mut();
-        t.iter_mut()
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.buf
+            .iter_mut()
             .zip(w)
             .zip(&self.q)
             .for_each(|((ti, wi), q)| *ti = wi.mul(q));
-        mat_tr_vec_into(&self.layer.w, &t, out);
+        mat_tr_vec_into(&self.layer.w, &self.buf, out);
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         mat_vec_into(&self.layer.u, v, out);
         out.iter_mut().zip(&self.q).for_each(|(o, q)| *o = o.mul(q));
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        let mut t = self.buf.borrow_mut();
-        t.iter_mut()
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.buf
+            .iter_mut()
             .zip(w)
             .zip(&self.q)
             .for_each(|((ti, wi), q)| *ti = wi.mul(q));
-        mat_tr_vec_into(&self.layer.u, &t, out);
+        mat_tr_vec_into(&self.layer.u, &self.buf, out);
     }
     fn is_smooth_point(&self) -> bool {
         self.smooth

@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::Transcendental;
-use std::cell::RefCell;
 
 /// Log-domain Sinkhorn (see the module docs).
 #[derive(Clone, Debug)]
@@ -128,22 +127,19 @@ impl<S: Transcendental> FixedPointMap<S> for Sinkhorn<S> {
             .collect()
     }
     fn linearize(&self, x: &[S], b: &[S]) -> Result<Box<dyn Linearization<S> + '_>> {
-        let (u, s, t) = self.parts(x, b)?;
-        let v = div_all(b, &s)?;
-        let v_over_s = div_all(&v, &s)?;
-        let ones = vec![S::one(); s.len().max(t.len())];
-        let inv_s = div_all(&ones[..s.len()], &s)?;
-        let inv_t = div_all(&ones[..t.len()], &t)?;
+        self.check_input(x, b)?;
         let (n, m) = self.dims();
-        Ok(Box::new(SinkhornLinearization {
-            kernel: &self.kernel,
-            u,
-            v_over_s,
-            inv_s,
-            inv_t,
-            buf_n: RefCell::new(vec![S::zero(); n]),
-            buf_m: RefCell::new(vec![S::zero(); m]),
-        }))
+        let mut lin = SinkhornLinearization {
+            map: self,
+            u: vec![S::zero(); n],
+            v_over_s: vec![S::zero(); m],
+            inv_s: vec![S::zero(); m],
+            inv_t: vec![S::zero(); n],
+            buf_n: vec![S::zero(); n],
+            buf_m: vec![S::zero(); m],
+        };
+        lin.relinearize_impl(x, b, None)?;
+        Ok(Box::new(lin))
     }
     fn conservative_jacobian(&self, x: &[S], b: &[S]) -> Result<MatrixSet<S>> {
         let (a, bb) = self.linearize(x, b)?.to_dense()?;
@@ -154,61 +150,110 @@ impl<S: Transcendental> FixedPointMap<S> for Sinkhorn<S> {
 /// `A w = (K (v/s ⊙ Kᵀ(u ⊙ w))) / t`, `Aᵀ w = u ⊙ K(v/s ⊙ Kᵀ(w/t))`,
 /// `B v' = −(K(v'/s))/t`, `Bᵀ w = −(Kᵀ(w/t))/s`.
 struct SinkhornLinearization<'a, S> {
-    kernel: &'a Matrix<S>,
+    map: &'a Sinkhorn<S>,
     u: Vec<S>,
     v_over_s: Vec<S>,
     inv_s: Vec<S>,
     inv_t: Vec<S>,
-    buf_n: RefCell<Vec<S>>,
-    buf_m: RefCell<Vec<S>>,
+    buf_n: Vec<S>,
+    buf_m: Vec<S>,
+}
+
+/// `a / b`, or the Sinkhorn underflow error.
+fn checked_div<S: Transcendental>(a: &S, b: &S) -> Result<S> {
+    a.div(b).ok_or_else(|| Error::DivisionByZero {
+        context: "Sinkhorn (underflow of Kᵀu or Kv)".into(),
+    })
 }
 
 impl<S: Transcendental> SinkhornLinearization<'_, S> {
     /// `out = post ⊙ K(v/s ⊙ Kᵀ(pre ⊙ w))`: `A w` with `(pre, post) = (u, 1/t)`, and
     /// `Aᵀ w` with the two scalings swapped.
-    fn sandwich(&self, pre: &[S], post: &[S], w: &[S], out: &mut [S]) {
-        let (mut bn, mut bm) = (self.buf_n.borrow_mut(), self.buf_m.borrow_mut());
-        bn.iter_mut()
+    fn sandwich(&mut self, transpose: bool, w: &[S], out: &mut [S]) {
+        let kernel = &self.map.kernel;
+        let (pre, post) = if transpose {
+            (&self.inv_t, &self.u)
+        } else {
+            (&self.u, &self.inv_t)
+        };
+        self.buf_n
+            .iter_mut()
             .zip(w)
             .zip(pre)
             .for_each(|((b, wi), x)| *b = wi.mul(x));
-        mat_tr_vec_into(self.kernel, &bn, &mut bm);
-        bm.iter_mut()
+        mat_tr_vec_into(kernel, &self.buf_n, &mut self.buf_m);
+        self.buf_m
+            .iter_mut()
             .zip(&self.v_over_s)
             .for_each(|(b, r)| *b = b.mul(r));
-        mat_vec_into(self.kernel, &bm, out);
+        mat_vec_into(kernel, &self.buf_m, out);
         out.iter_mut().zip(post).for_each(|(o, y)| *o = o.mul(y));
     }
 }
 
 impl<S: Transcendental> Linearization<S> for SinkhornLinearization<'_, S> {
     fn dims(&self) -> (usize, usize) {
-        (self.kernel.rows(), self.kernel.cols())
+        self.map.dims()
     }
-    fn a_mul_into(&self, w: &[S], out: &mut [S]) {
-        self.sandwich(&self.u, &self.inv_t, w, out);
+    /// `u = eˣ`, `s = Kᵀu`, `v = b/s`, `t = Kv` once for `F = log a − log t` and `[A, B]`.
+    fn relinearize_impl(&mut self, x: &[S], b: &[S], fx: Option<&mut [S]>) -> Result<bool> {
+        if !b.iter().all(positive) {
+            return Err(Error::InvalidInput("Sinkhorn: b must be > 0".into()));
+        }
+        let kernel = &self.map.kernel;
+        for (ui, xi) in self.u.iter_mut().zip(x) {
+            *ui = xi.exp();
+        }
+        mat_tr_vec_into(kernel, &self.u, &mut self.buf_m);
+        let scaled = self
+            .buf_m
+            .iter_mut()
+            .zip(&mut self.v_over_s)
+            .zip(&mut self.inv_s);
+        for (((sj, vs), is), bj) in scaled.zip(b) {
+            // `sj` holds s = Kᵀu and becomes v = b/s.
+            let vj = checked_div(bj, sj)?;
+            *vs = checked_div(&vj, sj)?;
+            *is = checked_div(&S::one(), sj)?;
+            *sj = vj;
+        }
+        mat_vec_into(kernel, &self.buf_m, &mut self.buf_n);
+        for (it, ti) in self.inv_t.iter_mut().zip(&self.buf_n) {
+            *it = checked_div(&S::one(), ti)?;
+        }
+        if let Some(f) = fx {
+            for ((fi, la), ti) in f.iter_mut().zip(&self.map.log_a).zip(&self.buf_n) {
+                *fi = la.sub(&ti.ln().ok_or_else(|| Error::DivisionByZero {
+                    context: "Sinkhorn log(Kv)".into(),
+                })?);
+            }
+        }
+        Ok(true)
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
-        self.sandwich(&self.inv_t, &self.u, w, out);
+    fn a_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.sandwich(false, w, out);
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
-        let mut bm = self.buf_m.borrow_mut();
-        bm.iter_mut()
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.sandwich(true, w, out);
+    }
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
+        self.buf_m
+            .iter_mut()
             .zip(v)
             .zip(&self.inv_s)
             .for_each(|((b, vi), r)| *b = vi.mul(r));
-        mat_vec_into(self.kernel, &bm, out);
+        mat_vec_into(&self.map.kernel, &self.buf_m, out);
         out.iter_mut()
             .zip(&self.inv_t)
             .for_each(|(o, r)| *o = o.mul(r).neg());
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
-        let mut bn = self.buf_n.borrow_mut();
-        bn.iter_mut()
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
+        self.buf_n
+            .iter_mut()
             .zip(w)
             .zip(&self.inv_t)
             .for_each(|((b, wi), r)| *b = wi.mul(r));
-        mat_tr_vec_into(self.kernel, &bn, out);
+        mat_tr_vec_into(&self.map.kernel, &self.buf_n, out);
         out.iter_mut()
             .zip(&self.inv_s)
             .for_each(|(o, r)| *o = o.mul(r).neg());

@@ -1,90 +1,88 @@
-//! Small helpers shared by the maps: vertex enumeration of
-//! row-scaling boxes, and a dense-matrix linear operator.
+//! Small helpers shared by the maps: dense matrix–vector products for callers that
+//! checked the lengths, and the soft-threshold classification.
 
-use crate::error::{Error, Result};
+use crate::linalg::kernels::{axpy, dot};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
+use crate::selection::Tolerance;
 
-/// Largest number of ties a map enumerates into hull vertices (`2^k` vertices).
-pub const MAX_TIES: usize = 12;
-
-/// The hull of `build(q)` over the vertices of the box `[q_lo, q_hi]` (coordinates with
-/// `q_lo = q_hi` decided are fixed). A singleton when no coordinate is free. Errors
-/// with [`Error::TooLarge`] beyond [`MAX_TIES`] free coordinates.
-pub fn hull_over_box<S: Scalar>(
-    q_lo: &[S],
-    q_hi: &[S],
-    build: impl Fn(&[S]) -> Result<Matrix<S>>,
-) -> Result<MatrixSet<S>> {
-    let free: Vec<usize> = (0..q_lo.len())
-        .filter(|&i| q_lo[i].cmp3(&q_hi[i]) != Some(std::cmp::Ordering::Equal))
-        .collect();
-    if free.len() > MAX_TIES {
-        return Err(Error::TooLarge {
-            context: format!("{} ties (limit {MAX_TIES}): 2^k hull vertices", free.len()),
-        });
-    }
-    let mut vs = Vec::with_capacity(1 << free.len());
-    for mask in 0..(1usize << free.len()) {
-        let mut q = q_lo.to_vec();
-        for (bit, &i) in free.iter().enumerate() {
-            if mask >> bit & 1 == 1 {
-                q[i] = q_hi[i].clone();
-            }
-        }
-        vs.push(build(&q)?);
-    }
-    if vs.len() == 1 {
-        Ok(MatrixSet::Finite(vs))
-    } else {
-        MatrixSet::hull(vs)
+/// `out = M v` for a dense matrix (no allocation; `v` has `cols`, `out` `rows` entries).
+pub(crate) fn mat_vec_into<S: Scalar>(m: &Matrix<S>, v: &[S], out: &mut [S]) {
+    debug_assert_eq!((v.len(), out.len()), (m.cols(), m.rows()));
+    out.iter_mut().for_each(|o| *o = S::zero());
+    for (j, vj) in v.iter().enumerate() {
+        axpy(vj, m.column(j), out);
     }
 }
 
-/// `out = M v` for a dense matrix (no allocation).
-pub fn mat_vec_into<S: Scalar>(m: &Matrix<S>, v: &[S], out: &mut [S]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = (0..m.cols()).fold(S::zero(), |acc, j| acc.mul_add(&m[(i, j)], &v[j]));
-    }
-}
-
-/// `out = Mᵀ w` for a dense matrix (no allocation).
-pub fn mat_tr_vec_into<S: Scalar>(m: &Matrix<S>, w: &[S], out: &mut [S]) {
+/// `out = Mᵀ w` for a dense matrix (no allocation; `w` has `rows`, `out` `cols` entries).
+pub(crate) fn mat_tr_vec_into<S: Scalar>(m: &Matrix<S>, w: &[S], out: &mut [S]) {
+    debug_assert_eq!((w.len(), out.len()), (m.rows(), m.cols()));
     for (j, o) in out.iter_mut().enumerate() {
-        *o = m
-            .column(j)
-            .iter()
-            .zip(w)
-            .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+        *o = dot(m.column(j), w);
     }
 }
 
-/// Per-coordinate threshold classification shared by the soft-threshold maps: for
-/// `|z_i|` against `τ`, the range `[q_lo, q_hi]` of `∂S_τ`, the AD choice (0 at the
-/// threshold; `[0, 1]` when intervals cannot decide), and `sign(z_i)` (`[−1, 1]` over
-/// intervals when undecided).
-pub struct Threshold<S> {
+/// One coordinate of the soft-threshold classification of `z` against `τ`: the range
+/// `[q_lo, q_hi]` of `∂S_τ(z)`, the AD choice (0 at the threshold; `[0, 1]` when
+/// intervals cannot decide), `sign(z)` (`[−1, 1]` over intervals when undecided), and
+/// whether the coordinate is tied.
+pub(crate) struct ThresholdAt<S> {
+    pub(crate) q_lo: S,
+    pub(crate) q_hi: S,
+    pub(crate) q_ad: S,
+    pub(crate) sign: S,
+    pub(crate) tie: bool,
+}
+
+/// Classify one coordinate `z` against `τ` (see [`ThresholdAt`]).
+pub(crate) fn threshold_at<S: Scalar>(z: &S, tau: &S, tol: &Tolerance) -> ThresholdAt<S> {
+    use crate::selection::{compare, hull2, unit_hull, Side};
+    use std::cmp::Ordering;
+    let sign = match z.sign() {
+        Some(Ordering::Greater) => S::one(),
+        Some(Ordering::Less) => S::one().neg(),
+        Some(Ordering::Equal) => S::zero(),
+        // Undecided only for intervals (invariant: inputs are finite), where the hull exists.
+        None => hull2(&S::one().neg(), &S::one()).unwrap_or_else(S::zero),
+    };
+    let abs = z.abs();
+    let (q_lo, q_hi, tie) = match compare(&abs, tau, tol) {
+        Side::Above => (S::one(), S::one(), false),
+        Side::Below => (S::zero(), S::zero(), false),
+        Side::Tie => (S::zero(), S::one(), true),
+    };
+    let q_ad = match abs.cmp3(tau) {
+        Some(Ordering::Greater) => S::one(),
+        Some(_) => S::zero(),
+        // As above: only intervals leave this undecided, and they have `[0, 1]`.
+        None => unit_hull().unwrap_or_else(S::zero),
+    };
+    ThresholdAt {
+        q_lo,
+        q_hi,
+        q_ad,
+        sign,
+        tie,
+    }
+}
+
+/// The classification of every coordinate of `z` (see [`ThresholdAt`]).
+pub(crate) struct Threshold<S> {
     /// Lower ends of `q`.
-    pub q_lo: Vec<S>,
+    pub(crate) q_lo: Vec<S>,
     /// Upper ends of `q`.
-    pub q_hi: Vec<S>,
+    pub(crate) q_hi: Vec<S>,
     /// The AD element's `q`.
-    pub q_ad: Vec<S>,
+    pub(crate) q_ad: Vec<S>,
     /// `sign(z)`.
-    pub sign: Vec<S>,
+    pub(crate) sign: Vec<S>,
     /// Whether no coordinate is tied.
-    pub smooth: bool,
+    pub(crate) smooth: bool,
 }
 
 /// Classify `z` against `τ` (see [`Threshold`]).
-pub fn classify_threshold<S: Scalar>(
-    z: &[S],
-    tau: &S,
-    tol: &crate::selection::Tolerance,
-) -> Threshold<S> {
-    use crate::selection::{compare, hull2, unit_hull, Side};
-    use std::cmp::Ordering;
+pub(crate) fn classify_threshold<S: Scalar>(z: &[S], tau: &S, tol: &Tolerance) -> Threshold<S> {
     let n = z.len();
     let mut t = Threshold {
         q_lo: Vec::with_capacity(n),
@@ -93,53 +91,28 @@ pub fn classify_threshold<S: Scalar>(
         sign: Vec::with_capacity(n),
         smooth: true,
     };
-    let pm1 = hull2(&S::one().neg(), &S::one());
     for zi in z {
-        let s = match zi.sign() {
-            Some(Ordering::Greater) => S::one(),
-            Some(Ordering::Less) => S::one().neg(),
-            Some(Ordering::Equal) => S::zero(),
-            // Undecided only for intervals (invariant: inputs are finite), where the hull exists.
-            None => pm1.clone().unwrap_or_else(S::zero),
-        };
-        let (lo, hi) = match compare(&zi.abs(), tau, tol) {
-            Side::Above => (S::one(), S::one()),
-            Side::Below => (S::zero(), S::zero()),
-            Side::Tie => {
-                t.smooth = false;
-                (S::zero(), S::one())
-            }
-        };
-        let ad = match zi.abs().cmp3(tau) {
-            Some(Ordering::Greater) => S::one(),
-            Some(_) => S::zero(),
-            // As above: only intervals leave this undecided, and they have `[0, 1]`.
-            None => unit_hull().unwrap_or_else(S::zero),
-        };
-        t.q_lo.push(lo);
-        t.q_hi.push(hi);
-        t.q_ad.push(ad);
-        t.sign.push(s);
+        let c = threshold_at(zi, tau, tol);
+        t.smooth &= !c.tie;
+        t.q_lo.push(c.q_lo);
+        t.q_hi.push(c.q_hi);
+        t.q_ad.push(c.q_ad);
+        t.sign.push(c.sign);
     }
     t
 }
 
 /// `out = B v` for `B` given by its columns (`out[i] = Σⱼ cols[j][i] vⱼ`).
-pub fn cols_mul_into<S: Scalar>(cols: &[Vec<S>], v: &[S], out: &mut [S]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = cols
-            .iter()
-            .zip(v)
-            .fold(S::zero(), |acc, (col, vj)| acc.mul_add(&col[i], vj));
+pub(crate) fn cols_mul_into<S: Scalar>(cols: &[Vec<S>], v: &[S], out: &mut [S]) {
+    out.iter_mut().for_each(|o| *o = S::zero());
+    for (col, vj) in cols.iter().zip(v) {
+        axpy(vj, col, out);
     }
 }
 
 /// `out = Bᵀ w` for `B` given by its columns (`out[j] = ⟨cols[j], w⟩`).
-pub fn cols_tr_mul_into<S: Scalar>(cols: &[Vec<S>], w: &[S], out: &mut [S]) {
+pub(crate) fn cols_tr_mul_into<S: Scalar>(cols: &[Vec<S>], w: &[S], out: &mut [S]) {
     for (o, col) in out.iter_mut().zip(cols) {
-        *o = col
-            .iter()
-            .zip(w)
-            .fold(S::zero(), |acc, (a, b)| acc.mul_add(a, b));
+        *o = dot(col, w);
     }
 }

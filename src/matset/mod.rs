@@ -4,8 +4,16 @@
 //! # Exactness policy
 //! Operations that build a new set ([`MatrixSet::sum`], [`MatrixSet::product`],
 //! [`MatrixSet::act`], [`MatrixSet::union`]) return `(set, Exactness)`:
-//! [`Exactness::Exact`] when the returned set *is* the exact result, and
-//! [`Exactness::Over`] when it is a superset of it (a sound over-approximation).
+//! [`Exactness::Exact`] when the returned set *is* the exact result,
+//! [`Exactness::Over`] when it is a superset of it (a sound over-approximation), and,
+//! only under the inner overflow policies of [`SetOptions`], [`Exactness::Under`] (a
+//! subset: every member is a true member) or [`Exactness::Approximate`].
+//!
+//! This module is the one owner of set algebra in the crate (vertex enumeration,
+//! bounding boxes, interval-matrix products, the action and its overflow policies);
+//! the differentiation engines, maps and certificate finders call it. The trusted
+//! certificate checker keeps its own small copy on purpose (it must not depend on
+//! the code it checks).
 //!
 //! | operands | result |
 //! |---|---|
@@ -17,7 +25,7 @@
 //! | box with box (sum) | box, exact |
 //! | anything with a box (product, action) | box by interval-matrix arithmetic, over |
 //! | `DiagBox` | converted to the hull of its `2^k` extreme points (exact) when `2^k ≤ cap`, else to its bounding box (over) |
-//! | result larger than `cap` | the bounding box computed by interval-matrix arithmetic on the operands' bounding boxes, over |
+//! | result larger than `cap` | by default ([`Overflow::Enclose`]) the bounding box computed by interval-matrix arithmetic on the operands' bounding boxes, over; see [`Overflow`] for the inner policies |
 //!
 //! Over intervals a "box" has interval bounds; the set it stands for is the widest one
 //! (`lo.inf ≤ M ≤ hi.sup`), and every enclosure here contains every exact member.
@@ -25,17 +33,21 @@
 pub(crate) mod dispatch;
 mod norms;
 mod ops;
+mod overflow;
 mod prune;
 mod vertices;
 
-pub use norms::{spectral_upper, spectral_upper_sq, Norm};
-pub use ops::box_matmul;
+pub use crate::linalg::norms::Norm;
+pub use ops::{box_act, box_matmul};
+pub use overflow::{Overflow, SetOptions};
+pub use vertices::{for_each_corner, hull_over_box};
 
 /// Default cap on the number of matrices an exact finite or hull result (or a
 /// vertex enumeration) may have before a sound box enclosure is returned instead.
 pub const DEFAULT_CAP: usize = 4096;
 
-/// Whether a computed set (or number) is exact or a sound over-approximation.
+/// Whether a computed set (or number) is exact, a sound over-approximation, or an
+/// inner approximation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exactness {
     /// The result is the exact set (or value; over intervals: an enclosure of it; in
@@ -43,15 +55,25 @@ pub enum Exactness {
     Exact,
     /// The result contains the exact set (for a number: is an upper bound of it).
     Over,
+    /// The result is contained in the exact set (an inner approximation: every member
+    /// is a true member; sups over it are lower bounds). Only the inner overflow
+    /// policies ([`Overflow::KeepLargest`], [`Overflow::KeepExtreme`]) produce it.
+    Under,
+    /// Neither: an inner approximation of an over-approximation (or the converse).
+    Approximate,
 }
 
 impl Exactness {
-    /// `Exact` only if both are.
+    /// The exactness of a result built from two steps with these exactnesses (every
+    /// set operation here is monotone, so supersets stay supersets and subsets stay
+    /// subsets): `Exact` only if both are; mixing `Over` and `Under` gives `Approximate`.
     pub fn and(self, rhs: Exactness) -> Exactness {
-        if self == Exactness::Exact && rhs == Exactness::Exact {
-            Exactness::Exact
-        } else {
-            Exactness::Over
+        use Exactness::*;
+        match (self, rhs) {
+            (Exact, e) | (e, Exact) => e,
+            (Over, Over) => Over,
+            (Under, Under) => Under,
+            _ => Approximate,
         }
     }
 }

@@ -8,40 +8,9 @@
 
 use super::MatrixSet;
 use crate::error::Result;
+use crate::linalg::norms::{spectral_bound_from, Norm};
 use crate::linalg::Matrix;
 use crate::scalar::Scalar;
-
-/// Which matrix norm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Norm {
-    /// Frobenius norm `‖M‖_F` (returned as `sqrt_upper` of the exact square).
-    Frobenius,
-    /// Induced 1-norm (largest column sum of `|mᵢⱼ|`), exact.
-    One,
-    /// Induced ∞-norm (largest row sum), exact.
-    Inf,
-    /// An upper bound of the spectral norm `‖M‖₂`: `min(√(‖M‖₁‖M‖∞), ‖M‖_F)`.
-    SpectralUpper,
-}
-
-/// `min(‖M‖₁‖M‖∞, ‖M‖_F²)`, an exact-arithmetic upper bound of `‖M‖₂²`.
-pub fn spectral_upper_sq<S: Scalar>(m: &Matrix<S>) -> S {
-    m.norm_1().mul(&m.norm_inf()).min(&m.norm_frobenius_sq())
-}
-
-/// `min(√(‖M‖₁‖M‖∞), ‖M‖_F)` with `sqrt_upper`: an upper bound of `‖M‖₂`.
-pub fn spectral_upper<S: Scalar>(m: &Matrix<S>) -> S {
-    spectral_upper_sq(m).sqrt_upper()
-}
-
-fn norm_of<S: Scalar>(m: &Matrix<S>, norm: Norm) -> S {
-    match norm {
-        Norm::Frobenius => m.norm_frobenius_upper(),
-        Norm::One => m.norm_1(),
-        Norm::Inf => m.norm_inf(),
-        Norm::SpectralUpper => spectral_upper(m),
-    }
-}
 
 fn max_all<S: Scalar>(xs: impl Iterator<Item = S>) -> S {
     xs.fold(S::zero(), |a, x| a.max(&x))
@@ -76,18 +45,22 @@ impl<S: Scalar> MatrixSet<S> {
         }
     }
 
-    /// `sup_{M ∈ self} ‖M‖` for the chosen norm: exact for 1 and ∞, the
+    /// `sup_{M ∈ self} ‖M‖` for the chosen norm: exact for 1, ∞ and max, the
     /// `sqrt_upper` of the exact square for Frobenius, and an upper bound of
-    /// `sup ‖M‖₂` for [`Norm::SpectralUpper`] (per member for finite sets and hulls;
-    /// `min(√(sup‖·‖₁ · sup‖·‖∞), sup‖·‖_F)` for boxes and `DiagBox`).
+    /// `sup ‖M‖₂` for [`Norm::Two`] (per member, [`Norm::of_matrix`], for finite sets
+    /// and hulls; [`spectral_bound_from`] the sups of the other three for boxes and
+    /// `DiagBox`).
     pub fn sup_norm(&self, norm: Norm) -> Result<S> {
         match (self, norm) {
             (MatrixSet::Finite(_) | MatrixSet::Hull(_), _) => {
-                Ok(max_all(self.members()?.iter().map(|m| norm_of(m, norm))))
+                Ok(max_all(self.members()?.iter().map(|m| norm.of_matrix(m))))
             }
             (_, Norm::Frobenius) => Ok(self.sup_frobenius_sq()?.sqrt_upper()),
+            // Each entry is affine in the box / diagonal parameters: its largest absolute
+            // value is at a corner of the bounding box.
+            (_, Norm::Max) => Ok(Norm::Max.of_matrix(&self.abs_corner()?)),
             (MatrixSet::Box { .. }, Norm::One | Norm::Inf) => {
-                Ok(norm_of(&self.abs_corner()?, norm))
+                Ok(norm.of_matrix(&self.abs_corner()?))
             }
             (
                 MatrixSet::DiagBox {
@@ -114,10 +87,11 @@ impl<S: Scalar> MatrixSet<S> {
                     })))
                 }
             }
-            (_, Norm::SpectralUpper) => {
-                let p = self.sup_norm(Norm::One)?.mul(&self.sup_norm(Norm::Inf)?);
-                Ok(p.min(&self.sup_frobenius_sq()?).sqrt_upper())
-            }
+            (_, Norm::Two) => Ok(spectral_bound_from(
+                &self.sup_norm(Norm::One)?,
+                &self.sup_norm(Norm::Inf)?,
+                &self.sup_frobenius_sq()?,
+            )),
         }
     }
 

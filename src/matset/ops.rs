@@ -3,6 +3,8 @@
 //! [`crate::matset`] for the exactness policy.
 
 use super::dispatch::{as_f64_matrix, cast};
+use super::overflow::{keep_extreme, keep_largest, Overflow, SetOptions};
+use super::prune::dedup;
 use super::{check_pair, Exactness, MatrixSet};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
@@ -48,53 +50,58 @@ pub fn box_matmul<S: Scalar>(
     Ok((lo, hi))
 }
 
-/// Pairwise images `f(x, y)` with a size cap; `None` when over the cap.
-fn pairwise<S: Scalar>(
-    xs: &[Matrix<S>],
-    ys: &[Matrix<S>],
-    cap: usize,
-    f: impl Fn(&Matrix<S>, &Matrix<S>) -> Result<Matrix<S>>,
-) -> Result<Option<Vec<Matrix<S>>>> {
-    if xs.len().saturating_mul(ys.len()) > cap {
-        return Ok(None);
+/// Which operation [`combine`] performs on point lists and on bounding boxes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// `X + Y` (Minkowski sum).
+    Sum,
+    /// `X · Y` (products).
+    Product,
+    /// `J(X) = {A X + B}` with `A` the first `n` columns of each `[A, B]`.
+    Act(usize),
+}
+
+impl Op {
+    fn points<S: Scalar>(self, xs: &[Matrix<S>], ys: &[Matrix<S>]) -> Result<Vec<Matrix<S>>> {
+        if let Op::Act(n) = self {
+            return act_points(xs, ys, n);
+        }
+        let mut out = Vec::with_capacity(xs.len() * ys.len());
+        for x in xs {
+            for y in ys {
+                out.push(match self {
+                    Op::Sum => x.add(y)?,
+                    _ => x.matmul(y)?,
+                });
+            }
+        }
+        Ok(out)
     }
-    let mut out = Vec::with_capacity(xs.len() * ys.len());
-    for x in xs {
-        for y in ys {
-            out.push(f(x, y)?);
+
+    /// The interval-matrix enclosure of the operation on two boxes.
+    fn boxes<S: Scalar>(
+        self,
+        (alo, ahi): (&Matrix<S>, &Matrix<S>),
+        (blo, bhi): (&Matrix<S>, &Matrix<S>),
+    ) -> Result<(Matrix<S>, Matrix<S>)> {
+        match self {
+            Op::Sum => Ok((alo.add(blo)?, ahi.add(bhi)?)),
+            Op::Product => box_matmul((alo, ahi), (blo, bhi)),
+            Op::Act(_) => box_act((alo, ahi), (blo, bhi)),
         }
     }
-    Ok(Some(out))
 }
 
-/// Either the finite/hull list of a set or, for boxes (and `DiagBox` over the cap),
-/// `None`: the caller then falls back to box arithmetic.
-fn points_of<S: Scalar>(x: &MatrixSet<S>, cap: usize) -> Result<Option<(Vec<Matrix<S>>, bool)>> {
-    match x {
-        MatrixSet::Finite(ms) => Ok(Some((x.members()?.to_vec(), ms.len() == 1))),
-        MatrixSet::Hull(ms) => Ok(Some((x.members()?.to_vec(), ms.len() == 1))),
-        MatrixSet::Box { .. } => Ok(None),
-        MatrixSet::DiagBox { .. } => match x.vertices(cap) {
-            Ok(v) => Ok(Some((v, false))),
-            Err(Error::TooLarge { .. }) => Ok(None),
-            Err(e) => Err(e),
-        },
-    }
-}
-
-/// Build the result of a pointwise-bilinear operation from the point lists.
-/// `x_finite`/`y_finite`: operand is a finite set or a one-vertex hull;
-/// `*_single`: a one-member finite set or one-vertex hull.
-fn assemble<S: Scalar>(
-    out: Vec<Matrix<S>>,
-    x_finite: bool,
-    y_finite: bool,
-    x_single: bool,
-    y_single: bool,
+/// Whether the pointwise images of two operands form an exact finite set (both
+/// finite-like) or a hull, and whether that is exact. `*_finite`: the operand is a
+/// finite set or a one-vertex hull; `*_single`: a one-member finite set or one-vertex hull.
+fn classify(
+    (x_finite, x_single): (bool, bool),
+    (y_finite, y_single): (bool, bool),
     bilinear: bool,
-) -> (MatrixSet<S>, Exactness) {
+) -> (bool, Exactness) {
     if x_finite && y_finite {
-        return (MatrixSet::Finite(out), Exactness::Exact);
+        return (true, Exactness::Exact);
     }
     // At least one operand is convex (hull / DiagBox).
     let exact = if bilinear {
@@ -104,26 +111,104 @@ fn assemble<S: Scalar>(
         // Sum: conv V + conv W = conv{Vᵢ + Wⱼ}; finite (≥2) + hull is a union of hulls.
         (!x_finite || x_single) && (!y_finite || y_single)
     };
-    (
-        MatrixSet::Hull(out),
-        if exact {
-            Exactness::Exact
-        } else {
-            Exactness::Over
-        },
-    )
+    let ex = if exact {
+        Exactness::Exact
+    } else {
+        Exactness::Over
+    };
+    (false, ex)
+}
+
+/// `(is finite-like, is a single point)` of an operand whose point list is `pts`.
+fn kind_of<S>(set: &MatrixSet<S>, pts: &[Matrix<S>]) -> (bool, bool) {
+    let single = pts.len() == 1 && matches!(set, MatrixSet::Finite(_) | MatrixSet::Hull(_));
+    (single || matches!(set, MatrixSet::Finite(_)), single)
+}
+
+/// The one implementation of the pointwise set operations (sum, product, action):
+/// pairwise images of the explicit points when there are at most `opts.cap` of them,
+/// the overflow policy otherwise, interval-matrix arithmetic when an operand is a box.
+fn combine<S: Scalar>(
+    x: &MatrixSet<S>,
+    y: &MatrixSet<S>,
+    op: Op,
+    opts: &SetOptions,
+) -> Result<(MatrixSet<S>, Exactness)> {
+    let vcap = opts.diagbox_vertex_cap;
+    if let (Some(xs), Some(ys)) = (x.points(vcap)?, y.points(vcap)?) {
+        let count = xs.len().saturating_mul(ys.len());
+        let (finite, mut ex) = classify(kind_of(x, &xs), kind_of(y, &ys), op != Op::Sum);
+        let wrap = |ms| {
+            if finite {
+                MatrixSet::Finite(ms)
+            } else {
+                MatrixSet::Hull(ms)
+            }
+        };
+        let policy = opts.overflow;
+        if count <= opts.cap || matches!(policy, Overflow::KeepLargest | Overflow::KeepExtreme) {
+            let mut pts = dedup(&op.points(&xs, &ys)?);
+            if pts.len() > opts.cap {
+                pts = if policy == Overflow::KeepLargest {
+                    keep_largest(pts, opts.cap)
+                } else {
+                    keep_extreme(pts, opts.cap)
+                };
+                ex = ex.and(Exactness::Under);
+            }
+            return Ok((wrap(pts), ex));
+        }
+        if policy == Overflow::Fail {
+            return Err(Error::TooLarge {
+                context: format!(
+                    "set operation: {count} matrices exceed the cap {}",
+                    opts.cap
+                ),
+            });
+        }
+    }
+    let (a, b) = (x.bounding_box()?, y.bounding_box()?);
+    let (lo, hi) = op.boxes((&a.0, &a.1), (&b.0, &b.1))?;
+    Ok((MatrixSet::Box { lo, hi }, Exactness::Over))
+}
+
+/// `[A]·[X] + [B]` for interval matrices given by endpoints, with `[A, B]` an
+/// `n × (n + m)` box split after its first `n` columns and `[X]` an `n × m` box:
+/// sound, exact per entry over rationals (see [`box_matmul`]).
+pub fn box_act<S: Scalar>(
+    (jlo, jhi): (&Matrix<S>, &Matrix<S>),
+    (xlo, xhi): (&Matrix<S>, &Matrix<S>),
+) -> Result<(Matrix<S>, Matrix<S>)> {
+    let n = xlo.rows();
+    if jlo.shape() != jhi.shape() || jlo.rows() != n || jlo.cols() != n + xlo.cols() {
+        return Err(Error::DimensionMismatch {
+            op: "box_act",
+            left: jlo.shape(),
+            right: xlo.shape(),
+        });
+    }
+    let (alo, blo) = jlo.split_cols(n)?;
+    let (ahi, bhi) = jhi.split_cols(n)?;
+    let (plo, phi) = box_matmul((&alo, &ahi), (xlo, xhi))?;
+    Ok((plo.add(&blo)?, phi.add(&bhi)?))
 }
 
 impl<S: Scalar> MatrixSet<S> {
-    /// Minkowski sum `X + Y` with the default cap ([`super::DEFAULT_CAP`]).
+    /// Minkowski sum `X + Y` with the default limits ([`SetOptions::default`]).
     pub fn sum(&self, rhs: &Self) -> Result<(MatrixSet<S>, Exactness)> {
-        self.sum_with_cap(rhs, super::DEFAULT_CAP)
+        self.sum_with(rhs, &SetOptions::default())
+    }
+
+    /// Minkowski sum with an outer enclosure above `cap` matrices
+    /// ([`SetOptions::enclose`]).
+    pub fn sum_with_cap(&self, rhs: &Self, cap: usize) -> Result<(MatrixSet<S>, Exactness)> {
+        self.sum_with(rhs, &SetOptions::enclose(cap))
     }
 
     /// Minkowski sum `X + Y`: exact for finite+finite, hull+hull, box+box and
-    /// singleton shifts; a hull (or box) containing it otherwise; the bounding box of
-    /// the result when more than `cap` matrices would be produced.
-    pub fn sum_with_cap(&self, rhs: &Self, cap: usize) -> Result<(MatrixSet<S>, Exactness)> {
+    /// singleton shifts; a hull (or box) containing it otherwise; above `opts.cap`
+    /// matrices the overflow policy decides (by default the bounding box of the result).
+    pub fn sum_with(&self, rhs: &Self, opts: &SetOptions) -> Result<(MatrixSet<S>, Exactness)> {
         check_pair(self, rhs, "MatrixSet::sum")?;
         match (self, rhs) {
             (MatrixSet::Box { lo: a, hi: b }, MatrixSet::Box { lo: c, hi: d }) => {
@@ -175,28 +260,17 @@ impl<S: Scalar> MatrixSet<S> {
             }
             _ => {}
         }
-        let (px, py) = (points_of(self, cap)?, points_of(rhs, cap)?);
-        if let (Some((xs, xsing)), Some((ys, ysing))) = (px, py) {
-            if let Some(out) = pairwise(&xs, &ys, cap, |a, b| a.add(b))? {
-                let xf = xsing || matches!(self, MatrixSet::Finite(_));
-                let yf = ysing || matches!(rhs, MatrixSet::Finite(_));
-                let (set, ex) = assemble(out, xf, yf, xsing, ysing, false);
-                return Ok((set.pruned(), ex));
-            }
-        }
-        let (a, b) = (self.bounding_box()?, rhs.bounding_box()?);
-        Ok((
-            MatrixSet::Box {
-                lo: a.0.add(&b.0)?,
-                hi: a.1.add(&b.1)?,
-            },
-            Exactness::Over,
-        ))
+        combine(self, rhs, Op::Sum, opts)
     }
 
-    /// Minkowski product `X · Y = {XY}` with the default cap.
+    /// Minkowski product `X · Y = {XY}` with the default limits.
     pub fn product(&self, rhs: &Self) -> Result<(MatrixSet<S>, Exactness)> {
-        self.product_with_cap(rhs, super::DEFAULT_CAP)
+        self.product_with(rhs, &SetOptions::default())
+    }
+
+    /// Minkowski product with an outer enclosure above `cap` matrices.
+    pub fn product_with_cap(&self, rhs: &Self, cap: usize) -> Result<(MatrixSet<S>, Exactness)> {
+        self.product_with(rhs, &SetOptions::enclose(cap))
     }
 
     /// Minkowski product `X · Y = {XY : X ∈ X, Y ∈ Y}` (`X` is `p×q`, `Y` is `q×r`).
@@ -204,9 +278,9 @@ impl<S: Scalar> MatrixSet<S> {
     /// Finite·finite: all products, exact. With a hull: `conv{Vᵢ Wⱼ}`, exact when the
     /// other operand is a single matrix, otherwise a superset (`XY` with `X = Σλᵢ Vᵢ`,
     /// `Y = Σμⱼ Wⱼ` is `Σ λᵢμⱼ VᵢWⱼ`, a convex combination, but not every point of
-    /// that hull is a product). With a box, or over the cap: the interval-matrix
-    /// product of the bounding boxes (over).
-    pub fn product_with_cap(&self, rhs: &Self, cap: usize) -> Result<(MatrixSet<S>, Exactness)> {
+    /// that hull is a product). With a box: the interval-matrix product of the
+    /// bounding boxes (over). Above `opts.cap` products: the overflow policy.
+    pub fn product_with(&self, rhs: &Self, opts: &SetOptions) -> Result<(MatrixSet<S>, Exactness)> {
         if self.shape().1 != rhs.shape().0 {
             return Err(Error::DimensionMismatch {
                 op: "MatrixSet::product",
@@ -214,18 +288,7 @@ impl<S: Scalar> MatrixSet<S> {
                 right: rhs.shape(),
             });
         }
-        let (px, py) = (points_of(self, cap)?, points_of(rhs, cap)?);
-        if let (Some((xs, xsing)), Some((ys, ysing))) = (px, py) {
-            if let Some(out) = pairwise(&xs, &ys, cap, |a, b| a.matmul(b))? {
-                let xf = xsing || matches!(self, MatrixSet::Finite(_));
-                let yf = ysing || matches!(rhs, MatrixSet::Finite(_));
-                let (set, ex) = assemble(out, xf, yf, xsing, ysing, true);
-                return Ok((set.pruned(), ex));
-            }
-        }
-        let (a, b) = (self.bounding_box()?, rhs.bounding_box()?);
-        let (lo, hi) = box_matmul((&a.0, &a.1), (&b.0, &b.1))?;
-        Ok((MatrixSet::Box { lo, hi }, Exactness::Over))
+        combine(self, rhs, Op::Product, opts)
     }
 
     /// `c·X`, exact for every variant (a box swaps its bounds when `c < 0`; over
@@ -264,7 +327,7 @@ impl<S: Scalar> MatrixSet<S> {
             return Ok((MatrixSet::Finite(all).pruned(), Exactness::Exact));
         }
         let cap = super::DEFAULT_CAP;
-        if let (Some((mut a, _)), Some((b, _))) = (points_of(self, cap)?, points_of(rhs, cap)?) {
+        if let (Some(mut a), Some(b)) = (self.points(cap)?, rhs.points(cap)?) {
             if a.len() + b.len() <= cap {
                 a.extend(b);
                 // conv X ∪ conv Y ⊆ conv(X ∪ Y): a superset.
@@ -277,21 +340,29 @@ impl<S: Scalar> MatrixSet<S> {
         Ok((MatrixSet::Box { lo, hi }, Exactness::Over))
     }
 
-    /// The action `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` with the default cap;
+    /// The action `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` with the default limits;
     /// `self` is `J` (`n × (n+m)`), `x` is `X` (`n × m`).
     pub fn act(&self, x: &Self) -> Result<(MatrixSet<S>, Exactness)> {
-        self.act_with_cap(x, super::DEFAULT_CAP)
+        self.act_with(x, &SetOptions::default())
+    }
+
+    /// The action with an outer enclosure above `cap` matrices ([`SetOptions::enclose`]).
+    pub fn act_with_cap(&self, x: &Self, cap: usize) -> Result<(MatrixSet<S>, Exactness)> {
+        self.act_with(x, &SetOptions::enclose(cap))
     }
 
     /// The action `J(X)` (MATH.md §3). Finite `J` on finite `X`: every `A X + B`,
     /// exact (`|J|·|X|` matrices). With hulls: `conv{Aᵢ Xⱼ + Bᵢ}`, exact when `J` or
     /// `X` is a single matrix (an affine image of a hull), otherwise a superset. With
-    /// boxes, or when more than `cap` matrices would be produced: the interval-matrix
-    /// enclosure `[A]·[X] + [B]` of the bounding boxes (over).
+    /// boxes: the interval-matrix enclosure `[A]·[X] + [B]` of the bounding boxes
+    /// (over). When more than `opts.cap` matrices would be produced, `opts.overflow`
+    /// decides: the box enclosure (over), an inner approximation keeping `cap` of them
+    /// ([`Exactness::Under`], or [`Exactness::Approximate`] when the kept hull was
+    /// itself a superset), or [`Error::TooLarge`].
     ///
     /// The products `A·[X₁ … X_k]` are done once per `[A, B]` on the horizontally
     /// stacked members of `X` (one large product; in f64 a single nalgebra kernel).
-    pub fn act_with_cap(&self, x: &Self, cap: usize) -> Result<(MatrixSet<S>, Exactness)> {
+    pub fn act_with(&self, x: &Self, opts: &SetOptions) -> Result<(MatrixSet<S>, Exactness)> {
         let (n, nm) = self.shape();
         let (xn, m) = x.shape();
         if xn != n || nm != n + m {
@@ -301,28 +372,7 @@ impl<S: Scalar> MatrixSet<S> {
                 right: x.shape(),
             });
         }
-        let (pj, px) = (points_of(self, cap)?, points_of(x, cap)?);
-        if let (Some((js, jsing)), Some((xs, xsing))) = (pj, px) {
-            if js.len().saturating_mul(xs.len()) <= cap {
-                let out = act_points(&js, &xs, n)?;
-                let jf = jsing || matches!(self, MatrixSet::Finite(_));
-                let xf = xsing || matches!(x, MatrixSet::Finite(_));
-                let (set, ex) = assemble(out, jf, xf, jsing, xsing, true);
-                return Ok((set.pruned(), ex));
-            }
-        }
-        let (jlo, jhi) = self.bounding_box()?;
-        let (xlo, xhi) = x.bounding_box()?;
-        let (alo, blo) = jlo.split_cols(n)?;
-        let (ahi, bhi) = jhi.split_cols(n)?;
-        let (plo, phi) = box_matmul((&alo, &ahi), (&xlo, &xhi))?;
-        Ok((
-            MatrixSet::Box {
-                lo: plo.add(&blo)?,
-                hi: phi.add(&bhi)?,
-            },
-            Exactness::Over,
-        ))
+        combine(self, x, Op::Act(n), opts)
     }
 }
 

@@ -20,14 +20,77 @@ pub(super) fn free_rows<S: Scalar>(set: &MatrixSet<S>) -> Vec<usize> {
     }
 }
 
-fn too_large(what: &str, count_log2: usize, cap: usize) -> Error {
-    Error::TooLarge {
-        context: format!("{what}: 2^{count_log2} extreme points exceed the cap {cap}"),
-    }
+/// Coordinates of `[lo, hi]` that are not certainly degenerate (`hi − lo` not
+/// certainly zero): the ones a corner enumeration must branch on.
+fn free_coordinates<S: Scalar>(lo: &[S], hi: &[S]) -> Vec<usize> {
+    (0..lo.len().min(hi.len()))
+        .filter(|&i| !hi[i].sub(&lo[i]).is_zero().is_true())
+        .collect()
 }
 
-fn fits(k: usize, cap: usize) -> bool {
-    k < usize::BITS as usize - 1 && (1usize << k) <= cap
+/// Call `f` on every corner of the box `[lo, hi]` over the coordinates `free`: the
+/// vectors equal to `lo` except that each free coordinate takes `lo_i` or `hi_i`
+/// (`2^|free|` corners, in binary order of the choices). Errors with
+/// [`Error::TooLarge`] before calling `f` when there are more than `cap` corners.
+///
+/// This is the one corner enumeration of the crate (box corners, `DiagBox` extreme
+/// points, the hulls maps build over their tie patterns).
+pub fn for_each_corner<S: Scalar>(
+    lo: &[S],
+    hi: &[S],
+    free: &[usize],
+    cap: usize,
+    mut f: impl FnMut(&[S]) -> Result<()>,
+) -> Result<()> {
+    let k = free.len();
+    if lo.len() != hi.len() || free.iter().any(|&i| i >= lo.len()) {
+        return Err(Error::DimensionMismatch {
+            op: "for_each_corner",
+            left: (lo.len(), 1),
+            right: (hi.len(), free.len()),
+        });
+    }
+    if !(k < usize::BITS as usize - 1 && (1usize << k) <= cap) {
+        return Err(Error::TooLarge {
+            context: format!("2^{k} corners exceed the cap {cap}"),
+        });
+    }
+    let mut corner = lo.to_vec();
+    for mask in 0..(1usize << k) {
+        for (bit, &i) in free.iter().enumerate() {
+            corner[i] = if mask >> bit & 1 == 1 {
+                hi[i].clone()
+            } else {
+                lo[i].clone()
+            };
+        }
+        f(&corner)?;
+    }
+    Ok(())
+}
+
+/// The hull of `build(q)` over the corners of the box `[q_lo, q_hi]` (coordinates with
+/// `q_lo = q_hi` certainly are fixed): the conservative Jacobian of a map whose
+/// elements are affine in a vector `q` of selection derivatives that the `DiagBox`
+/// form cannot express (one `qᵢ` scaling several rows). A singleton finite set when no
+/// coordinate is free; [`Error::TooLarge`] beyond `cap` corners.
+pub fn hull_over_box<S: Scalar>(
+    q_lo: &[S],
+    q_hi: &[S],
+    cap: usize,
+    mut build: impl FnMut(&[S]) -> Result<Matrix<S>>,
+) -> Result<MatrixSet<S>> {
+    let free = free_coordinates(q_lo, q_hi);
+    let mut vs = Vec::new();
+    for_each_corner(q_lo, q_hi, &free, cap, |q| {
+        vs.push(build(q)?);
+        Ok(())
+    })?;
+    if vs.len() == 1 {
+        Ok(MatrixSet::Finite(vs))
+    } else {
+        MatrixSet::hull(vs)
+    }
 }
 
 impl<S: Scalar> MatrixSet<S> {
@@ -61,22 +124,12 @@ impl<S: Scalar> MatrixSet<S> {
                 Ok(ms.to_vec())
             }
             MatrixSet::Box { lo, hi } => {
-                let free: Vec<usize> = (0..lo.as_slice().len())
-                    .filter(|&e| !hi.as_slice()[e].sub(&lo.as_slice()[e]).is_zero().is_true())
-                    .collect();
-                if !fits(free.len(), cap) {
-                    return Err(too_large("box corners", free.len(), cap));
-                }
-                let mut out = Vec::with_capacity(1 << free.len());
-                for mask in 0..(1usize << free.len()) {
-                    let mut c = lo.clone();
-                    for (b, &e) in free.iter().enumerate() {
-                        if mask >> b & 1 == 1 {
-                            c.as_mut_slice()[e] = hi.as_slice()[e].clone();
-                        }
-                    }
-                    out.push(c);
-                }
+                let (l, h) = (lo.as_slice(), hi.as_slice());
+                let mut out = Vec::new();
+                for_each_corner(l, h, &free_coordinates(l, h), cap, |c| {
+                    out.push(Matrix::from_col_major(lo.rows(), lo.cols(), c.to_vec())?);
+                    Ok(())
+                })?;
                 Ok(out)
             }
             MatrixSet::DiagBox {
@@ -85,23 +138,65 @@ impl<S: Scalar> MatrixSet<S> {
                 m,
                 offset,
             } => {
-                let free = free_rows(self);
-                if !fits(free.len(), cap) {
-                    return Err(too_large("DiagBox extreme points", free.len(), cap));
-                }
-                let mut out = Vec::with_capacity(1 << free.len());
-                for mask in 0..(1usize << free.len()) {
-                    let mut q = q_lo.clone();
-                    for (b, &i) in free.iter().enumerate() {
-                        if mask >> b & 1 == 1 {
-                            q[i] = q_hi[i].clone();
-                        }
-                    }
-                    out.push(m.scale_rows(&q)?.add(offset)?);
-                }
+                let mut out = Vec::new();
+                for_each_corner(q_lo, q_hi, &free_rows(self), cap, |q| {
+                    out.push(m.scale_rows(q)?.add(offset)?);
+                    Ok(())
+                })?;
                 Ok(out)
             }
         }
+    }
+
+    /// The explicit points whose convex hull is `conv(self)`, when they are cheap: the
+    /// members of a finite set or hull, the extreme points of a `DiagBox` with at most
+    /// `diagbox_cap` of them. `None` for boxes and larger `DiagBox`es (callers then
+    /// work with the bounding box).
+    pub fn points(&self, diagbox_cap: usize) -> Result<Option<Vec<Matrix<S>>>> {
+        match self {
+            MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(Some(self.members()?.to_vec())),
+            MatrixSet::Box { .. } => Ok(None),
+            MatrixSet::DiagBox { .. } => match self.vertices(diagbox_cap) {
+                Ok(v) => Ok(Some(v)),
+                Err(Error::TooLarge { .. }) => Ok(None),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Number of explicit members (finite set) or vertices (hull); `None` for boxes and
+    /// `DiagBox`es.
+    pub fn member_count(&self) -> Option<usize> {
+        match self {
+            MatrixSet::Finite(v) | MatrixSet::Hull(v) => Some(v.len()),
+            _ => None,
+        }
+    }
+
+    /// The same set with every member cut to its first `k` columns (e.g. the `A`-blocks
+    /// of a set of Jacobians `[A, B]`), in the same representation: taking columns is
+    /// linear, so it commutes with hulls, boxes and row scalings.
+    pub fn leading_cols(&self, k: usize) -> Result<MatrixSet<S>> {
+        let left = |m: &Matrix<S>| m.split_cols(k).map(|(a, _)| a);
+        Ok(match self {
+            MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(left).collect::<Result<_>>()?),
+            MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(left).collect::<Result<_>>()?),
+            MatrixSet::Box { lo, hi } => MatrixSet::Box {
+                lo: left(lo)?,
+                hi: left(hi)?,
+            },
+            MatrixSet::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            } => MatrixSet::DiagBox {
+                q_lo: q_lo.clone(),
+                q_hi: q_hi.clone(),
+                m: left(m)?,
+                offset: left(offset)?,
+            },
+        })
     }
 
     /// The convex hull of `self` as a `Hull` (exact for hulls, boxes and `DiagBox`,

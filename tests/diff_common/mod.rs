@@ -23,16 +23,16 @@ impl<S: Scalar> Linearization<S> for AffineLin<'_, S> {
     fn dims(&self) -> (usize, usize) {
         (self.m.rows(), self.n.cols())
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.m.mul_vec(v).unwrap());
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.m.tr_mul_vec(w).unwrap());
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.n.mul_vec(v).unwrap());
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.n.tr_mul_vec(w).unwrap());
     }
     fn is_smooth_point(&self) -> bool {
@@ -131,16 +131,16 @@ impl<S: Scalar> Linearization<S> for DenseLin<S> {
     fn dims(&self) -> (usize, usize) {
         (self.a.rows(), self.b.cols())
     }
-    fn a_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn a_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.a.mul_vec(v).unwrap());
     }
-    fn at_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn at_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.a.tr_mul_vec(w).unwrap());
     }
-    fn b_mul_into(&self, v: &[S], out: &mut [S]) {
+    fn b_mul_impl(&mut self, v: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.b.mul_vec(v).unwrap());
     }
-    fn bt_mul_into(&self, w: &[S], out: &mut [S]) {
+    fn bt_mul_impl(&mut self, w: &[S], out: &mut [S]) {
         out.clone_from_slice(&self.b.tr_mul_vec(w).unwrap());
     }
     fn is_smooth_point(&self) -> bool {

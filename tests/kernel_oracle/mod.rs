@@ -18,9 +18,7 @@
 // Index-heavy numerics (Jacobi rotations, Cholesky) read best with index loops.
 #![allow(dead_code, clippy::needless_range_loop, clippy::type_complexity)]
 
-use piggyback::certify::contraction::{
-    find_norm_bound, find_weighted_bound, NormKind, SearchOptions,
-};
+use piggyback::certify::contraction::{find_norm_bound, find_weighted_bound, SearchOptions};
 use piggyback::certify::forward_backward::{certify_fixed_point, FbProblem};
 use piggyback::certify::invertible::certify_invertible;
 use piggyback::certify::refute::find_refutation;
@@ -1147,9 +1145,9 @@ fn gen_family_norm(src: &mut Source) -> Value {
         max_iter: 300,
     };
     let finder = match src.below(5) {
-        0 => find_norm_bound(&set, NormKind::Two, &opts).ok(),
-        1 => find_norm_bound(&set, NormKind::One, &opts).ok(),
-        2 => find_norm_bound(&set, NormKind::Inf, &opts).ok(),
+        0 => find_norm_bound(&set, piggyback::linalg::norms::Norm::Two, &opts).ok(),
+        1 => find_norm_bound(&set, piggyback::linalg::norms::Norm::One, &opts).ok(),
+        2 => find_norm_bound(&set, piggyback::linalg::norms::Norm::Inf, &opts).ok(),
         3 if n <= 2 => find_weighted_bound(&set, &opts).ok(),
         _ => None,
     };
@@ -1370,9 +1368,21 @@ fn gen_fixed_point(src: &mut Source) -> Value {
     let x = fb
         .ok()
         .and_then(|fb| {
-            piggyback::maps::iterate::iterate(&fb, &vec![0.0; p], &theta, 1e-15, 100_000).ok()
+            let opts = piggyback::diff::IterOptions {
+                max_iter: 100_000,
+                tol: 1e-15,
+                ..Default::default()
+            };
+            piggyback::diff::fixed_point::solve_fixed_point(
+                &fb,
+                &vec![0.0; p],
+                &theta,
+                &opts,
+                piggyback::linalg::norms::Norm::Inf,
+            )
+            .ok()
         })
-        .map(|(x, _)| x);
+        .map(|s| s.x);
     match x.and_then(|x| certify_fixed_point(&problem, &x).ok()) {
         Some(c) => fixed_point_value(&c),
         None => {
