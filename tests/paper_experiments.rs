@@ -341,6 +341,7 @@ fn cg_solves_spd_systems_and_refuses_indefinite_ones() {
     let op = |x: &[f64], o: &mut [f64]| {
         let y = &a * DVector::from_column_slice(x);
         o.copy_from_slice(y.as_slice());
+        Ok(())
     };
     let out = cg(op, &b, &CgOptions::default()).unwrap();
     let exact = a
@@ -356,6 +357,7 @@ fn cg_solves_spd_systems_and_refuses_indefinite_ones() {
     let op2 = |x: &[f64], o: &mut [f64]| {
         let y = &ind * DVector::from_column_slice(x);
         o.copy_from_slice(y.as_slice());
+        Ok(())
     };
     let mut e0 = vec![0.0; 12];
     e0[0] = 1.0;
@@ -381,6 +383,7 @@ fn budget_gmres_residuals_fall_and_reach_the_solution() {
     let op = |x: &[f64], o: &mut [f64]| {
         let y = &m * DVector::from_column_slice(x);
         o.copy_from_slice(y.as_slice());
+        Ok(())
     };
     let exact = m
         .clone()

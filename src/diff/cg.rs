@@ -21,7 +21,7 @@
 //! a direction of non-positive curvature ([`Error::NotPositiveDefinite`]).
 
 use super::aid::{Adjoint, AidOutput};
-use super::{check_finite, check_len, Report};
+use super::{check_finite, check_len, Report, Termination};
 use crate::error::{Error, Result};
 use crate::maps::Linearization;
 use rand::{Rng, SeedableRng};
@@ -67,7 +67,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 ///
 /// Errors: [`Error::NotPositiveDefinite`] on a direction `p` with `pᵀMp ≤ 0` (the matrix
 /// is not positive definite), non-finite input or options.
-pub fn cg(mut op: impl FnMut(&[f64], &mut [f64]), b: &[f64], opts: &CgOptions) -> Result<CgOutput> {
+pub fn cg(
+    mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
+    b: &[f64],
+    opts: &CgOptions,
+) -> Result<CgOutput> {
     check_finite(b, "CG right-hand side")?;
     if !(opts.rel_tol >= 0.0 && opts.rel_tol.is_finite()) {
         return Err(Error::InvalidInput(format!("CgOptions {opts:?}")));
@@ -85,7 +89,7 @@ pub fn cg(mut op: impl FnMut(&[f64], &mut [f64]), b: &[f64], opts: &CgOptions) -
     let mut rr = dot(&r, &r);
     let mut k = 0;
     while k < opts.max_iter && rr.sqrt() > floor && !(opts.rel_tol > 0.0 && rr.sqrt() <= target) {
-        op(&p, &mut mp);
+        op(&p, &mut mp)?;
         let curv = dot(&p, &mp);
         if !(curv > 0.0) {
             return Err(Error::NotPositiveDefinite { pivot: k });
@@ -123,11 +127,12 @@ pub fn cg(mut op: impl FnMut(&[f64], &mut [f64]), b: &[f64], opts: &CgOptions) -
 /// [`Error::InvalidInput`] when a probe fails (use GMRES), index and length errors,
 /// [`Error::NotPositiveDefinite`] from CG.
 pub fn aid_cg_restricted(
-    lin: &dyn Linearization<f64>,
+    lin: &mut dyn Linearization<f64>,
     active: &[usize],
     v: &[f64],
     opts: &CgOptions,
 ) -> Result<AidOutput<Adjoint<f64>>> {
+    let started = std::time::Instant::now();
     let (n, m) = lin.dims();
     check_len("AID-CG adjoint v", n, v.len())?;
     check_finite(v, "AID-CG adjoint v")?;
@@ -146,7 +151,7 @@ pub fn aid_cg_restricted(
     // Probe 1: (A r) vanishes off S for a random r (A has zero rows there).
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
     let r: Vec<f64> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
-    lin.a_mul_into(&r, &mut out);
+    lin.a_mul_into(&r, &mut out)?;
     let scale = out.iter().map(|o| o.abs()).fold(0.0, f64::max).max(1e-300);
     if (0..n).any(|i| !in_s[i] && out[i].abs() > 1e-12 * scale) {
         return Err(Error::InvalidInput(
@@ -159,18 +164,19 @@ pub fn aid_cg_restricted(
         for (&i, ui) in active.iter().zip(u) {
             full[i] = *ui;
         }
-        lin.at_mul_into(&full, &mut out);
+        lin.at_mul_into(&full, &mut out)?;
         for (j, &i) in active.iter().enumerate() {
             res[j] = u[j] - out[i];
         }
+        Ok(())
     };
     // Probe 2: symmetry, aᵀ(Mb) = bᵀ(Ma) for random a, b.
     if k > 0 {
         let a: Vec<f64> = (0..k).map(|_| rng.gen_range(-1.0..1.0)).collect();
         let b: Vec<f64> = (0..k).map(|_| rng.gen_range(-1.0..1.0)).collect();
         let (mut ma, mut mb) = (vec![0.0; k], vec![0.0; k]);
-        apply(&a, &mut ma);
-        apply(&b, &mut mb);
+        apply(&a, &mut ma)?;
+        apply(&b, &mut mb)?;
         let (x, y) = (dot(&a, &mb), dot(&b, &ma));
         let size =
             dot(&ma, &ma).sqrt() * dot(&b, &b).sqrt() + dot(&mb, &mb).sqrt() * dot(&a, &a).sqrt();
@@ -188,17 +194,23 @@ pub fn aid_cg_restricted(
         ws[i] = *x;
     }
     let mut atw = vec![0.0; n];
-    lin.at_mul_into(&ws, &mut atw);
+    lin.at_mul_into(&ws, &mut atw)?;
     let mut w: Vec<f64> = v.iter().zip(&atw).map(|(a, b)| a + b).collect();
     for (&i, x) in active.iter().zip(&sol.x) {
         w[i] = *x;
     }
     let mut theta_bar = vec![0.0; m];
-    lin.bt_mul_into(&w, &mut theta_bar);
+    lin.bt_mul_into(&w, &mut theta_bar)?;
     check_finite(&theta_bar, "AID-CG θ̄")?;
     Ok(AidOutput {
         derivative: Adjoint { w, theta_bar },
-        report: Report::new(sol.iterations, sol.residual, lin.is_smooth_point()),
+        report: Report {
+            iterations: sol.iterations,
+            residual: sol.residual,
+            smooth: lin.is_smooth_point(),
+            termination: Termination::Finished,
+            elapsed: started.elapsed(),
+        },
     })
 }
 
@@ -213,7 +225,7 @@ pub fn aid_cg_restricted(
 ///
 /// Errors: non-finite input or iterate, `restart = 0`.
 pub fn gmres_budget(
-    mut op: impl FnMut(&[f64], &mut [f64]),
+    mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
     b: &[f64],
     budget: usize,
     restart: usize,
@@ -232,7 +244,7 @@ pub fn gmres_budget(
     let mut tmp = vec![0.0; n];
     while used < budget && resid > 0.0 {
         if used > 0 {
-            op(&x, &mut tmp);
+            op(&x, &mut tmp)?;
             used += 1;
             for i in 0..n {
                 r[i] = b[i] - tmp[i];
@@ -249,7 +261,7 @@ pub fn gmres_budget(
         let mut k = 0;
         for j in 0..m {
             let mut w = vec![0.0; n];
-            op(&basis[j], &mut w);
+            op(&basis[j], &mut w)?;
             used += 1;
             for (i, vi) in basis.iter().enumerate() {
                 let h = dot(&w, vi);

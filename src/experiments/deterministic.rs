@@ -160,7 +160,7 @@ fn dist(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// AID by GMRES with a budget of `t` products: `(I − Aᵀ)w = v`, `θ̄ = Bᵀw`.
-fn gmres_budget(lin: &dyn Linearization<f64>, v: &[f64], t: usize) -> Result<Vec<f64>> {
+fn gmres_budget(lin: &mut dyn Linearization<f64>, v: &[f64], t: usize) -> Result<Vec<f64>> {
     let (n, m) = lin.dims();
     if t == 0 {
         return Ok(vec![0.0; m]);
@@ -168,17 +168,18 @@ fn gmres_budget(lin: &dyn Linearization<f64>, v: &[f64], t: usize) -> Result<Vec
     let mut out = vec![0.0; n];
     let (w, _) = cg::gmres_budget(
         |x, o| {
-            lin.at_mul_into(x, &mut out);
+            lin.at_mul_into(x, &mut out)?;
             for ((oi, xi), ai) in o.iter_mut().zip(x).zip(&out) {
                 *oi = xi - ai;
             }
+            Ok(())
         },
         v,
         t,
         n.max(1),
     )?;
     let mut tb = vec![0.0; m];
-    lin.bt_mul_into(&w, &mut tb);
+    lin.bt_mul_into(&w, &mut tb)?;
     Ok(tb)
 }
 
@@ -244,9 +245,9 @@ pub fn run_figure1(spec: &Fig1Spec) -> Result<Fig1Result> {
         x_ref = map.apply(&x_ref, &theta)?;
     }
     let v_ref = loss.grad_x(&x_ref, &theta)?;
-    let lin_ref = map.linearize(&x_ref, &theta)?;
+    let mut lin_ref = map.linearize(&x_ref, &theta)?;
     let paper_reference = aid::fp_adjoint(
-        lin_ref.as_ref(),
+        lin_ref.as_mut(),
         &v_ref,
         &IterOptions::fixed(spec.reference_iterations),
     )?
@@ -324,9 +325,9 @@ pub fn run_figure1(spec: &Fig1Spec) -> Result<Fig1Result> {
             next += 1;
             let x = itd.x().to_vec();
             let v = loss.grad_x(&x, &theta)?;
-            let lin = map.linearize(&x, &theta)?;
+            let mut lin = map.linearize(&x, &theta)?;
             let h_itd = jt_v(itd.derivative(), &v);
-            let h_fp = aid::fp_adjoint(lin.as_ref(), &v, &IterOptions::fixed(t))?
+            let h_fp = aid::fp_adjoint(lin.as_mut(), &v, &IterOptions::fixed(t))?
                 .derivative
                 .theta_bar;
             let h_cg = if lin.is_smooth_point() {
@@ -335,14 +336,14 @@ pub fn run_figure1(spec: &Fig1Spec) -> Result<Fig1Result> {
                     max_iter: t,
                     rel_tol: 0.0,
                 };
-                aid_cg_restricted(lin.as_ref(), &act, &v, &opts)?
+                aid_cg_restricted(lin.as_mut(), &act, &v, &opts)?
                     .derivative
                     .theta_bar
             } else {
                 cg_fallbacks += 1;
-                gmres_budget(lin.as_ref(), &v, t)?
+                gmres_budget(lin.as_mut(), &v, t)?
             };
-            let h_gm = gmres_budget(lin.as_ref(), &v, t)?;
+            let h_gm = gmres_budget(lin.as_mut(), &v, t)?;
             let supp_ok = support_of(&x) == support;
             let mut row = vec![t as f64, f64::from(u8::from(supp_ok)), dist(&x, &x_best)];
             for h in [&h_itd, &h_fp, &h_cg, &h_gm] {

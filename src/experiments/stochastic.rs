@@ -123,16 +123,18 @@ impl<C: StochasticComposite> StochasticProblem<C> {
             rel_tol: 1e-13,
             abs_tol: 0.0,
         };
-        let (w, _, _) = gmres(
+        let w = gmres(
             |u, out| {
                 mt(u, &mut tmp);
                 for ((o, ui), ti) in out.iter_mut().zip(u).zip(&tmp) {
                     *o = ui - ti;
                 }
+                Ok(())
             },
             &v,
             &opts,
-        )?;
+        )?
+        .x;
         // Power method on Mᵀ for ρ̂.
         let mut q: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64 * 0.1).collect();
         let mut rho = 0.0;
