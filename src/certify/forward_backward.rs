@@ -206,23 +206,22 @@ pub fn certify_fixed_point_with_verdict(
         problem: data.clone(),
     };
     let exact = exact_minimiser_from_guess(problem, x_hat);
-    let contraction =
-        find_norm_bound_for(&subject, &family, Norm::Two, &SearchOptions::default())
-            .and_then(|c| {
-                certified_rho(&c).ok_or_else(|| Error::CouldNotVerify {
-                    reason: "no ρ in certificate".into(),
-                })
+    let contraction = find_norm_bound_for(&subject, &family, Norm::Two, &SearchOptions::default())
+        .and_then(|c| {
+            certified_rho(&c).ok_or_else(|| Error::CouldNotVerify {
+                reason: "no ρ in certificate".into(),
             })
-            .and_then(|rho| {
-                if rho >= one {
-                    Err(Error::NotContractive {
-                        rho: rho.to_f64(),
-                        context: "forward–backward, Euclidean norm".into(),
-                    })
-                } else {
-                    Ok(rho)
-                }
-            });
+        })
+        .and_then(|rho| {
+            if rho >= one {
+                Err(Error::NotContractive {
+                    rho: rho.to_f64(),
+                    context: "forward–backward, Euclidean norm".into(),
+                })
+            } else {
+                Ok(rho)
+            }
+        });
     // Center (the exact minimiser when the support guess verifies, else the f64 point).
     // Without a contraction, only the exact route remains: uniqueness from the strict
     // KKT conditions and the restricted Gram matrix, checked by the kernel.
