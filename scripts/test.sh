@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# All of piggyback's tests with one command: the Rust workspace, then the Python
-# package built from this checkout into a fresh virtual environment, then pytest.
+# All of piggyback's tests with one command: the Rust workspace (tests, then clippy, rustfmt
+# and rustdoc with warnings as errors), then the Python package built from this checkout
+# into a fresh virtual environment, then pytest.
 #
 #   bash scripts/test.sh            # everything
 #   SKIP_RUST=1 bash scripts/test.sh  # only the Python half (after a cargo test)
@@ -34,6 +35,11 @@ start=$SECONDS
 if [[ -z "${SKIP_RUST:-}" ]]; then
     cargo test --workspace --all-features
     phase "Rust tests done"
+    # Lints and documentation are part of the test: warnings fail the run.
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+    cargo fmt --all -- --check
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --all-features
+    phase "clippy, rustfmt and rustdoc clean"
 fi
 
 "$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.7,<2"

@@ -7,7 +7,7 @@ use piggyback::diff::fixed_point::solve_fixed_point;
 use piggyback::diff::IterOptions;
 use piggyback::linalg::lu::solve_vec;
 use piggyback::linalg::norms::Norm;
-use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
+use piggyback::maps::{Design, ForwardBackward, Penalty, Splitting, StepRule};
 use piggyback::scalar::{parse_rational, Rational};
 use piggyback::{Matrix, Scalar};
 use std::path::Path;
@@ -62,6 +62,7 @@ fn lasso(lambda2: (i64, i64)) -> (FbProblem, Vec<f64>) {
             } else {
                 Penalty::ElasticNet
             },
+            splitting: Splitting::Prox,
         },
         x,
     )
@@ -127,10 +128,10 @@ fn tampering_is_rejected() {
 
     // ρ below the true contraction factor of the family.
     let mut c = cert.clone();
-    c.rho = "1/1000".into();
+    c.rho = Some("1/1000".into());
     assert!(rejected_at(&c, "contraction"));
     let mut c = cert.clone();
-    c.rho = "1".into();
+    c.rho = Some("1".into());
     assert!(rejected_at(&c, "precondition: 0 ≤ ρ < 1"));
 
     // Center moved by 1/10 in a support coordinate: the ball no longer holds.

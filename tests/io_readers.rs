@@ -368,7 +368,7 @@ fn problem_errors_name_the_file_and_the_field() {
         (
             "typo.json",
             lasso(r#""desing": [["1"]], "response": ["1"]"#, r#"["1"]"#),
-            "map.desing: unknown field `desing`, expected one of `kind`, `design`, `response`, `step`, `step_rule`".into(),
+            "map.desing: unknown field `desing`, expected one of `kind`, `design`, `response`, `step`, `step_rule`, `splitting`".into(),
         ),
         (
             "number.json",

@@ -6,7 +6,8 @@
 //!
 //! | kind | map `F(x, θ)` | family `𝒟 ∋ ∂ₓF` at `θ` |
 //! |---|---|---|
-//! | `lasso`, `elastic_net` | `c·S_τ(M'x + γAᵀb)`, `M' = I − γAᵀA`, `τ = γλ₁`, `c = 1/(1 + γλ₂)` | `{c·diag(q)M' : q ∈ [0, 1]ᵖ}` |
+//! | `lasso`, `elastic_net` (`prox` splitting) | `c·S_τ(M'x + γAᵀb)`, `M' = I − γAᵀA`, `τ = γλ₁`, `c = 1/(1 + γλ₂)` | `{c·diag(q)M' : q ∈ [0, 1]ᵖ}` |
+//! | `elastic_net`, `smooth` splitting | `S_τ(M'x + γAᵀb)`, `M' = (1 − γλ₂)I − γAᵀA`, `c = 1` | `{diag(q)M' : q ∈ [0, 1]ᵖ}` |
 //! | `relu_layer` | `relu(Wx + Uθ + b)` | `{diag(q)W : q ∈ [0, 1]ⁿ}` |
 //! | `piecewise_affine` | `Aᵢx + Bᵢθ + cᵢ` on `{Gᵢ(x, θ) ≤ hᵢ}` | `conv{Aᵢ}` (every piece) |
 //!
@@ -64,6 +65,9 @@ pub enum MapData {
         response: Vec<String>,
         /// The exact step `γ > 0` the map uses.
         step: String,
+        /// Where `(λ₂/2)‖x‖²` goes; absent means [`Splitting::Prox`].
+        #[serde(default, skip_serializing_if = "Splitting::is_prox")]
+        splitting: Splitting,
     },
     /// `relu(Wx + Uθ + b)`.
     ReluLayer {
@@ -80,6 +84,34 @@ pub enum MapData {
         /// The pieces.
         pieces: Vec<PieceData>,
     },
+}
+
+/// Where forward–backward puts the ridge term `(λ₂/2)‖x‖²` of the elastic net. Both
+/// maps have the same fixed points (the minimisers); they differ in their Jacobians,
+/// hence in their contraction factors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Splitting {
+    /// In the proximal step: `F(x) = S_{γλ₁}(x − γAᵀ(Ax − b))/(1 + γλ₂)`.
+    #[default]
+    Prox,
+    /// In the gradient step: `F(x) = S_{γλ₁}(x − γ(Aᵀ(Ax − b) + λ₂x))`.
+    Smooth,
+}
+
+impl Splitting {
+    /// Whether this is [`Splitting::Prox`] (the default, omitted when writing).
+    pub fn is_prox(&self) -> bool {
+        *self == Splitting::Prox
+    }
+
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Splitting::Prox => "prox",
+            Splitting::Smooth => "smooth",
+        }
+    }
 }
 
 /// One affine piece `Ax + Bθ + c` on `{z = (x, θ) : Gz ≤ h}`.
@@ -136,11 +168,13 @@ pub struct Fb {
     pub lambda1: Rational,
     /// `λ₂ ≥ 0`.
     pub lambda2: Rational,
-    /// `c = 1/(1 + γλ₂)`.
+    /// Where the ridge term goes.
+    pub splitting: Splitting,
+    /// `c = 1/(1 + γλ₂)` (prox splitting) or `1` (smooth splitting).
     pub c: Rational,
     /// `τ = γλ₁`.
     pub tau: Rational,
-    /// `M' = I − γAᵀA` (`p × p`).
+    /// `M' = I − γAᵀA` (prox splitting) or `(1 − γλ₂)I − γAᵀA` (smooth) (`p × p`).
     pub m_prime: Mat,
     /// `γAᵀb` (`p × 1`): `z(x) = M'x + γAᵀb`.
     pub shift: Mat,
@@ -215,7 +249,12 @@ impl Problem {
                 design,
                 response,
                 step,
+                ..
             } => {
+                let splitting = match data.map {
+                    MapData::ElasticNet { splitting, .. } => splitting,
+                    _ => Splitting::Prox,
+                };
                 let elastic = matches!(data.map, MapData::ElasticNet { .. });
                 let want = if elastic { 2 } else { 1 };
                 if m != want {
@@ -241,7 +280,7 @@ impl Problem {
                 if lambda2.cmp0() == Ordering::Less {
                     return Err(reject("precondition: λ₂ ≥ 0", format!("λ₂ = {lambda2}")));
                 }
-                let fb = derive_fb(a, b, gamma, lambda1, lambda2, budget)?;
+                let fb = derive_fb(a, b, gamma, (lambda1, lambda2), splitting, budget)?;
                 Ok(Problem {
                     kind: if elastic {
                         Kind::ElasticNet
@@ -417,17 +456,25 @@ fn derive_fb(
     a: Mat,
     b: Mat,
     gamma: Rational,
-    lambda1: Rational,
-    lambda2: Rational,
+    (lambda1, lambda2): (Rational, Rational),
+    splitting: Splitting,
     budget: &mut Budget,
 ) -> Checked<Fb> {
     let p = a.cols();
     let at = a.transpose();
+    let one = Rational::from(1);
+    let ridge = Rational::from(&gamma * &lambda2);
+    // Prox: c·S_τ((I − γAᵀA)x + γAᵀb), c = 1/(1 + γλ₂). Smooth: the ridge gradient
+    // joins the forward step, M' = (1 − γλ₂)I − γAᵀA, c = 1.
+    let (diag, c) = match splitting {
+        Splitting::Prox => (one.clone(), Rational::from(1) / (one + ridge)),
+        Splitting::Smooth => (one.clone() - ridge, one),
+    };
     let mut plan = Plan::new();
     let g = plan.mul(at.size(), a.size());
     let id = Mat::identity(p);
     let gb = ScalarBits::of(&gamma);
-    plan.lin(ScalarBits::int(1), id.size(), gb, g);
+    plan.lin(ScalarBits::of(&diag), id.size(), gb, g);
     let atb = plan.mul(at.size(), b.size());
     plan.row_scale(
         Size {
@@ -438,16 +485,9 @@ fn derive_fb(
         },
         atb,
     );
-    plan.charge(budget, "forward–backward: I − γAᵀA and γAᵀb")?;
-    let m_prime = Mat::lin(
-        &Rational::from(1),
-        &id,
-        &Rational::from(-&gamma),
-        &at.mul(&a),
-    );
+    plan.charge(budget, "forward–backward: M' = dI − γAᵀA and γAᵀb")?;
+    let m_prime = Mat::lin(&diag, &id, &Rational::from(-&gamma), &at.mul(&a));
     let shift = at.mul(&b).scale(&gamma);
-    let one = Rational::from(1);
-    let c = Rational::from(1) / (one + Rational::from(&gamma * &lambda2));
     let tau = Rational::from(&gamma * &lambda1);
     Ok(Fb {
         a,
@@ -455,6 +495,7 @@ fn derive_fb(
         gamma,
         lambda1,
         lambda2,
+        splitting,
         c,
         tau,
         m_prime,

@@ -114,8 +114,10 @@ pub enum Claim {
     /// A forward–backward fixed point: unique, within `radius` of the certificate's
     /// centre (Euclidean), with the signs and derivative stated.
     FixedPoint {
-        /// Contraction constant `ρ < 1` of the map (Euclidean norm).
-        rho: Rational,
+        /// Contraction constant `ρ < 1` of the map (Euclidean norm); `None` when
+        /// uniqueness was proven from the exact KKT conditions and the restricted Gram
+        /// matrix instead (the centre is then the fixed point exactly).
+        rho: Option<Rational>,
         /// `‖x̄ − x̃‖₂ ≤ radius`.
         radius: Rational,
         /// Coordinates whose sign was proven.
@@ -293,15 +295,29 @@ impl fmt::Display for Verdict {
                 coordinates,
                 derivative,
             } => {
-                write!(
-                f,
-                "FIXED POINT of {what}: the map is a contraction (ρ ≤ {} in ‖·‖₂) and its unique \
-                 fixed point lies within {} of the certificate's centre (exact bound in the \
-                 certificate); {signs_proven}/{coordinates} signs proven{}",
-                q(rho),
-                decimal_upper(radius),
-                if *derivative { "; exact ∂x̄/∂λ₁ proven" } else { "" }
-            )
+                let d = if *derivative {
+                    "; exact ∂x̄/∂λ₁ proven"
+                } else {
+                    ""
+                };
+                match rho {
+                    Some(rho) => write!(
+                        f,
+                        "FIXED POINT of {what}: the map is a contraction (ρ ≤ {} in ‖·‖₂) and \
+                         its unique fixed point lies within {} of the certificate's centre \
+                         (exact bound in the certificate); {signs_proven}/{coordinates} signs \
+                         proven{d}",
+                        q(rho),
+                        decimal_upper(radius),
+                    ),
+                    None => write!(
+                        f,
+                        "FIXED POINT of {what}: the certificate's centre is exactly the map's \
+                         fixed point, the unique minimiser (strict KKT conditions, positive \
+                         definite restricted Gram matrix); {signs_proven}/{coordinates} signs \
+                         proven{d}",
+                    ),
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
 use crate::scalar::{parse_rational, Rational, Scalar};
 use piggyback_kernel::lp::{self, LpOutcome};
-use piggyback_kernel::problem::{MapData, ProblemData};
+use piggyback_kernel::problem::{MapData, ProblemData, Splitting};
 use piggyback_kernel::{Budget, CheckFailure};
 
 /// A certificate with the kernel's verdict on it.
@@ -281,13 +281,29 @@ impl Exact {
                 design,
                 response,
                 step,
+                ..
             } => {
                 let a = mat(design)?;
                 let b = qs(response)?;
                 let gamma = q(step)?;
                 let p = a.cols();
                 let gram = a.transpose().matmul(&a)?;
-                let mp = Matrix::identity(p).sub(&gram.scale(&gamma))?;
+                // z = M'x + γAᵀb with M' = dI − γAᵀA: d = 1 − γλ₂ under the smooth
+                // splitting, else 1 (the prox factor c > 0 does not move |z| vs τ).
+                let diag = match &d.map {
+                    MapData::ElasticNet {
+                        splitting: Splitting::Smooth,
+                        ..
+                    } => Rational::from(1).sub(
+                        &gamma.mul(
+                            theta
+                                .get(1)
+                                .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
+                        ),
+                    ),
+                    _ => Rational::from(1),
+                };
+                let mp = Matrix::identity(p).scale(&diag).sub(&gram.scale(&gamma))?;
                 let s = a.tr_mul_vec(&b)?.iter().map(|v| v.mul(&gamma)).collect();
                 let tau = gamma.mul(
                     theta

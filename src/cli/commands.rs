@@ -114,6 +114,7 @@ pub fn fixed_point_certificate(
         lambda1,
         lambda2,
         penalty: fb.penalty(),
+        splitting: fb.splitting(),
     };
     certify_fixed_point_with_verdict(&data, &x).map(Some)
 }

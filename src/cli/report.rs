@@ -72,8 +72,9 @@ pub struct FixedPointEntry {
 /// What a fixed-point certificate proves, exactly.
 #[derive(Clone, Debug, Serialize)]
 pub struct FixedPointSummary {
-    /// Contraction bound `ρ < 1` (Euclidean norm).
-    pub rho: String,
+    /// Contraction bound `ρ < 1` (Euclidean norm); `None` for an exact certificate whose
+    /// uniqueness comes from the restricted Gram matrix.
+    pub rho: Option<String>,
     /// Radius `R`: the fixed point is within `R` of `center` (Euclidean norm).
     pub radius: String,
     /// Center of the ball.

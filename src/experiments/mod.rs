@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`data`] | synthetic sparse regression (appendix F.3, F.4), image sets for data poisoning |
 //! | [`rates`] | fitted linear rates and log–log slopes |
-//! | [`reference`] | certified enclosure of the elastic-net hypergradient; rigorous error bands |
+//! | [`reference`](mod@reference) | certified enclosure of the elastic-net hypergradient; rigorous error bands |
 //! | [`deterministic`] | Figure 1: ITD, AID-FP, AID-CG, AID-GMRES against iterations |
 //! | [`stochastic`] | Figure 2: NSID (constant, decreasing steps), SID, AID-FP against epochs |
 //! | [`poisoning`] | data poisoning of a multiclass logistic regression: the map and its VJPs in any scalar |

@@ -19,7 +19,7 @@
 //!   column names (a line with a cell that has a letter and is not a number);
 //! - NaN, infinities and numbers beyond the f64 range (for f64) are errors; the number
 //!   syntax and its caps (digits, exponents) are those of
-//!   [`parse_rational`](crate::scalar::parse_rational).
+//!   [`parse_rational`].
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::maps::{
     AffinePiece, Design, FixedPointMap, ForwardBackward, Penalty, PiecewiseAffine, ReluLayer,
-    StepRule,
+    Splitting, StepRule,
 };
 use crate::scalar::{parse_rational, ArithmeticKind, Scalar};
 use piggyback_kernel::{pwa, Budget};
@@ -280,6 +280,8 @@ pub enum MapSpec {
         step: Option<Num>,
         /// Step rule when `step` is absent.
         step_rule: StepSpec,
+        /// Where the ridge term goes (default: the prox).
+        splitting: Splitting,
     },
     /// The ReLU layer `x = relu(W x + U θ + b)`.
     ReluLayer {
@@ -319,6 +321,8 @@ struct FbFields {
     step: Option<Num>,
     #[serde(default)]
     step_rule: StepSpec,
+    #[serde(default)]
+    splitting: Option<Splitting>,
 }
 
 /// The fields of a `relu_layer` map.
@@ -398,6 +402,12 @@ impl ProblemFile {
             "lasso" | "elastic_net" => {
                 let f: FileOf<FbFields> = with_path(value, source)?;
                 let m = f.map;
+                if kind == "lasso" && m.splitting.is_some() {
+                    return Err(at(
+                        "map.splitting: only an elastic_net has a splitting (the LASSO has no λ₂)"
+                            .into(),
+                    ));
+                }
                 let map = if kind == "lasso" {
                     MapSpec::Lasso {
                         design: m.design,
@@ -411,6 +421,7 @@ impl ProblemFile {
                         response: m.response,
                         step: m.step,
                         step_rule: m.step_rule,
+                        splitting: m.splitting.unwrap_or_default(),
                     }
                 };
                 ProblemFile::from_parts(f.piggyback_problem, f.name, map, f.theta, f.x0)
@@ -1013,19 +1024,34 @@ impl Problem {
     /// The forward–backward map of a `lasso` / `elastic_net` problem (`None` for
     /// other kinds).
     pub fn forward_backward_map<S: Scalar>(&self) -> Result<Option<ForwardBackward<S>>> {
-        let (design, response, step, rule, penalty) = match &self.file.map {
+        let (design, response, step, rule, penalty, splitting) = match &self.file.map {
             MapSpec::Lasso {
                 design,
                 response,
                 step,
                 step_rule,
-            } => (design, response, step, *step_rule, Penalty::Lasso),
+            } => (
+                design,
+                response,
+                step,
+                *step_rule,
+                Penalty::Lasso,
+                Splitting::Prox,
+            ),
             MapSpec::ElasticNet {
                 design,
                 response,
                 step,
                 step_rule,
-            } => (design, response, step, *step_rule, Penalty::ElasticNet),
+                splitting,
+            } => (
+                design,
+                response,
+                step,
+                *step_rule,
+                Penalty::ElasticNet,
+                *splitting,
+            ),
             _ => return Ok(None),
         };
         let a: Matrix<S> = self.matrix_at(design, "map.design")?;
@@ -1043,9 +1069,25 @@ impl Problem {
             (None, StepSpec::Optimal) => StepRule::Optimal,
             (None, StepSpec::Frobenius) => StepRule::FrobeniusBound,
         };
-        ForwardBackward::new(Design::Dense(a), b, penalty, rule)
-            .map(Some)
-            .map_err(|e| located(e, &self.source))
+        // The smooth splitting's step rule sees λ₂ of θ (validated: θ = (λ₁, λ₂)).
+        let step_lambda2 = match splitting {
+            Splitting::Prox => S::zero(),
+            Splitting::Smooth => self
+                .theta::<S>()?
+                .get(1)
+                .cloned()
+                .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
+        };
+        ForwardBackward::with_splitting(
+            Design::Dense(a),
+            b,
+            penalty,
+            rule,
+            splitting,
+            &step_lambda2,
+        )
+        .map(Some)
+        .map_err(|e| located(e, &self.source))
     }
 }
 

@@ -118,6 +118,7 @@ impl Problem {
                         design,
                         response,
                         step,
+                        splitting: fb.splitting(),
                     }
                 }
             }

@@ -37,7 +37,7 @@ impl<S: Transcendental> EntropicNnls<S> {
         }
         let design = design.into_row_major();
         let spec = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spec, 1.0, 0.0)?;
+        let gamma = choose_step(&design, &step, &spec, 1.0, &S::zero())?;
         Ok(EntropicNnls { design, b, gamma })
     }
     /// The step `γ`.

@@ -46,7 +46,7 @@ impl<S: Scalar> DouglasRachford<S> {
             ));
         }
         let spec = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spec, 1.0, 0.0)?;
+        let gamma = choose_step(&design, &step, &spec, 1.0, &S::zero())?;
         let n = design.cols();
         let mut tmp = vec![S::zero(); design.rows()];
         let mut col = vec![S::zero(); n];

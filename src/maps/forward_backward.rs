@@ -24,6 +24,17 @@
 //! `L = λ_max(AᵀA)`, `μ = λ_min(AᵀA)` (converted exactly to the scalar), or the
 //! provable `γ = 1/‖A‖_F²` (`‖A‖₂² ≤ ‖A‖_F²`, exact over rationals), or a given `γ`.
 //! The `A`-block has norm at most `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)`.
+//!
+//! **Splitting** ([`Splitting`]). The above is the default, λ₂ in the prox. With
+//! [`Splitting::Smooth`] the ridge term joins the smooth part `½‖Ax − b‖² + (λ₂/2)‖x‖²`
+//! (Lipschitz constant `L + λ₂`, strong convexity `μ + λ₂`):
+//! `F(x, θ) = S_{γλ₁}(x − γ(Aᵀ(Ax − b) + λ₂x))`, `A_F = diag(q)((1 − γλ₂)I − γAᵀA)`,
+//! `∂F_i/∂λ₁ = −γ q_i sign(z_i)`, `∂F_i/∂λ₂ = −γ q_i x_i` (the same `q_i` scales the whole
+//! row, so the field is a `DiagBox` without offset). The `A`-block has norm at most
+//! `max(|1 − γ(μ + λ₂)|, |1 − γ(L + λ₂)|)`, which at `γ = 2/(L + μ + 2λ₂)` (the
+//! [`StepRule::Optimal`] step of this splitting) is `(L − μ)/(L + μ + 2λ₂)`. Both maps have
+//! the same fixed points (the minimisers), so the solution and its derivatives do not
+//! depend on the choice; the contraction factor does.
 
 use super::design::{Design, SpectralEstimate};
 use super::util::{classify_threshold, cols_mul_into, cols_tr_mul_into, threshold_at, Threshold};
@@ -34,6 +45,8 @@ use crate::matset::MatrixSet;
 use crate::scalar::Scalar;
 use crate::selection::primitives::soft_threshold;
 use crate::selection::Tolerance;
+
+pub use piggyback_kernel::problem::Splitting;
 
 /// Which regulariser, hence which parameters `θ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,15 +104,17 @@ pub enum StepRule<S> {
 
 /// Decide `γ` for a design and a rule; shared by the learning maps.
 ///
-/// The smooth part's Lipschitz constant is taken as `scale·L_A + extra_l` with
-/// `L_A = λ_max(AᵀA)` (estimate) or `‖A‖_F²` (bound, for [`StepRule::FrobeniusBound`]).
+/// The smooth part's Lipschitz constant is taken as `scale·L_A + extra_l` (and its
+/// strong convexity as `scale·μ_A + extra_l`) with `L_A = λ_max(AᵀA)` (estimate) or
+/// `‖A‖_F²` (bound, for [`StepRule::FrobeniusBound`], computed in the scalar).
 pub(crate) fn choose_step<S: Scalar>(
     design: &Design<S>,
     rule: &StepRule<S>,
     spec: &SpectralEstimate,
     scale: f64,
-    extra_l: f64,
+    extra_l: &S,
 ) -> Result<S> {
+    let extra_f = extra_l.to_f64();
     let from_est = |g: f64| -> Result<S> {
         if !(g.is_finite() && g > 0.0) {
             return Err(Error::InvalidInput(format!(
@@ -109,11 +124,10 @@ pub(crate) fn choose_step<S: Scalar>(
         S::from_f64(g)
     };
     let gamma = match rule {
-        StepRule::InverseLipschitz => from_est(1.0 / (scale * spec.l + extra_l))?,
-        StepRule::Optimal => from_est(2.0 / (scale * (spec.l + spec.mu) + 2.0 * extra_l))?,
+        StepRule::InverseLipschitz => from_est(1.0 / (scale * spec.l + extra_f))?,
+        StepRule::Optimal => from_est(2.0 / (scale * (spec.l + spec.mu) + 2.0 * extra_f))?,
         StepRule::FrobeniusBound => {
-            let extra = S::from_f64(extra_l)?;
-            let fro = design.frobenius_sq().mul(&S::from_f64(scale)?).add(&extra);
+            let fro = design.frobenius_sq().mul(&S::from_f64(scale)?).add(extra_l);
             S::one().div(&fro).ok_or_else(|| Error::DivisionByZero {
                 context: "γ = 1/‖A‖_F²: zero design matrix".into(),
             })?
@@ -134,6 +148,7 @@ pub struct ForwardBackward<S> {
     design: Design<S>,
     b: Vec<S>,
     penalty: Penalty,
+    splitting: Splitting,
     gamma: S,
     spectral: SpectralEstimate,
     tol: Tolerance,
@@ -145,8 +160,39 @@ impl<S: Scalar> ForwardBackward<S> {
     /// A dense design is kept by rows ([`Design::into_row_major`]): every evaluation and
     /// every Jacobian product is then one pass over the matrix.
     ///
-    /// Errors on non-finite data, `b.len() ≠ rows(A)`, or an inadmissible step.
+    /// Errors on non-finite data, `b.len() ≠ rows(A)`, or an inadmissible step. The
+    /// ridge term goes in the prox ([`Splitting::Prox`]).
     pub fn new(design: Design<S>, b: Vec<S>, penalty: Penalty, step: StepRule<S>) -> Result<Self> {
+        Self::with_splitting(design, b, penalty, step, Splitting::Prox, &S::zero())
+    }
+
+    /// The map with a chosen [`Splitting`]. Under [`Splitting::Smooth`] the step rule
+    /// sees the smooth part `½‖Ax − b‖² + (λ₂/2)‖x‖²` with `λ₂ = step_lambda2` (normally
+    /// the `λ₂` of the `θ` the map is used at: `γ = 1/(L̂ + λ₂)`,
+    /// `2/(L̂ + μ̂ + 2λ₂)`, `1/(‖A‖_F² + λ₂)`); under [`Splitting::Prox`] it is ignored.
+    /// The map itself always reads `λ₂` from `θ`.
+    ///
+    /// Errors as [`ForwardBackward::new`], and on a smooth splitting of the LASSO or a
+    /// negative or non-finite `step_lambda2`.
+    pub fn with_splitting(
+        design: Design<S>,
+        b: Vec<S>,
+        penalty: Penalty,
+        step: StepRule<S>,
+        splitting: Splitting,
+        step_lambda2: &S,
+    ) -> Result<Self> {
+        if splitting == Splitting::Smooth && penalty == Penalty::Lasso {
+            return Err(Error::InvalidInput(
+                "ForwardBackward: the smooth splitting is for the elastic net (the LASSO has no λ₂)"
+                    .into(),
+            ));
+        }
+        if !step_lambda2.is_finite() || !crate::selection::nonnegative(step_lambda2) {
+            return Err(Error::InvalidInput(
+                "ForwardBackward: the λ₂ of the step rule must be finite and ≥ 0".into(),
+            ));
+        }
         design.check_finite()?;
         if b.len() != design.rows() {
             return Err(Error::DimensionMismatch {
@@ -162,11 +208,16 @@ impl<S: Scalar> ForwardBackward<S> {
         }
         let design = design.into_row_major();
         let spectral = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spectral, 1.0, 0.0)?;
+        let extra = match splitting {
+            Splitting::Prox => S::zero(),
+            Splitting::Smooth => step_lambda2.clone(),
+        };
+        let gamma = choose_step(&design, &step, &spectral, 1.0, &extra)?;
         Ok(ForwardBackward {
             design,
             b,
             penalty,
+            splitting,
             gamma,
             spectral,
             tol: Tolerance::default_for::<S>(),
@@ -224,6 +275,11 @@ impl<S: Scalar> ForwardBackward<S> {
         self.penalty
     }
 
+    /// Where the ridge term goes.
+    pub fn splitting(&self) -> Splitting {
+        self.splitting
+    }
+
     /// The design matrix (dense designs are stored by rows).
     pub fn design(&self) -> &Design<S> {
         &self.design
@@ -235,42 +291,55 @@ impl<S: Scalar> ForwardBackward<S> {
     }
 
     /// f64 estimate of the contraction factor of the `A`-block for a given `λ₂`:
-    /// `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)` (a bound on `‖A_F‖₂` for every `q`).
+    /// `max(|1 − γμ|, |1 − γL|)/(1 + γλ₂)` (prox splitting) or
+    /// `max(|1 − γ(μ + λ₂)|, |1 − γ(L + λ₂)|)` (smooth), a bound on `‖A_F‖₂` for every `q`.
     pub fn contraction_estimate(&self, lambda2: f64) -> f64 {
         let g = self.gamma.to_f64();
-        let r = (1.0 - g * self.spectral.mu)
-            .abs()
-            .max((1.0 - g * self.spectral.l).abs());
-        r / (1.0 + g * lambda2)
-    }
-
-    /// `z = x − γAᵀ(Ax − b)` into `z` (one pass over a row-major design; `rows` is
-    /// scratch of length `rows(A)`).
-    fn forward_into(&self, x: &[S], z: &mut [S], rows: &mut [S]) {
-        self.design.normal_impl(x, Some(&self.b), z, rows);
-        for (zi, xi) in z.iter_mut().zip(x) {
-            *zi = xi.sub(&self.gamma.mul(zi));
+        let (mu, l) = (self.spectral.mu, self.spectral.l);
+        match self.splitting {
+            Splitting::Prox => (1.0 - g * mu).abs().max((1.0 - g * l).abs()) / (1.0 + g * lambda2),
+            Splitting::Smooth => (1.0 - g * (mu + lambda2))
+                .abs()
+                .max((1.0 - g * (l + lambda2)).abs()),
         }
     }
 
-    /// `(τ, c) = (γλ₁, 1/(1 + γλ₂))` at `θ` (validated).
-    fn prox_params(&self, theta: &[S]) -> Result<(S, S)> {
+    /// `z = d·x − γAᵀ(Ax − b)` into `z` (one pass over a row-major design; `rows` is
+    /// scratch of length `rows(A)`); `d` from [`Self::prox_params`].
+    fn forward_into(&self, x: &[S], d: &S, z: &mut [S], rows: &mut [S]) {
+        self.design.normal_impl(x, Some(&self.b), z, rows);
+        for (zi, xi) in z.iter_mut().zip(x) {
+            *zi = d.mul(xi).sub(&self.gamma.mul(zi));
+        }
+    }
+
+    /// `(τ, c, d)` at `θ` (validated): `F = c·S_τ(z)`, `z = d·x − γAᵀ(Ax − b)`,
+    /// `τ = γλ₁`; `c = 1/(1 + γλ₂)`, `d = 1` (prox splitting) or `c = 1`, `d = 1 − γλ₂`
+    /// (smooth).
+    fn prox_params(&self, theta: &[S]) -> Result<(S, S, S)> {
         let (l1, l2) = self.penalty.params(theta, "forward–backward")?;
-        let c = S::one()
-            .div(&S::one().add(&self.gamma.mul(&l2)))
-            .ok_or_else(|| Error::DivisionByZero {
-                context: "forward–backward: 1 + γλ₂".into(),
-            })?;
-        Ok((self.gamma.mul(&l1), c))
+        let ridge = self.gamma.mul(&l2);
+        let (c, d) = match self.splitting {
+            Splitting::Prox => (
+                S::one()
+                    .div(&S::one().add(&ridge))
+                    .ok_or_else(|| Error::DivisionByZero {
+                        context: "forward–backward: 1 + γλ₂".into(),
+                    })?,
+                S::one(),
+            ),
+            Splitting::Smooth => (S::one(), S::one().sub(&ridge)),
+        };
+        Ok((self.gamma.mul(&l1), c, d))
     }
 
     /// Everything the conservative Jacobian needs at `(x, θ)`.
     fn local(&self, x: &[S], theta: &[S]) -> Result<Local<S>> {
         self.check_input(x, theta)?;
-        let (tau, c) = self.prox_params(theta)?;
+        let (tau, c, d) = self.prox_params(theta)?;
         let mut z = vec![S::zero(); x.len()];
         let mut rows = vec![S::zero(); self.design.rows()];
-        self.forward_into(x, &mut z, &mut rows);
+        self.forward_into(x, &d, &mut z, &mut rows);
         let t = classify_threshold(&z, &tau, &self.tol);
         let soft = z.iter().map(|zi| soft_threshold(zi, &tau)).collect();
         let Threshold {
@@ -278,6 +347,7 @@ impl<S: Scalar> ForwardBackward<S> {
         } = t;
         Ok(Local {
             c,
+            d,
             q_lo,
             q_hi,
             sign,
@@ -285,8 +355,8 @@ impl<S: Scalar> ForwardBackward<S> {
         })
     }
 
-    /// Dense `I − γAᵀA` (`n` products with the design).
-    fn smooth_jacobian(&self) -> Matrix<S> {
+    /// Dense `d·I − γAᵀA` (`n` products with the design).
+    fn smooth_jacobian(&self, d: &S) -> Matrix<S> {
         let n = self.design.cols();
         let mut tmp = vec![S::zero(); self.design.rows()];
         let mut col = vec![S::zero(); n];
@@ -297,7 +367,7 @@ impl<S: Scalar> ForwardBackward<S> {
             self.design.normal_impl(&e, None, &mut col, &mut tmp);
             e[j] = S::zero();
             for i in 0..n {
-                let id = if i == j { S::one() } else { S::zero() };
+                let id = if i == j { d.clone() } else { S::zero() };
                 m[(i, j)] = id.sub(&self.gamma.mul(&col[i]));
             }
         }
@@ -307,6 +377,7 @@ impl<S: Scalar> ForwardBackward<S> {
 
 struct Local<S> {
     c: S,
+    d: S,
     q_lo: Vec<S>,
     q_hi: Vec<S>,
     sign: Vec<S>,
@@ -320,10 +391,10 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
 
     fn apply(&self, x: &[S], theta: &[S]) -> Result<Vec<S>> {
         self.check_input(x, theta)?;
-        let (tau, c) = self.prox_params(theta)?;
+        let (tau, c, d) = self.prox_params(theta)?;
         let mut z = vec![S::zero(); x.len()];
         let mut rows = vec![S::zero(); self.design.rows()];
-        self.forward_into(x, &mut z, &mut rows);
+        self.forward_into(x, &d, &mut z, &mut rows);
         Ok(z.iter()
             .map(|zi| soft_threshold(zi, &tau).mul(&c))
             .collect())
@@ -337,6 +408,7 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
             scale: vec![S::zero(); n],
             b_cols: vec![vec![S::zero(); n]; m],
             smooth: true,
+            d: S::one(),
             z: vec![S::zero(); n],
             u: vec![S::zero(); n],
             rows: vec![S::zero(); self.design.rows()],
@@ -345,16 +417,17 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
         Ok(Box::new(lin))
     }
 
-    /// `{diag(q)·c(I − γAᵀA) : q ∈ [0, 1]ⁿ}`, `c = 1/(1 + γλ₂)`: the soft-threshold
+    /// `{diag(q)·c(d·I − γAᵀA) : q ∈ [0, 1]ⁿ}` (`c = 1/(1 + γλ₂)`, `d = 1` for the prox
+    /// splitting; `c = 1`, `d = 1 − γλ₂` for the smooth one): the soft-threshold
     /// derivative lies in `[0, 1]` everywhere.
     fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
         let n = self.design.cols();
         self.check_input(&vec![S::zero(); n], theta)?;
-        let (_, c) = self.prox_params(theta)?;
+        let (_, c, d) = self.prox_params(theta)?;
         Ok(MatrixSet::DiagBox {
             q_lo: vec![S::zero(); n],
             q_hi: vec![S::one(); n],
-            m: self.smooth_jacobian().scale(&c),
+            m: self.smooth_jacobian(&d).scale(&c),
             offset: Matrix::zeros(n, n),
         })
     }
@@ -362,7 +435,7 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let loc = self.local(x, theta)?;
         let (n, m) = self.dims();
-        let g = self.smooth_jacobian();
+        let g = self.smooth_jacobian(&loc.d);
         let cg = loc.c.mul(&self.gamma);
         let mut mm = Matrix::zeros(n, n + m);
         let mut off = Matrix::zeros(n, n + m);
@@ -372,7 +445,14 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
             }
             mm[(i, n)] = cg.mul(&loc.sign[i]).neg();
             if m == 2 {
-                off[(i, n + 1)] = cg.mul(&loc.c).mul(&loc.soft[i]).neg();
+                match self.splitting {
+                    // Prox: ∂F/∂λ₂ = −γc²S_τ(z), zero off the support whatever q is.
+                    Splitting::Prox => {
+                        off[(i, n + 1)] = cg.mul(&loc.c).mul(&loc.soft[i]).neg();
+                    }
+                    // Smooth: ∂z/∂λ₂ = −γx, scaled by the row's q like the rest.
+                    Splitting::Smooth => mm[(i, n + 1)] = self.gamma.mul(&x[i]).neg(),
+                }
             }
         }
         Ok(MatrixSet::DiagBox {
@@ -385,7 +465,8 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
 }
 
 /// `[A, B]` of forward–backward at one point, applied matrix-free:
-/// `A v = c q ⊙ (v − γAᵀAv)`, `Aᵀw = u − γAᵀA u` with `u = c q ⊙ w`; with its scratch.
+/// `A v = c q ⊙ (d·v − γAᵀAv)`, `Aᵀw = d·u − γAᵀA u` with `u = c q ⊙ w`; with its
+/// scratch.
 struct FbLinearization<'a, S> {
     map: &'a ForwardBackward<S>,
     /// `c·q_i`.
@@ -393,6 +474,8 @@ struct FbLinearization<'a, S> {
     /// Columns of `B`.
     b_cols: Vec<Vec<S>>,
     smooth: bool,
+    /// `1` (prox splitting) or `1 − γλ₂` (smooth).
+    d: S,
     /// `z` during a move, scratch of `Aᵀ` products otherwise.
     z: Vec<S>,
     u: Vec<S>,
@@ -400,11 +483,11 @@ struct FbLinearization<'a, S> {
 }
 
 impl<S: Scalar> FbLinearization<'_, S> {
-    /// `out = v − γAᵀA v` (one pass over a row-major design).
+    /// `out = d·v − γAᵀA v` (one pass over a row-major design).
     fn smooth_mul(&mut self, v: &[S], out: &mut [S]) {
         self.map.design.normal_impl(v, None, out, &mut self.rows);
         for (o, vi) in out.iter_mut().zip(v) {
-            *o = vi.sub(&self.map.gamma.mul(o));
+            *o = self.d.mul(vi).sub(&self.map.gamma.mul(o));
         }
     }
 }
@@ -417,8 +500,9 @@ impl<S: Scalar> Linearization<S> for FbLinearization<'_, S> {
     /// One forward pass gives `z`, hence `F(x, θ)`, the selection `q` and `B`.
     fn relinearize_impl(&mut self, x: &[S], theta: &[S], mut fx: Option<&mut [S]>) -> Result<bool> {
         let map = self.map;
-        let (tau, c) = map.prox_params(theta)?;
-        map.forward_into(x, &mut self.z, &mut self.rows);
+        let (tau, c, d) = map.prox_params(theta)?;
+        map.forward_into(x, &d, &mut self.z, &mut self.rows);
+        self.d = d;
         let cg = c.mul(&map.gamma);
         let mut smooth = true;
         for i in 0..self.z.len() {
@@ -428,8 +512,12 @@ impl<S: Scalar> Linearization<S> for FbLinearization<'_, S> {
             self.b_cols[0][i] = cg.mul(&t.q_ad).mul(&t.sign).neg();
             let value = soft_threshold(&self.z[i], &tau).mul(&c);
             if let Some(b1) = self.b_cols.get_mut(1) {
-                // ∂F/∂λ₂ = −γc²S_τ(z) = −γc·F(x, θ).
-                b1[i] = cg.mul(&value).neg();
+                b1[i] = match map.splitting {
+                    // ∂F/∂λ₂ = −γc²S_τ(z) = −γc·F(x, θ).
+                    Splitting::Prox => cg.mul(&value).neg(),
+                    // ∂F/∂λ₂ = q·∂z/∂λ₂ = −γ q x.
+                    Splitting::Smooth => map.gamma.mul(&t.q_ad).mul(&x[i]).neg(),
+                };
             }
             if let Some(f) = fx.as_deref_mut() {
                 f[i] = value;

@@ -110,7 +110,7 @@ impl<S: Transcendental> LogisticFb<S> {
             ));
         }
         let spectral = design.spectral_estimate();
-        let gamma = choose_step(&design, &step, &spectral, scale / nsamp as f64, 0.0)?;
+        let gamma = choose_step(&design, &step, &spectral, scale / nsamp as f64, &S::zero())?;
         let inv_n =
             S::one()
                 .div(&S::from_i64(nsamp as i64))

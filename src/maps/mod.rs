@@ -288,7 +288,7 @@ pub use admm::Admm;
 pub use bregman::EntropicNnls;
 pub use design::{Csr, DenseRows, Design, SpectralEstimate};
 pub use douglas_rachford::DouglasRachford;
-pub use forward_backward::{ForwardBackward, Penalty, StepRule};
+pub use forward_backward::{ForwardBackward, Penalty, Splitting, StepRule};
 pub use heavy_ball::HeavyBall;
 pub use log_params::LogParams;
 pub use logistic::{Labels, LogisticFb};

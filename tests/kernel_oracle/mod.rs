@@ -24,7 +24,7 @@ use piggyback::certify::invertible::certify_invertible;
 use piggyback::certify::refute::find_refutation;
 use piggyback::certify::{to_json, Certificate, FixedPointCertificate};
 use piggyback::linalg::spectral::char_poly;
-use piggyback::maps::{AffinePiece, Penalty, PiecewiseAffine, ReluLayer};
+use piggyback::maps::{AffinePiece, Penalty, PiecewiseAffine, ReluLayer, Splitting};
 use piggyback::scalar::{format_rational, parse_rational, Rational};
 use piggyback::{FixedPointMap, Matrix, MatrixSet, Scalar};
 use rug::Float;
@@ -899,18 +899,35 @@ fn judge_fixed_point(v: &Value) -> Judgement {
     );
     let (l1, l2) = (theta[0].clone(), theta.get(1).cloned().unwrap_or_default());
     let p = a.cols();
-    // Contraction: c‖I − γAᵀA‖₂ ≤ ρ.
-    let c = Rational::from(1) / (Rational::from(1) + Rational::from(&gamma * &l2));
+    // Contraction: c‖dI − γAᵀA‖₂ ≤ ρ; prox splitting d = 1, c = 1/(1 + γλ₂), smooth
+    // splitting d = 1 − γλ₂, c = 1.
+    let ridge = Rational::from(&gamma * &l2);
+    let (d, c) = if map["splitting"].as_str() == Some("smooth") {
+        (Rational::from(1) - ridge, Rational::from(1))
+    } else {
+        (
+            Rational::from(1),
+            Rational::from(1) / (Rational::from(1) + ridge),
+        )
+    };
     let mp = Matrix::identity(p)
+        .scale(&d)
         .sub(&a.transpose().matmul(&a).expect("shape").scale(&gamma))
         .expect("shape")
         .scale(&c);
-    let rho = q(&v["rho"]);
-    let contraction = at_most(
-        &two_norm_sq(&mp),
-        &fl(&Rational::from(&rho * &rho)),
-        "c‖M'‖₂² ≤ ρ²",
-    );
+    // Without ρ the claim is uniqueness (checked below by enumeration) and an exact
+    // centre (radius 0, checked by the ball).
+    let contraction = match v.get("rho").filter(|r| !r.is_null()) {
+        Some(rho) => {
+            let rho = q(rho);
+            at_most(
+                &two_norm_sq(&mp),
+                &fl(&Rational::from(&rho * &rho)),
+                "c‖M'‖₂² ≤ ρ²",
+            )
+        }
+        None => Judgement::Confirmed,
+    };
     let mins = lasso_minimisers(&a, &b, &l1, &l2);
     if mins.len() != 1 {
         return Judgement::Unsound(format!(
@@ -1329,13 +1346,20 @@ fn gen_fixed_point(src: &mut Source) -> Value {
         lambda1: l1,
         lambda2: l2,
         penalty,
+        splitting: if penalty == Penalty::ElasticNet && src.below(2) == 0 {
+            Splitting::Smooth
+        } else {
+            Splitting::Prox
+        },
     };
     // The f64 solve the finder starts from.
-    let fb = piggyback::maps::ForwardBackward::new(
+    let fb = piggyback::maps::ForwardBackward::with_splitting(
         piggyback::maps::Design::Dense(a.to_f64()),
         b.iter().map(Scalar::to_f64).collect(),
         penalty,
         piggyback::maps::StepRule::Given(problem.gamma.to_f64()),
+        problem.splitting,
+        &0.0,
     );
     let theta: Vec<f64> = match penalty {
         Penalty::Lasso => vec![problem.lambda1.to_f64()],
