@@ -171,7 +171,7 @@ fn prove(enet: &Enet, pb: &Problem, cd: &CdOptions, repeats: usize) -> piggyback
     Ok(())
 }
 
-/// Write `X.npy`, `y.npy` and `problem.json` (an `elastic_net` problem in MATH.md's
+/// Write `X.npy`, `y.npy` and `problem.json` (an `elastic_net` problem in docs/mathematics.md's
 /// scaling `½‖Xw − y‖² + nλ₁‖w‖₁ + (nλ₂/2)‖w‖²`, the same minimiser) for `piggyback solve`.
 fn write_problem(dir: &Path, pb: &Problem) -> piggyback::Result<()> {
     std::fs::create_dir_all(dir)

@@ -1,4 +1,4 @@
-//! Excess, gap and Hausdorff distance between sets of matrices (MATH.md §4).
+//! Excess, gap and Hausdorff distance between sets of matrices (docs/mathematics.md §4).
 //!
 //! `d(M, Y) = inf_{Y ∈ Y} ‖M − Y‖_F`, `ex(X, Y) = sup_{X ∈ X} d(X, Y)` (the talk's
 //! `gap`), `H(X, Y) = max(ex(X, Y), ex(Y, X))`. The norm is Frobenius unless stated

@@ -285,7 +285,7 @@ proptest! {
 #[test]
 fn sinkhorn_is_rejected_honestly() -> piggyback::Result<()> {
     // Log-domain Sinkhorn: A is row-stochastic, σ_max(A) = 1, so no contraction bound
-    // < 1 exists on any box (MATH.md §5); the fixed point is not unique (x + c·1). The
+    // < 1 exists on any box (docs/mathematics.md §5); the fixed point is not unique (x + c·1). The
     // enclosure must refuse (NotContractive or CouldNotVerify), never claim a box.
     use piggyback::maps::Sinkhorn;
     let a = [Interval::from_ratio(1, 2)?, Interval::from_ratio(1, 2)?];

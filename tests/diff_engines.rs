@@ -1,4 +1,4 @@
-//! ITD and AID engines against exact references (MATH.md §5, §6).
+//! ITD and AID engines against exact references (docs/mathematics.md §5, §6).
 
 mod diff_common;
 

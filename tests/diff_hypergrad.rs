@@ -165,7 +165,7 @@ fn fast_path_hypergradients_match_central_differences() {
 #[test]
 fn every_engine_agrees_with_the_fast_path() {
     let d = data(30, 10, 3);
-    // MATH.md scaling (s = 1), the forward–backward map of `maps` with θ = (λ₁, λ₂).
+    // docs/mathematics.md scaling (s = 1), the forward–backward map of `maps` with θ = (λ₁, λ₂).
     let e = Enet::new(d.x.clone(), d.y.clone(), 1.0).unwrap();
     let (l1, l2) = (0.2 * e.lambda_max(), 2.0);
     let loss = SquaredError::new(d.xv.clone(), d.yv.clone()).unwrap();

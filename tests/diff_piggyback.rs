@@ -27,7 +27,7 @@ fn dist_to_members(p: &Matrix<Rational>, set: &MatrixSet<Rational>) -> f64 {
 }
 
 fn heavy_ball_vertices<S: Scalar>() -> (Matrix<S>, Matrix<S>) {
-    // MATH.md §5: M₁ = [[3/4, −3/4], [1, 0]], M₂ = [[3/2, −3/4], [1, 0]].
+    // docs/mathematics.md §5: M₁ = [[3/4, −3/4], [1, 0]], M₂ = [[3/2, −3/4], [1, 0]].
     let m1 = Matrix::from_ratio_rows(&[vec![(3, 4), (-3, 4)], vec![(1, 1), (0, 1)]]).unwrap();
     let m2 = Matrix::from_ratio_rows(&[vec![(3, 2), (-3, 4)], vec![(1, 1), (0, 1)]]).unwrap();
     (m1, m2)

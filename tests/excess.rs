@@ -1,4 +1,4 @@
-//! Excess, Hausdorff distance and the min-norm point (MATH.md §4).
+//! Excess, Hausdorff distance and the min-norm point (docs/mathematics.md §4).
 //!
 //! Reference values are independent: hand derivations (in comments), a brute-force
 //! min-norm point over all faces written here in plain `rug::Rational`, and exact

@@ -466,7 +466,7 @@ fn mat(rows: &[&[(i64, i64)]]) -> Matrix<Rational> {
     Matrix::from_ratio_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).unwrap()
 }
 
-/// MATH.md §5: at 0 with `α = 1`, `β = 3/4`, `D_F = conv{M₁, M₂}`,
+/// docs/mathematics.md §5: at 0 with `α = 1`, `β = 3/4`, `D_F = conv{M₁, M₂}`,
 /// `M₁ = [[3/4, −3/4], [1, 0]]` (`f'' = 1`), `M₂ = [[3/2, −3/4], [1, 0]]` (`f'' = 1/4`);
 /// `B = [[−f'(0), x − y], [0, 0]] = 0` there. Hand derivation: `1 − α f'' + β`.
 #[test]

@@ -1,5 +1,5 @@
 //! Matrix sets: Minkowski operations, the action `J(X)`, norms, membership,
-//! vertices, bounding boxes and pruning (MATH.md §3).
+//! vertices, bounding boxes and pruning (docs/mathematics.md §3).
 //!
 //! References are computed here independently with plain `Matrix` arithmetic (every
 //! `A X + B`, every product), or derived by hand in comments.

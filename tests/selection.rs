@@ -291,7 +291,7 @@ fn clarke_example_four_vertices() {
     );
 }
 
-/// MATH.md §2: AD of `relu(−x) + x − relu(x)` (identically 0) at 0 returns 1 with
+/// docs/mathematics.md §2: AD of `relu(−x) + x − relu(x)` (identically 0) at 0 returns 1 with
 /// `relu'(0) = 0`; the chain-rule set is `{−1, 0, 1}`, conservative but not Clarke.
 #[test]
 fn relu_identity_zero_example() {

@@ -75,7 +75,7 @@ fn max_abs_composite<S: Scalar>() -> Result<impl Selection<S>> {
     })
 }
 
-/// Clarke's example `F(x, y) = (|x| + y, 2x + |y|)` (MATH.md §5) as a
+/// Clarke's example `F(x, y) = (|x| + y, 2x + |y|)` (docs/mathematics.md §5) as a
 /// [`SelectionMap`]: `[[1, 0, 0, 1], [0, 1, 2, 0]]·(|x|, |y|, x, y)`, no parameters.
 fn clarke<S: Scalar>() -> Result<SelectionMap<impl Selection<S> + Clone>> {
     let abs = Coordinatewise {

@@ -587,7 +587,7 @@ fn solve_with_progress(problem: &Problem, progress: &Progress) -> Result<SolveRe
 
 /// LASSO / elastic net: the fast f64 engine (coordinate descent + restricted implicit
 /// formula) and its verified-floating-point proof ([`crate::certify::enet_proof`]), on
-/// f64 data of any size (MATH.md scaling `s = 1`).
+/// f64 data of any size (docs/mathematics.md scaling `s = 1`).
 fn solve_enet(input: crate::io::problem::EnetInput, progress: &Progress) -> Result<SolveReport> {
     use crate::certify::enet_proof::{solve_and_prove_observed, SolveOptions};
     progress.step(

@@ -1,4 +1,4 @@
-//! Approximate implicit differentiation (AID, MATH.md §5) with one fixed linearization
+//! Approximate implicit differentiation (AID, docs/mathematics.md §5) with one fixed linearization
 //! `[A, B]` taken at `x_t ≈ x̄(θ)`: the derivative is `(I − A)^{-1} B` (forward form,
 //! applied to directions `θ̇`) or `Bᵀ (I − Aᵀ)^{-1} v` (adjoint form, a hypergradient).
 //!

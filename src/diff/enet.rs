@@ -1,5 +1,5 @@
-//! The fast f64 path for the LASSO / elastic net (MATH.md §6):
-//! `min_w P(w) = (s/2)‖X w − y‖² + λ₁‖w‖₁ + (λ₂/2)‖w‖²` (`s = 1` as in MATH.md, `s = 1/n`
+//! The fast f64 path for the LASSO / elastic net (docs/mathematics.md §6):
+//! `min_w P(w) = (s/2)‖X w − y‖² + λ₁‖w‖₁ + (λ₂/2)‖w‖²` (`s = 1` as in docs/mathematics.md, `s = 1/n`
 //! as in scikit-learn), solved by working-set coordinate descent, then differentiated by
 //! the support-restricted implicit formula
 //! `(s X_SᵀX_S + λ₂ I) ∂w_S/∂λ₁ = −sign(w_S)`, `(s X_SᵀX_S + λ₂ I) ∂w_S/∂λ₂ = −w_S`,

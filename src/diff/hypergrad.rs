@@ -1,4 +1,4 @@
-//! Bilevel hypergradients `∇_θ L(x̄(θ), θ) = ∇_θ L + (∂x̄/∂θ)ᵀ ∇ₓL` (MATH.md §1) with any
+//! Bilevel hypergradients `∇_θ L(x̄(θ), θ) = ∇_θ L + (∂x̄/∂θ)ᵀ ∇ₓL` (docs/mathematics.md §1) with any
 //! engine, held-out validation losses, and outer loops tuning regularisation weights by
 //! gradient descent on `log λ` with warm-started inner solves.
 

@@ -1,4 +1,4 @@
-//! Iterative differentiation (ITD, MATH.md §5): differentiate the iterates
+//! Iterative differentiation (ITD, docs/mathematics.md §5): differentiate the iterates
 //! `x_{t+1} = F(x_t, θ)` themselves, one selection per step (the map's AD convention).
 //!
 //! - forward mode: `ẋ_{t+1} = A_t ẋ_t + B_t θ̇` along one or several directions `θ̇`

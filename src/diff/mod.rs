@@ -1,6 +1,6 @@
-//! Differentiation engines: set-valued piggyback, ITD, AID, FPAD, NSID, hypergradients (MATH.md §5).
+//! Differentiation engines: set-valued piggyback, ITD, AID, FPAD, NSID, hypergradients (docs/mathematics.md §5).
 //!
-//! | module | computes | memory | MATH.md |
+//! | module | computes | memory | docs/mathematics.md |
 //! |---|---|---|---|
 //! | [`itd`] | iterative differentiation, forward (JVP / full Jacobian) and reverse (VJP) | forward `O(n·m)`, reverse `O(t·n)` or `O((t/k + k)·n)` with checkpoints | §5 ITD |
 //! | [`aid`] | implicit differentiation with one fixed linearization: fixed-point iteration, dense solve, GMRES, Neumann, FPAD | `O(n)` (matrix-free) | §5 AID |

@@ -1,5 +1,5 @@
 //! NSID: stochastic implicit differentiation (Grazzi, Pontil & Salzo, ICML 2024,
-//! Algorithm 1; MATH.md §5) for composite maps `F(x, θ) = G(T(x, θ), θ)` whose inner
+//! Algorithm 1; docs/mathematics.md §5) for composite maps `F(x, θ) = G(T(x, θ), θ)` whose inner
 //! map `T` is only available through unbiased minibatch estimates `T̂`, `T̄` (e.g. a
 //! stochastic gradient step), and whose outer map `G` is a prox.
 //!

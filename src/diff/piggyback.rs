@@ -1,4 +1,4 @@
-//! The set-valued piggyback recursion (Bolte, Pauwels & Vaiter 2022; MATH.md §5):
+//! The set-valued piggyback recursion (Bolte, Pauwels & Vaiter 2022; docs/mathematics.md §5):
 //! `x_{t+1} = F(x_t, θ)`, `J_{t+1} = D_F(x_t, θ)(J_t) = {A J + B : [A, B] ∈ D_F(x_t, θ), J ∈ J_t}`,
 //! and the fixed set `fix(J)` of a compact family with the distance bound
 //! `H(X_t, fix J) ≤ ρ^t H(X_0, J(X_0)) / (1 − ρ)`.

@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn heavy_ball_product() -> Result<()> {
-        // MATH.md §5: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] is upper triangular, so its
+        // docs/mathematics.md §5: M₁M₁M₂M₂ = [[−9/8, 81/128], [0, −9/32]] is upper triangular, so its
         // eigenvalues are the diagonal entries −9/8 and −9/32; p(λ) = (λ + 9/8)(λ + 9/32)
         // = λ² + (45/32)λ + 81/256.
         let m: Matrix<Rational> =

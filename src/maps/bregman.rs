@@ -4,7 +4,7 @@
 //! `F(x, λ) = argmin_u ⟨γ(∇f(x) + λ), u⟩ + KL(u, x) = x ⊙ exp(−γ(Aᵀ(Ax − b) + λ))`,
 //!
 //! i.e. the entropic prox of the nonnegativity constraint, `exp(−c − 1)` with
-//! `c = γ(∇f(x) + λ) − log x − 1` (MATH.md §2, Ochs et al. 2016). `θ = (λ)`; the
+//! `c = γ(∇f(x) + λ) − log x − 1` (docs/mathematics.md §2, Ochs et al. 2016). `θ = (λ)`; the
 //! state must stay positive (`x > 0`).
 //!
 //! **Jacobian** (smooth, a singleton): with `e = exp(−γ(∇f(x) + λ))`,

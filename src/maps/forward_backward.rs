@@ -1,5 +1,5 @@
 //! Forward–backward (proximal gradient) for the LASSO and the elastic net
-//! (MATH.md §2, §6):
+//! (docs/mathematics.md §2, §6):
 //!
 //! `F(x, θ) = prox_{γ g_θ}(x − γ Aᵀ(A x − b))`, `prox_{γ g_θ}(z) = S_{γλ₁}(z) / (1 + γλ₂)`,
 //!

@@ -1,5 +1,5 @@
 //! Heavy ball (Polyak momentum) on a piecewise-smooth scalar objective — the seeds'
-//! counterexample (MATH.md §5, "Failure of momentum"):
+//! counterexample (docs/mathematics.md §5, "Failure of momentum"):
 //!
 //! `F((x, y), θ) = (x − α f'(x) + β(x − y), x)`, `θ = (α, β)`,
 //!

@@ -1,4 +1,4 @@
-//! Fixed-point maps `F(x, θ)` with their conservative Jacobians (MATH.md §2, §5, §6).
+//! Fixed-point maps `F(x, θ)` with their conservative Jacobians (docs/mathematics.md §2, §5, §6).
 //!
 //! | map | `θ` | scalars | conservative Jacobian | AD convention |
 //! |---|---|---|---|---|

@@ -1,7 +1,7 @@
 //! A general continuous piecewise-affine map given by its pieces:
 //! `F(z) = Aᵢ x + Bᵢ θ + cᵢ` on the closed polyhedral region `Rᵢ = {z : Gᵢ z ≤ hᵢ}`,
 //! `z = (x, θ)`. It is a continuous selection of affine pieces, so
-//! `conv{[Aᵢ, Bᵢ] : z ∈ Rᵢ, Fᵢ(z) = F(z)}` is a conservative Jacobian (MATH.md §2).
+//! `conv{[Aᵢ, Bᵢ] : z ∈ Rᵢ, Fᵢ(z) = F(z)}` is a conservative Jacobian (docs/mathematics.md §2).
 //!
 //! AD convention: the first listed piece whose region contains `z`.
 //! Exactness: rationals decide region membership exactly; intervals keep every

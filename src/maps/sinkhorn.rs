@@ -1,4 +1,4 @@
-//! Sinkhorn's algorithm in the log domain (Pauwels & Vaiter 2023; MATH.md §5):
+//! Sinkhorn's algorithm in the log domain (Pauwels & Vaiter 2023; docs/mathematics.md §5):
 //!
 //! `F(x, θ) = log a − log(K (b / (Kᵀ eˣ)))`, `θ = b` (the second marginal, `b > 0`),
 //!

@@ -1,4 +1,4 @@
-//! Sets of matrices (MATH.md §3): the representations the differentiation engines
+//! Sets of matrices (docs/mathematics.md §3): the representations the differentiation engines
 //! and certificates work with.
 //!
 //! # Exactness policy

@@ -1,5 +1,5 @@
 //! Minkowski operations: `X + Y`, `X · Y`, `λX`, `X ∪ Y` and the action
-//! `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` (MATH.md §3). See the module docs of
+//! `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` (docs/mathematics.md §3). See the module docs of
 //! [`crate::matset`] for the exactness policy.
 
 use super::dispatch::{as_f64_matrix, cast};
@@ -351,7 +351,7 @@ impl<S: Scalar> MatrixSet<S> {
         self.act_with(x, &SetOptions::enclose(cap))
     }
 
-    /// The action `J(X)` (MATH.md §3). Finite `J` on finite `X`: every `A X + B`,
+    /// The action `J(X)` (docs/mathematics.md §3). Finite `J` on finite `X`: every `A X + B`,
     /// exact (`|J|·|X|` matrices). With hulls: `conv{Aᵢ Xⱼ + Bᵢ}`, exact when `J` or
     /// `X` is a single matrix (an affine image of a hull), otherwise a superset. With
     /// boxes: the interval-matrix enclosure `[A]·[X] + [B]` of the bounding boxes

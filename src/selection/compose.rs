@@ -1,5 +1,5 @@
 //! Vector-valued selections and the chain rule: composing selections multiplies their
-//! conservative Jacobians (Minkowski product, MATH.md §2).
+//! conservative Jacobians (Minkowski product, docs/mathematics.md §2).
 
 use super::compare::Tolerance;
 use super::primitives::PiecewiseScalar;

@@ -1,4 +1,4 @@
-//! Lipschitz gradient selections: piecewise-smooth functions with their active pieces (MATH.md §2).
+//! Lipschitz gradient selections: piecewise-smooth functions with their active pieces (docs/mathematics.md §2).
 //!
 //! A piecewise-smooth `F` is a continuous selection of smooth pieces `F_1..F_k`
 //! (`F(x) = F_{s(x)}(x)`); with the active set `I(x) = {i : F(x) = F_i(x)}`,
