@@ -49,7 +49,14 @@ def test_certify_elastic_net_contraction_with_exact_numbers():
     col = [a[0][1], a[1][1]]
     assert fp["derivative_lambda1"] == [F(0), F(1) / sum(c * c for c in col)] == [0, F(25, 73)]
     assert all(isinstance(c, F) for c in fp["center"])
-    assert isinstance(fp["radius"], F) and fp["radius"] > 0
+    assert isinstance(fp["radius"], F) and fp["radius"] >= 0
+    # Closed form on the support {1} of ½‖Ax − b‖² + λ₁‖x‖₁ with sign −1:
+    # ‖A_1‖² x̄₁ − A_1ᵀb − λ₁ = 0, so x̄₁ = (λ₁ + A_1ᵀb)/‖A_1‖² = −45/73; the certified
+    # ball (radius 0 when the exact route applies) must contain it.
+    b = [F(1), F(-1, 2)]
+    xbar = [F(0), (F(1, 10) + sum(c * y for c, y in zip(col, b))) / sum(c * c for c in col)]
+    assert xbar[1] == F(-45, 73)
+    assert all(abs(c - x) <= fp["radius"] for c, x in zip(fp["center"], xbar))
     assert r["certificate"]["path"] is None and r["fixed_point"]["path"] is None  # nothing written
     assert r["problem"] == str(ENET)
 
