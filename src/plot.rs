@@ -594,40 +594,26 @@ where
         let s = chart.plotting_area().get_y_range();
         (r, s)
     };
-    for v in &c.vlines {
-        let col = color(v.color);
+    // Reference lines: vertical ones span the y range with the label at the top,
+    // horizontal ones span the x range with the label at the left.
+    let vertical = c.vlines.iter().map(|v| {
+        let ends = vec![(v.at, yspan.start), (v.at, yspan.end)];
+        (v, ends, 4, (v.at, yspan.end))
+    });
+    let horizontal = c.hlines.iter().map(|h| {
+        let ends = vec![(xspan.start, h.at), (xspan.end, h.at)];
+        (h, ends, 3, (xspan.start, h.at))
+    });
+    for (line, ends, dash, label_at) in vertical.chain(horizontal) {
+        let col = color(line.color);
         let style = ShapeStyle::from(&col).stroke_width(1);
         chart
-            .draw_series(DashedLineSeries::new(
-                vec![(v.at, yspan.start), (v.at, yspan.end)],
-                4,
-                4,
-                style,
-            ))
+            .draw_series(DashedLineSeries::new(ends, dash, dash, style))
             .map_err(draw_err)?;
         chart
             .draw_series(std::iter::once(Text::new(
-                v.label.clone(),
-                (v.at, yspan.end),
-                (FAMILY, 12).into_font().color(&col),
-            )))
-            .map_err(draw_err)?;
-    }
-    for h in &c.hlines {
-        let col = color(h.color);
-        let style = ShapeStyle::from(&col).stroke_width(1);
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(xspan.start, h.at), (xspan.end, h.at)],
-                3,
-                3,
-                style,
-            ))
-            .map_err(draw_err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                h.label.clone(),
-                (xspan.start, h.at),
+                line.label.clone(),
+                label_at,
                 (FAMILY, 12).into_font().color(&col),
             )))
             .map_err(draw_err)?;
