@@ -577,3 +577,34 @@ fn x0_of_the_wrong_length_is_refused_by_solve() {
         )
     );
 }
+
+/// An `.npy` of int64 values, version 1.0 header padded to a multiple of 64 bytes.
+fn int64_npy(values: &[i64]) -> Vec<u8> {
+    let mut header = format!(
+        "{{'descr': '<i8', 'fortran_order': False, 'shape': ({},), }}",
+        values.len()
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
+}
+
+/// The proof's data radius depends on this flag: integers up to 2⁵³ are doubles
+/// exactly, 2⁵³ + 1 is not (it rounds to 2⁵³).
+#[test]
+fn npy_integers_beyond_2_pow_53_are_flagged_inexact() {
+    let (m, exact) = npy::parse_matrix_f64_exactness(&int64_npy(&[3, -(1 << 53)])).unwrap();
+    assert!(exact);
+    assert_eq!(m.into_vec(), vec![3.0, -9007199254740992.0]);
+    let (m, exact) = npy::parse_matrix_f64_exactness(&int64_npy(&[(1 << 53) + 1])).unwrap();
+    assert!(!exact);
+    assert_eq!(m.into_vec(), vec![9007199254740992.0]);
+}
