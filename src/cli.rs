@@ -1,4 +1,4 @@
-//! The `piggyback` command line: `certify`, `check`, `solve`, `demo`.
+//! The `piggyback` command line: `certify`, `check`, `solve`, `plot`, `demo`.
 //!
 //! Everything is in the library so that every command is testable: [`run`] takes the
 //! arguments and the two output streams and returns the exit status;
@@ -18,6 +18,7 @@
 //!   [`EXIT_REFUTED`].
 
 mod commands;
+pub mod plot;
 pub mod progress;
 pub mod report;
 
@@ -109,12 +110,61 @@ enum Command {
     /// the proof could not be made (the f64 results are still reported).
     #[command(after_help = EXIT_STATUS_HELP)]
     Solve(SolveArgs),
-    /// Run the built-in examples: certify each, re-check every certificate, solve a LASSO.
+    /// Draw a picture (SVG or PNG, by the extension of -o) and print the numbers behind it.
     ///
-    /// Writes the example problems, their data and the certificates into the output
-    /// directory.
+    /// Kinds: itd-aid (hypergradient error of ITD and AID-FP against iterations, with
+    /// proven error bands), heavy-ball (the set-valued piggyback iterates of heavy ball
+    /// at its kink diverge while each single Jacobian's recursion converges),
+    /// hypergrad-path (validation loss over (log λ₁, log λ₂) with the path of
+    /// hypergradient descent). docs/cli.md describes each picture.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Plot(PlotArgs),
+    /// Run the built-in examples: certify each, re-check every certificate, solve a LASSO,
+    /// draw the three pictures of `plot`.
+    ///
+    /// Writes the example problems, their data, the certificates and the pictures
+    /// (DIR/figures/*.png) into the output directory.
     #[command(after_help = EXIT_STATUS_HELP)]
     Demo(DemoArgs),
+}
+
+/// Arguments of `piggyback plot`.
+#[derive(Debug, Args)]
+struct PlotArgs {
+    /// Which picture.
+    #[arg(value_enum)]
+    kind: plot::PlotKind,
+    /// Picture file, .svg or .png [default: KIND.svg].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print the report as JSON (schema in docs/cli.md).
+    #[arg(long)]
+    json: bool,
+    /// Replace an existing picture file.
+    #[arg(short, long)]
+    force: bool,
+    /// Seed of the built-in data (itd-aid, hypergrad-path) [default: 3].
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Iterations (itd-aid [default: 300], heavy-ball [default: 200]).
+    #[arg(long, value_name = "T")]
+    iterations: Option<usize>,
+    /// Also draw AID-CG and AID-GMRES (itd-aid).
+    #[arg(long)]
+    all_methods: bool,
+    /// Extreme points kept per step by the set-valued recursion (heavy-ball) [default: 64].
+    #[arg(long, value_name = "N")]
+    keep: Option<usize>,
+    /// Accepted steps of hypergradient descent (hypergrad-path) [default: 20].
+    #[arg(long, value_name = "N")]
+    steps: Option<usize>,
+    /// Grid points per axis of the heat map (hypergrad-path) [default: 40].
+    #[arg(long, value_name = "N")]
+    grid: Option<usize>,
+    /// A lasso or elastic_net problem file instead of the built-in data (hypergrad-path;
+    /// every third row is held out for validation).
+    #[arg(long, value_name = "PROBLEM")]
+    problem: Option<PathBuf>,
 }
 
 /// Arguments of `piggyback certify`.
@@ -233,6 +283,25 @@ pub fn run_with_progress(
         ),
         Command::Solve(a) => {
             commands::cmd_solve(&a.problem, a.output.as_deref(), a.json, a.force, &mut ctx)
+        }
+        Command::Plot(a) => {
+            let opts = plot::PlotOptions {
+                seed: a.seed,
+                iterations: a.iterations,
+                all_methods: a.all_methods,
+                keep: a.keep,
+                steps: a.steps,
+                grid: a.grid,
+                problem: a.problem.clone(),
+            };
+            plot::cmd_plot(
+                a.kind,
+                a.output.as_deref(),
+                &opts,
+                a.json,
+                a.force,
+                &mut ctx,
+            )
         }
         Command::Demo(a) => commands::cmd_demo(&a.output, a.force, &mut ctx),
     };

@@ -726,11 +726,18 @@ fn draw_path_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &PathCh
         .map_err(draw_err)?;
     let start = c.path[0];
     let end = c.path[c.path.len() - 1];
+    // Start: a ring; end: a filled disc; each labelled a few pixels to its upper right.
+    let ring = ShapeStyle::from(&BLACK).stroke_width(2);
+    let label = |text: &str| Text::new(text.to_string(), (9, -16), (FAMILY, 14).into_font());
     chart
-        .draw_series([
-            Text::new("start".to_string(), start, (FAMILY, 13).into_font()),
-            Text::new("end".to_string(), end, (FAMILY, 13).into_font()),
-        ])
+        .draw_series(std::iter::once(
+            EmptyElement::at(start) + Circle::new((0, 0), 7, ring) + label("start"),
+        ))
+        .map_err(draw_err)?;
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at(end) + Circle::new((0, 0), 6, BLACK.filled()) + label("end"),
+        ))
         .map_err(draw_err)?;
     chart
         .configure_series_labels()

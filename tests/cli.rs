@@ -152,6 +152,8 @@ fn help_on_every_command_goes_to_stdout_with_status_0() {
         vec!["demo", "--help"],
         vec!["help", "certify"],
         vec!["help", "demo"],
+        vec!["plot", "--help"],
+        vec!["help", "plot"],
     ] {
         let (code, out, err) = run_cli(&args);
         assert_eq!(code, EXIT_OK, "{args:?}: {err}");
@@ -610,6 +612,12 @@ fn demo_runs_and_every_certificate_checks() {
     }
     let lasso = dir.join("problems/lasso.json");
     assert_eq!(run_cli(&["solve", s(&lasso), "-q"]).0, EXIT_OK);
+    // And the three pictures of `plot`, as PNG files.
+    for kind in ["itd-aid", "heavy-ball", "hypergrad-path"] {
+        let png = std::fs::read(dir.join(format!("figures/{kind}.png"))).unwrap();
+        assert!(png.starts_with(PNG_MAGIC), "{kind}");
+        assert!(out.contains(&format!("{kind}: ")), "{out}");
+    }
 }
 
 #[test]
@@ -662,4 +670,281 @@ fn solve_proves_the_lasso_support_and_matches_the_closed_form() {
         );
     }
     assert!(proof.error_bound.0 < 1e-10);
+}
+
+// ---------------------------------------------------------------------------------------
+// `piggyback plot`
+
+const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Small sizes, so that the debug binary draws each picture in a few seconds.
+fn small_plot_args(kind: &str) -> Vec<&'static str> {
+    match kind {
+        "itd-aid" => vec!["--iterations", "60"],
+        "heavy-ball" => vec!["--iterations", "60"],
+        _ => vec!["--grid", "8", "--steps", "5"],
+    }
+}
+
+/// The texts of an SVG file (parsed as XML: it must be one).
+fn svg_texts(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.starts_with("<svg"),
+        "{}: {}",
+        path.display(),
+        &text[..40]
+    );
+    let doc = roxmltree::Document::parse(&text).expect("valid XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn plot_draws_each_kind_as_svg_with_its_labels() {
+    let dir = tmpdir("plot-svg");
+    let labels: [(&str, &[&str]); 3] = [
+        (
+            "itd-aid",
+            &[
+                "ITD",
+                "AID-FP",
+                "iteration t",
+                "hypergradient error",
+                "‖x_t − x*‖",
+            ],
+        ),
+        (
+            "heavy-ball",
+            &[
+                "set-valued piggyback: sup over J_t (lower bound)",
+                "AD with M₁ only: ‖J_t‖",
+                "AD with M₂ only: ‖J_t‖",
+                "M₁ only, limit (1, 1)",
+                "(√3/2)^t: their spectral radius",
+                "iteration t",
+            ],
+        ),
+        ("hypergrad-path", &["log₁₀ λ₁", "log₁₀ λ₂", "start", "end"]),
+    ];
+    for (kind, want) in labels {
+        let file = dir.join(format!("{kind}.svg"));
+        let mut args = vec!["plot", kind, "-o", s(&file)];
+        args.extend(small_plot_args(kind));
+        let (code, out, err) = run_bin(&args, &dir);
+        assert_eq!(code, EXIT_OK, "{kind}: {err}");
+        assert!(
+            out.contains(&format!("picture written to {}", file.display())),
+            "{out}"
+        );
+        let texts = svg_texts(&file);
+        for w in want {
+            assert!(
+                texts.iter().any(|t| t == w),
+                "{kind}: missing {w:?} in {texts:?}"
+            );
+        }
+        // The itd-aid picture shows ITD against AID-FP only, unless asked.
+        if kind == "itd-aid" {
+            assert!(!texts.iter().any(|t| t == "AID-GMRES"), "{texts:?}");
+        }
+        if kind == "hypergrad-path" {
+            assert!(
+                texts.iter().any(|t| t.starts_with("descent on log λ: ")),
+                "{texts:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn plot_writes_png_by_extension_and_a_json_report() {
+    let dir = tmpdir("plot-png");
+    let file = dir.join("hb.PNG");
+    let (code, out, err) = run_bin(
+        &[
+            "plot",
+            "heavy-ball",
+            "-o",
+            s(&file),
+            "--iterations",
+            "40",
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(code, EXIT_OK, "{err}");
+    assert!(std::fs::read(&file).unwrap().starts_with(PNG_MAGIC));
+    let v = json(&out);
+    assert_eq!(v["report"], "piggyback-report");
+    assert_eq!(v["command"], "plot");
+    assert_eq!(v["kind"], "heavy-ball");
+    assert_eq!(v["format"], "png");
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["path"], s(&file));
+    let summary = v["summary"].as_array().unwrap();
+    let get = |name: &str| {
+        summary
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {out}"))["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(get("iterations"), 40.0);
+    // The set's norm grows; each single recursion stays near its limit's norm
+    // ‖(1, 1)‖ = √2 and ‖(4, 4)‖ = 4√2.
+    assert!(
+        get("set: sup norm at t = T (lower bound)") > get("set: sup norm at t = T/2 (lower bound)")
+    );
+    assert!(
+        (get("M₁ only: norm at t = T") - 2f64.sqrt()).abs() < 0.05,
+        "{out}"
+    );
+    assert!(
+        (get("M₂ only: norm at t = T") - 32f64.sqrt()).abs() < 0.5,
+        "{out}"
+    );
+}
+
+#[test]
+fn plot_defaults_to_kind_svg_and_never_overwrites_without_force() {
+    let dir = tmpdir("plot-force");
+    let args = ["plot", "heavy-ball", "--iterations", "30"];
+    let (code, _, err) = run_bin(&args, &dir);
+    assert_eq!(code, EXIT_OK, "{err}");
+    let file = dir.join("heavy-ball.svg");
+    assert!(file.exists(), "the default output is KIND.svg");
+    std::fs::write(&file, "mine").unwrap();
+    let (code, out, err) = run_bin(&args, &dir);
+    assert_eq!(code, EXIT_INPUT);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("heavy-ball.svg exists; refusing to overwrite it (use --force to replace it)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(run_bin(&forced, &dir).0, EXIT_OK);
+    assert!(std::fs::read_to_string(&file).unwrap().starts_with("<svg"));
+}
+
+#[test]
+fn plot_refuses_bad_kinds_extensions_and_flags() {
+    let dir = tmpdir("plot-bad");
+    let pdf = dir.join("x.pdf");
+    let lasso = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/problems/lasso.json");
+    for (args, needle) in [
+        (vec!["plot", "frobnicate"], "invalid value 'frobnicate'"),
+        (vec!["plot"], "required arguments were not provided"),
+        (
+            vec!["plot", "heavy-ball", "-o", s(&pdf)],
+            "must end in .svg or .png",
+        ),
+        (
+            vec!["plot", "heavy-ball", "--bogus"],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            vec!["plot", "heavy-ball", "--grid", "5"],
+            "--grid applies to hypergrad-path only, not to heavy-ball",
+        ),
+        (
+            vec!["plot", "itd-aid", "--problem", s(&lasso)],
+            "--problem applies to hypergrad-path only",
+        ),
+        (
+            vec!["plot", "heavy-ball", "--iterations", "0"],
+            "--iterations must be at least 1",
+        ),
+        (vec!["plot", "heavy-ball", "--keep", "1"], "--keep 1"),
+        (
+            vec!["plot", "hypergrad-path", "--grid", "100000"],
+            "--grid 100000",
+        ),
+        (
+            vec!["plot", "heavy-ball", "--iterations", "-3"],
+            "unexpected argument '-3'",
+        ),
+        (
+            vec![
+                "plot",
+                "hypergrad-path",
+                "--problem",
+                "no/such/problem.json",
+            ],
+            "cannot read no/such/problem.json",
+        ),
+        (
+            vec![
+                "plot",
+                "hypergrad-path",
+                "--problem",
+                s(&lasso),
+                "--seed",
+                "1",
+            ],
+            "cannot be combined with --problem",
+        ),
+    ] {
+        let (code, out, err) = run_bin(&args, &dir);
+        assert_eq!(code, EXIT_INPUT, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn plot_hypergrad_path_reads_a_problem_file() {
+    // A problem that is not a LASSO / elastic net is refused; an elastic net file is
+    // tuned on its own rows.
+    let dir = tmpdir("plot-problem");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let relu = root.join("examples/problems/relu_layer.json");
+    let file = dir.join("p.svg");
+    let (code, _, err) = run_bin(
+        &[
+            "plot",
+            "hypergrad-path",
+            "--problem",
+            s(&relu),
+            "-o",
+            s(&file),
+        ],
+        &dir,
+    );
+    assert_eq!(code, EXIT_INPUT, "{err}");
+    assert!(
+        err.contains("needs a lasso or elastic_net problem"),
+        "{err}"
+    );
+    assert!(!file.exists());
+    let lasso = root.join("examples/problems/lasso.json");
+    let (code, out, err) = run_bin(
+        &[
+            "plot",
+            "hypergrad-path",
+            "--problem",
+            s(&lasso),
+            "-o",
+            s(&file),
+            "--grid",
+            "6",
+            "--steps",
+            "3",
+        ],
+        &dir,
+    );
+    assert_eq!(code, EXIT_OK, "{err}");
+    assert!(out.contains("hypergrad-path: "), "{out}");
+    assert!(svg_texts(&file).iter().any(|t| t == "start"));
 }

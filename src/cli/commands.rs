@@ -918,10 +918,16 @@ fn demo_lasso_files() -> [(&'static str, &'static str); 3] {
     ]
 }
 
+/// Where `demo` draws the picture of `kind`: `DIR/figures/KIND.png`.
+fn demo_picture_path(dir: &Path, kind: super::plot::PlotKind) -> PathBuf {
+    dir.join("figures").join(format!("{}.png", kind.name()))
+}
+
 /// `piggyback demo`: write the example problems and data into `dir`, certify each,
-/// re-check every certificate, and solve the LASSO. Exit 0 when every certificate
-/// was re-checked valid (refutations included: they are the expected results) and
-/// the LASSO solve was proved.
+/// re-check every certificate, solve the LASSO, and draw the three pictures of
+/// `plot` into `dir/figures/`. Exit 0 when every certificate was re-checked valid
+/// (refutations included: they are the expected results) and the LASSO solve was
+/// proved.
 pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
     let examples = builtin_examples();
     let mut inputs: Vec<(PathBuf, &str)> = examples
@@ -939,9 +945,14 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
         outputs.push(fixed_point_path(&target));
         outputs.push(target);
     }
+    let pictures: Vec<(super::plot::PlotKind, PathBuf)> = super::plot::PlotKind::ALL
+        .iter()
+        .map(|k| (*k, demo_picture_path(dir, *k)))
+        .collect();
+    outputs.extend(pictures.iter().map(|(_, p)| p.clone()));
     let refs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
     ensure_writable(&refs, force)?;
-    for sub in ["problems", "data"] {
+    for sub in ["problems", "data", "figures"] {
         let d = dir.join(sub);
         std::fs::create_dir_all(&d)
             .map_err(|e| Error::InvalidInput(format!("cannot create {}: {e}", d.display())))?;
@@ -990,9 +1001,15 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
     let lasso_path = dir.join("problems/lasso.json");
     let lasso = Problem::read(&lasso_path)?;
     let r = solve_with_progress(&lasso, &progress)?;
-    progress.finish();
     say.push_str(&solve_text(&lasso, &r));
     worst = worst.max(r.exit_code());
+    let _ = writeln!(say, "\npictures (piggyback plot KIND)");
+    for (kind, path) in &pictures {
+        progress.step(format!("picture {}", kind.name()));
+        let pic = super::plot::write_picture(*kind, &Default::default(), path, true)?;
+        say.push_str(&super::plot::picture_text(*kind, path, &pic));
+    }
+    progress.finish();
     if !ctx.quiet {
         write!(ctx.out, "{say}").map_err(io_err)?;
     }

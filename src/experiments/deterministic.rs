@@ -412,6 +412,12 @@ pub fn run_figure1(spec: &Fig1Spec) -> Result<Fig1Result> {
 /// when certified (the line stops where the error falls below the proven box's width);
 /// the support-identification time; `‖x_t − x*‖` dashed.
 pub fn figure1_chart(res: &Fig1Result) -> LineChart {
+    figure1_chart_of(res, &METHODS)
+}
+
+/// As [`figure1_chart`], with only the `methods` named (a subset of [`METHODS`]; each
+/// keeps its colour).
+pub fn figure1_chart_of(res: &Fig1Result, methods: &[&str]) -> LineChart {
     let [l1, l2] = res.spec.lambda;
     let mut c = LineChart::new(
         &format!("Elastic net, λ = ({l1}, {l2})"),
@@ -424,6 +430,9 @@ pub fn figure1_chart(res: &Fig1Result) -> LineChart {
     let certified = res.certified.is_some();
     let resolution = res.certified.as_ref().map_or(0.0, |e| e.width());
     for (k, m) in METHODS.iter().enumerate() {
+        if !methods.contains(m) {
+            continue;
+        }
         let err = res.table.column(&format!("{m}_err")).unwrap_or_default();
         if certified {
             let lo = res.table.column(&format!("{m}_lo")).unwrap_or_default();
@@ -475,7 +484,7 @@ pub fn figure1_chart(res: &Fig1Result) -> LineChart {
             });
         }
     }
-    let all_lo = METHODS
+    let all_lo = methods
         .iter()
         .flat_map(|m| res.table.column(&format!("{m}_err")).unwrap_or_default())
         .filter(|v| *v > 0.0)

@@ -11,6 +11,7 @@
 //! | [`reference`](mod@reference) | certified enclosure of the elastic-net hypergradient; rigorous error bands |
 //! | [`deterministic`] | Figure 1: ITD, AID-FP, AID-CG, AID-GMRES against iterations |
 //! | [`stochastic`] | Figure 2: NSID (constant, decreasing steps), SID, AID-FP against epochs |
+//! | [`pictures`] | the pictures of `piggyback plot`: ITD vs AID-FP, heavy ball's set-valued divergence, a hypergradient-descent path |
 //! | [`poisoning`] | data poisoning of a multiclass logistic regression: the map and its VJPs in any scalar |
 //!
 //! Every run is seeded (ChaCha8) and reproducible; sizes are parameters. The
@@ -22,6 +23,7 @@
 
 pub mod data;
 pub mod deterministic;
+pub mod pictures;
 pub mod poisoning;
 pub mod rates;
 pub mod reference;
