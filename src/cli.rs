@@ -54,7 +54,8 @@ pub const EXIT_REFUTED: i32 = 4;
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0  ok: proved (certificate written and checked, certificate valid, solve proved)
+  0  ok: proved (certificate written and checked, certificate valid, solve proved);
+     plot: the picture was written
   1  rejected: the checker rejected a certificate
   2  undecided: neither proved nor refuted (never means false), or the f64 solve
      failed on valid input (no convergence, singular I − A)

@@ -4,7 +4,9 @@
 
 Elastic net 1/(2n)‖Xw − y‖² + l1‖w‖₁ + l2/2‖w‖², Gaussian design, 10% informative
 features, l1 = 0.1·λ_max, l2 = 0.01·λ_max; validation loss ‖X_v w − y_v‖²/(2 n_v).
-Each call's best time over REPEATS runs, both sides; the overhead is the difference.
+Each call's best time over REPEATS runs, both sides; the overhead is the difference and
+the ratio Python/Rust. The load average (1, 5, 15 min) is printed before and after: on a
+shared machine the numbers mean little when it exceeds the number of cores.
 
 Usage (piggyback installed in release mode, e.g. `pip install ./python`):
     python python/bench/overhead.py [--sizes 200x50,2000x500] [--repeats 20]
@@ -88,6 +90,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
     print(f"piggyback {pb.__version__}, Python {sys.version.split()[0]}, NumPy {np.__version__}; best of {args.repeats}")
+    print(f"load average before: {loadavg()} ({os.cpu_count()} cores)")
     for size in args.sizes.split(","):
         n, p = (int(v) for v in size.split("x"))
         data = problem(n, p)
@@ -97,10 +100,18 @@ def main():
         assert r["tune_steps"] == py["tune_steps"] and r["nnz"] == py["nnz"], (r, py)
         assert np.allclose(r["grad"], py["grad"], rtol=1e-12, atol=0), (r["grad"], py["grad"])
         print(f"\n(n, p) = ({n}, {p}), nnz = {py['nnz']}, tune steps = {py['tune_steps']}")
-        print(f"{'call':<28}{'Rust':>12}{'Python':>12}{'overhead':>12}{'':>8}")
+        print(f"{'call':<28}{'Rust':>12}{'Python':>12}{'overhead':>12}{'ratio':>8}")
         for call in ["construct", "solve", "validation_hypergradient", "jacobian", "tune"]:
             a, b = r[call], py[call]
-            print(f"{call:<28}{a * 1e6:>10.1f}µs{b * 1e6:>10.1f}µs{(b - a) * 1e6:>10.1f}µs{100 * (b - a) / a:>7.1f}%")
+            print(f"{call:<28}{a * 1e6:>10.1f}µs{b * 1e6:>10.1f}µs{(b - a) * 1e6:>10.1f}µs{b / a:>8.2f}")
+    print(f"\nload average after: {loadavg()}")
+
+
+def loadavg():
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unavailable"
 
 
 if __name__ == "__main__":

@@ -384,7 +384,15 @@ fn task_from_problem(path: &Path) -> Result<EnetTask> {
         problem: enet,
         loss,
         start: [l1, l2],
-        description: format!("{} ({} training rows)", problem.name(), train_rows.len()),
+        description: format!(
+            "{} ({} training, {} validation rows)",
+            path.file_name().map_or_else(
+                || path.display().to_string(),
+                |f| f.to_string_lossy().into()
+            ),
+            train_rows.len(),
+            val_rows.len()
+        ),
     })
 }
 

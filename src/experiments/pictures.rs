@@ -52,8 +52,10 @@ pub fn itd_aid_chart(res: &Fig1Result, all_methods: bool) -> LineChart {
     let mut c = figure1_chart_of(res, methods);
     let [l1, l2] = res.spec.lambda;
     c.title = format!(
-        "ITD vs AID-FP: elastic net {}×{}, λ = ({l1}, {l2})",
-        res.spec.data.n_train, res.spec.data.p
+        "ITD vs {}: elastic net {}×{}, λ = ({l1}, {l2})",
+        if all_methods { "AID" } else { "AID-FP" },
+        res.spec.data.n_train,
+        res.spec.data.p
     );
     if let Some(b) = c.bands.first_mut() {
         b.label = Some("shaded: proven range of the true error".into());
