@@ -63,14 +63,28 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let sizes = if sizes.is_empty() { vec![100, 300, 1000] } else { sizes };
+    let sizes = if sizes.is_empty() {
+        vec![100, 300, 1000]
+    } else {
+        sizes
+    };
     let dir = std::env::temp_dir().join(format!("piggyback-certify-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     for p in sizes {
         let n = 2 * p;
-        npy(&dir.join(format!("enet{p}_x.npy")), n, p, &gaussian(&mut rng, n * p, 1.0));
-        npy(&dir.join(format!("enet{p}_y.npy")), n, 1, &gaussian(&mut rng, n, 1.0));
+        npy(
+            &dir.join(format!("enet{p}_x.npy")),
+            n,
+            p,
+            &gaussian(&mut rng, n * p, 1.0),
+        );
+        npy(
+            &dir.join(format!("enet{p}_y.npy")),
+            n,
+            1,
+            &gaussian(&mut rng, n, 1.0),
+        );
         run(
             &dir,
             &format!("enet{p}"),
@@ -80,7 +94,12 @@ fn main() {
             ),
         );
         let scale = 0.9 / (2.0 * (p as f64).sqrt());
-        npy(&dir.join(format!("relu{p}_w.npy")), p, p, &gaussian(&mut rng, p * p, scale));
+        npy(
+            &dir.join(format!("relu{p}_w.npy")),
+            p,
+            p,
+            &gaussian(&mut rng, p * p, scale),
+        );
         run(
             &dir,
             &format!("relu{p}"),

@@ -23,10 +23,9 @@ pub mod report;
 
 pub use commands::{
     builtin_examples, certify_in_memory, certify_problem, check_certificate, check_certificate_at,
-    check_report, level_of, trusts_of, Level,
-    fixed_point_certificate, fixed_point_path, outcome_exit_code, solve_problem, solve_report,
-    subject_label, verdict_label, Certified, CertifyResult, CheckOutcome, Outcome, SolveProof,
-    SolveReport,
+    check_report, fixed_point_certificate, fixed_point_path, level_of, outcome_exit_code,
+    solve_problem, solve_report, subject_label, trusts_of, verdict_label, Certified, CertifyResult,
+    CheckOutcome, Level, Outcome, SolveProof, SolveReport,
 };
 
 use crate::error::{Error, Result};
@@ -230,16 +229,14 @@ pub fn run_with_progress(
         progress,
     };
     let result = match &cli.command {
-        Command::Certify(a) => {
-            commands::cmd_certify(
-                &a.problem,
-                a.output.as_deref(),
-                a.json,
-                a.force,
-                a.level,
-                &mut ctx,
-            )
-        }
+        Command::Certify(a) => commands::cmd_certify(
+            &a.problem,
+            a.output.as_deref(),
+            a.json,
+            a.force,
+            a.level,
+            &mut ctx,
+        ),
         Command::Check(a) => commands::cmd_check(
             &a.certificate,
             a.output.as_deref(),

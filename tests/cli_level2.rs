@@ -37,7 +37,9 @@ fn write_design(dir: &Path, name: &str, n: usize, p: usize, seed: u64) {
     let mut x = seed;
     let v: Vec<f64> = (0..n * p)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((x >> 11) as f64 / (1u64 << 53) as f64) - 0.5
         })
         .collect();
@@ -77,11 +79,17 @@ fn certify_at_level_two_writes_a_bound_certificate_that_check_accepts() {
     // check: valid, at level 2, with its trust list and the data hashes.
     let (code, out, _) = run_cli(&["check", s(&cert)]);
     assert_eq!(code, EXIT_OK, "{out}");
-    assert!(out.contains("level 2") && out.contains("SHA-256") && out.contains("IEEE-754"), "{out}");
+    assert!(
+        out.contains("level 2") && out.contains("SHA-256") && out.contains("IEEE-754"),
+        "{out}"
+    );
     let (code, out, _) = run_cli(&["check", s(&cert), "--json"]);
     assert_eq!(code, EXIT_OK);
     let r = json(&out);
-    assert_eq!((r["level"].as_str(), r["verdict"].as_str()), (Some("float"), Some("valid")));
+    assert_eq!(
+        (r["level"].as_str(), r["verdict"].as_str()),
+        (Some("float"), Some("valid"))
+    );
     assert!(r["trusts"].as_str().unwrap().contains("round"));
     // A false ρ (a tenth below the optimum) is not accepted: exit 2, not verified.
     let text = std::fs::read_to_string(&cert).unwrap();
@@ -104,7 +112,10 @@ fn certify_at_level_two_writes_a_bound_certificate_that_check_accepts() {
     assert_eq!(code, EXIT_INPUT, "{err}");
     let (code, out, _) = run_cli(&["certify", s(&problem), "--level", "float", "--force"]);
     assert_eq!(code, EXIT_OK, "{out}");
-    assert!(out.contains("level 2") && out.contains("above the f64 estimate"), "{out}");
+    assert!(
+        out.contains("level 2") && out.contains("above the f64 estimate"),
+        "{out}"
+    );
     assert_eq!(run_cli(&["check", s(&cert)]).0, EXIT_OK);
 }
 
@@ -119,7 +130,15 @@ fn small_problems_keep_the_exact_path_and_float_is_available() {
     assert_eq!(r["level"], "exact");
     assert_eq!(r["certificate"]["claim"]["rho"], "9/10");
     let float = dir.join("float.cert.json");
-    let (code, out, _) = run_cli(&["certify", s(problem), "-o", s(&float), "--level", "float", "--json"]);
+    let (code, out, _) = run_cli(&[
+        "certify",
+        s(problem),
+        "-o",
+        s(&float),
+        "--level",
+        "float",
+        "--json",
+    ]);
     assert_eq!(code, EXIT_OK, "{out}");
     let r = json(&out);
     assert_eq!(r["level"], "float");
@@ -130,9 +149,15 @@ fn small_problems_keep_the_exact_path_and_float_is_available() {
     assert!(rho > 0.9 && rho < 0.9 * (1.0 + 1e-6), "{rho}");
     // Each file goes to its own level, and the exact kernel refuses the level-2 file.
     let (code, out, _) = run_cli(&["check", s(&exact), "--json"]);
-    assert_eq!((code, json(&out)["level"].as_str()), (EXIT_OK, Some("exact")));
+    assert_eq!(
+        (code, json(&out)["level"].as_str()),
+        (EXIT_OK, Some("exact"))
+    );
     let (code, out, _) = run_cli(&["check", s(&float), "--json"]);
-    assert_eq!((code, json(&out)["level"].as_str()), (EXIT_OK, Some("float")));
+    assert_eq!(
+        (code, json(&out)["level"].as_str()),
+        (EXIT_OK, Some("float"))
+    );
     let e = piggyback_kernel::check_json(&std::fs::read_to_string(&float).unwrap()).unwrap_err();
     assert!(e.to_string().contains("level-2"), "{e}");
     // Level 2 does not know piecewise-affine maps: a typed error, exit 3.

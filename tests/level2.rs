@@ -51,12 +51,20 @@ fn householder_design(n: usize, s: &[Q], v1: &[i64], v2: &[i64]) -> Vec<Vec<Q>> 
 
 fn signs(n: usize, seed: u64) -> Vec<i64> {
     (0..n)
-        .map(|i| if (seed.wrapping_mul(2654435761).wrapping_add(i as u64 * 40503) >> 7) % 3 == 0 { -1 } else { 1 })
+        .map(|i| {
+            if (seed.wrapping_mul(2654435761).wrapping_add(i as u64 * 40503) >> 7) % 3 == 0 {
+                -1
+            } else {
+                1
+            }
+        })
         .collect()
 }
 
 fn text_rows(a: &[Vec<Q>]) -> Vec<Vec<String>> {
-    a.iter().map(|r| r.iter().map(format_rational).collect()).collect()
+    a.iter()
+        .map(|r| r.iter().map(format_rational).collect())
+        .collect()
 }
 
 fn fp_cert(map: FpMap, theta: &[Q], rho: &Q) -> FpCertificate {
@@ -114,10 +122,17 @@ fn lasso_bound_within_one_part_per_million_of_the_exact_optimum_both_sides() {
     for gamma in [Q::from(1) / &smax2, q(19, 10) / &smax2] {
         let opt = lasso_opt(&s, &gamma);
         let map = lasso_map(&a, &gamma);
-        let above = fp_cert(map.clone(), &[q(1, 10)], &scaled(&opt, 1_000_001, 1_000_000));
+        let above = fp_cert(
+            map.clone(),
+            &[q(1, 10)],
+            &scaled(&opt, 1_000_001, 1_000_000),
+        );
         let below = fp_cert(map, &[q(1, 10)], &scaled(&opt, 999_999, 1_000_000));
         let v = check(&above, Path::new(".")).expect("opt·(1 + 1e-6) is verified");
-        assert!(v.to_string().contains("level 2") && v.to_string().contains("map"), "{v}");
+        assert!(
+            v.to_string().contains("level 2") && v.to_string().contains("map"),
+            "{v}"
+        );
         match check(&below, Path::new(".")) {
             Err(FpFailure::NotVerified { .. }) => {}
             other => panic!("opt·(1 − 1e-6) must not be accepted: {other:?}"),
@@ -150,8 +165,16 @@ fn elastic_net_both_splittings_against_the_exact_optimum() {
             splitting,
         };
         let theta = [q(1, 10), l2.clone()];
-        assert!(accepted(&fp_cert(map.clone(), &theta, &scaled(&opt, 1_000_001, 1_000_000))));
-        assert!(!accepted(&fp_cert(map, &theta, &scaled(&opt, 999_999, 1_000_000))));
+        assert!(accepted(&fp_cert(
+            map.clone(),
+            &theta,
+            &scaled(&opt, 1_000_001, 1_000_000)
+        )));
+        assert!(!accepted(&fp_cert(
+            map,
+            &theta,
+            &scaled(&opt, 999_999, 1_000_000)
+        )));
     }
 }
 
@@ -166,8 +189,16 @@ fn relu_bound_is_the_largest_singular_value() {
         u: None,
         b: MatrixRef::Vector(vec!["0".into(); n]),
     };
-    assert!(accepted(&fp_cert(map(&w), &[], &scaled(&opt, 1_000_001, 1_000_000))));
-    assert!(!accepted(&fp_cert(map(&w), &[], &scaled(&opt, 999_999, 1_000_000))));
+    assert!(accepted(&fp_cert(
+        map(&w),
+        &[],
+        &scaled(&opt, 1_000_001, 1_000_000)
+    )));
+    assert!(!accepted(&fp_cert(
+        map(&w),
+        &[],
+        &scaled(&opt, 999_999, 1_000_000)
+    )));
     // Forged data: one entry changed by 1/10 makes the true claim false; not accepted.
     let mut forged = w.clone();
     forged[3][5] += q(1, 10);
@@ -215,7 +246,11 @@ fn npy_setup(dir: &Path) -> (FpCertificate, Vec<f64>, Q) {
     let a = householder_design(n, &s, &signs(n, 7), &signs(p, 8));
     let values: Vec<f64> = a.iter().flatten().map(|x| x.to_f64()).collect();
     for (x, v) in a.iter().flatten().zip(&values) {
-        assert_eq!(Q::from_f64(*v).unwrap(), *x, "dyadic entries are binary64 values");
+        assert_eq!(
+            Q::from_f64(*v).unwrap(),
+            *x,
+            "dyadic entries are binary64 values"
+        );
     }
     let gamma = Q::from(1) / Q::from(&s[p - 1] * &s[p - 1]);
     let opt = lasso_opt(&s, &gamma);
@@ -226,10 +261,18 @@ fn npy_setup(dir: &Path) -> (FpCertificate, Vec<f64>, Q) {
         response: MatrixRef::File(response),
         step: format_rational(&gamma),
     };
-    (fp_cert(map, &[q(1, 10)], &scaled(&opt, 1_000_001, 1_000_000)), values, opt)
+    (
+        fp_cert(map, &[q(1, 10)], &scaled(&opt, 1_000_001, 1_000_000)),
+        values,
+        opt,
+    )
 }
 
-fn refused(r: Result<piggyback_kernel_fp::FpVerdict, FpFailure>, what: &str, want: fn(&CheckFailure) -> bool) {
+fn refused(
+    r: Result<piggyback_kernel_fp::FpVerdict, FpFailure>,
+    what: &str,
+    want: fn(&CheckFailure) -> bool,
+) {
     match r {
         Err(FpFailure::Failed(f)) if want(&f) => {}
         other => panic!("{what}: {other:?}"),
@@ -247,25 +290,37 @@ fn npy_data_bound_by_sha256_and_every_tampering_fails() {
     let mut forged = values.clone();
     forged[100] = f64::from_bits(forged[100].to_bits() + 1);
     std::fs::write(dir.join("design.npy"), npy_bytes(64, 32, &forged)).unwrap();
-    refused(check(&cert, &dir), "forged value", |f| {
-        matches!(f, CheckFailure::Rejected { step, .. } if step.contains("SHA-256"))
-    });
+    refused(
+        check(&cert, &dir),
+        "forged value",
+        |f| matches!(f, CheckFailure::Rejected { step, .. } if step.contains("SHA-256")),
+    );
     // A swapped file (the response in place of the design): hash mismatch.
     std::fs::copy(dir.join("response.npy"), dir.join("design.npy")).unwrap();
-    refused(check(&cert, &dir), "swapped file", CheckFailure::is_rejection);
+    refused(
+        check(&cert, &dir),
+        "swapped file",
+        CheckFailure::is_rejection,
+    );
     // A missing file.
     std::fs::remove_file(dir.join("design.npy")).unwrap();
-    refused(check(&cert, &dir), "missing file", |f| matches!(f, CheckFailure::BadData { .. }));
+    refused(check(&cert, &dir), "missing file", |f| {
+        matches!(f, CheckFailure::BadData { .. })
+    });
 }
 
 #[test]
 fn hostile_values_and_shapes_are_refused_before_or_instead_of_a_verdict() {
     let dir = temp_dir("hostile");
     let (cert, values, _) = npy_setup(&dir);
-    let FpSubject::Map { problem } = &cert.subject else { unreachable!() };
+    let FpSubject::Map { problem } = &cert.subject else {
+        unreachable!()
+    };
     let with_design = |bytes: &[u8]| {
         let mut c = cert.clone();
-        let FpSubject::Map { problem } = &mut c.subject else { unreachable!() };
+        let FpSubject::Map { problem } = &mut c.subject else {
+            unreachable!()
+        };
         if let FpMap::Lasso { design, .. } = &mut problem.map {
             *design = MatrixRef::File(write_npy(&dir, "bad.npy", bytes));
         }
@@ -275,14 +330,18 @@ fn hostile_values_and_shapes_are_refused_before_or_instead_of_a_verdict() {
     for bad in [f64::NAN, f64::INFINITY, 1e-310, 1e300] {
         let mut v = values.clone();
         v[7] = bad;
-        refused(check(&with_design(&npy_bytes(64, 32, &v)), &dir), "bad value", |f| {
-            matches!(f, CheckFailure::BadData { .. })
-        });
+        refused(
+            check(&with_design(&npy_bytes(64, 32, &v)), &dir),
+            "bad value",
+            |f| matches!(f, CheckFailure::BadData { .. }),
+        );
     }
     // Inline 1e400 and NaN text.
     for bad in ["1e400", "NaN", "1/0"] {
         let mut c = cert.clone();
-        let FpSubject::Map { problem } = &mut c.subject else { unreachable!() };
+        let FpSubject::Map { problem } = &mut c.subject else {
+            unreachable!()
+        };
         if let FpMap::Lasso { design, .. } = &mut problem.map {
             let mut rows = vec![vec!["1".to_string(); 32]; 64];
             rows[0][0] = bad.into();
@@ -291,16 +350,22 @@ fn hostile_values_and_shapes_are_refused_before_or_instead_of_a_verdict() {
         assert!(check(&c, &dir).is_err(), "{bad}");
     }
     // Mismatched dimensions: a design with one row fewer than the response.
-    refused(check(&with_design(&npy_bytes(63, 32, &values[..63 * 32])), &dir), "dims", |f| {
-        matches!(f, CheckFailure::BadData { .. })
-    });
+    refused(
+        check(&with_design(&npy_bytes(63, 32, &values[..63 * 32])), &dir),
+        "dims",
+        |f| matches!(f, CheckFailure::BadData { .. }),
+    );
     // A header claiming a huge shape over a tiny file: refused from the header.
     let mut huge = npy_bytes(100_000, 100_000, &[]);
     huge.extend(1.0f64.to_le_bytes());
-    refused(check(&with_design(&huge), &dir), "huge", |f| matches!(f, CheckFailure::BadData { .. }));
+    refused(check(&with_design(&huge), &dir), "huge", |f| {
+        matches!(f, CheckFailure::BadData { .. })
+    });
     // Within the entry cap but over the work limit: too large, before reading data.
     let big = npy_bytes(5000, 5000, &[]);
-    refused(check(&with_design(&big), &dir), "work", |f| matches!(f, CheckFailure::TooLarge(_)));
+    refused(check(&with_design(&big), &dir), "work", |f| {
+        matches!(f, CheckFailure::TooLarge(_))
+    });
     // A tiny work limit refuses the honest certificate too.
     let tiny = Limits { max_work: 1000 };
     let text = piggyback_kernel_fp::format::to_json(&cert);
@@ -331,25 +396,42 @@ fn malformed_claims_and_format_confusion_are_refused() {
     let unknown = [
         text.replacen("\"format\"", "\"extra\": 1, \"format\"", 1),
         text.replacen("\"sha256\"", "\"size\": 3, \"sha256\"", 1),
-        text.replacen("\"kind\": \"lasso\"", "\"kind\": \"lasso\", \"splitting\": \"smooth\"", 1),
+        text.replacen(
+            "\"kind\": \"lasso\"",
+            "\"kind\": \"lasso\", \"splitting\": \"smooth\"",
+            1,
+        ),
         text.replacen("\"version\": 1", "\"version\": 2", 1),
         text.replacen("\"type\": \"two\"", "\"type\": \"inf\"", 1),
         text.replacen("\"type\": \"map\"", "\"type\": \"family\"", 1),
     ];
     for t in &unknown {
         assert!(
-            matches!(check_json(t, &dir), Err(FpFailure::Failed(CheckFailure::Malformed(_)))),
+            matches!(
+                check_json(t, &dir),
+                Err(FpFailure::Failed(CheckFailure::Malformed(_)))
+            ),
             "{t}"
         );
     }
-    let neg = fp_cert(lasso_map(&[vec![q(1, 1)]], &q(1, 2)), &[q(1, 10)], &q(-1, 2));
+    let neg = fp_cert(
+        lasso_map(&[vec![q(1, 1)]], &q(1, 2)),
+        &[q(1, 10)],
+        &q(-1, 2),
+    );
     refused(check(&neg, &dir), "negative ρ", CheckFailure::is_rejection);
     let bad_step = fp_cert(lasso_map(&[vec![q(1, 1)]], &q(0, 1)), &[q(1, 10)], &q(1, 2));
     refused(check(&bad_step, &dir), "γ = 0", CheckFailure::is_rejection);
     // A false ρ (half the optimum) is not accepted.
     let mut half = cert.clone();
-    half.claim = Claim::NormBound { norm: NormSpec::Two {}, rho: format_rational(&scaled(&opt, 1, 2)) };
-    assert!(matches!(check(&half, &dir), Err(FpFailure::NotVerified { .. })));
+    half.claim = Claim::NormBound {
+        norm: NormSpec::Two {},
+        rho: format_rational(&scaled(&opt, 1, 2)),
+    };
+    assert!(matches!(
+        check(&half, &dir),
+        Err(FpFailure::NotVerified { .. })
+    ));
 }
 
 // ------------------------------------------------------------------ against the exact kernel
@@ -364,7 +446,10 @@ fn exact_cert(map: MapData, theta: &[Q], rho: &Q) -> String {
                 theta: theta.iter().map(format_rational).collect(),
             },
         },
-        claim: Claim::NormBound { norm: NormSpec::Two {}, rho: format_rational(rho) },
+        claim: Claim::NormBound {
+            norm: NormSpec::Two {},
+            rho: format_rational(rho),
+        },
     })
 }
 
@@ -375,7 +460,11 @@ fn agrees_with_the_exact_kernel_away_from_the_margin() {
     let a = householder_design(n, &s, &signs(n, 9), &signs(p, 10));
     let gamma = q(2, 5);
     let opt = lasso_opt(&s, &gamma);
-    for (num, den, want) in [(1_001, 1_000, true), (999, 1_000, false), (1_000_001, 1_000_000, true)] {
+    for (num, den, want) in [
+        (1_001, 1_000, true),
+        (999, 1_000, false),
+        (1_000_001, 1_000_000, true),
+    ] {
         let rho = scaled(&opt, num, den);
         let exact = exact_cert(
             MapData::Lasso {
@@ -386,8 +475,16 @@ fn agrees_with_the_exact_kernel_away_from_the_margin() {
             &[q(1, 10)],
             &rho,
         );
-        assert_eq!(piggyback_kernel::check_json(&exact).is_ok(), want, "exact at {num}/{den}");
-        assert_eq!(accepted(&fp_cert(lasso_map(&a, &gamma), &[q(1, 10)], &rho)), want, "level 2 at {num}/{den}");
+        assert_eq!(
+            piggyback_kernel::check_json(&exact).is_ok(),
+            want,
+            "exact at {num}/{den}"
+        );
+        assert_eq!(
+            accepted(&fp_cert(lasso_map(&a, &gamma), &[q(1, 10)], &rho)),
+            want,
+            "level 2 at {num}/{den}"
+        );
     }
 }
 

@@ -71,9 +71,15 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
         reason: why.into(),
     })?;
     if c.format != FORMAT || c.version != VERSION {
-        return Err(CheckFailure::Malformed(format!("expected {FORMAT:?} version {VERSION}")).into());
+        return Err(
+            CheckFailure::Malformed(format!("expected {FORMAT:?} version {VERSION}")).into(),
+        );
     }
-    let Claim::NormBound { norm: NormSpec::Two {}, rho } = &c.claim else {
+    let Claim::NormBound {
+        norm: NormSpec::Two {},
+        rho,
+    } = &c.claim
+    else {
         return Err(CheckFailure::Malformed(
             "level 2 checks norm_bound claims in the spectral norm (two) only".into(),
         )
@@ -93,14 +99,26 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
         }
     };
     let (kind, dim) = match &problem.map {
-        FpMap::Lasso { design, response, step } | FpMap::ElasticNet { design, response, step, .. } => {
+        FpMap::Lasso {
+            design,
+            response,
+            step,
+        }
+        | FpMap::ElasticNet {
+            design,
+            response,
+            step,
+            ..
+        } => {
             let (kind, splitting) = match &problem.map {
                 FpMap::ElasticNet { splitting, .. } => (Kind::ElasticNet, *splitting),
                 _ => (Kind::Lasso, Splitting::Prox),
             };
             let want = if kind == Kind::Lasso { 1 } else { 2 };
             if theta.len() != want {
-                return Err(bad_data("subject.problem.theta", format!("needs {want} entries")).into());
+                return Err(
+                    bad_data("subject.problem.theta", format!("needs {want} entries")).into(),
+                );
             }
             let gamma = num(step, &at("step"))?;
             let (l1, l2) = (theta[0].clone(), theta.get(1).cloned().unwrap_or_default());
@@ -115,8 +133,16 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
             }
             let (n, p) = data::shape(design, base, &at("design"))?;
             let (n128, p128) = (n as u128, p as u128);
-            charge(limits, "Gram product and two Cholesky factorisations", n128 * p128 * (p128 + 1) / 2 + p128 * p128 * p128 / 3)?;
-            want_shape(data::shape(response, base, &at("response"))?, (n, 1), &at("response"))?;
+            charge(
+                limits,
+                "Gram product and two Cholesky factorisations",
+                n128 * p128 * (p128 + 1) / 2 + p128 * p128 * p128 / 3,
+            )?;
+            want_shape(
+                data::shape(response, base, &at("response"))?,
+                (n, 1),
+                &at("response"),
+            )?;
             let a = data::load(design, base, &at("design"))?;
             keep(&a, "design");
             keep(&data::load(response, base, &at("response"))?, "response");
@@ -154,7 +180,11 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
                 want_shape(data::shape(u, base, &at("u"))?, (n, theta.len()), &at("u"))?;
             }
             let n128 = n as u128;
-            charge(limits, "Gram product and a Cholesky factorisation", n128 * n128 * (n128 + 1) / 2 + n128 * n128 * n128 / 6)?;
+            charge(
+                limits,
+                "Gram product and a Cholesky factorisation",
+                n128 * n128 * (n128 + 1) / 2 + n128 * n128 * n128 / 6,
+            )?;
             let wd = data::load(w, base, &at("w"))?;
             keep(&wd, "w");
             keep(&data::load(b, base, &at("b"))?, "b");
@@ -165,11 +195,22 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
             let e = wd.rad_fro;
             let eps = add_up(round, add_up(mul_up(2.0, mul_up(e, fro)), mul_up(e, e)));
             let r2 = Rational::from(&rho * &rho);
-            test(&g, n, to_f64(&r2, Round::Down), true, eps, "‖W‖₂ ≤ ρ: ρ²I − WᵀW ⪰ 0")?;
+            test(
+                &g,
+                n,
+                to_f64(&r2, Round::Down),
+                true,
+                eps,
+                "‖W‖₂ ≤ ρ: ρ²I − WᵀW ⪰ 0",
+            )?;
             (Kind::ReluLayer, n)
         }
     };
-    let summary = ProblemSummary { kind, n: dim, theta };
+    let summary = ProblemSummary {
+        kind,
+        n: dim,
+        theta,
+    };
     let subject = match &c.subject {
         FpSubject::Map { .. } => verdict::Subject::Map(summary),
         FpSubject::Field { .. } => verdict::Subject::Field(summary),
@@ -177,7 +218,10 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
     Ok(FpVerdict {
         verdict: Verdict {
             subject,
-            claim: verdict::Claim::NormBound { norm: Norm::Two, rho },
+            claim: verdict::Claim::NormBound {
+                norm: Norm::Two,
+                rho,
+            },
         },
         data_files: hashes,
     })

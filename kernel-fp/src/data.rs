@@ -89,7 +89,13 @@ pub fn load(m: &MatrixRef, base: &Path, at: &str) -> Result<Data, CheckFailure> 
                 }
             }
             let rad_fro = crate::fp::up(crate::fp::sum_upper(rad2, r * c).sqrt());
-            Ok(Data { rows: r, cols: c, x, rad_fro, sha256: None })
+            Ok(Data {
+                rows: r,
+                cols: c,
+                x,
+                rad_fro,
+                sha256: None,
+            })
         }
         MatrixRef::Vector(v) => load(
             &MatrixRef::Rows(v.iter().map(|t| vec![t.clone()]).collect()),
@@ -111,14 +117,21 @@ pub fn enclose(t: &str, at: &str) -> Result<(f64, f64), CheckFailure> {
             format!("outside the accepted magnitudes 0 or [2^-{MAX_EXP}, 2^{MAX_EXP}]"),
         ));
     }
-    let lo = Float::with_val_round(53, &q, Round::Down).0.to_f64_round(Round::Down);
-    let hi = Float::with_val_round(53, &q, Round::Up).0.to_f64_round(Round::Up);
+    let lo = Float::with_val_round(53, &q, Round::Down)
+        .0
+        .to_f64_round(Round::Down);
+    let hi = Float::with_val_round(53, &q, Round::Up)
+        .0
+        .to_f64_round(Round::Up);
     Ok((lo, hi))
 }
 
 /// The SHA-256 of `bytes`, lowercase hex (how certificates bind data files).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn read_head(path: &Path, at: &str) -> Result<Vec<u8>, CheckFailure> {
@@ -180,7 +193,10 @@ fn npy_header(b: &[u8], at: &str) -> Result<((usize, usize), bool, usize), Check
     if shape.0 == 0 || shape.1 == 0 || shape.0.saturating_mul(shape.1) > MAX_ENTRIES {
         return Err(bad_data(
             at,
-            format!("{}x{}: empty, or above {MAX_ENTRIES} entries", shape.0, shape.1),
+            format!(
+                "{}x{}: empty, or above {MAX_ENTRIES} entries",
+                shape.0, shape.1
+            ),
         ));
     }
     Ok((shape, fortran, start + len))
@@ -208,16 +224,34 @@ fn load_npy(f: &FileRef, base: &Path, at: &str) -> Result<Data, CheckFailure> {
     if hash != f.sha256.to_ascii_lowercase() {
         return Err(CheckFailure::Rejected {
             step: format!("data binding: SHA-256 of {at}"),
-            reason: format!("{} has SHA-256 {hash}, the certificate says {}", f.npy, f.sha256),
+            reason: format!(
+                "{} has SHA-256 {hash}, the certificate says {}",
+                f.npy, f.sha256
+            ),
         });
     }
     let mut x = vec![0.0; r * c];
-    for (k, w) in bytes.get(offset..want).unwrap_or(&[]).chunks_exact(8).enumerate() {
+    for (k, w) in bytes
+        .get(offset..want)
+        .unwrap_or(&[])
+        .chunks_exact(8)
+        .enumerate()
+    {
         let v = f64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
         // C order: k = i·c + j; Fortran order: k = j·r + i. Stored column-major.
-        let (i, j) = if fortran { (k % r, k / r) } else { (k / c, k % c) };
+        let (i, j) = if fortran {
+            (k % r, k / r)
+        } else {
+            (k / c, k % c)
+        };
         check_value(v, &format!("{at}[{i}][{j}]"))?;
         x[j * r + i] = v;
     }
-    Ok(Data { rows: r, cols: c, x, rad_fro: 0.0, sha256: Some(hash) })
+    Ok(Data {
+        rows: r,
+        cols: c,
+        x,
+        rad_fro: 0.0,
+        sha256: Some(hash),
+    })
 }

@@ -225,11 +225,23 @@ mod tests {
         // Ĝ = [[2, 1], [1, 2]]: eigenvalues 1 and 3.
         let g = [2.0, 1.0, 1.0, 2.0];
         assert_eq!(psd_shifted(&g, 2, 3.0001, true, 0.0), Psd::Proven);
-        assert!(matches!(psd_shifted(&g, 2, 2.9999, true, 0.0), Psd::NotProven(_)));
+        assert!(matches!(
+            psd_shifted(&g, 2, 2.9999, true, 0.0),
+            Psd::NotProven(_)
+        ));
         assert_eq!(psd_shifted(&g, 2, 0.9999, false, 0.0), Psd::Proven);
-        assert!(matches!(psd_shifted(&g, 2, 1.0001, false, 0.0), Psd::NotProven(_)));
+        assert!(matches!(
+            psd_shifted(&g, 2, 1.0001, false, 0.0),
+            Psd::NotProven(_)
+        ));
         // The error radius counts: ‖G − Ĝ‖ ≤ 0.01 forbids a margin of 1e-4.
-        assert!(matches!(psd_shifted(&g, 2, 3.0001, true, 0.01), Psd::NotProven(_)));
-        assert!(matches!(psd_shifted(&g, 2, f64::NAN, true, 0.0), Psd::NotProven(_)));
+        assert!(matches!(
+            psd_shifted(&g, 2, 3.0001, true, 0.01),
+            Psd::NotProven(_)
+        ));
+        assert!(matches!(
+            psd_shifted(&g, 2, f64::NAN, true, 0.0),
+            Psd::NotProven(_)
+        ));
     }
 }

@@ -86,14 +86,25 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     /// The certificate form of a data matrix and its f64 values.
-    fn matrix(&mut self, problem: &Problem, data: &MatrixData, field: &str, column: bool) -> Result<(MatrixRef, Matrix<f64>)> {
+    fn matrix(
+        &mut self,
+        problem: &Problem,
+        data: &MatrixData,
+        field: &str,
+        column: bool,
+    ) -> Result<(MatrixRef, Matrix<f64>)> {
         let base = &problem.base;
         let exact = match data {
-            MatrixData::Npy { npy } => Some(crate::io::npy::read_matrix_f64_exactness(&base.join(npy))?),
+            MatrixData::Npy { npy } => {
+                Some(crate::io::npy::read_matrix_f64_exactness(&base.join(npy))?)
+            }
             MatrixData::Npz { npz, array } => {
-                let zip = std::fs::read(base.join(npz))
-                    .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", npz.display())))?;
-                Some(crate::io::npy::parse_matrix_f64_exactness(&crate::io::npy::npz_member(&zip, array)?)?)
+                let zip = std::fs::read(base.join(npz)).map_err(|e| {
+                    Error::InvalidInput(format!("cannot read {}: {e}", npz.display()))
+                })?;
+                Some(crate::io::npy::parse_matrix_f64_exactness(
+                    &crate::io::npy::npz_member(&zip, array)?,
+                )?)
             }
             MatrixData::Inline(_) | MatrixData::Csv { .. } => None,
         };
@@ -117,14 +128,19 @@ impl Writer<'_> {
                     )));
                 }
                 let bytes = crate::io::npy::to_bytes(&m);
-                std::fs::write(&path, &bytes)
-                    .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))?;
+                std::fs::write(&path, &bytes).map_err(|e| {
+                    Error::InvalidInput(format!("cannot write {}: {e}", path.display()))
+                })?;
                 self.files.push(path);
                 let sha256 = piggyback_kernel_fp::data::sha256_hex(&bytes);
                 return Ok((MatrixRef::File(FileRef { npy: name, sha256 }), m));
             }
             let rows = (0..m.rows())
-                .map(|i| (0..m.cols()).map(|j| f64_text(m[(i, j)])).collect::<Result<Vec<_>>>())
+                .map(|i| {
+                    (0..m.cols())
+                        .map(|j| f64_text(m[(i, j)]))
+                        .collect::<Result<Vec<_>>>()
+                })
                 .collect::<Result<Vec<_>>>()?;
             return Ok((MatrixRef::Rows(rows), m));
         }
@@ -141,7 +157,11 @@ impl Writer<'_> {
     fn vector(&mut self, problem: &Problem, data: &VectorData, field: &str) -> Result<MatrixRef> {
         match data {
             VectorData::Inline(xs) => Ok(MatrixRef::Vector(
-                problem.numbers::<Rational>(xs)?.iter().map(num_text).collect(),
+                problem
+                    .numbers::<Rational>(xs)?
+                    .iter()
+                    .map(num_text)
+                    .collect(),
             )),
             VectorData::File(m) => Ok(self.matrix(problem, m, field, true)?.0),
         }
@@ -187,7 +207,10 @@ fn gram_extremes(x: &Matrix<f64>) -> (f64, f64) {
 /// level 2 refused; [`Error::CouldNotVerify`] when no margin up to `10⁻³` was verified.
 pub fn certify_level2(problem: &Problem, place: Option<&Placement>) -> Result<FpCertified> {
     let start = Instant::now();
-    let mut w = Writer { place, files: Vec::new() };
+    let mut w = Writer {
+        place,
+        files: Vec::new(),
+    };
     let result = find(problem, &mut w, start);
     if result.is_err() {
         w.discard();
@@ -198,17 +221,26 @@ pub fn certify_level2(problem: &Problem, place: Option<&Placement>) -> Result<Fp
 fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified> {
     let theta: Vec<Rational> = problem.theta()?;
     let (map, estimate) = match &problem.file.map {
-        MapSpec::Lasso { design, response, step, step_rule }
-        | MapSpec::ElasticNet { design, response, step, step_rule, .. } => {
+        MapSpec::Lasso {
+            design,
+            response,
+            step,
+            step_rule,
+        }
+        | MapSpec::ElasticNet {
+            design,
+            response,
+            step,
+            step_rule,
+            ..
+        } => {
             let gamma = match (step, step_rule) {
                 (Some(g), _) => g.rational()?,
-                (None, StepSpec::Frobenius) => {
-                    return Err(Error::InvalidInput(
-                        "level 2 does not reproduce the exact step 1/‖A‖_F²: give an exact \"step\" \
+                (None, StepSpec::Frobenius) => return Err(Error::InvalidInput(
+                    "level 2 does not reproduce the exact step 1/‖A‖_F²: give an exact \"step\" \
                          (or use the step rule inverse_lipschitz or optimal)"
-                            .into(),
-                    ))
-                }
+                        .into(),
+                )),
                 (None, _) => {
                     let fb = problem
                         .forward_backward_map::<f64>()?
@@ -223,18 +255,36 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
             let l2 = theta.get(1).cloned().unwrap_or_default();
             let ridge = Rational::from(&gamma * &l2);
             let (splitting, d, c) = match &problem.file.map {
-                MapSpec::ElasticNet { splitting: crate::maps::Splitting::Smooth, .. } => {
-                    (Splitting::Smooth, Rational::from(1) - ridge, Rational::from(1))
-                }
-                _ => (Splitting::Prox, Rational::from(1), Rational::from(1) / (ridge + 1u32)),
+                MapSpec::ElasticNet {
+                    splitting: crate::maps::Splitting::Smooth,
+                    ..
+                } => (
+                    Splitting::Smooth,
+                    Rational::from(1) - ridge,
+                    Rational::from(1),
+                ),
+                _ => (
+                    Splitting::Prox,
+                    Rational::from(1),
+                    Rational::from(1) / (ridge + 1u32),
+                ),
             };
             let (g, d, c) = (gamma.to_f64(), d.to_f64(), c.to_f64());
             let est = c * (d - g * lmin).abs().max((d - g * lmax).abs());
             let step = num_text(&gamma);
             let map = if matches!(problem.file.map, MapSpec::Lasso { .. }) {
-                FpMap::Lasso { design, response, step }
+                FpMap::Lasso {
+                    design,
+                    response,
+                    step,
+                }
             } else {
-                FpMap::ElasticNet { design, response, step, splitting }
+                FpMap::ElasticNet {
+                    design,
+                    response,
+                    step,
+                    splitting,
+                }
             };
             (map, est)
         }
@@ -246,11 +296,22 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
                 None => None,
             };
             let b = match b {
-                Some(b) => problem.numbers::<Rational>(b)?.iter().map(num_text).collect(),
+                Some(b) => problem
+                    .numbers::<Rational>(b)?
+                    .iter()
+                    .map(num_text)
+                    .collect(),
                 None => vec!["0".to_string(); n],
             };
             let (_, lmax) = gram_extremes(&values);
-            (FpMap::ReluLayer { w: wr, u, b: MatrixRef::Vector(b) }, lmax.max(0.0).sqrt())
+            (
+                FpMap::ReluLayer {
+                    w: wr,
+                    u,
+                    b: MatrixRef::Vector(b),
+                },
+                lmax.max(0.0).sqrt(),
+            )
         }
         MapSpec::PiecewiseAffine { .. } => {
             return Err(Error::InvalidInput(
@@ -264,8 +325,13 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
         });
     }
     let find_seconds = start.elapsed().as_secs_f64();
-    let problem_data = FpProblem { map, theta: theta.iter().map(num_text).collect() };
-    let base = w.place.map_or_else(|| PathBuf::from("."), |p| p.dir.clone());
+    let problem_data = FpProblem {
+        map,
+        theta: theta.iter().map(num_text).collect(),
+    };
+    let base = w
+        .place
+        .map_or_else(|| PathBuf::from("."), |p| p.dir.clone());
     let mut last = String::new();
     let checking = Instant::now();
     for margin in MARGINS {
@@ -273,8 +339,13 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
         let certificate = FpCertificate {
             format: piggyback_kernel_fp::FORMAT.to_string(),
             version: piggyback_kernel_fp::VERSION,
-            subject: FpSubject::Map { problem: problem_data.clone() },
-            claim: Claim::NormBound { norm: NormSpec::Two {}, rho: num_text(&rho) },
+            subject: FpSubject::Map {
+                problem: problem_data.clone(),
+            },
+            claim: Claim::NormBound {
+                norm: NormSpec::Two {},
+                rho: num_text(&rho),
+            },
         };
         match piggyback_kernel_fp::check::check(&certificate, &base, &Limits::default()) {
             Ok(verdict) => {
@@ -293,7 +364,9 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
         }
     }
     Err(Error::CouldNotVerify {
-        reason: format!("level 2 verified no bound up to 10⁻³ above the f64 estimate {estimate:e} ({last})"),
+        reason: format!(
+            "level 2 verified no bound up to 10⁻³ above the f64 estimate {estimate:e} ({last})"
+        ),
     })
 }
 

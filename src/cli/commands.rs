@@ -238,8 +238,13 @@ fn certify_work(
 
 /// Level 2: a spectral-norm bound found in f64 and checked in verified floating point
 /// (no fixed-point certificate: that one is exact only).
-fn certify_float(problem: &Problem, progress: &Progress, place: Option<&Placement>) -> Result<Done> {
-    progress.step("level 2: f64 Gram product and eigenvalues, then the verified floating-point check");
+fn certify_float(
+    problem: &Problem,
+    progress: &Progress,
+    place: Option<&Placement>,
+) -> Result<Done> {
+    progress
+        .step("level 2: f64 Gram product and eigenvalues, then the verified floating-point check");
     let mut done = Done {
         outcome: Outcome::Undecided(String::new()),
         level: "float",
@@ -304,7 +309,10 @@ fn certify_to_files(
     };
     let mut done = certify_work(problem, progress, level, Some(&place))?;
     if let Some((path, c)) = &mut done.fp {
-        write_file(target, piggyback_kernel_fp::format::to_json(&c.certificate).as_bytes())?;
+        write_file(
+            target,
+            piggyback_kernel_fp::format::to_json(&c.certificate).as_bytes(),
+        )?;
         *path = Some(target.to_path_buf());
         done.target = Some(target.to_path_buf());
         return Ok(done);
@@ -564,7 +572,9 @@ pub fn check_certificate_at(text: &str, base: &Path) -> CheckOutcome {
                 Ok(v) => CheckOutcome::Valid {
                     format: piggyback_kernel_fp::FORMAT,
                     verdict: v.verdict,
-                    claim: piggyback_kernel_fp::format::from_json(text).ok().map(|c| c.claim),
+                    claim: piggyback_kernel_fp::format::from_json(text)
+                        .ok()
+                        .map(|c| c.claim),
                     fixed_point: None,
                     data_files: v.data_files,
                 },
@@ -682,7 +692,9 @@ pub fn check_report(path: Option<&Path>, outcome: &CheckOutcome) -> CheckReport 
             r.level = Some("float");
             r.trusts = Some(piggyback_kernel_fp::TRUSTS);
             r.verdict = "not_verified";
-            r.failure = Some(format!("not verified at this precision at step '{step}': {reason}"));
+            r.failure = Some(format!(
+                "not verified at this precision at step '{step}': {reason}"
+            ));
         }
         CheckOutcome::Failed { format, failure } => {
             r.format = *format;
