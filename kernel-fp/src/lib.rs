@@ -11,7 +11,7 @@
 //!
 //! | module | role |
 //! |---|---|
-//! | [`format`] | the format `piggyback-fp-certificate`, version 1 |
+//! | [`format`](mod@format) | the format `piggyback-fp-certificate`, version 1 |
 //! | [`data`] | inline exact data → binary64 enclosures (directed rounding); `.npy` files bound by SHA-256 |
 //! | [`fp`] | arithmetic check, upward-rounded bounds, Gram product, Cholesky test |
 //! | [`check`] | the check itself |

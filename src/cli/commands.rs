@@ -489,6 +489,8 @@ pub(crate) fn cmd_certify(
 }
 
 /// What `check` found.
+// One value per checked file: the size difference between the variants is irrelevant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum CheckOutcome {
     /// Accepted by the kernel.
@@ -641,7 +643,7 @@ fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
                     let _ = write!(s, "\n  {field}: .npy file with SHA-256 {hash}");
                 }
             }
-            let _ = writeln!(s, "; trusts: {}", trusts_of(level));
+            let _ = writeln!(s, "\n  trusts: {}", trusts_of(level));
             s
         }
         CheckOutcome::NotVerified { step, reason } => format!(
