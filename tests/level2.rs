@@ -529,3 +529,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn oversized_text_is_refused_before_parsing() {
+    let mut text = String::with_capacity(kc::MAX_TEXT_BYTES + 64);
+    text.push_str("{\"format\": \"piggyback-fp-certificate\", \"version\": 1, \"pad\": \"");
+    text.extend(std::iter::repeat('x').take(kc::MAX_TEXT_BYTES));
+    text.push_str("\"}");
+    assert!(matches!(
+        check_json(&text, Path::new(".")),
+        Err(FpFailure::Failed(CheckFailure::Malformed(m))) if m.contains("cap")
+    ));
+}
