@@ -144,6 +144,7 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
                 &at("response"),
             )?;
             let a = data::load(design, base, &at("design"))?;
+            want_shape((a.rows, a.cols), (n, p), &at("design"))?;
             keep(&a, "design");
             keep(&data::load(response, base, &at("response"))?, "response");
             let (g, round, fro) = fp::gram(&a.x, n, p);
@@ -186,6 +187,7 @@ pub fn check(c: &FpCertificate, base: &Path, limits: &Limits) -> Result<FpVerdic
                 n128 * n128 * (n128 + 1) / 2 + n128 * n128 * n128 / 6,
             )?;
             let wd = data::load(w, base, &at("w"))?;
+            want_shape((wd.rows, wd.cols), (n, n), &at("w"))?;
             keep(&wd, "w");
             keep(&data::load(b, base, &at("b"))?, "b");
             if let Some(u) = u {
