@@ -23,10 +23,10 @@ pub mod progress;
 pub mod report;
 
 pub use commands::{
-    builtin_examples, certify_in_memory, certify_problem, check_certificate, check_report,
-    fixed_point_certificate, fixed_point_path, outcome_exit_code, solve_problem, solve_report,
-    subject_label, verdict_label, Certified, CertifyResult, CheckOutcome, Outcome, SolveProof,
-    SolveReport,
+    builtin_examples, certify_in_memory, certify_problem, check_certificate, check_certificate_at,
+    check_report, fixed_point_certificate, fixed_point_path, level_of, outcome_exit_code,
+    solve_problem, solve_report, subject_label, trusts_of, verdict_label, Certified, CertifyResult,
+    CheckOutcome, Level, Outcome, SolveProof, SolveReport,
 };
 
 use crate::error::{Error, Result};
@@ -57,8 +57,9 @@ Exit status:
   0  ok: proved (certificate written and checked, certificate valid, solve proved);
      plot: the picture was written
   1  rejected: the checker rejected a certificate
-  2  undecided: neither proved nor refuted (never means false), or the f64 solve
-     failed on valid input (no convergence, singular I − A)
+  2  undecided: neither proved nor refuted (never means false), a level-2 certificate
+     not verified at binary64 precision, or the f64 solve failed on valid input (no
+     convergence, singular I − A)
   3  bad input: unreadable or malformed file, bad arguments, output exists without --force,
      a problem that is not a map, or input too large for the work budget
   4  refuted: a checked refutation (of the map, of its conservative field, or of a
@@ -94,13 +95,15 @@ enum Command {
     /// STEM.fixed-point.cert.json.
     #[command(after_help = EXIT_STATUS_HELP)]
     Certify(CertifyArgs),
-    /// Re-verify a certificate in exact rational arithmetic (no f64, no solver).
+    /// Re-verify a certificate: in exact rational arithmetic (no f64, no solver), or, for
+    /// a level-2 certificate (format piggyback-fp-certificate), in verified floating point.
     ///
-    /// Prints the kernel's verdict with its subject (a written family, the conservative
-    /// field of the embedded problem, or its map). Exit 0 if it is valid (a contraction,
-    /// a norm bound, a fixed point or an invertibility); 4 if it is a valid refutation;
-    /// 1 if it is rejected; 3 if it is malformed, its problem is not a map, or it is too
-    /// large for the work budget.
+    /// Prints the verdict with its subject (a written family, the conservative field of
+    /// the embedded problem, or its map), the level that checked it and what that level
+    /// trusts. Exit 0 if it is valid (a contraction, a norm bound, a fixed point or an
+    /// invertibility); 4 if it is a valid refutation; 1 if it is rejected; 2 if level 2
+    /// could not verify it at binary64 precision (not accepted); 3 if it is malformed,
+    /// its problem is not a map, or it is too large for the work budget.
     #[command(after_help = EXIT_STATUS_HELP)]
     Check(CheckArgs),
     /// Solve in f64 (fixed point and derivative ∂x̄/∂θ), then prove in interval arithmetic.
@@ -182,6 +185,11 @@ struct CertifyArgs {
     /// Replace existing output files.
     #[arg(short, long)]
     force: bool,
+    /// Checker level: the exact kernel, level 2 (verified floating point; spectral-norm
+    /// bounds of lasso, elastic_net and relu_layer maps at scale), or auto (exact when
+    /// the problem fits its budget, level 2 otherwise).
+    #[arg(long, value_enum, default_value = "auto")]
+    level: commands::Level,
 }
 
 /// Arguments of `piggyback check`.
@@ -272,9 +280,14 @@ pub fn run_with_progress(
         progress,
     };
     let result = match &cli.command {
-        Command::Certify(a) => {
-            commands::cmd_certify(&a.problem, a.output.as_deref(), a.json, a.force, &mut ctx)
-        }
+        Command::Certify(a) => commands::cmd_certify(
+            &a.problem,
+            a.output.as_deref(),
+            a.json,
+            a.force,
+            a.level,
+            &mut ctx,
+        ),
         Command::Check(a) => commands::cmd_check(
             &a.certificate,
             a.output.as_deref(),

@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "piggyback-certificate";
 /// The `format` field of a fixed-point certificate.
 pub const FIXED_POINT_FORMAT: &str = "piggyback-fixed-point-certificate";
+/// The `format` field of a level-2 (verified floating-point) certificate: not checked
+/// by this exact kernel but by the crate `piggyback-kernel-fp` (see `docs/kernel.md`).
+pub const FP_FORMAT: &str = "piggyback-fp-certificate";
 /// The version this kernel reads and the finders write.
 pub const VERSION: u32 = 2;
 /// Largest accepted matrix dimension (rows or columns).
@@ -235,6 +238,13 @@ pub fn format_of(text: &str) -> Checked<(String, u64)> {
 
 /// Refuse other formats and versions, with a clear message for version 1.
 pub fn check_head(format: &str, version: u64, want: &str) -> Checked<()> {
+    if format == FP_FORMAT {
+        return Err(CheckFailure::Malformed(format!(
+            "format {FP_FORMAT:?} is a level-2 certificate (verified floating point): the exact \
+             kernel does not check it; `piggyback check` sends it to level 2 \
+             (crate piggyback-kernel-fp)"
+        )));
+    }
     if format != want {
         return Err(CheckFailure::Malformed(format!(
             "format is {format:?}, expected {want:?}"

@@ -22,6 +22,7 @@
 //! | [`forward_backward::certify_fixed_point`] | unique fixed point in a ball, signs, exact `∂x̄/∂λ₁` | f64 solve, exact residual and margins |
 //! | [`enclosure::derivative_enclosure`], [`enclosure::derivative_error_bound`] | box ⊇ `fix 𝒥` (every AD derivative); `d(Ĵ, fix 𝒥) ≤ …` | norm box + `𝒳 ← ([A]𝒳 + [B]) ∩ 𝒳`; residual over `1 − ρ`, outward rounding |
 //! | [`enet_proof::prove`] | LASSO / elastic net at scale: unique solution in a ball, certified support, signs and margins, every vertex derivative enclosed (a verified proof, not a file) | verified floating point: one pass over the design, verified Cholesky or `λ₂`, residual-bounded solves |
+//! | [`level2::certify_level2`] | `sup ‖A‖₂ ≤ ρ` for `lasso` / `elastic_net` / `relu_layer` maps at scale (a `piggyback-fp-certificate`) | f64 Gram product and eigenvalues; checked by level 2 (`piggyback-kernel-fp`, verified floating point) |
 //! | [`fixed_point::enclose_fixed_point`] | unique `x̄(θ)` in a box (interval proof, not a file) | norm ball `δ + ρr ≤ r` (or box inclusion `F(X) ⊆ X`) + sound Jacobian norm bound `< 1`, then `X ← F(X) ∩ X` |
 
 pub mod contraction;
@@ -30,6 +31,7 @@ pub mod enet_proof;
 pub mod fixed_point;
 pub mod forward_backward;
 pub mod invertible;
+pub mod level2;
 pub mod problem;
 pub mod refute;
 

@@ -5,13 +5,14 @@
 use super::progress::Progress;
 use super::report::{
     finite, CertificateEntry, CertifyReport, CheckReport, FixedPointEntry, FixedPointSummary,
-    ProofJson, SolveJson, REPORT_FORMAT, REPORT_VERSION,
+    LevelTwoEstimate, ProofJson, SolveJson, REPORT_FORMAT, REPORT_VERSION,
 };
 use super::{
     ensure_not_input, ensure_writable, io_err, write_file, Ctx, EXIT_INPUT, EXIT_OK, EXIT_REFUTED,
     EXIT_REJECTED, EXIT_UNDECIDED,
 };
 use crate::certify::forward_backward::{certify_fixed_point_with_verdict, FbProblem};
+use crate::certify::level2::{self, FpCertified, Placement};
 pub use crate::certify::problem::{Certified, Outcome};
 use crate::certify::{self, CheckFailure, Claim, FixedPointCertificate, Verdict};
 use crate::error::{Error, Result};
@@ -133,14 +134,48 @@ pub fn fixed_point_path(target: &Path) -> PathBuf {
     target.with_file_name(format!("{stem}.fixed-point.cert.json"))
 }
 
+/// The stem of a certificate path (`X` of `X.cert.json`), for its data files.
+fn certificate_stem(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("problem.cert.json");
+    name.strip_suffix(".cert.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(name)
+        .to_string()
+}
+
 /// The default certificate path of a problem file: `PROBLEM.cert.json`.
 fn default_certificate_path(problem: &Path) -> PathBuf {
     problem.with_extension("cert.json")
 }
 
+/// Which checker level `certify` uses (`--level`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// The exact kernel (rational arithmetic); refuses what its budget cannot finish.
+    Exact,
+    /// Level 2 (verified floating point): spectral-norm bounds of `lasso`,
+    /// `elastic_net` and `relu_layer` maps.
+    Float,
+    /// The exact kernel when the problem fits its budget, level 2 otherwise.
+    #[default]
+    Auto,
+}
+
+/// Largest state dimension for which `--level auto` tries the exact kernel first (beyond
+/// it the exact spectral-norm check cannot fit the kernel's budget).
+pub const AUTO_EXACT_MAX_DIM: usize = 200;
+
 /// What `certify` did, for the reports.
 struct Done {
+    /// The exact outcome (`Undecided` when level 2 decided: see `fp`).
     outcome: Outcome,
+    /// `"exact"` or `"float"`.
+    level: &'static str,
+    /// A level-2 certificate and where it was written.
+    fp: Option<(Option<PathBuf>, Box<FpCertified>)>,
     /// Where the certificate was written (`None`: kept in memory).
     target: Option<PathBuf>,
     /// The fixed-point certificate, its verdict, and where it was written.
@@ -160,11 +195,32 @@ fn is_forward_backward(problem: &Problem) -> bool {
 /// Certify `problem` without writing anything: the outcome, and for `lasso` /
 /// `elastic_net` problems whose contraction was certified, the fixed-point certificate
 /// (or why it could not be made).
-fn certify_work(problem: &Problem, progress: &Progress) -> Result<Done> {
+fn certify_work(
+    problem: &Problem,
+    progress: &Progress,
+    level: Level,
+    place: Option<&Placement>,
+) -> Result<Done> {
     let is_fb = is_forward_backward(problem);
-    let outcome = certify_with_progress(problem, progress)?;
+    let small = problem
+        .declared_dims()
+        .is_ok_and(|(n, _)| n <= AUTO_EXACT_MAX_DIM);
+    let exact = match level {
+        Level::Float => None,
+        Level::Auto if !small && level2::supports(problem) => None,
+        Level::Exact => Some(certify_with_progress(problem, progress)?),
+        Level::Auto => match certify_with_progress(problem, progress) {
+            Err(Error::TooLarge { .. }) if level2::supports(problem) => None,
+            other => Some(other?),
+        },
+    };
+    let Some(outcome) = exact else {
+        return certify_float(problem, progress, place);
+    };
     let mut done = Done {
         outcome,
+        level: "exact",
+        fp: None,
         target: None,
         fixed_point: None,
         fixed_point_failure: None,
@@ -180,12 +236,64 @@ fn certify_work(problem: &Problem, progress: &Progress) -> Result<Done> {
     Ok(done)
 }
 
+/// Level 2: a spectral-norm bound found in f64 and checked in verified floating point
+/// (no fixed-point certificate: that one is exact only).
+fn certify_float(
+    problem: &Problem,
+    progress: &Progress,
+    place: Option<&Placement>,
+) -> Result<Done> {
+    progress
+        .step("level 2: f64 Gram product and eigenvalues, then the verified floating-point check");
+    let mut done = Done {
+        outcome: Outcome::Undecided(String::new()),
+        level: "float",
+        fp: None,
+        target: None,
+        fixed_point: None,
+        fixed_point_failure: None,
+    };
+    match level2::certify_level2(problem, place) {
+        Ok(c) if c.verdict.verdict.is_contraction() => done.fp = Some((None, Box::new(c))),
+        Ok(c) => {
+            for f in &c.files {
+                let _ = std::fs::remove_file(f);
+            }
+            done.outcome = Outcome::Undecided(format!(
+                "level 2 proved only the spectral-norm bound ρ = {} ≥ 1, not a contraction \
+                 (level 2 has no weighted norms and no refutations)",
+                certify::num_text(&c.rho)
+            ));
+        }
+        Err(Error::CouldNotVerify { reason }) => done.outcome = Outcome::Undecided(reason),
+        Err(e) => return Err(e),
+    }
+    if is_forward_backward(problem) && done.fp.is_some() {
+        done.fixed_point_failure = Some(
+            "the fixed-point certificate is exact only (level 1); `piggyback solve` proves the \
+             solution in verified floating point at this size"
+                .into(),
+        );
+    }
+    Ok(done)
+}
+
+/// The exit status of what `certify` did.
+fn done_exit_code(done: &Done) -> i32 {
+    if done.fp.is_some() {
+        EXIT_OK
+    } else {
+        outcome_exit_code(&done.outcome)
+    }
+}
+
 /// Certify `problem` and write the certificate(s); nothing is written when an output
 /// exists and `force` is not set, or when nothing is decided.
 fn certify_to_files(
     problem: &Problem,
     target: &Path,
     force: bool,
+    level: Level,
     progress: &Progress,
 ) -> Result<Done> {
     let fp_target = fixed_point_path(target);
@@ -194,7 +302,21 @@ fn certify_to_files(
     } else {
         ensure_writable(&[target], force)?;
     }
-    let mut done = certify_work(problem, progress)?;
+    let place = Placement {
+        dir: target.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        stem: certificate_stem(target),
+        force,
+    };
+    let mut done = certify_work(problem, progress, level, Some(&place))?;
+    if let Some((path, c)) = &mut done.fp {
+        write_file(
+            target,
+            piggyback_kernel_fp::format::to_json(&c.certificate).as_bytes(),
+        )?;
+        *path = Some(target.to_path_buf());
+        done.target = Some(target.to_path_buf());
+        return Ok(done);
+    }
     let Outcome::Certified(c) = &done.outcome else {
         return Ok(done);
     };
@@ -223,10 +345,11 @@ pub struct CertifyResult {
 /// Certify a problem in memory (see [`CertifyResult`]); `problem_path` is the file
 /// the problem came from, if any (the report's `problem`).
 pub fn certify_in_memory(problem: &Problem, problem_path: Option<&Path>) -> Result<CertifyResult> {
-    let done = certify_work(problem, &Progress::hidden())?;
-    let certificate = match &done.outcome {
-        Outcome::Certified(c) => Some(certify::to_json(&c.certificate)),
-        Outcome::Undecided(_) => None,
+    let done = certify_work(problem, &Progress::hidden(), Level::Auto, None)?;
+    let certificate = match (&done.fp, &done.outcome) {
+        (Some((_, c)), _) => Some(piggyback_kernel_fp::format::to_json(&c.certificate)),
+        (None, Outcome::Certified(c)) => Some(certify::to_json(&c.certificate)),
+        (None, Outcome::Undecided(_)) => None,
     };
     let fixed_point_certificate = done
         .fixed_point
@@ -242,6 +365,26 @@ pub fn certify_in_memory(problem: &Problem, problem_path: Option<&Path>) -> Resu
 fn certify_text(problem: &Problem, done: &Done) -> String {
     let name = problem.name();
     let mut s = String::new();
+    if let Some((target, c)) = &done.fp {
+        let _ = writeln!(s, "{name}: {}", c.verdict);
+        let _ = writeln!(
+            s,
+            "  level 2: ρ = {} is {:.1e} above the f64 estimate {:.9e} of the optimal bound",
+            certify::num_text(&c.rho),
+            c.relative_gap(),
+            c.estimate
+        );
+        if let Some(target) = target {
+            let _ = writeln!(s, "  certificate written to {}", target.display());
+        }
+        for f in &c.files {
+            let _ = writeln!(s, "  data written to {}", f.display());
+        }
+        if let Some(why) = &done.fixed_point_failure {
+            let _ = writeln!(s, "{name}: FIXED POINT not certified: {why}");
+        }
+        return s;
+    }
     match &done.outcome {
         Outcome::Certified(c) => {
             let _ = writeln!(s, "{name}: {}", c.verdict);
@@ -259,7 +402,7 @@ fn certify_text(problem: &Problem, done: &Done) -> String {
             }
         }
         Outcome::Undecided(why) => {
-            let _ = writeln!(s, "{name}: UNDECIDED: {why}");
+            let _ = writeln!(s, "{name}: UNDECIDED ({} level): {why}", done.level);
         }
     }
     s
@@ -270,8 +413,17 @@ fn display_path(p: &Path) -> String {
 }
 
 fn certify_json(problem_path: Option<&Path>, problem: &Problem, done: &Done) -> CertifyReport {
-    let (certificate, reason) = match &done.outcome {
-        Outcome::Certified(c) => (
+    let (certificate, reason) = match (&done.fp, &done.outcome) {
+        (Some((path, c)), _) => (
+            Some(CertificateEntry {
+                path: path.as_deref().map(display_path),
+                subject: subject_label(&c.verdict.verdict),
+                verdict: c.verdict.to_string(),
+                claim: c.certificate.claim.clone(),
+            }),
+            None,
+        ),
+        (None, Outcome::Certified(c)) => (
             Some(CertificateEntry {
                 path: done.target.as_deref().map(display_path),
                 subject: subject_label(&c.verdict),
@@ -280,7 +432,11 @@ fn certify_json(problem_path: Option<&Path>, problem: &Problem, done: &Done) -> 
             }),
             None,
         ),
-        Outcome::Undecided(why) => (None, Some(why.clone())),
+        (None, Outcome::Undecided(why)) => (None, Some(why.clone())),
+    };
+    let outcome = match &done.fp {
+        Some((_, c)) => verdict_label(&c.verdict.verdict),
+        None => outcome_label(&done.outcome),
     };
     CertifyReport {
         report: REPORT_FORMAT,
@@ -288,8 +444,14 @@ fn certify_json(problem_path: Option<&Path>, problem: &Problem, done: &Done) -> 
         command: "certify",
         problem: problem_path.map(display_path),
         name: problem.name(),
-        outcome: outcome_label(&done.outcome),
-        exit_code: outcome_exit_code(&done.outcome),
+        outcome,
+        exit_code: done_exit_code(done),
+        level: done.level,
+        estimate: done.fp.as_ref().map(|(_, c)| LevelTwoEstimate {
+            estimate: c.estimate,
+            relative_gap: c.relative_gap(),
+            data_files: c.files.iter().map(|f| display_path(f)).collect(),
+        }),
         certificate,
         fixed_point: done.fixed_point.as_ref().map(|(p, fp, v)| FixedPointEntry {
             path: p.as_deref().map(display_path),
@@ -307,6 +469,7 @@ pub(crate) fn cmd_certify(
     output: Option<&Path>,
     json: bool,
     force: bool,
+    level: Level,
     ctx: &mut Ctx,
 ) -> Result<i32> {
     let problem = Problem::read(problem_path)?;
@@ -314,7 +477,7 @@ pub(crate) fn cmd_certify(
     ensure_not_input(&target, problem_path)?;
     ensure_not_input(&fixed_point_path(&target), problem_path)?;
     let progress = ctx.progress();
-    let done = certify_to_files(&problem, &target, force, &progress)?;
+    let done = certify_to_files(&problem, &target, force, level, &progress)?;
     progress.finish();
     if json {
         let report = certify_json(Some(problem_path), &problem, &done);
@@ -322,10 +485,12 @@ pub(crate) fn cmd_certify(
     } else if !ctx.quiet {
         write!(ctx.out, "{}", certify_text(&problem, &done)).map_err(io_err)?;
     }
-    Ok(outcome_exit_code(&done.outcome))
+    Ok(done_exit_code(&done))
 }
 
 /// What `check` found.
+// One value per checked file: the size difference between the variants is irrelevant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum CheckOutcome {
     /// Accepted by the kernel.
@@ -338,6 +503,15 @@ pub enum CheckOutcome {
         claim: Option<Claim>,
         /// A fixed-point certificate (for the JSON report).
         fixed_point: Option<Box<FixedPointCertificate>>,
+        /// Level 2: `(field, SHA-256)` of the data files the verdict is about.
+        data_files: Vec<(String, String)>,
+    },
+    /// Level 2 could not verify the claim at binary64 precision: not accepted.
+    NotVerified {
+        /// The step that could not be verified.
+        step: String,
+        /// Why.
+        reason: String,
     },
     /// Rejected, malformed, not a map, or too large.
     Failed {
@@ -349,10 +523,12 @@ pub enum CheckOutcome {
 }
 
 impl CheckOutcome {
-    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 3 malformed, not a
-    /// map, or too large to check within the budget.
+    /// The exit status: 0 valid, 4 a valid refutation, 1 rejected, 2 not verified at
+    /// binary64 precision (level 2), 3 malformed, not a map, or too large to check
+    /// within the budget.
     pub fn exit_code(&self) -> i32 {
         match self {
+            CheckOutcome::NotVerified { .. } => EXIT_UNDECIDED,
             CheckOutcome::Valid { verdict, .. } if verdict.is_refutation() => EXIT_REFUTED,
             CheckOutcome::Valid { .. } => EXIT_OK,
             CheckOutcome::Failed { failure, .. } if failure.is_rejection() => EXIT_REJECTED,
@@ -362,11 +538,57 @@ impl CheckOutcome {
 }
 
 /// Check the text of a certificate file with the trusted kernel (either format), with
-/// the kernel's default work budget.
+/// the kernel's default work budget; a level-2 certificate goes to level 2, with data
+/// files named relative to the current directory ([`check_certificate_at`]).
 pub fn check_certificate(text: &str) -> CheckOutcome {
+    check_certificate_at(text, Path::new("."))
+}
+
+/// The checker level of a certificate format: `"float"` for level 2, else `"exact"`.
+pub fn level_of(format: &str) -> &'static str {
+    if format == piggyback_kernel_fp::FORMAT {
+        "float"
+    } else {
+        "exact"
+    }
+}
+
+/// What a level trusts besides the mathematics.
+pub fn trusts_of(level: &str) -> &'static str {
+    if level == "float" {
+        piggyback_kernel_fp::TRUSTS
+    } else {
+        "rug/GMP exact integer and rational arithmetic; serde_json and the kernel's number parser"
+    }
+}
+
+/// [`check_certificate`] with level-2 data files named relative to `base` (the
+/// certificate's directory).
+pub fn check_certificate_at(text: &str, base: &Path) -> CheckOutcome {
     use piggyback_kernel::certificate::{format_of, FIXED_POINT_FORMAT, FORMAT};
+    use piggyback_kernel_fp::FpFailure;
     let mut budget = piggyback_kernel::Budget::default();
     let format = match format_of(text) {
+        Ok((f, _)) if f == piggyback_kernel_fp::FORMAT => {
+            return match piggyback_kernel_fp::check_json(text, base) {
+                Ok(v) => CheckOutcome::Valid {
+                    format: piggyback_kernel_fp::FORMAT,
+                    verdict: v.verdict,
+                    claim: piggyback_kernel_fp::format::from_json(text)
+                        .ok()
+                        .map(|c| c.claim),
+                    fixed_point: None,
+                    data_files: v.data_files,
+                },
+                Err(FpFailure::NotVerified { step, reason }) => {
+                    CheckOutcome::NotVerified { step, reason }
+                }
+                Err(FpFailure::Failed(failure)) => CheckOutcome::Failed {
+                    format: Some(piggyback_kernel_fp::FORMAT),
+                    failure,
+                },
+            };
+        }
         Ok((f, _)) if f == FIXED_POINT_FORMAT => FIXED_POINT_FORMAT,
         Ok((f, _)) if f == FORMAT => FORMAT,
         Ok(_) | Err(_) => {
@@ -395,6 +617,7 @@ pub fn check_certificate(text: &str) -> CheckOutcome {
             verdict,
             claim,
             fixed_point,
+            data_files: Vec::new(),
         },
         Err(failure) => CheckOutcome::Failed {
             format: Some(format),
@@ -406,7 +629,26 @@ pub fn check_certificate(text: &str) -> CheckOutcome {
 fn check_text(path: &Path, outcome: &CheckOutcome) -> String {
     let path = path.display();
     match outcome {
-        CheckOutcome::Valid { verdict, .. } => format!("{path}: VALID: {verdict}\n"),
+        CheckOutcome::Valid {
+            verdict,
+            format,
+            data_files,
+            ..
+        } => {
+            let level = level_of(format);
+            let mut s = format!("{path}: VALID: {verdict}\n  checked by the {level} level");
+            if level == "float" {
+                s.push_str(" (level 2, verified floating point)");
+                for (field, hash) in data_files {
+                    let _ = write!(s, "\n  {field}: .npy file with SHA-256 {hash}");
+                }
+            }
+            let _ = writeln!(s, "\n  trusts: {}", trusts_of(level));
+            s
+        }
+        CheckOutcome::NotVerified { step, reason } => format!(
+            "{path}: NOT VERIFIED at this precision (level 2, not accepted) at step '{step}': {reason}\n"
+        ),
         CheckOutcome::Failed { failure, .. } => format!("{path}: INVALID: {failure}\n"),
     }
 }
@@ -419,6 +661,8 @@ pub fn check_report(path: Option<&Path>, outcome: &CheckOutcome) -> CheckReport 
         command: "check",
         certificate: path.map(display_path),
         format: None,
+        level: None,
+        trusts: None,
         verdict: "valid",
         outcome: None,
         subject: None,
@@ -434,16 +678,29 @@ pub fn check_report(path: Option<&Path>, outcome: &CheckOutcome) -> CheckReport 
             verdict,
             claim,
             fixed_point,
+            ..
         } => {
             r.format = Some(format);
+            r.level = Some(level_of(format));
+            r.trusts = Some(trusts_of(level_of(format)));
             r.outcome = Some(verdict_label(verdict));
             r.subject = Some(subject_label(verdict));
             r.statement = Some(verdict.to_string());
             r.claim = claim.clone();
             r.fixed_point = fixed_point.as_deref().map(FixedPointSummary::from);
         }
+        CheckOutcome::NotVerified { step, reason } => {
+            r.format = Some(piggyback_kernel_fp::FORMAT);
+            r.level = Some("float");
+            r.trusts = Some(piggyback_kernel_fp::TRUSTS);
+            r.verdict = "not_verified";
+            r.failure = Some(format!(
+                "not verified at this precision at step '{step}': {reason}"
+            ));
+        }
         CheckOutcome::Failed { format, failure } => {
             r.format = *format;
+            r.level = format.map(level_of);
             r.verdict = match failure {
                 CheckFailure::Rejected { .. } => "rejected",
                 CheckFailure::TooLarge(_) => "too_large",
@@ -471,8 +728,9 @@ pub(crate) fn cmd_check(
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
     let progress = ctx.progress();
-    progress.step("checking the certificate in exact arithmetic");
-    let outcome = check_certificate(&text);
+    progress.step("checking the certificate (exact kernel, or level 2 by its format)");
+    let base = path.parent().unwrap_or(Path::new("."));
+    let outcome = check_certificate_at(&text, base);
     progress.finish();
     let rendered = if json {
         format!("{}\n", to_json_text(&check_report(Some(path), &outcome))?)
@@ -971,7 +1229,7 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
         let problem = Problem::read(&dir.join("problems").join(name))?;
         let target = dir.join(name.replace(".json", ".cert.json"));
         progress.step(format!("certify {name}"));
-        let done = certify_to_files(&problem, &target, force, &progress)?;
+        let done = certify_to_files(&problem, &target, force, Level::Exact, &progress)?;
         say.push_str(&certify_text(&problem, &done));
         if matches!(done.outcome, Outcome::Undecided(_)) {
             worst = worst.max(EXIT_UNDECIDED);

@@ -34,6 +34,12 @@ pub struct CertifyReport {
     pub outcome: &'static str,
     /// The process exit status.
     pub exit_code: i32,
+    /// The checker level that decided: `"exact"` (the exact kernel) or `"float"` (level
+    /// 2, verified floating point; see `docs/kernel.md`).
+    pub level: &'static str,
+    /// Level 2 only: the f64 estimate of the optimal bound, and `ρ/estimate − 1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<LevelTwoEstimate>,
     /// The certificate written (absent when undecided).
     pub certificate: Option<CertificateEntry>,
     /// The fixed-point certificate written (`lasso` / `elastic_net` only).
@@ -43,6 +49,17 @@ pub struct CertifyReport {
     pub fixed_point_failure: Option<String>,
     /// Why nothing was decided (only when undecided).
     pub reason: Option<String>,
+}
+
+/// How close a level-2 bound is to the f64 optimum.
+#[derive(Clone, Debug, Serialize)]
+pub struct LevelTwoEstimate {
+    /// The f64 estimate of `sup ‖A‖₂` over the family.
+    pub estimate: f64,
+    /// `ρ/estimate − 1`.
+    pub relative_gap: f64,
+    /// The data files written next to the certificate.
+    pub data_files: Vec<String>,
 }
 
 /// A certificate file, its verdict and its claim.
@@ -111,7 +128,13 @@ pub struct CheckReport {
     /// The certificate's format (`"piggyback-certificate"` or
     /// `"piggyback-fixed-point-certificate"`), when it could be read.
     pub format: Option<&'static str>,
-    /// `"valid"`, `"rejected"`, `"malformed"`, `"not_a_map"` (the embedded
+    /// The checker level: `"exact"` (the exact kernel) or `"float"` (level 2, verified
+    /// floating point), when the format was recognised.
+    pub level: Option<&'static str>,
+    /// What the level's verdict trusts besides the mathematics.
+    pub trusts: Option<&'static str>,
+    /// `"valid"`, `"rejected"`, `"not_verified"` (level 2 could not verify the claim
+    /// at binary64 precision: not accepted), `"malformed"`, `"not_a_map"` (the embedded
     /// problem is not a continuous, everywhere defined map) or `"too_large"` (refused by
     /// the work budget).
     pub verdict: &'static str,
