@@ -25,7 +25,8 @@
 //! [`cg`] is it from `x = 0` with the rounding-floor stop; the restricted elastic-net
 //! solves of [`crate::diff::enet`] and the candidate solves of
 //! [`crate::certify::enet_proof`] call it with their own [`CgSetup`] (a warm start, no
-//! rounding floor).
+//! rounding floor). GMRES for a fixed budget of products (convergence studies) is the
+//! driver-run [`super::aid::Gmres`] stepper: [`super::aid::gmres_fixed_budget`].
 
 use super::aid::{Adjoint, AidOutput};
 use super::{check_finite, check_len, Report, Termination};
@@ -268,91 +269,4 @@ pub fn aid_cg_restricted(
             elapsed: started.elapsed(),
         },
     })
-}
-
-/// GMRES with a fixed budget of operator applications, for convergence studies: the
-/// iterate after exactly `budget` products (or fewer, if the residual becomes exactly
-/// zero or the Krylov space invariant), in cycles of at most `restart` Arnoldi steps from
-/// `x = 0`, each cycle minimising `‖b − Mx‖` over `x₀ + K_j(M, r₀)` (least squares on the
-/// Hessenberg matrix). Unlike [`super::aid::gmres`], running out of budget is not an
-/// error: the caller measures the error of the iterate. Returns `(x, ‖b − Mx‖)` with the
-/// residual recomputed only when a further cycle starts (otherwise the least-squares
-/// estimate).
-///
-/// Errors: non-finite input or iterate, `restart = 0`.
-pub fn gmres_budget(
-    mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
-    b: &[f64],
-    budget: usize,
-    restart: usize,
-) -> Result<(Vec<f64>, f64)> {
-    check_finite(b, "GMRES right-hand side")?;
-    if restart == 0 {
-        return Err(Error::InvalidInput(
-            "gmres_budget: restart must be ≥ 1".into(),
-        ));
-    }
-    let n = b.len();
-    let mut x = vec![0.0; n];
-    let mut r = b.to_vec();
-    let mut resid = dot(b, b).sqrt();
-    let mut used = 0usize;
-    let mut tmp = vec![0.0; n];
-    while used < budget && resid > 0.0 {
-        if used > 0 {
-            op(&x, &mut tmp)?;
-            used += 1;
-            for i in 0..n {
-                r[i] = b[i] - tmp[i];
-            }
-            resid = dot(&r, &r).sqrt();
-            if used >= budget || resid == 0.0 {
-                break;
-            }
-        }
-        let beta = resid;
-        let m = restart.min(budget - used).min(n.max(1));
-        let mut basis: Vec<Vec<f64>> = vec![r.iter().map(|v| v / beta).collect()];
-        let mut hess = nalgebra::DMatrix::<f64>::zeros(m + 1, m);
-        let mut k = 0;
-        for j in 0..m {
-            let mut w = vec![0.0; n];
-            op(&basis[j], &mut w)?;
-            used += 1;
-            for (i, vi) in basis.iter().enumerate() {
-                let h = dot(&w, vi);
-                hess[(i, j)] = h;
-                for (wl, vl) in w.iter_mut().zip(vi) {
-                    *wl -= h * vl;
-                }
-            }
-            let hn = dot(&w, &w).sqrt();
-            hess[(j + 1, j)] = hn;
-            k = j + 1;
-            if !(hn > 1e-14 * beta) {
-                break;
-            }
-            basis.push(w.iter().map(|v| v / hn).collect());
-        }
-        // min ‖β e₁ − H y‖ over the k columns used.
-        let h = hess.view((0, 0), (k + 1, k)).into_owned();
-        let mut rhs = nalgebra::DVector::<f64>::zeros(k + 1);
-        rhs[0] = beta;
-        let svd = h.clone().svd(true, true);
-        let y = svd
-            .solve(&rhs, 1e-14 * beta.max(1e-300))
-            .map_err(|e| Error::InvalidInput(format!("gmres_budget least squares: {e}")))?;
-        for (j, yj) in y.iter().enumerate() {
-            for (xi, vi) in x.iter_mut().zip(&basis[j]) {
-                *xi += yj * vi;
-            }
-        }
-        let fit = &h * &y - &rhs;
-        resid = fit.norm();
-        if k < m {
-            break; // invariant Krylov space: x is the least-squares solution
-        }
-    }
-    check_finite(&x, "GMRES iterate")?;
-    Ok((x, resid))
 }
