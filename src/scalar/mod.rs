@@ -34,6 +34,25 @@
 //!
 //! There are no `Any` downcasts or `TypeId` comparisons, and this module names nothing
 //! above it (no `linalg`, `matset`, …): it depends on `crate::error` only.
+//!
+//! ## What `Sound` guarantees
+//!
+//! [`Sound`] (with its refinements [`Exact`] and [`Enclosure`]) is implemented by the
+//! rationals and `inari::Interval`, never by `f64`. Every finder in `crate::certify`
+//! that turns caller-supplied scalar data into a certificate takes that data as
+//! `S: Exact` (written families, weights, bounds, maps) or `S: Enclosure` (interval
+//! Jacobian blocks); the remaining ones are typed on non-generic inputs (problem files
+//! parsed to rationals, maps over `inari::Interval`, verified floating point with
+//! explicit radii) that an `f64` value cannot reach. Passing `f64` data is a compile
+//! error, not a run-time refusal:
+//!
+//! ```compile_fail
+//! use piggyback::{certify::contraction, linalg::norms::Norm, Matrix, MatrixSet};
+//! let m: Matrix<f64> = Matrix::identity(2);
+//! let family = MatrixSet::hull(vec![m]).unwrap();
+//! // error: the trait bound `f64: Exact` is not satisfied
+//! let _ = contraction::find_norm_bound(&family, Norm::Two, &Default::default());
+//! ```
 
 mod bigrational;
 pub use bigrational::{big_to_rug, rug_to_big};
@@ -240,8 +259,14 @@ pub trait Scalar: Clone + Debug + Send + Sync + 'static {
     }
 }
 
-/// Marker for scalars whose results are proofs: exact rationals and intervals.
-/// Certificates can only be produced over `S: Sound` (never f64).
+/// Marker for scalars whose results are proofs: exact rationals and intervals (never
+/// `f64`).
+///
+/// It is a bound, not a comment: the certificate finders of `crate::certify` take their
+/// scalar data as `S: Exact` or `S: Enclosure` (both imply `Sound`) or on concrete
+/// rational / interval types, so `f64` data cannot reach a certificate (see the module
+/// documentation, which has a `compile_fail` example). Implementing `Sound` for a new
+/// type is a promise that its arithmetic is exact or encloses the exact result.
 pub trait Sound: Scalar {}
 
 /// Exact rational scalars: every value is a rational number, comparisons decided.
