@@ -36,7 +36,9 @@
 //! | rationals | exact | exact; kinks decided exactly |
 //! | intervals | outward rounded | an enclosure of the exact result for every point of the inputs |
 //!
-//! Certificates are only built from [`Sound`] scalars, and a certificate is only
+//! Certificates are only built from [`Sound`] scalars (a compile-time bound: the
+//! finders of [`certify`] take `S: Exact` or `S: Enclosure` data, or concrete rational
+//! and interval types; see `docs/architecture.md`), and a certificate is only
 //! returned after the trusted checker (exact rational arithmetic, no solver, no f64)
 //! has accepted it. "Could not verify" ([`Error::CouldNotVerify`]) never means false.
 //!

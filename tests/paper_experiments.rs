@@ -9,7 +9,8 @@
 //! - CG and the budget GMRES against dense solves; CG's refusals.
 
 use nalgebra::{DMatrix, DVector};
-use piggyback::diff::cg::{cg, gmres_budget, CgOptions};
+use piggyback::diff::aid::gmres_fixed_budget;
+use piggyback::diff::cg::{cg, CgOptions};
 use piggyback::experiments::data::{sparse_regression, PoisoningData, Regression, RegressionSpec};
 use piggyback::experiments::deterministic::{run_figure1, Fig1Spec};
 use piggyback::experiments::poisoning::Poisoning;
@@ -392,7 +393,7 @@ fn budget_gmres_residuals_fall_and_reach_the_solution() {
         .unwrap();
     let mut last = f64::INFINITY;
     for k in 1..=n {
-        let (x, _) = gmres_budget(op, &b, k, n).unwrap();
+        let x = gmres_fixed_budget(op, &b, k, n).unwrap().x;
         let r = (DVector::from_column_slice(&b) - &m * DVector::from_column_slice(&x)).norm();
         assert!(
             r <= last * (1.0 + 1e-12) + 1e-14,
@@ -400,12 +401,12 @@ fn budget_gmres_residuals_fall_and_reach_the_solution() {
         );
         last = r;
     }
-    let (x, _) = gmres_budget(op, &b, n, n).unwrap();
+    let x = gmres_fixed_budget(op, &b, n, n).unwrap().x;
     assert!((DVector::from_column_slice(&x) - &exact).norm() < 1e-10 * exact.norm());
     // Restarted cycles still converge with a larger budget.
-    let (x, _) = gmres_budget(op, &b, 60, 3).unwrap();
+    let x = gmres_fixed_budget(op, &b, 60, 3).unwrap().x;
     assert!((DVector::from_column_slice(&x) - &exact).norm() < 1e-8 * exact.norm());
-    assert!(gmres_budget(op, &b, 5, 0).is_err());
+    assert!(gmres_fixed_budget(op, &b, 5, 0).is_err());
 }
 
 #[test]

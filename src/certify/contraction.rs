@@ -23,7 +23,8 @@
 //!   decimals.
 
 use super::{
-    accepted, family_subject, norm_spec, num_text, rows_text, Certificate, Claim, NormSpec, Subject,
+    accepted, family_subject, norm_spec, num_text, rows_text, set_to_rug, Certificate, Claim,
+    NormSpec, Subject,
 };
 use crate::error::{Error, Result};
 use crate::linalg::exact::gram_exact;
@@ -31,7 +32,7 @@ use crate::linalg::ldlt::positive_semidefinite;
 use crate::linalg::norms::{spectral_norm_upper, Norm};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
-use crate::scalar::{parse_rational, Rational, Scalar};
+use crate::scalar::{parse_rational, Exact, Rational, Scalar};
 use rug::Integer;
 
 /// Search settings.
@@ -126,49 +127,51 @@ fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Ratio
 pub const MAX_VERTICES: usize = 1 << 12;
 
 /// Certify `sup_{A∈set} ‖A‖ ≤ ρ` for a given `ρ` (checked by the trusted kernel).
-pub fn certify_norm_bound(
-    set: &MatrixSet<Rational>,
+pub fn certify_norm_bound<S: Exact>(
+    set: &MatrixSet<S>,
     norm: Norm,
-    rho: &Rational,
+    rho: &S,
 ) -> Result<Certificate> {
     certify_norm_bound_for(&family_subject(set)?, norm, rho)
 }
 
 /// [`certify_norm_bound`] about `subject` (whose family the kernel derives).
-pub fn certify_norm_bound_for(
+pub fn certify_norm_bound_for<S: Exact>(
     subject: &Subject,
     norm: Norm,
-    rho: &Rational,
+    rho: &S,
 ) -> Result<Certificate> {
     accepted(
         subject.clone(),
         Claim::NormBound {
             norm: norm_spec(norm)?,
-            rho: num_text(rho),
+            rho: num_text(&rho.to_rational()),
         },
     )
 }
 
 /// Certify `sup_{A∈set} ‖A‖_P ≤ ρ` for a given weight `P ≻ 0`.
-pub fn certify_weighted_bound(
-    set: &MatrixSet<Rational>,
-    p: &Matrix<Rational>,
-    rho: &Rational,
+pub fn certify_weighted_bound<S: Exact>(
+    set: &MatrixSet<S>,
+    p: &Matrix<S>,
+    rho: &S,
 ) -> Result<Certificate> {
     certify_weighted_bound_for(&family_subject(set)?, p, rho)
 }
 
 /// [`certify_weighted_bound`] about `subject`.
-pub fn certify_weighted_bound_for(
+pub fn certify_weighted_bound_for<S: Exact>(
     subject: &Subject,
-    p: &Matrix<Rational>,
-    rho: &Rational,
+    p: &Matrix<S>,
+    rho: &S,
 ) -> Result<Certificate> {
     accepted(
         subject.clone(),
         Claim::NormBound {
-            norm: NormSpec::Weighted { p: rows_text(p) },
-            rho: num_text(rho),
+            norm: NormSpec::Weighted {
+                p: rows_text(&super::to_rug(p)),
+            },
+            rho: num_text(&rho.to_rational()),
         },
     )
 }
@@ -203,18 +206,29 @@ fn passes_two(grams: &[Matrix<Rational>], rho: &Rational) -> Result<bool> {
 /// factor `1 + 10^{−max_digits}` of the f64 estimate of the true sup whenever the
 /// estimate is accurate, and is exact when the sup is a short rational. `Frobenius`
 /// is refused ([`super::norm_spec`]): certificates state operator norms.
-pub fn find_norm_bound(
-    set: &MatrixSet<Rational>,
+pub fn find_norm_bound<S: Exact>(
+    set: &MatrixSet<S>,
     norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    find_norm_bound_for(&family_subject(set)?, set, norm, opts)
+    let set = &set_to_rug(set);
+    norm_bound_search(&family_subject(set)?, set, norm, opts)
 }
 
 /// [`find_norm_bound`] about `subject`, searching on `set` (the family the kernel
 /// derives from the subject). The kernel is asked first at the sound upper bound, so an
 /// input too large to check is refused ([`Error::TooLarge`]) before the search.
-pub fn find_norm_bound_for(
+pub fn find_norm_bound_for<S: Exact>(
+    subject: &Subject,
+    set: &MatrixSet<S>,
+    norm: Norm,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    norm_bound_search(subject, &set_to_rug(set), norm, opts)
+}
+
+/// [`find_norm_bound_for`] on a `rug::Rational` family.
+fn norm_bound_search(
     subject: &Subject,
     set: &MatrixSet<Rational>,
     norm: Norm,
@@ -357,16 +371,27 @@ fn round_symmetric(p: &nalgebra::DMatrix<f64>, d: u32) -> Option<Matrix<Rational
 
 /// Certify `sup ‖A‖_P ≤ ρ` for a given `ρ` by searching a weight `P` (see the module
 /// documentation). [`Error::CouldNotVerify`] when no weight is found.
-pub fn certify_weighted_at(
-    set: &MatrixSet<Rational>,
-    rho: &Rational,
+pub fn certify_weighted_at<S: Exact>(
+    set: &MatrixSet<S>,
+    rho: &S,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    certify_weighted_at_for(&family_subject(set)?, set, rho, opts)
+    let set = &set_to_rug(set);
+    weighted_at_search(&family_subject(set)?, set, &rho.to_rational(), opts)
 }
 
 /// [`certify_weighted_at`] about `subject`, searching on `set`.
-pub fn certify_weighted_at_for(
+pub fn certify_weighted_at_for<S: Exact>(
+    subject: &Subject,
+    set: &MatrixSet<S>,
+    rho: &S,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    weighted_at_search(subject, &set_to_rug(set), &rho.to_rational(), opts)
+}
+
+/// [`certify_weighted_at_for`] on a `rug::Rational` family.
+fn weighted_at_search(
     subject: &Subject,
     set: &MatrixSet<Rational>,
     rho: &Rational,
@@ -399,12 +424,25 @@ pub fn certify_weighted_at_for(
 /// Bisection on `ρ` over short decimals for the smallest weighted-norm bound, between
 /// the largest spectral radius of the extreme points (no norm can beat it) and the
 /// certified spectral norm bound (where `P = I` works).
-pub fn find_weighted_bound(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
-    find_weighted_bound_for(&family_subject(set)?, set, opts)
+pub fn find_weighted_bound<S: Exact>(
+    set: &MatrixSet<S>,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    let set = &set_to_rug(set);
+    weighted_bound_search(&family_subject(set)?, set, opts)
 }
 
 /// [`find_weighted_bound`] about `subject`, searching on `set`.
-pub fn find_weighted_bound_for(
+pub fn find_weighted_bound_for<S: Exact>(
+    subject: &Subject,
+    set: &MatrixSet<S>,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    weighted_bound_search(subject, &set_to_rug(set), opts)
+}
+
+/// [`find_weighted_bound_for`] on a `rug::Rational` family.
+fn weighted_bound_search(
     subject: &Subject,
     set: &MatrixSet<Rational>,
     opts: &SearchOptions,
@@ -416,7 +454,7 @@ pub fn find_weighted_bound_for(
             &a.to_f64(),
         )?);
     }
-    let two = find_norm_bound_for(subject, set, Norm::Two, opts)?;
+    let two = norm_bound_search(subject, set, Norm::Two, opts)?;
     let n = set.shape().0;
     let hi_rho = certified_rho(&two).ok_or_else(|| Error::CouldNotVerify {
         reason: "no spectral bound".into(),
@@ -436,7 +474,7 @@ pub fn find_weighted_bound_for(
             .map(|k| decimal_ceil(&mq, k))
             .find(|c| c.to_f64() < hi)
             .unwrap_or(mq);
-        match certify_weighted_at_for(subject, set, &cand, opts) {
+        match weighted_at_search(subject, set, &cand, opts) {
             Ok(c) => {
                 hi = cand.to_f64();
                 best = c;
@@ -450,10 +488,10 @@ pub fn find_weighted_bound_for(
 /// Certify the contraction constant of an exact map at a point: the smallest
 /// certifiable `ρ ≥ sup ‖A‖` over the `A`-blocks of its whole conservative Jacobian
 /// at `(x, θ)` (every tie decided exactly by the map), via [`find_norm_bound`].
-pub fn certify_map_contraction<M: crate::maps::FixedPointMap<Rational> + ?Sized>(
+pub fn certify_map_contraction<S: Exact, M: crate::maps::FixedPointMap<S> + ?Sized>(
     map: &M,
-    x: &[Rational],
-    theta: &[Rational],
+    x: &[S],
+    theta: &[S],
     norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {

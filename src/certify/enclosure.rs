@@ -83,6 +83,16 @@ fn contraction(a: &Matrix<Interval>) -> Result<(f64, Norm)> {
     Ok((rho, name))
 }
 
+/// An enclosure matrix as `inari` intervals: the same values (the interval views of
+/// `crate::scalar`) for `inari::Interval`, else `[inf, sup]` of each entry (the whole
+/// line when those bounds do not form an interval; the finiteness checks refuse it).
+fn to_inari<S: Enclosure>(m: &Matrix<S>) -> Matrix<Interval> {
+    match S::as_intervals(m.as_slice()) {
+        Some(v) => Matrix::from_fn(m.rows(), m.cols(), |i, j| v[i + j * m.rows()]),
+        None => m.map(|x| Interval::try_from((x.inf(), x.sup())).unwrap_or(Interval::ENTIRE)),
+    }
+}
+
 /// `sup(x / (1 − ρ))`, rounded up through interval division.
 fn over_one_minus(x: f64, rho: f64) -> Result<f64> {
     let den = Interval::one().sub(&Interval::from_f64(rho)?);
@@ -99,11 +109,12 @@ fn over_one_minus(x: f64, rho: f64) -> Result<f64> {
 ///
 /// Errors: [`Error::NotContractive`] unless `sup ‖[A]‖_∞ < 1`; shape and finiteness
 /// errors.
-pub fn derivative_enclosure(
-    a: &Matrix<Interval>,
-    b: &Matrix<Interval>,
+pub fn derivative_enclosure<S: Enclosure>(
+    a: &Matrix<S>,
+    b: &Matrix<S>,
     steps: usize,
 ) -> Result<DerivativeEnclosure> {
+    let (a, b) = (&to_inari(a), &to_inari(b));
     let (rho, norm) = contraction(a)?;
     if b.rows() != a.rows() {
         return Err(Error::DimensionMismatch {
@@ -169,11 +180,12 @@ pub fn derivative_enclosure(
 /// computed derivative `Ĵ` (`n × m`, f64), with the norm it is measured in
 /// ([`Norm::Inf`] or [`Norm::Two`], the one with the smaller contraction bound, as in
 /// [`derivative_enclosure`]).
-pub fn derivative_error_bound(
-    a: &Matrix<Interval>,
-    b: &Matrix<Interval>,
+pub fn derivative_error_bound<S: Enclosure>(
+    a: &Matrix<S>,
+    b: &Matrix<S>,
     j_hat: &Matrix<f64>,
 ) -> Result<(f64, Norm)> {
+    let (a, b) = (&to_inari(a), &to_inari(b));
     let (rho, norm) = contraction(a)?;
     if b.rows() != a.rows() || j_hat.shape() != b.shape() {
         return Err(Error::DimensionMismatch {

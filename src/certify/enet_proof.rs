@@ -49,8 +49,9 @@
 // `!(x > t)` is deliberate throughout: it is also true for NaN, which must be refused.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+use crate::diff::cg::{cg_with, CgOptions, CgSetup};
 use crate::error::Error;
-use crate::linalg::fast::{dot, gemv_cols, gemv_t_cols};
+use crate::linalg::fast::{gemv_cols, gemv_t_cols};
 use crate::linalg::vfp::{self, add_up, div_up, mul_up, sqrt_down, sqrt_up, DataRadius, MidRad};
 use crate::linalg::Matrix;
 use inari::Interval;
@@ -344,52 +345,25 @@ fn solve_restricted(
             *o = s * *o + l2 * vi;
         }
     };
+    // The crate's one CG loop (`diff::cg::cg_with`): warm start, no rounding-floor stop;
+    // the iterate is used whether or not the tolerance was met (the proof decides).
+    let opts = CgOptions {
+        max_iter: (2 * k + 100).min(2000),
+        rel_tol: 1e-15,
+    };
+    let setup = CgSetup {
+        x0: warm.filter(|w| w.len() == k),
+        rounding_floor: false,
+    };
     let mut out = Vec::with_capacity(rhs.len());
     for b in rhs {
-        out.push(cg(&mut apply, b, warm, 1e-15, (2 * k + 100).min(2000))?);
+        let op = |v: &[f64], o: &mut [f64]| {
+            apply(v, o);
+            Ok(())
+        };
+        out.push(cg_with(op, b, &opts, &setup).ok()?.x);
     }
     Some(out)
-}
-
-fn cg(
-    apply: &mut impl FnMut(&[f64], &mut [f64]),
-    b: &[f64],
-    warm: Option<&[f64]>,
-    rel_tol: f64,
-    max_iter: usize,
-) -> Option<Vec<f64>> {
-    let k = b.len();
-    let mut x = warm
-        .filter(|w| w.len() == k)
-        .map_or_else(|| vec![0.0; k], <[f64]>::to_vec);
-    let mut ap = vec![0.0; k];
-    apply(&x, &mut ap);
-    let mut r: Vec<f64> = b.iter().zip(&ap).map(|(bi, a)| bi - a).collect();
-    let mut p = r.clone();
-    let bn = dot(b, b).sqrt();
-    let mut rr = dot(&r, &r);
-    for _ in 0..max_iter {
-        if rr.sqrt() <= rel_tol * bn || rr == 0.0 {
-            break;
-        }
-        apply(&p, &mut ap);
-        let pap = dot(&p, &ap);
-        if !(pap > 0.0) {
-            return None;
-        }
-        let alpha = rr / pap;
-        for i in 0..k {
-            x[i] += alpha * p[i];
-            r[i] -= alpha * ap[i];
-        }
-        let rr_new = dot(&r, &r);
-        let beta = rr_new / rr;
-        rr = rr_new;
-        for i in 0..k {
-            p[i] = r[i] + beta * p[i];
-        }
-    }
-    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 /// The candidate polished: the restricted KKT system `H_S w_S = s X_Sᵀy − λ₁σ_S` solved

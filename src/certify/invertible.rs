@@ -13,18 +13,24 @@
 //! above prove it.
 
 use super::contraction::{certified_rho, find_norm_bound, SearchOptions};
-use super::{accepted, family_subject, num_text, rows_text, Certificate, Claim, InvertWitness};
+use super::{
+    accepted, family_subject, num_text, rows_text, set_to_rug, Certificate, Claim, InvertWitness,
+};
 use crate::error::Result;
 use crate::linalg::lu::inverse;
 use crate::linalg::norms::Norm;
 use crate::linalg::verified::verify_nonsingular_family;
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
-use crate::scalar::{Enclosure, Interval, Rational, Scalar};
+use crate::scalar::{Enclosure, Exact, Interval, Rational, Scalar};
 
 /// Certify that `I − A` is invertible for every `A` in `set` (square matrices).
 /// [`crate::Error::CouldNotVerify`] when neither sufficient condition can be shown.
-pub fn certify_invertible(set: &MatrixSet<Rational>, opts: &SearchOptions) -> Result<Certificate> {
+pub fn certify_invertible<S: Exact>(
+    set: &MatrixSet<S>,
+    opts: &SearchOptions,
+) -> Result<Certificate> {
+    let set = &set_to_rug(set);
     let data = family_subject(set)?;
     for norm in [Norm::Inf, Norm::One, Norm::Two] {
         if let Ok(c) = find_norm_bound(set, norm, opts) {

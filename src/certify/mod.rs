@@ -11,6 +11,42 @@
 //! conservative field or the map of an embedded problem (from which the kernel
 //! re-derives the family).
 //!
+//! ## No f64 data reaches a certificate (compile-time)
+//!
+//! [`Sound`](crate::Sound) is a real bound here. Each finder takes the scalar data it
+//! certifies in one of these forms, so `f64` data is a type error, not a run-time
+//! refusal:
+//!
+//! | inputs | finders |
+//! |---|---|
+//! | `S: Exact` (⇒ `Sound`): families, bounds, weights, exact maps | [`contraction`] (`certify_*`, `find_*`, `certify_map_contraction`), [`refute`], [`invertible`], [`family_data`], [`family_subject`] |
+//! | `rug::Rational` | the text helpers [`num_text`], [`rows_text`] |
+//! | `S: Enclosure` (⇒ `Sound`): interval Jacobian blocks | [`enclosure::derivative_enclosure`], [`enclosure::derivative_error_bound`] |
+//! | maps over `inari::Interval` (`F: FixedPointMap<Interval>`) | [`fixed_point`] |
+//! | exact problem data (rationals parsed from a problem file or given exactly) | [`problem`], [`forward_backward`] |
+//! | f64 data *as exact numbers* with explicit radii, proven in verified floating point | [`enet_proof`] |
+//!
+//! An f64 *guess* (a candidate solution, an estimate to start a search from) may be
+//! passed where noted: it is only a proposal, and the certificate is built and checked
+//! from the exact data.
+//!
+//! ```compile_fail
+//! use piggyback::{certify::enclosure::derivative_enclosure, Matrix};
+//! let a: Matrix<f64> = Matrix::zeros(2, 2);
+//! let b: Matrix<f64> = Matrix::zeros(2, 1);
+//! // error: the trait bound `f64: Enclosure` is not satisfied
+//! let _ = derivative_enclosure(&a, &b, 10);
+//! ```
+//!
+//! ```compile_fail
+//! use piggyback::{certify::refute::find_refutation, Matrix, MatrixSet};
+//! let family = MatrixSet::hull(vec![Matrix::<f64>::identity(2)]).unwrap();
+//! // error: the trait bound `f64: Exact` is not satisfied
+//! let _ = find_refutation(&family, &1.0, 4);
+//! ```
+//!
+//! The same calls over `rug::Rational` (or `BigRational`) and `inari::Interval` compile.
+//!
 //! | finder | claim | method |
 //! |---|---|---|
 //! | [`contraction::find_norm_bound`] | `sup ‖A‖ ≤ ρ` (2-, 1-, ∞-norm) | f64 estimate, then binary search over short rationals with exact `LDLᵀ` |
@@ -90,7 +126,8 @@ pub fn rows_text(m: &Matrix<Rational>) -> Vec<Vec<String>> {
 
 /// The certificate form of a set of square matrices. Errors on an empty set or
 /// non-square members.
-pub fn family_data(set: &MatrixSet<Rational>) -> Result<FamilyData> {
+pub fn family_data<S: Exact>(set: &MatrixSet<S>) -> Result<FamilyData> {
+    let set = &set_to_rug(set);
     let (r, c) = match set {
         MatrixSet::Finite(v) | MatrixSet::Hull(v) if v.is_empty() => {
             return Err(Error::InvalidInput("empty matrix set".into()));
@@ -152,7 +189,7 @@ pub(crate) fn no_operator_norm_certificate() -> Error {
 }
 
 /// The subject "the written family `set`".
-pub fn family_subject(set: &MatrixSet<Rational>) -> Result<Subject> {
+pub fn family_subject<S: Exact>(set: &MatrixSet<S>) -> Result<Subject> {
     Ok(Subject::Family {
         family: family_data(set)?,
     })

@@ -4,12 +4,15 @@
 //! through the characteristic polynomial
 //! ([`crate::linalg::spectral::spectral_radius_exceeds`]).
 
-use super::{accepted, family_subject, num_text, Certificate, Claim, Letter, RadiusWitness};
+use super::{
+    accepted, family_subject, num_text, set_to_rug, to_rug, Certificate, Claim, Letter,
+    RadiusWitness,
+};
 use crate::error::{Error, Result};
 use crate::linalg::spectral::{self, spectral_radius_estimate, spectral_radius_exceeds};
 use crate::linalg::Matrix;
 use crate::matset::MatrixSet;
-use crate::scalar::{Rational, Scalar};
+use crate::scalar::{Exact, Rational, Scalar};
 
 /// Largest number of words scored in f64.
 pub const MAX_WORDS: usize = 100_000;
@@ -33,11 +36,12 @@ fn witness_text(w: &spectral::RadiusWitness<Rational>) -> RadiusWitness {
 /// `Ok(Some(certificate))`: refuted (checked by the trusted kernel). `Ok(None)`: no
 /// refutation found among these words, which proves nothing. Errors on sets that are
 /// not given by vertices, on `r < 0`, and when the word count exceeds [`MAX_WORDS`].
-pub fn find_refutation(
-    set: &MatrixSet<Rational>,
-    r: &Rational,
+pub fn find_refutation<S: Exact>(
+    set: &MatrixSet<S>,
+    r: &S,
     max_len: usize,
 ) -> Result<Option<Certificate>> {
+    let (set, r) = (&set_to_rug(set), &r.to_rational());
     let vs = match set {
         MatrixSet::Finite(v) | MatrixSet::Hull(v) => v,
         _ => {
@@ -66,11 +70,13 @@ pub fn find_refutation(
 
 /// Words (vertex indices, best first) whose product is proven to have spectral radius
 /// `> r^len`, with the witness, among the first 16 of `words`.
-pub fn proven_words(
-    vs: &[Matrix<Rational>],
+pub fn proven_words<S: Exact>(
+    vs: &[Matrix<S>],
     words: impl IntoIterator<Item = Vec<usize>>,
-    r: &Rational,
+    r: &S,
 ) -> Result<Vec<(Vec<usize>, RadiusWitness)>> {
+    let vs: Vec<Matrix<Rational>> = vs.iter().map(to_rug).collect();
+    let r = &r.to_rational();
     let mut out = Vec::new();
     for word in words.into_iter().take(EXACT_TRIES) {
         if word.is_empty() || word.iter().any(|&i| i >= vs.len()) {
@@ -90,11 +96,7 @@ pub fn proven_words(
 
 /// Words over `m` letters of length `≤ max_len`, best growth rate `ρ(product)^{1/L}`
 /// first (f64 estimates), keeping those whose rate exceeds `r` (up to rounding).
-pub fn scored_words(
-    vs: &[Matrix<Rational>],
-    r: &Rational,
-    max_len: usize,
-) -> Result<Vec<Vec<usize>>> {
+pub fn scored_words<S: Exact>(vs: &[Matrix<S>], r: &S, max_len: usize) -> Result<Vec<Vec<usize>>> {
     let m = vs.len();
     let total: usize = (1..=max_len)
         .try_fold(0usize, |acc, l| {

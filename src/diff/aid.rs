@@ -7,6 +7,7 @@
 //! | fixed-point iteration (AID-FP) | [`fp_forward`] | [`fp_adjoint`] | any | `O(n·k)` |
 //! | dense solve of `(I − A) J = B θ̇` | [`solve_dense`] | [`solve_dense_adjoint`] | any (exact over rationals) | `O(n²)` |
 //! | GMRES(m), restarted, matrix-free | [`gmres_forward`] | [`gmres_adjoint`] | f64 | `O(n·m)` |
+//! | GMRES(m) with a fixed budget of products (convergence studies) | [`gmres_fixed_budget`] | | f64 | `O(n·m)` |
 //! | truncated Neumann series `Σ_{k≤K} Aᵏ B θ̇` | [`neumann`] | | any | `O(n·k)` |
 //! | FPAD (Neumann / fixed point at `x*`) | [`fpad`] | | any | `O(n·k)` |
 //!
@@ -330,6 +331,9 @@ pub struct Gmres<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> {
     /// Whether the next step recomputes the true residual (a restart).
     restart_due: bool,
     converged: bool,
+    /// Fixed-budget mode ([`Gmres::with_budget`]): no tolerance, running out of budget
+    /// is not an error, an invariant Krylov space ends the run.
+    fixed_budget: bool,
 }
 
 impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Gmres<Op> {
@@ -357,9 +361,31 @@ impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Gmres<Op> {
             g: Vec::new(),
             restart_due: false,
             converged: false,
+            fixed_budget: false,
         };
         // x₀ = 0: the first residual is b itself (no operator application).
         g.start_cycle(b.to_vec());
+        Ok(g)
+    }
+
+    /// GMRES(`restart`) for a fixed budget of `budget` operator applications, for
+    /// convergence studies (run it with [`gmres_fixed_budget`], or by a driver whose
+    /// `max_iter` is `budget`): no tolerance; the run ends after `budget` products, at
+    /// an exactly zero residual, or when the Krylov space becomes invariant (the
+    /// least-squares iterate is then the best the space holds). Running out of budget
+    /// is not an error: the caller measures the error of the iterate. The report's
+    /// residual is the last one the run saw (the true `‖b − Mx‖` after a restart,
+    /// otherwise the least-squares estimate of the cycle); no product is spent on a
+    /// final true residual.
+    pub fn with_budget(op: Op, b: &[f64], budget: usize, restart: usize) -> Result<Self> {
+        let opts = GmresOptions {
+            restart,
+            max_matvec: budget,
+            rel_tol: 0.0,
+            abs_tol: 0.0,
+        };
+        let mut g = Self::new(op, b, &opts)?;
+        g.fixed_budget = true;
         Ok(g)
     }
 
@@ -474,7 +500,10 @@ impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Stepper for Gmres<Op> {
         let out_of_budget = self.matvecs >= self.opts.max_matvec;
         if resid <= self.target || breakdown || j + 1 == self.m || out_of_budget {
             self.close_cycle()?;
-            if breakdown && resid > self.target {
+            if breakdown && self.fixed_budget {
+                // Invariant Krylov space: the least-squares iterate is final.
+                self.converged = true;
+            } else if breakdown && resid > self.target {
                 // The Krylov space is invariant but the residual is not small: an
                 // inconsistent singular system.
                 return Err(Error::Singular { pivot: j + 1 });
@@ -492,6 +521,20 @@ impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Stepper for Gmres<Op> {
     /// (one more operator application, as at a restart). A stopped run returns its
     /// last `x` with [`Termination::Stopped`](super::Termination::Stopped).
     fn finish(mut self, mut report: Report) -> Result<GmresSolution> {
+        if self.fixed_budget {
+            if !self.restart_due && !self.hess.is_empty() {
+                self.close_cycle()?;
+            }
+            check_finite(&self.x, "GMRES iterate")?;
+            report.iterations = self.matvecs;
+            if self.matvecs == 0 {
+                report.residual = self.beta;
+            }
+            if report.termination == super::Termination::Budget {
+                report.termination = super::Termination::Finished;
+            }
+            return Ok(GmresSolution { x: self.x, report });
+        }
         if !self.converged {
             if !self.restart_due && !self.hess.is_empty() {
                 self.close_cycle()?;
@@ -537,6 +580,27 @@ pub fn gmres(
         divergence_factor: f64::INFINITY,
     };
     driver::run(Gmres::new(op, b, opts)?, &budget)
+}
+
+/// GMRES(`restart`) with a fixed budget of `budget` operator applications (for
+/// convergence studies): the [`Gmres::with_budget`] stepper run by the driver for
+/// `budget` steps. Returns the iterate after exactly `budget` products (or fewer, if
+/// the residual becomes exactly zero or the Krylov space invariant) with its report.
+///
+/// Errors: `restart = 0` ([`Error::InvalidInput`]); non-finite input or iterate; a
+/// singular triangular factor ([`Error::Singular`]).
+pub fn gmres_fixed_budget(
+    op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
+    b: &[f64],
+    budget: usize,
+    restart: usize,
+) -> Result<GmresSolution> {
+    let all_steps = IterOptions {
+        max_iter: budget,
+        tol: 0.0,
+        divergence_factor: f64::INFINITY,
+    };
+    driver::run(Gmres::with_budget(op, b, budget, restart)?, &all_steps)
 }
 
 /// AID by GMRES, forward form: solve `(I − A) u = B θ̇` matrix-free.

@@ -19,10 +19,19 @@
 //! [`aid_cg_restricted`] checks its preconditions with random probes (zero rows of `A`
 //! off `S`, symmetry of the restricted block) and refuses otherwise; CG itself refuses
 //! a direction of non-positive curvature ([`Error::NotPositiveDefinite`]).
+//!
+//! **One CG loop.** [`cg_with`] is the crate's only conjugate-gradient loop (f64, the
+//! SIMD kernels of [`crate::linalg::fast`], a matrix-free operator given as a closure).
+//! [`cg`] is it from `x = 0` with the rounding-floor stop; the restricted elastic-net
+//! solves of [`crate::diff::enet`] and the candidate solves of
+//! [`crate::certify::enet_proof`] call it with their own [`CgSetup`] (a warm start, no
+//! rounding floor). GMRES for a fixed budget of products (convergence studies) is the
+//! driver-run [`super::aid::Gmres`] stepper: [`super::aid::gmres_fixed_budget`].
 
 use super::aid::{Adjoint, AidOutput};
 use super::{check_finite, check_len, Report, Termination};
 use crate::error::{Error, Result};
+use crate::linalg::fast::{axpy, dot};
 use crate::maps::Linearization;
 use rand::{Rng, SeedableRng};
 
@@ -45,47 +54,97 @@ impl Default for CgOptions {
     }
 }
 
-/// Result of [`cg`]: the iterate is returned whether or not the tolerance was met.
+/// Result of [`cg`] and [`cg_with`]: the iterate is returned whether or not the
+/// tolerance was met.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CgOutput {
     /// The last iterate.
     pub x: Vec<f64>,
-    /// Iterations performed.
+    /// Iterations performed (operator applications, the warm start's residual not
+    /// counted).
     pub iterations: usize,
     /// Recursively updated residual norm `‖b − Mx‖` (f64 estimate).
     pub residual: f64,
-    /// Whether `residual ≤ rel_tol·‖b‖` (with `rel_tol > 0`).
+    /// Whether `residual ≤ rel_tol·‖b‖` (with `rel_tol = 0`: only a zero residual).
     pub converged: bool,
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Where [`cg_with`] starts and whether it stops at the rounding floor.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CgSetup<'a> {
+    /// The starting point `x₀` (default `0`); its length must be `b.len()`. The initial
+    /// residual `b − Mx₀` costs one operator application (not counted as an iteration).
+    pub x0: Option<&'a [f64]>,
+    /// Also stop when the residual reaches the rounding floor `n·ε·‖b‖` (what [`cg`]
+    /// does). Without it, CG runs until the tolerance, an exactly zero residual, or the
+    /// budget.
+    pub rounding_floor: bool,
 }
 
 /// Conjugate gradients for `M x = b` from `x = 0`, `M` symmetric positive definite given
-/// as `op(v, out)`: `out = M v`.
+/// as `op(v, out)`: `out = M v`; stops at `rel_tol`, the rounding floor `n·ε·‖b‖` or
+/// after `max_iter` iterations ([`cg_with`] with the rounding floor).
 ///
 /// Errors: [`Error::NotPositiveDefinite`] on a direction `p` with `pᵀMp ≤ 0` (the matrix
 /// is not positive definite), non-finite input or options.
 pub fn cg(
+    op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
+    b: &[f64],
+    opts: &CgOptions,
+) -> Result<CgOutput> {
+    cg_with(
+        op,
+        b,
+        opts,
+        &CgSetup {
+            x0: None,
+            rounding_floor: true,
+        },
+    )
+}
+
+/// The conjugate-gradient loop (see the module docs): `M x = b` from `setup.x0` (or
+/// `0`), stopping when `‖r‖ ≤ rel_tol·‖b‖` (with `rel_tol > 0`), when `r = 0`, at the
+/// rounding floor if `setup.rounding_floor`, or after `opts.max_iter` iterations. `r`
+/// is updated recursively; dot products and updates use the f64 kernels of
+/// [`crate::linalg::fast`].
+///
+/// Errors: [`Error::NotPositiveDefinite`] on a direction `p` with `pᵀMp ≤ 0`;
+/// [`Error::InvalidInput`] for a negative or non-finite `rel_tol`; length and
+/// finiteness errors (right-hand side, start, final iterate); the operator's errors.
+pub fn cg_with(
     mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
     b: &[f64],
     opts: &CgOptions,
+    setup: &CgSetup<'_>,
 ) -> Result<CgOutput> {
     check_finite(b, "CG right-hand side")?;
     if !(opts.rel_tol >= 0.0 && opts.rel_tol.is_finite()) {
         return Err(Error::InvalidInput(format!("CgOptions {opts:?}")));
     }
     let n = b.len();
-    let mut x = vec![0.0; n];
-    let mut r = b.to_vec();
-    let mut p = r.clone();
     let mut mp = vec![0.0; n];
+    let (mut x, mut r) = match setup.x0 {
+        None => (vec![0.0; n], b.to_vec()),
+        Some(x0) => {
+            check_len("CG start", n, x0.len())?;
+            check_finite(x0, "CG start")?;
+            op(x0, &mut mp)?;
+            let r = b.iter().zip(&mp).map(|(bi, m)| bi - m).collect();
+            (x0.to_vec(), r)
+        }
+    };
+    let mut p = r.clone();
     let bnorm = dot(b, b).sqrt();
     let target = opts.rel_tol * bnorm;
     // Below the rounding floor of the residual further steps only amplify round-off
-    // (and may meet a spurious non-positive curvature): stop there in any case.
-    let floor = (n as f64) * f64::EPSILON * bnorm;
+    // (and may meet a spurious non-positive curvature): stop there if asked. Without
+    // it the floor is an exactly zero residual.
+    let floor = if setup.rounding_floor {
+        (n as f64) * f64::EPSILON * bnorm
+    } else {
+        0.0
+    };
     let mut rr = dot(&r, &r);
     let mut k = 0;
     while k < opts.max_iter && rr.sqrt() > floor && !(opts.rel_tol > 0.0 && rr.sqrt() <= target) {
@@ -95,14 +154,12 @@ pub fn cg(
             return Err(Error::NotPositiveDefinite { pivot: k });
         }
         let alpha = rr / curv;
-        for i in 0..n {
-            x[i] += alpha * p[i];
-            r[i] -= alpha * mp[i];
-        }
+        axpy(alpha, &p, &mut x);
+        axpy(-alpha, &mp, &mut r);
         let rr_new = dot(&r, &r);
         let beta = rr_new / rr;
-        for i in 0..n {
-            p[i] = r[i] + beta * p[i];
+        for (pi, ri) in p.iter_mut().zip(&r) {
+            *pi = ri + beta * *pi;
         }
         rr = rr_new;
         k += 1;
@@ -113,7 +170,7 @@ pub fn cg(
         x,
         iterations: k,
         residual,
-        converged: opts.rel_tol > 0.0 && residual <= target,
+        converged: residual <= target,
     })
 }
 
@@ -212,91 +269,4 @@ pub fn aid_cg_restricted(
             elapsed: started.elapsed(),
         },
     })
-}
-
-/// GMRES with a fixed budget of operator applications, for convergence studies: the
-/// iterate after exactly `budget` products (or fewer, if the residual becomes exactly
-/// zero or the Krylov space invariant), in cycles of at most `restart` Arnoldi steps from
-/// `x = 0`, each cycle minimising `‖b − Mx‖` over `x₀ + K_j(M, r₀)` (least squares on the
-/// Hessenberg matrix). Unlike [`super::aid::gmres`], running out of budget is not an
-/// error: the caller measures the error of the iterate. Returns `(x, ‖b − Mx‖)` with the
-/// residual recomputed only when a further cycle starts (otherwise the least-squares
-/// estimate).
-///
-/// Errors: non-finite input or iterate, `restart = 0`.
-pub fn gmres_budget(
-    mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
-    b: &[f64],
-    budget: usize,
-    restart: usize,
-) -> Result<(Vec<f64>, f64)> {
-    check_finite(b, "GMRES right-hand side")?;
-    if restart == 0 {
-        return Err(Error::InvalidInput(
-            "gmres_budget: restart must be ≥ 1".into(),
-        ));
-    }
-    let n = b.len();
-    let mut x = vec![0.0; n];
-    let mut r = b.to_vec();
-    let mut resid = dot(b, b).sqrt();
-    let mut used = 0usize;
-    let mut tmp = vec![0.0; n];
-    while used < budget && resid > 0.0 {
-        if used > 0 {
-            op(&x, &mut tmp)?;
-            used += 1;
-            for i in 0..n {
-                r[i] = b[i] - tmp[i];
-            }
-            resid = dot(&r, &r).sqrt();
-            if used >= budget || resid == 0.0 {
-                break;
-            }
-        }
-        let beta = resid;
-        let m = restart.min(budget - used).min(n.max(1));
-        let mut basis: Vec<Vec<f64>> = vec![r.iter().map(|v| v / beta).collect()];
-        let mut hess = nalgebra::DMatrix::<f64>::zeros(m + 1, m);
-        let mut k = 0;
-        for j in 0..m {
-            let mut w = vec![0.0; n];
-            op(&basis[j], &mut w)?;
-            used += 1;
-            for (i, vi) in basis.iter().enumerate() {
-                let h = dot(&w, vi);
-                hess[(i, j)] = h;
-                for (wl, vl) in w.iter_mut().zip(vi) {
-                    *wl -= h * vl;
-                }
-            }
-            let hn = dot(&w, &w).sqrt();
-            hess[(j + 1, j)] = hn;
-            k = j + 1;
-            if !(hn > 1e-14 * beta) {
-                break;
-            }
-            basis.push(w.iter().map(|v| v / hn).collect());
-        }
-        // min ‖β e₁ − H y‖ over the k columns used.
-        let h = hess.view((0, 0), (k + 1, k)).into_owned();
-        let mut rhs = nalgebra::DVector::<f64>::zeros(k + 1);
-        rhs[0] = beta;
-        let svd = h.clone().svd(true, true);
-        let y = svd
-            .solve(&rhs, 1e-14 * beta.max(1e-300))
-            .map_err(|e| Error::InvalidInput(format!("gmres_budget least squares: {e}")))?;
-        for (j, yj) in y.iter().enumerate() {
-            for (xi, vi) in x.iter_mut().zip(&basis[j]) {
-                *xi += yj * vi;
-            }
-        }
-        let fit = &h * &y - &rhs;
-        resid = fit.norm();
-        if k < m {
-            break; // invariant Krylov space: x is the least-squares solution
-        }
-    }
-    check_finite(&x, "GMRES iterate")?;
-    Ok((x, resid))
 }

@@ -44,6 +44,7 @@
 //! they separate or the gap stops shrinking; at an exact kink they stay undecided, and
 //! [`Kkt::single_valued`] is `false`.
 
+use super::cg::CgOutput;
 use super::{check_finite, check_len};
 use crate::error::{Error, Result};
 use crate::linalg::fast::{axpy, dot, gemv_cols, gemv_t_cols};
@@ -210,6 +211,17 @@ pub struct RestrictedHypergradient {
     pub iterations: usize,
     /// Residual of the restricted solve.
     pub residual: f64,
+}
+
+/// Solutions of the restricted system `(s X_TᵀX_T + λ₂ I) U = R`, one per right-hand
+/// side, with the solver's work and residual.
+struct RestrictedSolution {
+    /// `U`, column by column.
+    u: Vec<Vec<f64>>,
+    /// CG iterations over all right-hand sides (1 for Cholesky).
+    iterations: usize,
+    /// Largest residual `‖H u − r‖` (CG: the recursively updated one).
+    residual: f64,
 }
 
 /// Anderson extrapolation of the iterates `(w_WS, r)` of coordinate descent
@@ -952,10 +964,14 @@ impl Enet {
         l2: f64,
         rhs: &[Vec<f64>],
         solver: RestrictedSolver,
-    ) -> Result<(Vec<Vec<f64>>, usize, f64)> {
+    ) -> Result<RestrictedSolution> {
         let k = t.len();
         if k == 0 {
-            return Ok((rhs.iter().map(|_| vec![]).collect(), 0, 0.0));
+            return Ok(RestrictedSolution {
+                u: rhs.iter().map(|_| vec![]).collect(),
+                iterations: 0,
+                residual: 0.0,
+            });
         }
         let use_chol = match solver {
             RestrictedSolver::Cholesky => true,
@@ -976,7 +992,11 @@ impl Enet {
                 res = res.max((&g * &u - &b).norm());
                 out.push(u.as_slice().to_vec());
             }
-            return Ok((out, 1, res));
+            return Ok(RestrictedSolution {
+                u: out,
+                iterations: 1,
+                residual: res,
+            });
         }
         let (rel_tol, max_iter) = match solver {
             RestrictedSolver::ConjugateGradient { rel_tol, max_iter } => (rel_tol, max_iter),
@@ -988,12 +1008,16 @@ impl Enet {
         let mut iters = 0;
         let mut res_max = 0.0f64;
         for b in rhs {
-            let (u, it, res) = cg(&mut apply, b, rel_tol, max_iter)?;
-            iters += it;
-            res_max = res_max.max(res);
-            out.push(u);
+            let sol = cg(&mut apply, b, rel_tol, max_iter)?;
+            iters += sol.iterations;
+            res_max = res_max.max(sol.residual);
+            out.push(sol.x);
         }
-        Ok((out, iters, res_max))
+        Ok(RestrictedSolution {
+            u: out,
+            iterations: iters,
+            residual: res_max,
+        })
     }
 
     /// `∂w/∂(λ₁, λ₂)` at a solution by the restricted formula on its decided support
@@ -1007,7 +1031,7 @@ impl Enet {
         let s = &sol.kkt.support;
         let sign: Vec<f64> = s.iter().map(|&j| -sol.w[j].signum()).collect();
         let ws: Vec<f64> = s.iter().map(|&j| -sol.w[j]).collect();
-        let (u, _, _) = self.restricted_solve(s, l2, &[sign, ws], solver)?;
+        let u = self.restricted_solve(s, l2, &[sign, ws], solver)?.u;
         let mut jac = Matrix::zeros(self.p, 2);
         for (c, &j) in s.iter().enumerate() {
             jac[(j, 0)] = u[0][c];
@@ -1043,8 +1067,11 @@ impl Enet {
     ) -> Result<RestrictedHypergradient> {
         let s = &sol.kkt.support;
         check_len("Enet::hypergradient_on v_S", s.len(), v_support.len())?;
-        let (u, iterations, residual) =
-            self.restricted_solve(s, l2, &[v_support.to_vec()], solver)?;
+        let RestrictedSolution {
+            u,
+            iterations,
+            residual,
+        } = self.restricted_solve(s, l2, &[v_support.to_vec()], solver)?;
         let u = &u[0];
         let g1 = -s
             .iter()
@@ -1100,7 +1127,9 @@ impl Enet {
                 })
                 .collect();
             let vt: Vec<f64> = t.iter().map(|&j| v[j]).collect();
-            let (u, _, _) = self.restricted_solve(&t, l2, &[vt], RestrictedSolver::Auto)?;
+            let u = self
+                .restricted_solve(&t, l2, &[vt], RestrictedSolver::Auto)?
+                .u;
             let g1 = -sgn.iter().zip(&u[0]).map(|(a, b)| a * b).sum::<f64>();
             let g2 = -t.iter().zip(&u[0]).map(|(&j, b)| sol.w[j] * b).sum::<f64>();
             out.push([g1, g2]);
@@ -1109,48 +1138,30 @@ impl Enet {
     }
 }
 
-/// Conjugate gradients for a symmetric positive definite operator.
+/// Conjugate gradients for the symmetric positive definite restricted operator: the
+/// crate's one CG loop ([`super::cg::cg_with`], from `0`, no rounding-floor stop), with
+/// non-convergence an error.
 fn cg(
     apply: &mut impl FnMut(&[f64], &mut [f64]),
     b: &[f64],
     rel_tol: f64,
     max_iter: usize,
-) -> Result<(Vec<f64>, usize, f64)> {
-    let k = b.len();
-    let mut x = vec![0.0; k];
-    let mut r = b.to_vec();
-    let mut p = r.clone();
-    let mut ap = vec![0.0; k];
-    let bn = dot(b, b).sqrt();
-    let mut rr = dot(&r, &r);
-    if bn == 0.0 {
-        return Ok((x, 0, 0.0));
+) -> Result<CgOutput> {
+    let out = super::cg::cg_with(
+        |v, o| {
+            apply(v, o);
+            Ok(())
+        },
+        b,
+        &super::cg::CgOptions { max_iter, rel_tol },
+        &super::cg::CgSetup::default(),
+    )?;
+    if !out.converged {
+        return Err(Error::NotConverged {
+            what: "restricted conjugate gradients",
+            iterations: out.iterations,
+            residual: out.residual,
+        });
     }
-    for it in 0..max_iter {
-        if rr.sqrt() <= rel_tol * bn {
-            return Ok((x, it, rr.sqrt()));
-        }
-        apply(&p, &mut ap);
-        let pap = dot(&p, &ap);
-        if !(pap > 0.0) {
-            return Err(Error::NotPositiveDefinite { pivot: it });
-        }
-        let alpha = rr / pap;
-        axpy(alpha, &p, &mut x);
-        axpy(-alpha, &ap, &mut r);
-        let rr_new = dot(&r, &r);
-        let beta = rr_new / rr;
-        rr = rr_new;
-        for (pi, ri) in p.iter_mut().zip(&r) {
-            *pi = ri + beta * *pi;
-        }
-    }
-    if rr.sqrt() <= rel_tol * bn {
-        return Ok((x, max_iter, rr.sqrt()));
-    }
-    Err(Error::NotConverged {
-        what: "restricted conjugate gradients",
-        iterations: max_iter,
-        residual: rr.sqrt(),
-    })
+    Ok(out)
 }

@@ -24,7 +24,7 @@ use super::rates;
 use super::reference::{enclose_enet_hypergradient, error_band, HypergradientEnclosure};
 use super::Table;
 use crate::diff::aid;
-use crate::diff::cg::{self, aid_cg_restricted, CgOptions};
+use crate::diff::cg::{aid_cg_restricted, CgOptions};
 use crate::diff::hypergrad::{OuterLoss, SquaredError};
 use crate::diff::itd::ItdForward;
 use crate::diff::IterOptions;
@@ -166,7 +166,7 @@ fn gmres_budget(lin: &mut dyn Linearization<f64>, v: &[f64], t: usize) -> Result
         return Ok(vec![0.0; m]);
     }
     let mut out = vec![0.0; n];
-    let (w, _) = cg::gmres_budget(
+    let w = aid::gmres_fixed_budget(
         |x, o| {
             lin.at_mul_into(x, &mut out)?;
             for ((oi, xi), ai) in o.iter_mut().zip(x).zip(&out) {
@@ -177,7 +177,8 @@ fn gmres_budget(lin: &mut dyn Linearization<f64>, v: &[f64], t: usize) -> Result
         v,
         t,
         n.max(1),
-    )?;
+    )?
+    .x;
     let mut tb = vec![0.0; m];
     lin.bt_mul_into(&w, &mut tb)?;
     Ok(tb)

@@ -253,8 +253,22 @@ impl<S: Scalar> Matrix<S> {
         if self.cols != rhs.rows {
             return Err(mismatch("matmul", self.shape(), rhs.shape()));
         }
-        if let Some(m) = S::matmul_kernel(self, rhs) {
-            return Ok(m);
+        // f64 fast path through the typed views (see `crate::scalar`, "Specialisation"):
+        // nalgebra's kernel on borrowed views. Tiny products are faster in the plain
+        // loop than through nalgebra's set-up. Sound scalars never take it (BLAS-style
+        // kernels ignore directed rounding).
+        if self.rows * self.cols * rhs.cols >= 4096 {
+            if let (Some(a), Some(b)) = (S::as_f64s(&self.data), S::as_f64s(&rhs.data)) {
+                let prod = nalgebra::DMatrixView::from_slice(a, self.rows, self.cols)
+                    * nalgebra::DMatrixView::from_slice(b, rhs.rows, rhs.cols);
+                if let Some(data) = S::from_f64s(Vec::from(prod.data)) {
+                    return Ok(Matrix {
+                        rows: self.rows,
+                        cols: rhs.cols,
+                        data,
+                    });
+                }
+            }
         }
         let mut out = Self::zeros(self.rows, rhs.cols);
         for j in 0..rhs.cols {

@@ -1,12 +1,16 @@
-//! Which kind of arithmetic a scalar type does (its declared [`Scalar::KIND`]), and
-//! downcasts for conversions to/from `inari::Interval` and `f64` for the fast paths.
+//! Which kind of arithmetic a scalar type does (its declared [`Scalar::KIND`]), and the
+//! typed views of whole matrices and single values as `f64` or `inari::Interval` used
+//! by the fast paths.
 //!
 //! Generic algorithms stay written once; only the *decision rule* (exact, with a
-//! tolerance, or certify-after-an-f64-solve) depends on the kind.
+//! tolerance, or certify-after-an-f64-solve) depends on the kind. Everything here is
+//! built on the slice-level views of [`Scalar`] ([`Scalar::as_f64s`],
+//! [`Scalar::from_f64s`], [`Scalar::as_intervals`], …), the crate's one specialisation
+//! mechanism (see `crate::scalar`): no `Any` downcasts.
 
+use crate::error::Result;
 use crate::linalg::Matrix;
 use crate::scalar::{ArithmeticKind, Interval, Scalar};
-use std::any::Any;
 
 /// The arithmetic a scalar type performs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,36 +34,68 @@ pub(crate) fn kind<S: Scalar>() -> Kind {
 
 /// `x` as an interval when `S` is the interval type.
 pub(crate) fn as_interval<S: Scalar>(x: &S) -> Option<Interval> {
-    (x as &dyn Any).downcast_ref::<Interval>().copied()
+    S::as_intervals(std::slice::from_ref(x)).map(|v| v[0])
 }
 
 /// An interval as `S` when `S` is the interval type.
 pub(crate) fn from_interval<S: Scalar>(x: Interval) -> Option<S> {
-    let mut slot: Option<Interval> = Some(x);
-    (&mut slot as &mut dyn Any)
-        .downcast_mut::<Option<S>>()
-        .and_then(|s| s.take())
+    let mut slot = S::zero();
+    S::as_intervals_mut(std::slice::from_mut(&mut slot))?[0] = x;
+    Some(slot)
+}
+
+/// An f64 matrix borrowed from a `Matrix<S>` with `S = f64`: shape and column-major
+/// entries (what the f64 kernels read).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct F64View<'a> {
+    rows: usize,
+    cols: usize,
+    data: &'a [f64],
+}
+
+impl<'a> F64View<'a> {
+    /// `(rows, cols)`.
+    pub(crate) fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+    /// Number of columns.
+    pub(crate) fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Column-major entries.
+    pub(crate) fn as_slice(&self) -> &'a [f64] {
+        self.data
+    }
 }
 
 /// `m` viewed as an f64 matrix when `S` is `f64` (the fast paths).
-pub(crate) fn as_f64_matrix<S: Scalar>(m: &Matrix<S>) -> Option<&Matrix<f64>> {
-    (m as &dyn Any).downcast_ref::<Matrix<f64>>()
+pub(crate) fn as_f64_matrix<S: Scalar>(m: &Matrix<S>) -> Option<F64View<'_>> {
+    Some(F64View {
+        rows: m.rows(),
+        cols: m.cols(),
+        data: S::as_f64s(m.as_slice())?,
+    })
 }
 
 /// An f64 as `S` when `S` is `f64`.
 pub(crate) fn from_f64_value<S: Scalar>(x: f64) -> Option<S> {
-    let mut slot: Option<f64> = Some(x);
-    (&mut slot as &mut dyn Any)
-        .downcast_mut::<Option<S>>()
-        .and_then(|s| s.take())
+    let mut slot = S::zero();
+    S::as_f64s_mut(std::slice::from_mut(&mut slot))?[0] = x;
+    Some(slot)
 }
 
-/// `x` re-typed as `T` when `T` is its own type (a downcast helper).
-pub(crate) fn cast<T: 'static, U: 'static>(x: U) -> Option<T> {
-    let mut slot: Option<U> = Some(x);
-    (&mut slot as &mut dyn Any)
-        .downcast_mut::<Option<T>>()
-        .and_then(|s| s.take())
+/// f64 matrices re-typed as `Matrix<S>` (moved, not copied) when `S` is `f64`;
+/// `Ok(None)` otherwise.
+pub(crate) fn from_f64_matrices<S: Scalar>(ms: Vec<Matrix<f64>>) -> Result<Option<Vec<Matrix<S>>>> {
+    let mut out = Vec::with_capacity(ms.len());
+    for m in ms {
+        let (rows, cols) = m.shape();
+        let Some(data) = S::from_f64s(m.into_vec()) else {
+            return Ok(None);
+        };
+        out.push(Matrix::from_col_major(rows, cols, data)?);
+    }
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -68,19 +104,28 @@ mod tests {
     use crate::scalar::{BigRational, Rational};
 
     #[test]
-    fn kinds_and_casts() {
+    fn kinds_and_views() {
         assert_eq!(kind::<f64>(), Kind::Float);
         assert_eq!(kind::<Interval>(), Kind::Interval);
         assert_eq!(kind::<Rational>(), Kind::Exact);
         assert_eq!(kind::<BigRational>(), Kind::Exact);
         assert_eq!(from_f64_value::<f64>(2.5), Some(2.5));
         assert!(from_f64_value::<Rational>(2.5).is_none());
-        let iv = Interval::from_ratio(1, 3).ok();
-        assert!(iv.and_then(from_interval::<Interval>).is_some());
+        assert!(from_f64_value::<Interval>(2.5).is_none());
+        let iv = Interval::from_ratio(1, 3).unwrap();
+        assert_eq!(from_interval::<Interval>(iv), Some(iv));
+        assert!(from_interval::<f64>(iv).is_none());
+        assert_eq!(as_interval(&iv), Some(iv));
         assert!(as_interval(&Rational::from(1)).is_none());
-        assert!(as_f64_matrix(&Matrix::<f64>::zeros(1, 1)).is_some());
+        assert!(as_interval(&1.0f64).is_none());
+        let m = Matrix::<f64>::from_fn(2, 3, |i, j| (i + 10 * j) as f64);
+        let v = as_f64_matrix(&m).unwrap();
+        assert_eq!((v.shape(), v.cols()), ((2, 3), 3));
+        assert_eq!(v.as_slice(), m.as_slice());
         assert!(as_f64_matrix(&Matrix::<Rational>::zeros(1, 1)).is_none());
-        assert_eq!(cast::<u8, u8>(7), Some(7));
-        assert_eq!(cast::<u16, u8>(7), None);
+        assert!(as_f64_matrix(&Matrix::<Interval>::zeros(1, 1)).is_none());
+        let back = from_f64_matrices::<f64>(vec![m.clone()]).unwrap().unwrap();
+        assert_eq!(back, vec![m.clone()]);
+        assert!(from_f64_matrices::<Rational>(vec![m]).unwrap().is_none());
     }
 }

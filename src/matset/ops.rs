@@ -2,7 +2,7 @@
 //! `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` (docs/mathematics.md §3). See the module docs of
 //! [`crate::matset`] for the exactness policy.
 
-use super::dispatch::{as_f64_matrix, cast};
+use super::dispatch::{as_f64_matrix, from_f64_matrices, F64View};
 use super::overflow::{keep_extreme, keep_largest, Overflow, SetOptions};
 use super::prune::dedup;
 use super::{check_pair, Exactness, MatrixSet};
@@ -378,10 +378,10 @@ impl<S: Scalar> MatrixSet<S> {
 
 /// `{A X + B}` over all pairs, one stacked product per `[A, B]`.
 fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result<Vec<Matrix<S>>> {
-    let jf: Option<Vec<&Matrix<f64>>> = js.iter().map(as_f64_matrix).collect();
-    let xf: Option<Vec<&Matrix<f64>>> = xs.iter().map(as_f64_matrix).collect();
+    let jf: Option<Vec<F64View>> = js.iter().map(as_f64_matrix).collect();
+    let xf: Option<Vec<F64View>> = xs.iter().map(as_f64_matrix).collect();
     if let (Some(jf), Some(xf)) = (jf, xf) {
-        if let Some(out) = cast::<Vec<Matrix<S>>, _>(act_points_f64(&jf, &xf, n)?) {
+        if let Some(out) = from_f64_matrices::<S>(act_points_f64(&jf, &xf, n)?)? {
             return Ok(out);
         }
     }
@@ -413,7 +413,7 @@ fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result
 /// f64 fast path: `X₁ … X_k` are stacked once into `n × mk`; per `[A, B]` one
 /// buffer is filled with `[B … B]` and updated in place by a single nalgebra `gemm`
 /// on borrowed views (`A` and the stack are never copied), then cut into the results.
-fn act_points_f64(js: &[&Matrix<f64>], xs: &[&Matrix<f64>], n: usize) -> Result<Vec<Matrix<f64>>> {
+fn act_points_f64(js: &[F64View], xs: &[F64View], n: usize) -> Result<Vec<Matrix<f64>>> {
     use nalgebra::{DMatrixView, DMatrixViewMut};
     let m = xs.first().map_or(0, |x| x.cols());
     if let Some(bad) = js.iter().find(|j| j.shape() != (n, n + m)) {

@@ -2,7 +2,6 @@
 
 use super::{Scalar, Transcendental};
 use crate::error::{Error, Result};
-use crate::linalg::Matrix;
 use std::cmp::Ordering;
 
 impl Scalar for f64 {
@@ -83,14 +82,14 @@ impl Scalar for f64 {
     fn mul_add(&self, a: &Self, b: &Self) -> Self {
         f64::mul_add(*a, *b, *self)
     }
-    fn matmul_kernel(a: &Matrix<f64>, b: &Matrix<f64>) -> Option<Matrix<f64>> {
-        // Tiny products are faster in the plain loop than through nalgebra's set-up.
-        if a.rows() * a.cols() * b.cols() < 4096 {
-            return None;
-        }
-        let na = a.to_nalgebra();
-        let nb = b.to_nalgebra();
-        Some(Matrix::from_nalgebra(&(na * nb)))
+    fn as_f64s(xs: &[f64]) -> Option<&[f64]> {
+        Some(xs)
+    }
+    fn as_f64s_mut(xs: &mut [f64]) -> Option<&mut [f64]> {
+        Some(xs)
+    }
+    fn from_f64s(xs: Vec<f64>) -> Option<Vec<f64>> {
+        Some(xs)
     }
 }
 

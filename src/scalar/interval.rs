@@ -108,6 +108,15 @@ impl Scalar for Interval {
     fn mul_add(&self, a: &Self, b: &Self) -> Self {
         Interval::mul_add(*a, *b, *self)
     }
+    fn as_intervals(xs: &[Interval]) -> Option<&[Interval]> {
+        Some(xs)
+    }
+    fn as_intervals_mut(xs: &mut [Interval]) -> Option<&mut [Interval]> {
+        Some(xs)
+    }
+    fn from_intervals(xs: Vec<Interval>) -> Option<Vec<Interval>> {
+        Some(xs)
+    }
 }
 
 impl Sound for Interval {}

@@ -14,6 +14,45 @@
 //! there; comparisons are three-valued ([`Verdict`]) because an interval can straddle.
 //! An undecided outcome is never replaced by a value: it becomes a typed error or a
 //! wider enclosure (see [`Scalar::div`]).
+//!
+//! ## Specialisation: one mechanism
+//!
+//! Algorithms are written once, generically. Where a scalar type needs something of
+//! its own, there are exactly two tools, both on [`Scalar`]:
+//!
+//! - [`Scalar::KIND`] ([`ArithmeticKind`]): the *decision rule* (exact test, certified
+//!   enclosure, test with a tolerance), e.g. the default tie tolerance of
+//!   `selection::compare` or the vertex pruning of `matset`.
+//! - Typed views, slice-level, default `None`: [`Scalar::as_f64s`],
+//!   [`Scalar::as_f64s_mut`], [`Scalar::from_f64s`] (overridden by `f64` only) and
+//!   [`Scalar::as_intervals`], [`Scalar::as_intervals_mut`], [`Scalar::from_intervals`]
+//!   (overridden by `inari::Interval` only). A fast path asks for the view and falls
+//!   back to the generic loop on `None`: `Matrix::matmul` reaches nalgebra's product
+//!   this way, `matset::dispatch` wraps the same views for whole matrices (the f64
+//!   action and distances of `matset` and `excess`), and `selection::compare::hull2`
+//!   uses the interval views.
+//!
+//! There are no `Any` downcasts or `TypeId` comparisons, and this module names nothing
+//! above it (no `linalg`, `matset`, …): it depends on `crate::error` only.
+//!
+//! ## What `Sound` guarantees
+//!
+//! [`Sound`] (with its refinements [`Exact`] and [`Enclosure`]) is implemented by the
+//! rationals and `inari::Interval`, never by `f64`. Every finder in `crate::certify`
+//! that turns caller-supplied scalar data into a certificate takes that data as
+//! `S: Exact` (written families, weights, bounds, maps) or `S: Enclosure` (interval
+//! Jacobian blocks); the remaining ones are typed on non-generic inputs (problem files
+//! parsed to rationals, maps over `inari::Interval`, verified floating point with
+//! explicit radii) that an `f64` value cannot reach. Passing `f64` data is a compile
+//! error, not a run-time refusal:
+//!
+//! ```compile_fail
+//! use piggyback::{certify::contraction, linalg::norms::Norm, Matrix, MatrixSet};
+//! let m: Matrix<f64> = Matrix::identity(2);
+//! let family = MatrixSet::hull(vec![m]).unwrap();
+//! // error: the trait bound `f64: Exact` is not satisfied
+//! let _ = contraction::find_norm_bound(&family, Norm::Two, &Default::default());
+//! ```
 
 mod bigrational;
 pub use bigrational::{big_to_rug, rug_to_big};
@@ -181,19 +220,53 @@ pub trait Scalar: Clone + Debug + Send + Sync + 'static {
     fn mul_add(&self, a: &Self, b: &Self) -> Self {
         self.add(&a.mul(b))
     }
-    /// f64 fast path for dense products: `Some(a·b)` computed by an optimised kernel,
-    /// or `None` to use the generic loop. Only `f64` overrides it; sound scalars must
-    /// not (BLAS kernels ignore directed rounding).
-    fn matmul_kernel(
-        _a: &crate::linalg::Matrix<Self>,
-        _b: &crate::linalg::Matrix<Self>,
-    ) -> Option<crate::linalg::Matrix<Self>> {
+
+    // Typed views: the one specialisation mechanism (see the module documentation).
+    // Each returns `Some` exactly when `Self` *is* the named type, and then the very
+    // same memory (or values) re-typed; an implementation that is not that type keeps
+    // the default `None`. Only `f64` overrides the f64 views and only
+    // `inari::Interval` the interval views.
+
+    /// `xs` viewed as f64s when `Self` is `f64` (fast kernels: BLAS, SIMD loops).
+    fn as_f64s(xs: &[Self]) -> Option<&[f64]> {
+        let _ = xs;
+        None
+    }
+    /// `xs` viewed as mutable f64s when `Self` is `f64`.
+    fn as_f64s_mut(xs: &mut [Self]) -> Option<&mut [f64]> {
+        let _ = xs;
+        None
+    }
+    /// f64s re-typed as `Self` (moved, not copied) when `Self` is `f64`.
+    fn from_f64s(xs: Vec<f64>) -> Option<Vec<Self>> {
+        let _ = xs;
+        None
+    }
+    /// `xs` viewed as intervals when `Self` is `inari::Interval`.
+    fn as_intervals(xs: &[Self]) -> Option<&[Interval]> {
+        let _ = xs;
+        None
+    }
+    /// `xs` viewed as mutable intervals when `Self` is `inari::Interval`.
+    fn as_intervals_mut(xs: &mut [Self]) -> Option<&mut [Interval]> {
+        let _ = xs;
+        None
+    }
+    /// Intervals re-typed as `Self` (moved) when `Self` is `inari::Interval`.
+    fn from_intervals(xs: Vec<Interval>) -> Option<Vec<Self>> {
+        let _ = xs;
         None
     }
 }
 
-/// Marker for scalars whose results are proofs: exact rationals and intervals.
-/// Certificates can only be produced over `S: Sound` (never f64).
+/// Marker for scalars whose results are proofs: exact rationals and intervals (never
+/// `f64`).
+///
+/// It is a bound, not a comment: the certificate finders of `crate::certify` take their
+/// scalar data as `S: Exact` or `S: Enclosure` (both imply `Sound`) or on concrete
+/// rational / interval types, so `f64` data cannot reach a certificate (see the module
+/// documentation, which has a `compile_fail` example). Implementing `Sound` for a new
+/// type is a promise that its arithmetic is exact or encloses the exact result.
 pub trait Sound: Scalar {}
 
 /// Exact rational scalars: every value is a rational number, comparisons decided.

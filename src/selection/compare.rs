@@ -1,7 +1,6 @@
 //! Three-way comparisons with ties decided exactly, soundly or with a tolerance.
 
-use crate::scalar::{Interval, Scalar};
-use std::any::Any;
+use crate::scalar::{ArithmeticKind, Scalar};
 use std::cmp::Ordering;
 
 /// When two values count as equal (a *tie*, where several pieces are active).
@@ -31,9 +30,10 @@ impl Tolerance {
         rel: 1e-12,
     };
 
-    /// [`Tolerance::F64_DEFAULT`] for `f64`, [`Tolerance::EXACT`] for every other scalar.
+    /// [`Tolerance::F64_DEFAULT`] for rounded scalars (`f64`: [`Scalar::KIND`] is
+    /// [`ArithmeticKind::Rounded`]), [`Tolerance::EXACT`] for exact and interval ones.
     pub fn default_for<S: Scalar>() -> Tolerance {
-        if std::any::TypeId::of::<S>() == std::any::TypeId::of::<f64>() {
+        if S::KIND == ArithmeticKind::Rounded {
             Tolerance::F64_DEFAULT
         } else {
             Tolerance::EXACT
@@ -88,12 +88,16 @@ pub fn nonnegative<S: Scalar>(v: &S) -> bool {
 /// The convex hull of two values when the scalar can represent it: intervals give
 /// their hull; other scalars give `Some` only when `a` and `b` are equal.
 pub fn hull2<S: Scalar>(a: &S, b: &S) -> Option<S> {
+    // The interval views of `crate::scalar` (the one specialisation mechanism).
     if let (Some(x), Some(y)) = (
-        (a as &dyn Any).downcast_ref::<Interval>(),
-        (b as &dyn Any).downcast_ref::<Interval>(),
+        S::as_intervals(std::slice::from_ref(a)),
+        S::as_intervals(std::slice::from_ref(b)),
     ) {
-        let h: Box<dyn Any> = Box::new(x.convex_hull(*y));
-        return h.downcast::<S>().ok().map(|b| *b);
+        let mut h = a.clone();
+        if let Some(slot) = S::as_intervals_mut(std::slice::from_mut(&mut h)) {
+            slot[0] = x[0].convex_hull(y[0]);
+            return Some(h);
+        }
     }
     match a.cmp3(b) {
         Some(Ordering::Equal) => Some(a.clone()),
@@ -110,7 +114,7 @@ pub fn unit_hull<S: Scalar>() -> Option<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scalar::Enclosure;
+    use crate::scalar::{Enclosure, Interval};
 
     #[test]
     fn compare_exact_and_tolerant() {
