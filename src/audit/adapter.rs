@@ -318,7 +318,7 @@ fn fmt_row(v: &[Rational]) -> String {
 ///             let on = Matrix::from_rows(&[vec![S::from_ratio(1, 2)?, S::one()]])?;
 ///             return MatrixSet::hull(vec![a.hstack(&b)?, on]);
 ///         }
-///         Ok(MatrixSet::singleton(a.hstack(&b)?))
+///         MatrixSet::singleton(a.hstack(&b)?)
 ///     }
 /// }
 /// for mode in [ClaimMode::Element, ClaimMode::Set] {

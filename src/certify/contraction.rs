@@ -30,7 +30,7 @@ use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::positive_semidefinite;
 use crate::linalg::norms::{spectral_norm_upper, Norm};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{parse_rational, Rational, Scalar};
 use rug::Integer;
 
@@ -100,14 +100,14 @@ fn convergents(x: &Rational, terms: usize) -> Vec<Rational> {
 /// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point
 /// ([`MatrixSet::vertices`], at most the checker's cap).
 fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Rational>>> {
-    match set {
-        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(set.members()?.to_vec()),
-        MatrixSet::Box { lo, hi } if !weighted => {
+    match set.view() {
+        MatrixSetView::Finite(_) | MatrixSetView::Hull(_) => Ok(set.members()?.to_vec()),
+        MatrixSetView::Box { lo, hi } if !weighted => {
             Ok(vec![lo.zip_with(hi, "box bound", |a, b| {
                 Scalar::max(&Scalar::abs(a), &Scalar::abs(b))
             })?])
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,

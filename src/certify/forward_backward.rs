@@ -196,12 +196,12 @@ pub fn certify_fixed_point_with_verdict(
     let m_prime = Matrix::identity(p)
         .scale(&d)
         .sub(&a.transpose().matmul(a)?.scale(gamma))?;
-    let family = MatrixSet::DiagBox {
-        q_lo: vec![Rational::new(); p],
-        q_hi: vec![one.clone(); p],
-        m: m_prime.scale(&c),
-        offset: Matrix::zeros(p, p),
-    };
+    let family = MatrixSet::diag_box(
+        vec![Rational::new(); p],
+        vec![one.clone(); p],
+        m_prime.scale(&c),
+        Matrix::zeros(p, p),
+    )?;
     let subject = Subject::Map {
         problem: data.clone(),
     };

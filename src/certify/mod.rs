@@ -43,7 +43,7 @@ pub use piggyback_kernel::{Budget, CheckFailure, Verdict};
 use crate::error::{Error, Result};
 use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{format_rational, Exact, Rational};
 
 /// Convert an exact matrix to `rug::Rational`.
@@ -52,25 +52,22 @@ pub fn to_rug<S: Exact>(m: &Matrix<S>) -> Matrix<Rational> {
 }
 
 /// Convert a set of exact matrices to `rug::Rational`.
-pub fn set_to_rug<S: Exact>(set: &MatrixSet<S>) -> MatrixSet<Rational> {
-    match set {
-        MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(to_rug).collect()),
-        MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(to_rug).collect()),
-        MatrixSet::Box { lo, hi } => MatrixSet::Box {
-            lo: to_rug(lo),
-            hi: to_rug(hi),
-        },
-        MatrixSet::DiagBox {
+pub fn set_to_rug<S: Exact>(set: &MatrixSet<S>) -> Result<MatrixSet<Rational>> {
+    match set.view() {
+        MatrixSetView::Finite(v) => MatrixSet::finite(v.iter().map(to_rug).collect()),
+        MatrixSetView::Hull(v) => MatrixSet::hull(v.iter().map(to_rug).collect()),
+        MatrixSetView::Box { lo, hi } => MatrixSet::interval_box(to_rug(lo), to_rug(hi)),
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
             offset,
-        } => MatrixSet::DiagBox {
-            q_lo: q_lo.iter().map(|x| x.to_rational()).collect(),
-            q_hi: q_hi.iter().map(|x| x.to_rational()).collect(),
-            m: to_rug(m),
-            offset: to_rug(offset),
-        },
+        } => MatrixSet::diag_box(
+            q_lo.iter().map(|x| x.to_rational()).collect(),
+            q_hi.iter().map(|x| x.to_rational()).collect(),
+            to_rug(m),
+            to_rug(offset),
+        ),
     }
 }
 
@@ -89,12 +86,7 @@ pub fn rows_text(m: &Matrix<Rational>) -> Vec<Vec<String>> {
 /// The certificate form of a set of square matrices. Errors on an empty set or
 /// non-square members.
 pub fn family_data(set: &MatrixSet<Rational>) -> Result<FamilyData> {
-    let (r, c) = match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) if v.is_empty() => {
-            return Err(Error::InvalidInput("empty matrix set".into()));
-        }
-        _ => set.shape(),
-    };
+    let (r, c) = set.shape();
     if r != c {
         return Err(Error::DimensionMismatch {
             op: "certificate data (square matrices)",
@@ -102,18 +94,18 @@ pub fn family_data(set: &MatrixSet<Rational>) -> Result<FamilyData> {
             right: (c, c),
         });
     }
-    Ok(match set {
-        MatrixSet::Finite(v) => FamilyData::Finite {
+    Ok(match set.view() {
+        MatrixSetView::Finite(v) => FamilyData::Finite {
             vertices: v.iter().map(rows_text).collect(),
         },
-        MatrixSet::Hull(v) => FamilyData::Hull {
+        MatrixSetView::Hull(v) => FamilyData::Hull {
             vertices: v.iter().map(rows_text).collect(),
         },
-        MatrixSet::Box { lo, hi } => FamilyData::Box {
+        MatrixSetView::Box { lo, hi } => FamilyData::Box {
             lo: rows_text(lo),
             hi: rows_text(hi),
         },
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::io::problem::Problem;
 use crate::io::resolve::Purpose;
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{parse_rational, Rational, Scalar};
 use piggyback_kernel::lp::{self, LpOutcome};
 use piggyback_kernel::problem::{MapData, ProblemData, Splitting};
@@ -134,11 +134,11 @@ type Lettered = (Vec<Matrix<Rational>>, Vec<Letter>);
 
 /// The family's extreme points with their letters (`None` when there are too many).
 fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<Lettered>> {
-    Ok(match family {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => {
-            Some((v.clone(), (0..v.len()).map(Letter::Index).collect()))
+    Ok(match family.view() {
+        MatrixSetView::Finite(v) | MatrixSetView::Hull(v) => {
+            Some((v.to_vec(), (0..v.len()).map(Letter::Index).collect()))
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -166,7 +166,7 @@ fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<Lettered>> {
             }
             Some((vs, ls))
         }
-        MatrixSet::Box { .. } => None,
+        MatrixSetView::Box { .. } => None,
     })
 }
 

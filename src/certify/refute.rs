@@ -8,7 +8,7 @@ use super::{accepted, family_subject, num_text, Certificate, Claim, Letter, Radi
 use crate::error::{Error, Result};
 use crate::linalg::spectral::{self, spectral_radius_estimate, spectral_radius_exceeds};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{Rational, Scalar};
 
 /// Largest number of words scored in f64.
@@ -38,8 +38,8 @@ pub fn find_refutation(
     r: &Rational,
     max_len: usize,
 ) -> Result<Option<Certificate>> {
-    let vs = match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => v,
+    let vs = match set.view() {
+        MatrixSetView::Finite(v) | MatrixSetView::Hull(v) => v,
         _ => {
             return Err(Error::InvalidInput(
                 "refutation needs a set given by vertices (finite or hull)".into(),

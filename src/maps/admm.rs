@@ -7,7 +7,7 @@
 //! **Jacobian.** `dv = G (dz; du)` with `G = [ρP, I − ρP]`; with `q_i ∈ ∂S_{λ/ρ}(v_i)`:
 //! `A = [diag(q) G; (I − diag(q)) G]`, `B = (−q ⊙ sign(v)/ρ; +q ⊙ sign(v)/ρ)`. The
 //! same `q_i` scales a `z`-row and a `u`-row, so the whole conservative Jacobian is
-//! the hull over the `2^k` choices of `q` at the `k` ties ([`MatrixSet::Hull`]; a
+//! the hull over the `2^k` choices of `q` at the `k` ties ([`MatrixSetView::Hull`](crate::MatrixSetView::Hull); a
 //! singleton without ties).
 //!
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `P` is formed once.

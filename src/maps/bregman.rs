@@ -86,7 +86,7 @@ impl<S: Transcendental> FixedPointMap<S> for EntropicNnls<S> {
     }
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let (a, b) = self.linearize(x, theta)?.to_dense()?;
-        Ok(MatrixSet::singleton(a.hstack(&b)?))
+        MatrixSet::singleton(a.hstack(&b)?)
     }
 }
 

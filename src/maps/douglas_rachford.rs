@@ -8,7 +8,7 @@
 //!
 //! **Jacobian.** With `w = 2x(z) − z` and `q_i ∈ ∂S_{γλ}(w_i)`:
 //! `A = I − R + diag(q)(2R − I)`, `B = −γ q ⊙ sign(w)`; the whole conservative
-//! Jacobian is the [`MatrixSet::DiagBox`] with `M = [2R − I, −γ sign(w)]`,
+//! Jacobian is the [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox) with `M = [2R − I, −γ sign(w)]`,
 //! `C = [I − R, 0]`.
 //!
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `R` is formed once
@@ -149,12 +149,7 @@ impl<S: Scalar> FixedPointMap<S> for DouglasRachford<S> {
             }
             m[(i, n)] = self.gamma.mul(&t.sign[i]).neg();
         }
-        Ok(MatrixSet::DiagBox {
-            q_lo: t.q_lo,
-            q_hi: t.q_hi,
-            m,
-            offset: off,
-        })
+        MatrixSet::diag_box(t.q_lo, t.q_hi, m, off)
     }
 }
 

@@ -11,7 +11,7 @@
 //! `q_i ∈ ∂_z S_τ(z_i)` (1 if `|z_i| > τ`, 0 if `|z_i| < τ`, `[0, 1]` at a tie):
 //! `A_F = c·diag(q)(I − γAᵀA)`, `∂F_i/∂λ₁ = −cγ q_i sign(z_i)`,
 //! `∂F_i/∂λ₂ = −γ c² S_τ(z_i)`. The whole conservative Jacobian is
-//! `{diag(q)·M + C : q ∈ [q_lo, q_hi]}` (a [`MatrixSet::DiagBox`]) with
+//! `{diag(q)·M + C : q ∈ [q_lo, q_hi]}` (a [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox)) with
 //! `M = c[(I − γAᵀA), −γ sign(z), 0]` and `C = [0, 0, −γc²S_τ(z)]`: the same `q_i`
 //! scales the `x` and `λ₁` derivatives because at a tie the active pieces are
 //! `z − τ sign z` (Jacobian `(1, −sign z)`) and `0` (Jacobian `(0, 0)`).
@@ -424,12 +424,12 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
         let n = self.design.cols();
         self.check_input(&vec![S::zero(); n], theta)?;
         let (_, c, d) = self.prox_params(theta)?;
-        Ok(MatrixSet::DiagBox {
-            q_lo: vec![S::zero(); n],
-            q_hi: vec![S::one(); n],
-            m: self.smooth_jacobian(&d).scale(&c),
-            offset: Matrix::zeros(n, n),
-        })
+        MatrixSet::diag_box(
+            vec![S::zero(); n],
+            vec![S::one(); n],
+            self.smooth_jacobian(&d).scale(&c),
+            Matrix::zeros(n, n),
+        )
     }
 
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
@@ -455,12 +455,7 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
                 }
             }
         }
-        Ok(MatrixSet::DiagBox {
-            q_lo: loc.q_lo,
-            q_hi: loc.q_hi,
-            m: mm,
-            offset: off,
-        })
+        MatrixSet::diag_box(loc.q_lo, loc.q_hi, mm, off)
     }
 }
 

@@ -117,11 +117,8 @@ impl<S: Scalar, P: PiecewiseScalar<S>> FixedPointMap<S> for HeavyBall<P> {
             .map(|h| Self::a_block(&theta[0], &theta[1], &h[0]).hstack(&b))
             .collect();
         let vs = vs?;
-        if vs.len() == 1 {
-            Ok(MatrixSet::Finite(vs))
-        } else {
-            MatrixSet::hull(vs)
-        }
+        let single = vs.len() == 1;
+        MatrixSet::finite_or_hull(vs, single)
     }
 }
 

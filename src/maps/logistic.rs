@@ -12,7 +12,7 @@
 //! **Jacobian.** `A = c·diag(q)(I − γ∇²f(x))` and `B` exactly as in
 //! [`ForwardBackward`](super::ForwardBackward) (same prox); `∇²f = (1/N) Aᵀ diag(σ(1 − σ)) A`
 //! (binary) or the block form with `diag(pᵢ) − pᵢpᵢᵀ` per sample (multiclass), applied
-//! matrix-free. The whole conservative Jacobian is a [`MatrixSet::DiagBox`].
+//! matrix-free. The whole conservative Jacobian is a [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox).
 //!
 //! **AD convention**: soft-threshold derivative 0 at the threshold.
 //! **Step**: `L = L_A/(4N)` (binary) or `L_A/(2N)` (multiclass, `diag(p) − ppᵀ ≼ ½I`),
@@ -399,12 +399,7 @@ impl<S: Transcendental> FixedPointMap<S> for LogisticFb<S> {
                 off[(i, n + 1)] = cg.mul(&c).mul(&soft_threshold(&z[i], &tau)).neg();
             }
         }
-        Ok(MatrixSet::DiagBox {
-            q_lo: t.q_lo,
-            q_hi: t.q_hi,
-            m: mm,
-            offset: off,
-        })
+        MatrixSet::diag_box(t.q_lo, t.q_hi, mm, off)
     }
 }
 

@@ -143,7 +143,7 @@ impl<S: Transcendental> FixedPointMap<S> for Sinkhorn<S> {
     }
     fn conservative_jacobian(&self, x: &[S], b: &[S]) -> Result<MatrixSet<S>> {
         let (a, bb) = self.linearize(x, b)?.to_dense()?;
-        Ok(MatrixSet::singleton(a.hstack(&bb)?))
+        MatrixSet::singleton(a.hstack(&bb)?)
     }
 }
 

@@ -182,7 +182,7 @@ impl<S: Scalar, P: PiecewiseScalar<S>> Selection<S> for Coordinatewise<P> {
                 hi[(i, i)] = s.iter().fold(first.clone(), |m, v| m.max(v));
             }
         }
-        Ok(MatrixSet::Box { lo, hi })
+        MatrixSet::interval_box(lo, hi)
     }
 }
 
