@@ -260,7 +260,11 @@ impl<S: Scalar> MatrixSet<S> {
     /// hull, a box with `lo = hi`, a `DiagBox` whose rows cannot move).
     pub fn is_singleton(&self) -> bool {
         match &self.0 {
-            Repr::Finite(ms) | Repr::Hull(ms) => ms.iter().all(|m| same(m, &ms[0]).is_true()),
+            // One member is a singleton even over intervals (where `M − M` need not be
+            // certainly zero).
+            Repr::Finite(ms) | Repr::Hull(ms) => {
+                ms.len() == 1 || ms.iter().all(|m| same(m, &ms[0]).is_true())
+            }
             Repr::Box { lo, hi } => same(lo, hi).is_true(),
             Repr::DiagBox { .. } => vertices::free_rows(self).is_empty(),
         }
