@@ -273,7 +273,9 @@ fn max_of<S: Scalar>(it: impl Iterator<Item = Result<S>>) -> Result<S> {
             Some(b) => b.max(&v),
         });
     }
-    best.ok_or_else(|| Error::InvalidInput("excess: empty set".into()))
+    best.ok_or_else(|| Error::Empty {
+        what: "a set given to the excess".into(),
+    })
 }
 
 /// `sup_{X ∈ X} ‖X − Y₀‖²` for one matrix `Y₀`: over the vertices when at most
@@ -458,6 +460,8 @@ pub fn excess_spectral_upper<S: Scalar>(
                 Some(c) => c.min(&b),
             });
         }
-        best.ok_or_else(|| Error::InvalidInput("excess_spectral_upper: empty set".into()))
+        best.ok_or_else(|| Error::Empty {
+            what: "a set given to excess_spectral_upper".into(),
+        })
     }
 }

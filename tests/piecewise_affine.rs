@@ -131,7 +131,7 @@ mod validation {
 
     fn invalid_input(pieces: &str) -> String {
         match parse(pieces) {
-            Err(Error::InvalidInput(msg)) => msg,
+            Err(e @ (Error::Malformed { .. } | Error::OutsideDomain { .. })) => e.plain(),
             other => panic!("expected bad input, got {other:?}"),
         }
     }

@@ -630,9 +630,10 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
             })
         }
         Some(b) if b.iter().any(|(lo, hi)| lo >= hi) => {
-            return Err(crate::Error::InvalidInput(
-                "AuditConfig::bounds: every lo must be below its hi".into(),
-            ))
+            return Err(crate::Error::BoundsOutOfOrder {
+                what: "AuditConfig::bounds (each lo must be below its hi)".into(),
+                entry: (b.iter().position(|(lo, hi)| lo >= hi).unwrap_or(0), 0),
+            })
         }
         Some(b) => b.clone(),
         None => sample::default_bounds(nz),

@@ -37,9 +37,11 @@ impl Mutation {
             if i < r && j < c {
                 Ok(())
             } else {
-                Err(Error::InvalidInput(format!(
-                    "mutation entry ({i}, {j}) outside a {r}×{c} claim"
-                )))
+                Err(Error::IndexOutOfRange {
+                    what: format!("mutation entry ({i}, {j}) of a {r}×{c} claim (row-major)"),
+                    index: i * c + j,
+                    len: r * c,
+                })
             }
         };
         let mut out = m.clone();
@@ -82,10 +84,13 @@ impl Mutation {
         Ok(match (self, c) {
             (Mutation::ElementAsSet, Claim::Element(a)) => Claim::Set(MatrixSet::singleton(a)?),
             (Mutation::KeepFirst, Claim::Set(s)) => {
-                let first = representatives(&s)?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| Error::InvalidInput("empty claim".into()))?;
+                let first =
+                    representatives(&s)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| Error::Empty {
+                            what: "the claimed set".into(),
+                        })?;
                 Claim::Set(MatrixSet::singleton(first)?)
             }
             (_, Claim::Element(a)) => Claim::Element(self.apply(&a)?),

@@ -136,9 +136,9 @@ pub fn norm_spec(norm: Norm) -> Result<NormSpec> {
 /// The error for a certificate asked in a norm that is not an operator norm
 /// (Frobenius, largest entry).
 pub(crate) fn no_operator_norm_certificate() -> Error {
-    Error::InvalidInput(
-        "certificates state operator norms (one, two, inf, weighted); Frobenius and max have no certificate form".into(),
-    )
+    Error::Unsupported {
+        what: "certificates state operator norms (one, two, inf, weighted); Frobenius and max have no certificate form".into(),
+    }
 }
 
 /// The subject "the written family `set`".

@@ -51,12 +51,12 @@ pub enum Outcome {
 fn problem_error(f: CheckFailure) -> Error {
     match f {
         CheckFailure::InvalidProblem(s) => {
-            Error::InvalidInput(format!("the problem is not a map: {s}"))
+            Error::malformed("", format!("the problem is not a map: {s}"))
         }
         CheckFailure::TooLarge(o) => Error::TooLarge {
             context: o.to_string(),
         },
-        other => Error::InvalidInput(other.to_string()),
+        other => Error::malformed("", other.to_string()),
     }
 }
 
@@ -294,13 +294,13 @@ impl Exact {
                     MapData::ElasticNet {
                         splitting: Splitting::Smooth,
                         ..
-                    } => Rational::from(1).sub(
-                        &gamma.mul(
-                            theta
-                                .get(1)
-                                .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
-                        ),
-                    ),
+                    } => Rational::from(1).sub(&gamma.mul(theta.get(1).ok_or_else(|| {
+                        Error::IndexOutOfRange {
+                            what: "θ = (λ₁, λ₂)".into(),
+                            index: 1,
+                            len: theta.len(),
+                        }
+                    })?)),
                     _ => Rational::from(1),
                 };
                 let mp = Matrix::identity(p).scale(&diag).sub(&gram.scale(&gamma))?;
@@ -308,7 +308,7 @@ impl Exact {
                 let tau = gamma.mul(
                     theta
                         .first()
-                        .ok_or_else(|| Error::InvalidInput("θ is empty".into()))?,
+                        .ok_or_else(|| Error::Empty { what: "θ".into() })?,
                 );
                 Exact::Fb { mp, s, tau }
             }

@@ -40,16 +40,14 @@ pub fn find_refutation(
 ) -> Result<Option<Certificate>> {
     let vs = match set.view() {
         MatrixSetView::Finite(v) | MatrixSetView::Hull(v) => v,
-        _ => {
-            return Err(Error::InvalidInput(
-                "refutation needs a set given by vertices (finite or hull)".into(),
-            ))
-        }
+        _ => return Err(Error::Unsupported {
+            what:
+                "refutation of a box or DiagBox (it needs a set given by vertices: finite or hull)"
+                    .into(),
+        }),
     };
     if *r < 0 {
-        return Err(Error::InvalidInput(
-            "refutation threshold r must be >= 0".into(),
-        ));
+        return Err(Error::parameter("refutation threshold r", r, ">= 0"));
     }
     let words = scored_words(vs, r, max_len)?;
     let Some((word, witness)) = proven_words(vs, words, r)?.into_iter().next() else {

@@ -171,7 +171,7 @@ impl<'o> Driver<'o> {
 
     /// Run `engine` to the end.
     ///
-    /// Errors: [`Error::InvalidInput`] for bad options; [`Error::NotConverged`] when
+    /// Errors: [`Error::InvalidParameter`] for bad options; [`Error::NotConverged`] when
     /// the budget runs out while a tolerance was asked for; [`Error::NotContractive`]
     /// when the residual grows by [`IterOptions::divergence_factor`] over its minimum
     /// (or stops being finite); and every error of the engine's steps.

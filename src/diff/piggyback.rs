@@ -188,9 +188,9 @@ pub fn fixed_set<S: Scalar>(
     opts: &SetOptions,
 ) -> Result<FixedSetApprox<S>> {
     if matches!(opts.overflow, Overflow::KeepLargest | Overflow::KeepExtreme) {
-        return Err(Error::InvalidInput(
-            "fixed_set needs an outer or exact policy (Enclose or Fail)".into(),
-        ));
+        return Err(Error::Unsupported {
+            what: "fixed_set with an inner overflow policy (use Enclose or Fail)".into(),
+        });
     }
     let (n, nm) = d.shape();
     if x0.rows() != n || nm != n + x0.cols() {

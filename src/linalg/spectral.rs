@@ -103,8 +103,10 @@ pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>
         });
     }
     if r.sign() == Some(Ordering::Less) {
-        return Err(Error::InvalidInput(
-            "spectral radius threshold r must be >= 0".into(),
+        return Err(Error::parameter(
+            "spectral radius threshold r",
+            format!("{r:?}"),
+            ">= 0",
         ));
     }
     let n = m.rows();
@@ -200,8 +202,10 @@ pub fn spectral_radius_exceeds<S: Exact>(m: &Matrix<S>, r: &S) -> Result<Option<
         });
     }
     if r.sign() == Some(Ordering::Less) {
-        return Err(Error::InvalidInput(
-            "spectral radius threshold r must be >= 0".into(),
+        return Err(Error::parameter(
+            "spectral radius threshold r",
+            format!("{r:?}"),
+            ">= 0",
         ));
     }
     let n = m.rows();

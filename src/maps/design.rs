@@ -40,7 +40,7 @@ impl<S: Scalar> Csr<S> {
         indices: Vec<usize>,
         values: Vec<S>,
     ) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidInput(format!("Csr::new: {why}"));
+        let bad = |why: &str| Error::malformed("Csr::new", why);
         if indptr.len() != rows + 1 || indptr.first() != Some(&0) {
             return Err(bad("indptr must have rows + 1 entries starting at 0"));
         }

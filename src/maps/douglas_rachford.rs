@@ -41,9 +41,15 @@ impl<S: Scalar> DouglasRachford<S> {
     pub fn new(design: Design<S>, b: Vec<S>, step: StepRule<S>) -> Result<Self> {
         design.check_finite()?;
         if b.len() != design.rows() || !b.iter().all(|v| v.is_finite()) {
-            return Err(Error::InvalidInput(
-                "Douglas–Rachford: b must be finite with rows(A) entries".into(),
-            ));
+            return Err(Error::InvalidParameter {
+                name: "Douglas–Rachford: b".into(),
+                value: format!(
+                    "{} entries (finite: {})",
+                    b.len(),
+                    b.iter().all(|x| x.is_finite())
+                ),
+                expected: format!("{} finite entries (rows of A)", design.rows()),
+            });
         }
         let spec = design.spectral_estimate();
         let gamma = choose_step(&design, &step, &spec, 1.0, &S::zero())?;
@@ -101,8 +107,10 @@ impl<S: Scalar> DouglasRachford<S> {
     /// `τ = γλ` (errors unless `λ > 0`).
     fn tau(&self, theta: &[S]) -> Result<S> {
         if !theta[0].gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput(
-                "Douglas–Rachford: λ must be > 0".into(),
+            return Err(Error::parameter(
+                "Douglas–Rachford: λ",
+                format!("{:?}", theta[0]),
+                "> 0",
             ));
         }
         Ok(self.gamma.mul(&theta[0]))

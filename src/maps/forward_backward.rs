@@ -77,10 +77,18 @@ impl Penalty {
             S::zero()
         };
         if !l1.gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput(format!("{map}: λ₁ must be > 0")));
+            return Err(Error::parameter(
+                format!("{map}: λ₁"),
+                format!("{l1:?}"),
+                "> 0",
+            ));
         }
         if !crate::selection::nonnegative(&l2) {
-            return Err(Error::InvalidInput(format!("{map}: λ₂ must be ≥ 0")));
+            return Err(Error::parameter(
+                format!("{map}: λ₂"),
+                format!("{l2:?}"),
+                "≥ 0",
+            ));
         }
         Ok((l1, l2))
     }
@@ -117,9 +125,11 @@ pub(crate) fn choose_step<S: Scalar>(
     let extra_f = extra_l.to_f64();
     let from_est = |g: f64| -> Result<S> {
         if !(g.is_finite() && g > 0.0) {
-            return Err(Error::InvalidInput(format!(
-                "step size: estimated Lipschitz constant gives γ = {g} (is the design matrix zero?)"
-            )));
+            return Err(Error::parameter(
+                "step size γ from the estimated Lipschitz constant",
+                g,
+                "finite and > 0 (is the design matrix zero?)",
+            ));
         }
         S::from_f64(g)
     };
@@ -135,8 +145,10 @@ pub(crate) fn choose_step<S: Scalar>(
         StepRule::Given(g) => g.clone(),
     };
     if !gamma.is_finite() || !gamma.gt(&S::zero()).is_true() {
-        return Err(Error::InvalidInput(
-            "step size γ must be finite and > 0".into(),
+        return Err(Error::parameter(
+            "step size γ",
+            format!("{gamma:?}"),
+            "finite and > 0",
         ));
     }
     Ok(gamma)
@@ -183,14 +195,16 @@ impl<S: Scalar> ForwardBackward<S> {
         step_lambda2: &S,
     ) -> Result<Self> {
         if splitting == Splitting::Smooth && penalty == Penalty::Lasso {
-            return Err(Error::InvalidInput(
-                "ForwardBackward: the smooth splitting is for the elastic net (the LASSO has no λ₂)"
+            return Err(Error::Unsupported {
+                what: "ForwardBackward: the smooth splitting is for the elastic net (the LASSO has no λ₂)"
                     .into(),
-            ));
+            });
         }
         if !step_lambda2.is_finite() || !crate::selection::nonnegative(step_lambda2) {
-            return Err(Error::InvalidInput(
-                "ForwardBackward: the λ₂ of the step rule must be finite and ≥ 0".into(),
+            return Err(Error::parameter(
+                "ForwardBackward: the λ₂ of the step rule",
+                format!("{step:?}"),
+                "finite and ≥ 0",
             ));
         }
         design.check_finite()?;

@@ -91,23 +91,29 @@ impl<S: Transcendental> LogisticFb<S> {
         let scale = match &labels {
             Labels::Binary(y) => {
                 if y.iter().any(|&v| v != 1 && v != -1) {
-                    return Err(Error::InvalidInput("binary labels must be ±1".into()));
+                    return Err(Error::parameter(
+                        "binary labels",
+                        "a value other than ±1",
+                        "every label ±1",
+                    ));
                 }
                 0.25
             }
             Labels::Multiclass { classes, labels } => {
                 if *classes < 2 || labels.iter().any(|&c| c >= *classes) {
-                    return Err(Error::InvalidInput(
-                        "multiclass labels must lie in 0..classes, classes ≥ 2".into(),
+                    return Err(Error::parameter(
+                        "multiclass labels",
+                        format!("{classes} classes, labels up to {:?}", labels.iter().max()),
+                        "classes ≥ 2 and every label in 0..classes",
                     ));
                 }
                 0.5
             }
         };
         if matches!(step, StepRule::Optimal) {
-            return Err(Error::InvalidInput(
-                "logistic loss has μ = 0: use InverseLipschitz, FrobeniusBound or Given".into(),
-            ));
+            return Err(Error::Unsupported {
+                what: "a strong-convexity step rule: the logistic loss has μ = 0 (use InverseLipschitz, FrobeniusBound or Given)".into(),
+            });
         }
         let spectral = design.spectral_estimate();
         let gamma = choose_step(&design, &step, &spectral, scale / nsamp as f64, &S::zero())?;

@@ -303,10 +303,30 @@ impl<S: Scalar> MatrixSet<S> {
 /// A list of members or vertices: non-empty, one shape, finite entries.
 fn check_list<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()> {
     check_same_shape(ms, op)?;
-    if !ms.iter().all(|m| m.is_finite()) {
-        return Err(Error::NonFinite { context: op.into() });
+    for (k, m) in ms.iter().enumerate() {
+        if let Some((i, j)) = first_non_finite(m) {
+            return Err(Error::NonFinite {
+                context: format!("{op}: matrix {k}, entry ({i}, {j})"),
+            });
+        }
     }
     Ok(())
+}
+
+/// The first entry `(i, j)` (column-major order) that is not finite.
+fn first_non_finite<S: Scalar>(m: &Matrix<S>) -> Option<(usize, usize)> {
+    let k = m.as_slice().iter().position(|x| !x.is_finite())?;
+    Some((k % m.rows().max(1), k / m.rows().max(1)))
+}
+
+/// The first `(i, j)` where `lo > hi` is certain.
+fn first_out_of_order<S: Scalar>(lo: &Matrix<S>, hi: &Matrix<S>) -> Option<(usize, usize)> {
+    let k = lo
+        .as_slice()
+        .iter()
+        .zip(hi.as_slice())
+        .position(|(a, b)| a.le(b).is_false())?;
+    Some((k % lo.rows().max(1), k / lo.rows().max(1)))
 }
 
 /// The bounds of a box: one shape, finite, `lo ≤ hi` not refuted.
@@ -318,20 +338,18 @@ fn check_box<S: Scalar>(lo: &Matrix<S>, hi: &Matrix<S>) -> Result<()> {
             right: hi.shape(),
         });
     }
-    if !lo.is_finite() || !hi.is_finite() {
-        return Err(Error::NonFinite {
-            context: "MatrixSet::interval_box".into(),
-        });
+    for (name, m) in [("lo", lo), ("hi", hi)] {
+        if let Some((i, j)) = first_non_finite(m) {
+            return Err(Error::NonFinite {
+                context: format!("MatrixSet::interval_box: {name}, entry ({i}, {j})"),
+            });
+        }
     }
-    if lo
-        .as_slice()
-        .iter()
-        .zip(hi.as_slice())
-        .any(|(a, b)| a.le(b).is_false())
-    {
-        return Err(Error::InvalidInput(
-            "MatrixSet::interval_box: lo > hi".into(),
-        ));
+    if let Some(entry) = first_out_of_order(lo, hi) {
+        return Err(Error::BoundsOutOfOrder {
+            what: "MatrixSet::interval_box".into(),
+            entry,
+        });
     }
     Ok(())
 }
@@ -358,23 +376,33 @@ fn check_diag_box<S: Scalar>(
             right: offset.shape(),
         });
     }
-    if !m.is_finite() || !offset.is_finite() || !q_lo.iter().chain(q_hi).all(|x| x.is_finite()) {
-        return Err(Error::NonFinite {
-            context: "MatrixSet::diag_box".into(),
-        });
+    for (name, x) in [("m", m), ("offset", offset)] {
+        if let Some((i, j)) = first_non_finite(x) {
+            return Err(Error::NonFinite {
+                context: format!("MatrixSet::diag_box: {name}, entry ({i}, {j})"),
+            });
+        }
     }
-    if q_lo.iter().zip(q_hi).any(|(a, b)| a.le(b).is_false()) {
-        return Err(Error::InvalidInput(
-            "MatrixSet::diag_box: q_lo > q_hi".into(),
-        ));
+    for (name, q) in [("q_lo", q_lo), ("q_hi", q_hi)] {
+        if let Some(i) = q.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFinite {
+                context: format!("MatrixSet::diag_box: {name}, entry {i}"),
+            });
+        }
+    }
+    if let Some(i) = q_lo.iter().zip(q_hi).position(|(a, b)| a.le(b).is_false()) {
+        return Err(Error::BoundsOutOfOrder {
+            what: "MatrixSet::diag_box (q_lo, q_hi)".into(),
+            entry: (i, 0),
+        });
     }
     Ok(())
 }
 
 fn check_same_shape<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()> {
-    let first = ms
-        .first()
-        .ok_or_else(|| Error::InvalidInput(format!("{op}: empty set")))?;
+    let first = ms.first().ok_or_else(|| Error::Empty {
+        what: format!("the list given to {op}"),
+    })?;
     if let Some(bad) = ms.iter().find(|m| m.shape() != first.shape()) {
         return Err(Error::DimensionMismatch {
             op,

@@ -95,9 +95,9 @@ impl<S: Scalar> MatrixSet<S> {
     pub fn members(&self) -> Result<&[Matrix<S>]> {
         match &self.0 {
             Repr::Finite(ms) | Repr::Hull(ms) => Ok(ms),
-            _ => Err(Error::InvalidInput(
-                "members: not a finite set or hull".into(),
-            )),
+            _ => Err(Error::Unsupported {
+                what: "members of a box or DiagBox (only finite sets and hulls list them)".into(),
+            }),
         }
     }
 

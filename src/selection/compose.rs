@@ -111,9 +111,9 @@ impl<P> Coordinatewise<P> {
     {
         check_len(x, self.n, "Coordinatewise input")?;
         if self.primitive.arity() != 1 {
-            return Err(Error::InvalidInput(
-                "Coordinatewise needs a one-input primitive".into(),
-            ));
+            return Err(Error::Unsupported {
+                what: "Coordinatewise needs a one-input primitive".into(),
+            });
         }
         x.iter()
             .map(|xi| {
