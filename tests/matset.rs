@@ -304,7 +304,7 @@ fn corners_hulls_and_column_blocks() {
     assert_eq!(h.member_count(), Some(4));
     assert!(h.is_convex());
     let single = hull_over_box(&hi, &hi, 16, |c| Ok(Matrix::column_vector(c))).unwrap();
-    assert!(matches!(single.view(), MatrixSetView::Finite(ref v) if v.len() == 1));
+    assert!(matches!(single.view(), MatrixSetView::Finite(v) if v.len() == 1));
     // Leading columns commute with every representation: check on the members.
     let js = vec![
         r(&[&[(1, 1), (2, 1), (3, 1)], &[(4, 1), (5, 1), (6, 1)]]),

@@ -103,7 +103,7 @@ pub fn sparse_regression(spec: &RegressionSpec) -> Result<Regression> {
     let root = if spec.correlated && k > 0 {
         let m = nalgebra::DMatrix::from_fn(k, k, |_, _| g(&mut rng));
         let svd = m.svd(true, false);
-        let u = svd.u.ok_or_else(|| Error::NotConverged {
+        let u = svd.u.ok_or(Error::NotConverged {
             what: "covariance: SVD",
             iterations: 0,
             residual: f64::NAN,
