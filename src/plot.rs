@@ -33,6 +33,7 @@ fn register_font() {
 
 /// Axis scale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Scale {
     /// Linear.
     Linear,
@@ -114,6 +115,7 @@ pub struct RefLine {
 
 /// Where the legend goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LegendAt {
     /// Upper right corner.
     UpperRight,
@@ -196,6 +198,7 @@ pub struct PathChart {
 
 /// One panel of a figure.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Panel {
     /// A line chart.
     Line(LineChart),
@@ -260,6 +263,7 @@ fn draw_err(e: impl std::fmt::Display) -> Error {
 
 /// Output format of a file name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// SVG (vector).
     Svg,

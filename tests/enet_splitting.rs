@@ -75,6 +75,7 @@ fn certify(text: &str) -> (Rational, String) {
             to_json(&c.certificate),
         ),
         Outcome::Undecided(why) => panic!("not certified: {why}"),
+        other => panic!("unexpected outcome {other:?}"),
     }
 }
 

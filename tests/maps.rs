@@ -261,6 +261,7 @@ fn fb_theta(rng: &mut Rng, penalty: Penalty) -> Vec<Rational> {
     match penalty {
         Penalty::Lasso => vec![l1],
         Penalty::ElasticNet => vec![l1, Rational::from(((rng.next_u64() % 5) as i64, 2))],
+        other => panic!("no θ for {other:?}"),
     }
 }
 

@@ -119,6 +119,8 @@ where
 }
 
 /// Which claim of a [`FixedPointMap`] to audit.
+///
+/// Closed on purpose: it mirrors the two forms of [`Claim`](super::Claim).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClaimMode {
     /// The AD element `[A, B]` from [`FixedPointMap::jacobian`].

@@ -76,6 +76,7 @@ pub const DEFAULT_TOLERANCE: Tolerance = Tolerance {
 };
 
 /// How the claimed Jacobian is given.
+#[non_exhaustive]
 pub enum FloatClaim {
     /// The `n × N` matrix, row-major.
     Jacobian(FloatFn),

@@ -11,6 +11,7 @@ use rug::Rational;
 
 /// A systematic error applied to every claimed element.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Mutation {
     /// Every element scaled by a factor (e.g. `1 + ε`).
     Scale(Rational),

@@ -172,6 +172,7 @@ fn qc<T: quickcheck::Arbitrary>(g: &mut quickcheck::Gen) -> T {
 /// A one-input primitive of `crate::selection` chosen at random (for generated
 /// selections): `abs`, `relu`, `hinge`, or the piecewise-quadratic derivative.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AnyPrimitive {
     /// `|z|`.
     Abs,

@@ -152,6 +152,7 @@ pub struct EnetProof {
 
 /// Why [`prove`] proved nothing (never a false proof).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ProofFailure {
     /// Bad input (dimensions, non-finite numbers, empty parameter intervals, arithmetic
     /// not as trusted).

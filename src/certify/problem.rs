@@ -40,6 +40,7 @@ pub struct Certified {
 
 /// What [`certify_problem`] concluded.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// A checked certificate.
     Certified(Box<Certified>),

@@ -327,6 +327,7 @@ pub(crate) fn cmd_certify(
 
 /// What `check` found.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum CheckOutcome {
     /// Accepted by the kernel.
     Valid {

@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 /// Why an engine stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Termination {
     /// The step residual reached the tolerance ([`IterOptions::tol`]).
     Converged,
@@ -95,6 +96,8 @@ pub struct Progress<'a> {
 }
 
 /// What an observer wants after an iteration.
+///
+/// Closed on purpose: an observer either lets the run continue or stops it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
     /// Keep iterating.

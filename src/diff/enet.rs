@@ -187,6 +187,7 @@ pub struct CdWork {
 
 /// How the restricted system `(s X_SᵀX_S + λ₂ I) u = r` is solved.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RestrictedSolver {
     /// Form the Gram matrix and factor it (Cholesky).
     Cholesky,

@@ -182,6 +182,7 @@ impl OuterLoss for CrossEntropy {
 
 /// Which engine differentiates the fixed point.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Engine {
     /// ITD reverse mode: `iterations` steps of `F` from the given point, then back-propagation.
     ItdReverse {

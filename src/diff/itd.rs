@@ -174,6 +174,7 @@ pub fn jacobian<S: Scalar, F: FixedPointMap<S> + ?Sized>(
 
 /// Memory policy of reverse-mode ITD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Checkpointing {
     /// Store every iterate: memory `t·n` scalars, no recomputation.
     All,

@@ -55,6 +55,7 @@ pub trait StochasticComposite {
 
 /// Step sizes `η_k`.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StepPolicy {
     /// `η_k = η` (converges to a noise ball of radius `O(η)`).
     Constant(f64),

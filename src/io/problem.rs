@@ -37,6 +37,7 @@ pub const PROBLEM_VERSION: u32 = 1;
 
 /// An exact number in a problem file: a JSON integer or a string (checked when read).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Num {
     /// A JSON integer.
     Int(i64),
@@ -85,6 +86,7 @@ impl<'de> Deserialize<'de> for Num {
 
 /// A matrix given inline or by a data file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum MatrixData {
     /// Rows of exact numbers.
     Inline(Vec<Vec<Num>>),
@@ -174,6 +176,7 @@ impl<'de> Deserialize<'de> for MatrixData {
 
 /// A vector given inline or by a one-column (or one-row) data file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum VectorData {
     /// Exact numbers.
     Inline(Vec<Num>),
@@ -233,6 +236,7 @@ pub struct PieceSpec {
 /// [`crate::maps::StepRule`]); an exact `"step": "p/q"` overrides it.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StepSpec {
     /// `γ = 1/L̂` (f64 estimate of `λ_max(AᵀA)`).
     #[default]
@@ -245,6 +249,7 @@ pub enum StepSpec {
 
 /// The map of a problem file (the JSON object `map`, dispatched on its `kind`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum MapSpec {
     /// A continuous piecewise-affine map given by its pieces.
     PiecewiseAffine {

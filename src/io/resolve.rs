@@ -18,6 +18,7 @@ pub const MAX_DENSE_ENTRIES: usize = 1 << 24;
 
 /// What a problem is about to be used for (the two commands have different limits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Purpose {
     /// Exact certification (`certify`).
     Certify,

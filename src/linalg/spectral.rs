@@ -67,6 +67,7 @@ pub fn poly_eval<S: Scalar>(p: &[S], x: &S) -> S {
 /// An exactly checkable proof that the spectral radius of a matrix exceeds `r`
 /// (see the module documentation for the three kinds).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RadiusWitness<S> {
     /// A real eigenvalue in `[lo, hi]`, an interval beyond `±r`.
     RealRoot {

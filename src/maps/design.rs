@@ -237,6 +237,7 @@ impl<S: Scalar> DenseRows<S> {
 /// A design matrix `A` (samples × features): dense by columns (as given by users),
 /// dense by rows (the learning maps' working layout), or sparse by rows.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Design<S> {
     /// Dense, column-major.
     Dense(Matrix<S>),

@@ -50,6 +50,7 @@ pub use piggyback_kernel::problem::Splitting;
 
 /// Which regulariser, hence which parameters `θ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Penalty {
     /// `λ₁‖x‖₁`, `θ = (λ₁)`, `λ₁ > 0`.
     Lasso,
@@ -96,6 +97,7 @@ impl Penalty {
 
 /// How the step size `γ` is chosen.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StepRule<S> {
     /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default). For exact
     /// scalars `γ` is the exact value of that f64 number: an estimate, not a proof of

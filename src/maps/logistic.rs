@@ -31,6 +31,7 @@ use crate::selection::Tolerance;
 
 /// Labels of the training samples.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Labels {
     /// Binary labels `±1` (one per sample).
     Binary(Vec<i8>),

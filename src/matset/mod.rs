@@ -48,6 +48,8 @@ pub const DEFAULT_CAP: usize = 4096;
 
 /// Whether a computed set (or number) is exact, a sound over-approximation, or an
 /// inner approximation.
+///
+/// Closed on purpose: a result is equal to, contains, is contained in the exact one, or neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exactness {
     /// The result is the exact set (or value; over intervals: an enclosure of it; in

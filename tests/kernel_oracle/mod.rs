@@ -1355,6 +1355,7 @@ fn gen_fixed_point(src: &mut Source) -> Value {
     let theta: Vec<f64> = match penalty {
         Penalty::Lasso => vec![problem.lambda1.to_f64()],
         Penalty::ElasticNet => vec![problem.lambda1.to_f64(), problem.lambda2.to_f64()],
+        other => panic!("no θ for {other:?}"),
     };
     let x = fb
         .ok()
