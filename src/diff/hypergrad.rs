@@ -130,7 +130,12 @@ impl CrossEntropy {
         if labels.is_empty() || !labels.iter().all(|y| (0.0..=1.0).contains(y)) {
             return Err(match labels.iter().position(|y| !(0.0..=1.0).contains(y)) {
                 Some(i) => {
-                    Error::parameter(format!("CrossEntropy: label {i}"), labels[i], "in [0, 1]")
+                    // "labels must be in [0, 1]": the wording Python users see and test.
+                    Error::parameter(
+                        "CrossEntropy: labels",
+                        format!("{} (label {i})", labels[i]),
+                        "in [0, 1]",
+                    )
                 }
                 None => Error::Empty {
                     what: "the labels of CrossEntropy".into(),
