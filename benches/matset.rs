@@ -37,18 +37,18 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("matset");
     g.sample_size(10);
     for m in [1usize, 50] {
-        let j = MatrixSet::Finite(family(&mut rng, k, n, m));
-        let x = MatrixSet::Finite((0..k).map(|_| random(&mut rng, n, m, 1.0)).collect());
+        let j = MatrixSet::finite(family(&mut rng, k, n, m)).unwrap();
+        let x = MatrixSet::finite((0..k).map(|_| random(&mut rng, n, m, 1.0)).collect()).unwrap();
         g.bench_function(format!("act/m={m}"), |b| {
             b.iter(|| black_box(j.act(&x).unwrap()))
         });
     }
-    let x = MatrixSet::Finite((0..k).map(|_| random(&mut rng, n, n, 1.0)).collect());
-    let y = MatrixSet::Finite((0..k).map(|_| random(&mut rng, n, n, 1.0)).collect());
+    let x = MatrixSet::finite((0..k).map(|_| random(&mut rng, n, n, 1.0)).collect()).unwrap();
+    let y = MatrixSet::finite((0..k).map(|_| random(&mut rng, n, n, 1.0)).collect()).unwrap();
     g.bench_function("excess/finite", |b| {
         b.iter(|| black_box(excess_sq(&x, &y).unwrap()))
     });
-    let hull = MatrixSet::Hull(y.members().unwrap().to_vec());
+    let hull = MatrixSet::hull(y.members().unwrap().to_vec()).unwrap();
     let p = random(&mut rng, n, n, 2.0);
     g.bench_function("dist/hull64", |b| {
         b.iter(|| black_box(dist_sq(&p, &hull).unwrap()))

@@ -108,12 +108,7 @@ impl<S: Scalar> FixedPointMap<S> for BoxQp {
         } else {
             (Self::block::<S>()?, Matrix::zeros(2, 4))
         };
-        Ok(MatrixSet::DiagBox {
-            q_lo: q_lo.collect(),
-            q_hi: q_hi.collect(),
-            m,
-            offset,
-        })
+        MatrixSet::diag_box(q_lo.collect(), q_hi.collect(), m, offset)
     }
 }
 

@@ -32,7 +32,7 @@ fn main() -> piggyback::Result<()> {
     };
     let repeats: usize = repeats
         .parse()
-        .map_err(|_| piggyback::Error::InvalidInput(format!("REPEATS: {repeats}")))?;
+        .map_err(|_| piggyback::Error::parameter("REPEATS", repeats, "a whole number"))?;
     let dir = Path::new(dir);
     let rd = |f: &str| piggyback::io::npy::read_matrix_f64(&dir.join(f));
     let (x, y) = (rd("X.npy")?, rd("y.npy")?.into_vec());

@@ -174,8 +174,7 @@ fn prove(enet: &Enet, pb: &Problem, cd: &CdOptions, repeats: usize) -> piggyback
 /// Write `X.npy`, `y.npy` and `problem.json` (an `elastic_net` problem in docs/mathematics.md's
 /// scaling `½‖Xw − y‖² + nλ₁‖w‖₁ + (nλ₂/2)‖w‖²`, the same minimiser) for `piggyback solve`.
 fn write_problem(dir: &Path, pb: &Problem) -> piggyback::Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| piggyback::Error::InvalidInput(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| piggyback::Error::io("create", dir.display(), &e))?;
     let n = pb.x.rows() as f64;
     piggyback::io::npy::write(&dir.join("X.npy"), &pb.x)?;
     piggyback::io::npy::write(&dir.join("y.npy"), &Matrix::column_vector(&pb.y))?;
@@ -187,7 +186,7 @@ fn write_problem(dir: &Path, pb: &Problem) -> piggyback::Result<()> {
         n * pb.l2
     );
     std::fs::write(dir.join("problem.json"), json)
-        .map_err(|e| piggyback::Error::InvalidInput(format!("{}: {e}", dir.display())))
+        .map_err(|e| piggyback::Error::io("write", dir.join("problem.json").display(), &e))
 }
 
 fn main() -> piggyback::Result<()> {

@@ -107,12 +107,11 @@ fn main() -> piggyback::Result<()> {
             .theta_bar;
         rows.push((t, err(&h_itd), err(&h_aid)));
     }
-    let mut f = std::fs::File::create(&out)
-        .map_err(|e| piggyback::Error::InvalidInput(format!("{out}: {e}")))?;
-    writeln!(f, "t,itd,aid_fp").map_err(|e| piggyback::Error::InvalidInput(e.to_string()))?;
+    let mut f =
+        std::fs::File::create(&out).map_err(|e| piggyback::Error::io("create", &out, &e))?;
+    writeln!(f, "t,itd,aid_fp").map_err(|e| piggyback::Error::io("write", &out, &e))?;
     for (t, a, b) in &rows {
-        writeln!(f, "{t},{a:.6e},{b:.6e}")
-            .map_err(|e| piggyback::Error::InvalidInput(e.to_string()))?;
+        writeln!(f, "{t},{a:.6e},{b:.6e}").map_err(|e| piggyback::Error::io("write", &out, &e))?;
     }
     let ts: Vec<f64> = rows.iter().map(|r| r.0 as f64).collect();
     let r_itd = fit_rate(&ts, &rows.iter().map(|r| r.1).collect::<Vec<_>>());

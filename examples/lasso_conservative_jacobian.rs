@@ -7,7 +7,7 @@ use piggyback::diff::fixed_point::solve_fixed_point;
 use piggyback::diff::IterOptions;
 use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, StepRule};
-use piggyback::matset::MatrixSet;
+use piggyback::matset::MatrixSetView;
 use piggyback::{FixedPointMap, Matrix, Result};
 use rug::Rational;
 
@@ -60,7 +60,7 @@ fn main() -> Result<()> {
         a.to_f64(),
         bm.to_f64()
     );
-    if let MatrixSet::DiagBox { q_lo, q_hi, .. } = fbq.conservative_jacobian(&xq, &th)? {
+    if let MatrixSetView::DiagBox { q_lo, q_hi, .. } = fbq.conservative_jacobian(&xq, &th)?.view() {
         println!("conservative Jacobian: diag(q)·M + C with q ∈ [{q_lo:?}, {q_hi:?}]");
     }
     Ok(())

@@ -332,13 +332,10 @@ pub fn run_with_progress(
 /// computation could not be completed on valid input (no convergence, a singular
 /// system, an inconclusive verification), [`EXIT_INPUT`] otherwise.
 pub fn error_exit_code(e: &Error) -> i32 {
-    match e {
-        Error::Singular { .. }
-        | Error::NotPositiveDefinite { .. }
-        | Error::CouldNotVerify { .. }
-        | Error::NotConverged { .. }
-        | Error::NotContractive { .. } => EXIT_UNDECIDED,
-        _ => EXIT_INPUT,
+    if e.is_input() {
+        EXIT_INPUT
+    } else {
+        EXIT_UNDECIDED
     }
 }
 
@@ -366,10 +363,12 @@ pub(crate) fn ensure_writable(paths: &[&Path], force: bool) -> Result<()> {
         return Ok(());
     }
     match paths.iter().find(|p| p.exists()) {
-        Some(p) => Err(Error::InvalidInput(format!(
-            "{} exists; refusing to overwrite it (use --force to replace it)",
-            p.display()
-        ))),
+        Some(p) => Err(Error::Io {
+            action: "overwrite",
+            path: p.display().to_string(),
+            kind: std::io::ErrorKind::AlreadyExists,
+            message: "it exists; refusing to overwrite it (use --force to replace it)".into(),
+        }),
         None => Ok(()),
     }
 }
@@ -382,23 +381,23 @@ pub(crate) fn ensure_not_input(output: &Path, input: &Path) -> Result<()> {
         _ => false,
     };
     if same {
-        return Err(Error::InvalidInput(format!(
-            "-o {} names the input file; choose another output",
-            output.display()
-        )));
+        return Err(Error::parameter(
+            "-o",
+            output.display(),
+            "a file other than the input (it names the input file)",
+        ));
     }
     Ok(())
 }
 
 /// Write a whole file (after [`ensure_writable`]).
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
-    std::fs::write(path, contents)
-        .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, contents).map_err(|e| Error::io("write", path.display(), &e))
 }
 
 /// A failed write to stdout/stderr (e.g. a closed pipe).
 pub(crate) fn io_err(e: std::io::Error) -> Error {
-    Error::InvalidInput(format!("cannot write the report: {e}"))
+    Error::io("write", "the report", &e)
 }
 
 #[cfg(test)]

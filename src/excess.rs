@@ -49,7 +49,7 @@ use crate::error::{Error, Result};
 use crate::linalg::norms::spectral_norm_upper;
 use crate::linalg::Matrix;
 use crate::matset::dispatch::{as_f64_matrix, from_f64_value};
-use crate::matset::{MatrixSet, DEFAULT_CAP};
+use crate::matset::{MatrixSet, MatrixSetView, DEFAULT_CAP};
 use crate::scalar::Scalar;
 use std::cmp::Ordering;
 
@@ -166,8 +166,8 @@ pub fn dist_sq<S: Scalar>(m: &Matrix<S>, y: &MatrixSet<S>) -> Result<S> {
             right: y.shape(),
         });
     }
-    match y {
-        MatrixSet::Finite(_) => {
+    match y.view() {
+        MatrixSetView::Finite(_) => {
             let ys = y.members()?;
             let mut best = frobenius_dist_sq(m, &ys[0])?;
             for v in &ys[1..] {
@@ -175,7 +175,7 @@ pub fn dist_sq<S: Scalar>(m: &Matrix<S>, y: &MatrixSet<S>) -> Result<S> {
             }
             Ok(best)
         }
-        MatrixSet::Hull(_) => {
+        MatrixSetView::Hull(_) => {
             let ps: Vec<Matrix<S>> = y
                 .members()?
                 .iter()
@@ -183,14 +183,14 @@ pub fn dist_sq<S: Scalar>(m: &Matrix<S>, y: &MatrixSet<S>) -> Result<S> {
                 .collect::<Result<_>>()?;
             Ok(min_norm_point(&ps)?.norm_sq)
         }
-        MatrixSet::Box { lo, hi } => Ok(m
+        MatrixSetView::Box { lo, hi } => Ok(m
             .as_slice()
             .iter()
             .zip(lo.as_slice().iter().zip(hi.as_slice()))
             .fold(S::zero(), |acc, (x, (l, h))| {
                 acc.add(&interval_dist_sq(x, l, h))
             })),
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m: base,
@@ -223,8 +223,8 @@ pub fn nearest_point<S: Scalar>(m: &Matrix<S>, y: &MatrixSet<S>) -> Result<Matri
             right: y.shape(),
         });
     }
-    match y {
-        MatrixSet::Finite(_) => {
+    match y.view() {
+        MatrixSetView::Finite(_) => {
             let ys = y.members()?;
             let mut best = (0, frobenius_dist_sq(m, &ys[0])?);
             for (i, v) in ys.iter().enumerate().skip(1) {
@@ -235,7 +235,7 @@ pub fn nearest_point<S: Scalar>(m: &Matrix<S>, y: &MatrixSet<S>) -> Result<Matri
             }
             Ok(ys[best.0].clone())
         }
-        MatrixSet::Hull(_) => {
+        MatrixSetView::Hull(_) => {
             let ps: Vec<Matrix<S>> = y
                 .members()?
                 .iter()
@@ -243,10 +243,10 @@ pub fn nearest_point<S: Scalar>(m: &Matrix<S>, y: &MatrixSet<S>) -> Result<Matri
                 .collect::<Result<_>>()?;
             min_norm_point(&ps)?.point.add(m)
         }
-        MatrixSet::Box { lo, hi } => Ok(Matrix::from_fn(m.rows(), m.cols(), |i, j| {
+        MatrixSetView::Box { lo, hi } => Ok(Matrix::from_fn(m.rows(), m.cols(), |i, j| {
             lo[(i, j)].max(&m[(i, j)].min(&hi[(i, j)]))
         })),
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m: base,
@@ -273,7 +273,9 @@ fn max_of<S: Scalar>(it: impl Iterator<Item = Result<S>>) -> Result<S> {
             Some(b) => b.max(&v),
         });
     }
-    best.ok_or_else(|| Error::InvalidInput("excess: empty set".into()))
+    best.ok_or_else(|| Error::Empty {
+        what: "a set given to the excess".into(),
+    })
 }
 
 /// `sup_{X ∈ X} ‖X − Y₀‖²` for one matrix `Y₀`: over the vertices when at most
@@ -339,18 +341,18 @@ pub fn excess_sq_with_cap<S: Scalar>(
             exactness: Exactness::Over,
         })
     };
-    match (x, y) {
-        (MatrixSet::Box { lo: xlo, hi: xhi }, MatrixSet::Box { lo: ylo, hi: yhi }) => {
+    match (x.view(), y.view()) {
+        (MatrixSetView::Box { lo: xlo, hi: xhi }, MatrixSetView::Box { lo: ylo, hi: yhi }) => {
             return exact(box_box_sq(xlo, xhi, ylo, yhi))
         }
         (
-            MatrixSet::DiagBox {
+            MatrixSetView::DiagBox {
                 q_lo,
                 q_hi,
                 m,
                 offset,
             },
-            MatrixSet::Box { lo, hi },
+            MatrixSetView::Box { lo, hi },
         ) => {
             // Rows separate; each row's squared distance is convex in qᵢ.
             let mut total = S::zero();
@@ -365,7 +367,7 @@ pub fn excess_sq_with_cap<S: Scalar>(
             }
             return exact(total);
         }
-        (MatrixSet::Finite(_), _) => {
+        (MatrixSetView::Finite(_), _) => {
             return exact(max_of(x.members()?.iter().map(|v| dist_sq(v, y)))?);
         }
         _ => {}
@@ -377,7 +379,7 @@ pub fn excess_sq_with_cap<S: Scalar>(
                 // ex(X, Y) ≤ ex(bbox X, Y); against a box it is closed form, else use
                 // one point Y₀ ∈ Y: ex(B, Y) ≤ sup_B ‖· − Y₀‖.
                 let (lo, hi) = x.bounding_box()?;
-                if let MatrixSet::Box { lo: ylo, hi: yhi } = y {
+                if let MatrixSetView::Box { lo: ylo, hi: yhi } = y.view() {
                     return over(box_box_sq(&lo, &hi, ylo, yhi));
                 }
                 let two = S::from_i64(2);
@@ -387,7 +389,7 @@ pub fn excess_sq_with_cap<S: Scalar>(
                     .add(&hi)?
                     .map(|v| v.div(&two).unwrap_or_else(|| v.clone()));
                 let y0 = nearest_point(&centre, y)?;
-                over(farthest_sq(&MatrixSet::Box { lo, hi }, &y0, 0)?)
+                over(farthest_sq(&MatrixSet::interval_box(lo, hi)?, &y0, 0)?)
             }
             Err(e) => Err(e),
         }
@@ -434,8 +436,8 @@ pub fn excess_spectral_upper<S: Scalar>(
     }
     let vs = x.vertices(cap)?;
     let point_bound = |v: &Matrix<S>| -> Result<S> {
-        match y {
-            MatrixSet::Finite(_) => {
+        match y.view() {
+            MatrixSetView::Finite(_) => {
                 let ys = y.members()?;
                 let mut best = spectral_norm_upper(&v.sub(&ys[0])?);
                 for w in &ys[1..] {
@@ -446,7 +448,7 @@ pub fn excess_spectral_upper<S: Scalar>(
             _ => Ok(spectral_norm_upper(&v.sub(&nearest_point(v, y)?)?)),
         }
     };
-    if matches!(x, MatrixSet::Finite(_)) || y.is_convex() {
+    if matches!(x.view(), MatrixSetView::Finite(_)) || y.is_convex() {
         max_of(vs.iter().map(point_bound))
     } else {
         let ys = y.members()?;
@@ -458,6 +460,8 @@ pub fn excess_spectral_upper<S: Scalar>(
                 Some(c) => c.min(&b),
             });
         }
-        best.ok_or_else(|| Error::InvalidInput("excess_spectral_upper: empty set".into()))
+        best.ok_or_else(|| Error::Empty {
+            what: "a set given to excess_spectral_upper".into(),
+        })
     }
 }

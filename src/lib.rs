@@ -76,5 +76,5 @@ pub mod selection;
 pub use error::{Error, Result};
 pub use linalg::Matrix;
 pub use maps::{FixedPointMap, Linearization};
-pub use matset::MatrixSet;
+pub use matset::{MatrixSet, MatrixSetView};
 pub use scalar::{Enclosure, Exact, Scalar, Sound, Transcendental, Verdict};

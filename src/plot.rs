@@ -33,6 +33,7 @@ fn register_font() {
 
 /// Axis scale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Scale {
     /// Linear.
     Linear,
@@ -114,6 +115,7 @@ pub struct RefLine {
 
 /// Where the legend goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LegendAt {
     /// Upper right corner.
     UpperRight,
@@ -196,6 +198,7 @@ pub struct PathChart {
 
 /// One panel of a figure.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Panel {
     /// A line chart.
     Line(LineChart),
@@ -250,11 +253,17 @@ pub fn color(i: usize) -> RGBColor {
 }
 
 fn draw_err(e: impl std::fmt::Display) -> Error {
-    Error::InvalidInput(format!("cannot draw the picture: {e}"))
+    Error::Io {
+        action: "draw",
+        path: "the picture".into(),
+        kind: std::io::ErrorKind::Other,
+        message: e.to_string(),
+    }
 }
 
 /// Output format of a file name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// SVG (vector).
     Svg,
@@ -273,10 +282,11 @@ impl Format {
         {
             Some("svg") => Ok(Format::Svg),
             Some("png") => Ok(Format::Png),
-            _ => Err(Error::InvalidInput(format!(
-                "{}: the picture's file name must end in .svg or .png",
-                path.display()
-            ))),
+            _ => Err(Error::parameter(
+                "the picture's file name",
+                path.display(),
+                "a name ending in .svg or .png",
+            )),
         }
     }
 }
@@ -289,8 +299,7 @@ pub fn write_figure(fig: &Figure, path: &Path) -> Result<()> {
     match Format::of(path)? {
         Format::Svg => {
             let svg = render_svg(fig)?;
-            std::fs::write(path, svg)
-                .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))
+            std::fs::write(path, svg).map_err(|e| Error::io("write", path.display(), &e))
         }
         Format::Png => {
             let root = BitMapBackend::new(path, size).into_drawing_area();
@@ -316,8 +325,16 @@ pub fn render_svg(fig: &Figure) -> Result<String> {
 /// Refuse figures that cannot be drawn: no panel, a zero size, non-finite data.
 fn validate(fig: &Figure) -> Result<()> {
     if fig.panels.is_empty() || fig.columns == 0 || fig.panel_size.0 < 50 || fig.panel_size.1 < 50 {
-        return Err(Error::InvalidInput(
-            "a figure needs at least one panel, one column and panels of at least 50×50".into(),
+        return Err(Error::parameter(
+            "the figure's layout",
+            format!(
+                "{} panels, {} columns, panels of {}×{}",
+                fig.panels.len(),
+                fig.columns,
+                fig.panel_size.0,
+                fig.panel_size.1
+            ),
+            "at least one panel, one column and panels of at least 50×50",
         ));
     }
     for p in &fig.panels {
@@ -338,23 +355,30 @@ fn validate(fig: &Figure) -> Result<()> {
                     any |= !b.x.is_empty();
                 }
                 if !any {
-                    return Err(Error::InvalidInput(format!(
-                        "chart {:?} has no data",
-                        c.title
-                    )));
+                    return Err(Error::Empty {
+                        what: format!("the data of chart {:?}", c.title),
+                    });
                 }
             }
             Panel::Path(c) => {
-                if c.path.is_empty()
-                    || c.z.len() != c.grid_y.len()
-                    || c.z.iter().any(|r| r.len() != c.grid_x.len())
-                {
-                    return Err(Error::InvalidInput(format!(
-                        "path chart {:?}: empty path or grid values not {}×{}",
-                        c.title,
-                        c.grid_y.len(),
-                        c.grid_x.len()
-                    )));
+                if c.path.is_empty() {
+                    return Err(Error::Empty {
+                        what: format!("the path of chart {:?}", c.title),
+                    });
+                }
+                if let Some(bad) = c.z.iter().find(|r| r.len() != c.grid_x.len()) {
+                    return Err(Error::DimensionMismatch {
+                        op: "path chart grid values (rows of z vs grid_y, grid_x)",
+                        left: (c.grid_y.len(), c.grid_x.len()),
+                        right: (c.z.len(), bad.len()),
+                    });
+                }
+                if c.z.len() != c.grid_y.len() {
+                    return Err(Error::DimensionMismatch {
+                        op: "path chart grid values (rows of z vs grid_y, grid_x)",
+                        left: (c.grid_y.len(), c.grid_x.len()),
+                        right: (c.z.len(), c.grid_x.len()),
+                    });
                 }
                 if c.path
                     .iter()

@@ -41,7 +41,7 @@ fn quickcheck_arbitrary_impls() {
         // 2a lies in conv{a, 3a} (the midpoint), decided by the exact simplex.
         let b = Matrix::from_fn(a.rows(), a.cols(), |i, j| Rational::from(&a[(i, j)] * 3));
         let mid = Matrix::from_fn(a.rows(), a.cols(), |i, j| Rational::from(&a[(i, j)] * 2));
-        let set = MatrixSet::Hull(vec![a.clone(), b]);
+        let set = MatrixSet::hull(vec![a.clone(), b]).unwrap();
         contains(&set, &mid).unwrap()
     }
     quickcheck::QuickCheck::new()

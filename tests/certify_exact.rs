@@ -119,6 +119,7 @@ fn solve_f64(problem: &FbProblem) -> Vec<f64> {
     let theta = match problem.penalty {
         Penalty::Lasso => vec![problem.lambda1.to_f64()],
         Penalty::ElasticNet => vec![problem.lambda1.to_f64(), problem.lambda2.to_f64()],
+        other => panic!("no θ for {other:?}"),
     };
     let opts = IterOptions {
         max_iter: 1_000_000,

@@ -446,7 +446,7 @@ fn outputs_are_never_overwritten_without_force() {
     assert_eq!(
         err,
         format!(
-            "error: invalid input: {} exists; refusing to overwrite it (use --force to replace it)\n",
+            "error: invalid input: cannot overwrite {}: it exists; refusing to overwrite it (use --force to replace it)\n",
             fp.display()
         )
     );

@@ -325,7 +325,7 @@ fn outer_loop_tunes_the_lasso_with_lambda2_fixed_at_zero() {
             },
         );
         assert!(
-            matches!(r, Err(piggyback::Error::InvalidInput(_))),
+            matches!(r, Err(piggyback::Error::InvalidParameter { .. })),
             "{lambda0:?}: {r:?}"
         );
     }

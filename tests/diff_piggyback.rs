@@ -11,6 +11,7 @@ use piggyback::linalg::Matrix;
 use piggyback::maps::FixedPointMap;
 use piggyback::matset::MatrixSet;
 use piggyback::matset::{Overflow, SetOptions};
+use piggyback::MatrixSetView;
 use piggyback::Scalar;
 use rug::Rational;
 
@@ -22,7 +23,7 @@ fn sup_fro(set: &MatrixSet<f64>) -> f64 {
 /// Distance (f64) from `p` to the explicit members of a finite set or hull: for a hull
 /// an upper bound of the distance to the hull.
 fn dist_to_members(p: &Matrix<Rational>, set: &MatrixSet<Rational>) -> f64 {
-    let members = MatrixSet::Finite(set.members().unwrap().to_vec());
+    let members = MatrixSet::finite(set.members().unwrap().to_vec()).unwrap();
     dist_sq(p, &members).unwrap().to_f64().sqrt()
 }
 
@@ -79,7 +80,7 @@ fn heavy_ball_sets_diverge_while_each_single_recursion_converges() {
         overflow: Overflow::KeepExtreme,
         ..Default::default()
     };
-    let mut set = MatrixSet::singleton(Matrix::zeros(2, 1));
+    let mut set = MatrixSet::singleton(Matrix::zeros(2, 1)).unwrap();
     let mut norms = vec![0.0];
     for _ in 0..160 {
         set = d.act_with(&set, &opts).unwrap().0;
@@ -104,7 +105,7 @@ fn heavy_ball_sets_diverge_while_each_single_recursion_converges() {
         overflow: Overflow::Enclose,
         ..Default::default()
     };
-    let mut set = MatrixSet::singleton(Matrix::zeros(2, 1));
+    let mut set = MatrixSet::singleton(Matrix::zeros(2, 1)).unwrap();
     for _ in 0..60 {
         set = d.act_with(&set, &boxed).unwrap().0;
     }
@@ -128,8 +129,8 @@ fn degenerate_lasso_piggyback_set_contains_implicit_set() {
         .conservative_jacobian(&xhat, std::slice::from_ref(&lambda))
         .unwrap();
     // Its two vertices q₂ ∈ {0, 1} as a finite family (fix of a subfamily ⊆ J^pb).
-    let verts = match &d {
-        MatrixSet::DiagBox {
+    let verts = match d.view() {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -188,8 +189,8 @@ fn degenerate_lasso_piggyback_set_contains_implicit_set() {
         );
     }
     // More than one element: two elements of X_t farther apart than 2·bound.
-    let els = match &approx.set {
-        MatrixSet::Finite(v) => v.clone(),
+    let els = match approx.set.view() {
+        MatrixSetView::Finite(v) => v.to_vec(),
         _ => unreachable!(),
     };
     let f = |m: &Matrix<Rational>| m.to_f64().into_vec();
@@ -221,8 +222,8 @@ fn nondegenerate_piggyback_is_a_singleton_equal_to_itd() {
         p.step().unwrap();
     }
     let it = itd::jacobian(&map, &x0, &[lambda], &IterOptions::fixed(80)).unwrap();
-    match p.set() {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => {
+    match p.set().view() {
+        MatrixSetView::Finite(v) | MatrixSetView::Hull(v) => {
             assert!(!v.is_empty());
             for m in v {
                 for (u, w) in m.as_slice().iter().zip(it.derivative.as_slice()) {

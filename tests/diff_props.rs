@@ -12,6 +12,7 @@ use piggyback::maps::FixedPointMap;
 use piggyback::matset::MatrixSet;
 use piggyback::matset::{Overflow, SetOptions};
 use piggyback::scalar::Interval;
+use piggyback::MatrixSetView;
 use piggyback::{Enclosure, Scalar, Verdict};
 use proptest::prelude::*;
 use rug::Rational;
@@ -39,8 +40,8 @@ fn sup_fro(set: &MatrixSet<Rational>) -> f64 {
 }
 
 fn inside_box(e: &Matrix<Rational>, set: &MatrixSet<Rational>) -> bool {
-    match set {
-        MatrixSet::Box { lo, hi } => e
+    match set.view() {
+        MatrixSetView::Box { lo, hi } => e
             .as_slice()
             .iter()
             .zip(lo.as_slice().iter().zip(hi.as_slice()))
@@ -61,7 +62,7 @@ proptest! {
         let d = MatrixSet::finite(ds.clone()).unwrap();
         let x = MatrixSet::finite(xs.clone()).unwrap();
         let exact = d.act_with(&x, &SetOptions { overflow: Overflow::Fail, ..Default::default() }).unwrap().0;
-        let els = match &exact { MatrixSet::Finite(v) => v.clone(), other => panic!("{other:?}") };
+        let els = match exact.view() { MatrixSetView::Finite(v) => v.to_vec(), other => panic!("{other:?}") };
         // Every A X + B, and nothing else (duplicates are merged).
         let mut all = Vec::new();
         for dm in &ds {
@@ -85,7 +86,7 @@ proptest! {
         let inner = d.act_with(&x, &SetOptions { cap: 2, overflow: Overflow::KeepExtreme, ..Default::default() }).unwrap().0;
         // An inner approximation: a finite subset of the exact set, never empty, never
         // larger than the cap (no silent skip when the representation is another one).
-        let MatrixSet::Finite(v) = &inner else {
+        let MatrixSetView::Finite(v) = inner.view() else {
             return Err(TestCaseError::fail(format!("KeepExtreme gave {inner:?}")));
         };
         prop_assert!(!v.is_empty() && v.len() <= 2, "{} kept", v.len());
@@ -99,7 +100,7 @@ proptest! {
     #[test]
     fn hull_action_contains_convex_combinations(ds in prop::collection::vec(rat_matrix(2, 3), 2..4), xm in rat_matrix(2, 1), w in prop::collection::vec(1u32..5, 3)) {
         let d = MatrixSet::hull(ds.clone()).unwrap();
-        let out = d.act_with(&MatrixSet::singleton(xm.clone()), &SetOptions::default()).unwrap().0;
+        let out = d.act_with(&MatrixSet::singleton(xm.clone()).unwrap(), &SetOptions::default()).unwrap().0;
         let tot: u32 = w.iter().take(ds.len()).sum();
         let mut comb = Matrix::<Rational>::zeros(2, 3);
         for (dm, wi) in ds.iter().zip(&w) {

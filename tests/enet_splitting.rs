@@ -18,7 +18,8 @@ use piggyback::io::problem::Problem;
 use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Design, ForwardBackward, Penalty, Splitting, StepRule};
 use piggyback::scalar::{parse_rational, Rational};
-use piggyback::{FixedPointMap, Matrix, MatrixSet, Scalar};
+use piggyback::MatrixSetView;
+use piggyback::{FixedPointMap, Matrix, Scalar};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -74,6 +75,7 @@ fn certify(text: &str) -> (Rational, String) {
             to_json(&c.certificate),
         ),
         Outcome::Undecided(why) => panic!("not certified: {why}"),
+        other => panic!("unexpected outcome {other:?}"),
     }
 }
 
@@ -355,12 +357,12 @@ fn smooth_splitting_jacobian_is_the_exact_difference_quotient() {
     }
     let h = r("1/1000000");
     let jac = map.conservative_jacobian(&x, &theta).unwrap();
-    let MatrixSet::DiagBox {
+    let MatrixSetView::DiagBox {
         q_lo,
         q_hi,
         m,
         offset,
-    } = jac
+    } = jac.view()
     else {
         panic!("a DiagBox")
     };

@@ -224,8 +224,8 @@ fn reference_diagbox_distance() {
 fn reference_spectral_excess() {
     // {diag(3, 4)} against {0}: ‖·‖₁ = ‖·‖∞ = 4, so √(‖·‖₁‖·‖∞) = 4 = ‖diag(3,4)‖₂,
     // while ‖·‖_F = 5: the bound returns 4 (the spectral norm itself).
-    let x = MatrixSet::singleton(r(&[&[(3, 1), (0, 1)], &[(0, 1), (4, 1)]]));
-    let y = MatrixSet::singleton(Matrix::<Rational>::zeros(2, 2));
+    let x = MatrixSet::singleton(r(&[&[(3, 1), (0, 1)], &[(0, 1), (4, 1)]])).unwrap();
+    let y = MatrixSet::singleton(Matrix::<Rational>::zeros(2, 2)).unwrap();
     assert_eq!(excess_spectral_upper(&x, &y, 16).unwrap(), q(4, 1));
     assert_eq!(excess_sq(&x, &y).unwrap().sq, q(25, 1));
 }
@@ -243,14 +243,14 @@ fn hull_minus_finite_is_flagged_upper_bound() {
 
 #[test]
 fn errors_are_typed() {
-    let a = MatrixSet::singleton(Matrix::<Rational>::zeros(1, 2));
-    let b = MatrixSet::singleton(Matrix::<Rational>::zeros(2, 1));
+    let a = MatrixSet::singleton(Matrix::<Rational>::zeros(1, 2)).unwrap();
+    let b = MatrixSet::singleton(Matrix::<Rational>::zeros(2, 1)).unwrap();
     assert!(matches!(
         excess_sq(&a, &b),
         Err(piggyback::Error::DimensionMismatch { .. })
     ));
-    let empty: MatrixSet<Rational> = MatrixSet::Hull(vec![]);
-    assert!(excess_sq(&a, &empty).is_err());
+    // An empty set cannot be built (the constructors refuse it).
+    assert!(MatrixSet::<Rational>::hull(vec![]).is_err());
     assert!(min_norm_point::<f64>(&[]).is_err());
     let nan = Matrix::<f64>::from_col_major(1, 1, vec![f64::NAN]).unwrap();
     assert!(matches!(
@@ -297,17 +297,17 @@ proptest! {
     fn cross_scalar((xr, yr, pr) in shape().prop_flat_map(|(a, b)| (raw_set(a, b, 1..=4), raw_set(a, b, 1..=4), raw_mat(a, b)))) {
         fn run<S: Scalar>(xr: &[RawMat], yr: &[RawMat], pr: &RawMat) -> Vec<S> {
             let (x, y, p) = (mats::<S>(xr), mats::<S>(yr), mat::<S>(pr));
-            let (lo, hi) = MatrixSet::Finite(y.clone()).bounding_box().unwrap();
-            let bx = MatrixSet::Box { lo, hi };
-            let db = MatrixSet::DiagBox { q_lo: vec![S::from_i64(-1); p.rows()], q_hi: vec![S::one(); p.rows()], m: y[0].clone(), offset: x[0].clone() };
+            let (lo, hi) = MatrixSet::finite(y.clone()).unwrap().bounding_box().unwrap();
+            let bx = MatrixSet::interval_box(lo, hi).unwrap();
+            let db = MatrixSet::diag_box(vec![S::from_i64(-1); p.rows()], vec![S::one(); p.rows()], y[0].clone(), x[0].clone()).unwrap();
             vec![
-                excess_sq(&MatrixSet::Finite(x.clone()), &MatrixSet::Finite(y.clone())).unwrap().sq,
-                excess_sq(&MatrixSet::Hull(x.clone()), &MatrixSet::Hull(y.clone())).unwrap().sq,
-                excess_sq(&MatrixSet::Finite(x.clone()), &bx).unwrap().sq,
-                excess_sq(&MatrixSet::Hull(x.clone()), &bx).unwrap().sq,
-                dist_sq(&p, &MatrixSet::Hull(y.clone())).unwrap(),
+                excess_sq(&MatrixSet::finite(x.clone()).unwrap(), &MatrixSet::finite(y.clone()).unwrap()).unwrap().sq,
+                excess_sq(&MatrixSet::hull(x.clone()).unwrap(), &MatrixSet::hull(y.clone()).unwrap()).unwrap().sq,
+                excess_sq(&MatrixSet::finite(x.clone()).unwrap(), &bx).unwrap().sq,
+                excess_sq(&MatrixSet::hull(x.clone()).unwrap(), &bx).unwrap().sq,
+                dist_sq(&p, &MatrixSet::hull(y.clone()).unwrap()).unwrap(),
                 dist_sq(&p, &db).unwrap(),
-                hausdorff_sq(&MatrixSet::Hull(x.clone()), &MatrixSet::Hull(y.clone())).unwrap().sq,
+                hausdorff_sq(&MatrixSet::hull(x.clone()).unwrap(), &MatrixSet::hull(y.clone()).unwrap()).unwrap().sq,
             ]
         }
         let exact = run::<Rational>(&xr, &yr, &pr);
@@ -331,7 +331,7 @@ proptest! {
         let mut x: Vec<Matrix<Rational>> = picks.iter().map(|&i| y[i % y.len()].clone()).collect();
         x.extend(mats::<Rational>(&extra));
         let subset = x.iter().all(|m| y.iter().any(|v| v == m));
-        let e = excess_sq(&MatrixSet::Finite(x.clone()), &MatrixSet::Finite(y.clone())).unwrap();
+        let e = excess_sq(&MatrixSet::finite(x.clone()).unwrap(), &MatrixSet::finite(y.clone()).unwrap()).unwrap();
         prop_assert_eq!(e.sq == 0, subset);
         // Hull: X = a convex combination of Y's vertices plus the extras.
         let s: i64 = wts.iter().take(y.len()).sum();
@@ -343,10 +343,10 @@ proptest! {
         let mut xh = vec![comb];
         xh.extend(mats::<Rational>(&extra));
         let inside = xh.iter().all(|m| brute_dist_sq(m, &y) == 0);
-        let eh = excess_sq(&MatrixSet::Hull(xh.clone()), &MatrixSet::Hull(y.clone())).unwrap();
+        let eh = excess_sq(&MatrixSet::hull(xh.clone()).unwrap(), &MatrixSet::hull(y.clone()).unwrap()).unwrap();
         prop_assert_eq!(eh.exactness, Exactness::Exact);
         prop_assert_eq!(eh.sq == 0, inside);
-        prop_assert_eq!(excess_sq(&MatrixSet::Finite(xh), &MatrixSet::Hull(y)).unwrap().sq == 0, inside);
+        prop_assert_eq!(excess_sq(&MatrixSet::finite(xh).unwrap(), &MatrixSet::hull(y).unwrap()).unwrap().sq == 0, inside);
     }
 
     /// Triangle inequality ex(X,Z) ≤ ex(X,Y) + ex(Y,Z), decided exactly on squares,
@@ -355,9 +355,9 @@ proptest! {
     fn triangle((xr, yr, zr) in shape().prop_flat_map(|(a, b)| (raw_set(a, b, 1..=3), raw_set(a, b, 1..=3), raw_set(a, b, 1..=3)))) {
         let (x, y, z) = (mats::<Rational>(&xr), mats::<Rational>(&yr), mats::<Rational>(&zr));
         for (xs, ys, zs) in [
-            (MatrixSet::Finite(x.clone()), MatrixSet::Finite(y.clone()), MatrixSet::Finite(z.clone())),
-            (MatrixSet::Finite(x.clone()), MatrixSet::Hull(y.clone()), MatrixSet::Hull(z.clone())),
-            (MatrixSet::Hull(x.clone()), MatrixSet::Hull(y.clone()), MatrixSet::Hull(z.clone())),
+            (MatrixSet::finite(x.clone()).unwrap(), MatrixSet::finite(y.clone()).unwrap(), MatrixSet::finite(z.clone()).unwrap()),
+            (MatrixSet::finite(x.clone()).unwrap(), MatrixSet::hull(y.clone()).unwrap(), MatrixSet::hull(z.clone()).unwrap()),
+            (MatrixSet::hull(x.clone()).unwrap(), MatrixSet::hull(y.clone()).unwrap(), MatrixSet::hull(z.clone()).unwrap()),
         ] {
             let a = excess_sq(&xs, &zs).unwrap();
             prop_assert_eq!(a.exactness, Exactness::Exact);
@@ -372,7 +372,7 @@ proptest! {
     fn minkowski_sum_bound((xr, yr, zr, wr) in shape().prop_flat_map(|(a, b)| (raw_set(a, b, 1..=3), raw_set(a, b, 1..=3), raw_set(a, b, 1..=2), raw_set(a, b, 1..=2)))) {
         let (x, y, z, w) = (mats::<Rational>(&xr), mats::<Rational>(&yr), mats::<Rational>(&zr), mats::<Rational>(&wr));
         for hull in [false, true] {
-            let mk = |v: &Vec<Matrix<Rational>>| if hull { MatrixSet::Hull(v.clone()) } else { MatrixSet::Finite(v.clone()) };
+            let mk = |v: &Vec<Matrix<Rational>>| if hull { MatrixSet::hull(v.clone()).unwrap() } else { MatrixSet::finite(v.clone()).unwrap() };
             let (xz, e1) = mk(&x).sum(&mk(&z)).unwrap();
             let (yw, e2) = mk(&y).sum(&mk(&w)).unwrap();
             prop_assert_eq!((e1, e2), (Exactness::Exact, Exactness::Exact));
@@ -387,9 +387,9 @@ proptest! {
     /// ex(MX, MY)² ≤ ‖M‖₂² ex(X, Y)² with ‖M‖₂² ≤ min(‖M‖₁‖M‖∞, ‖M‖_F²).
     #[test]
     fn linear_image_bound((mr, xr, yr) in (1usize..=2, 1usize..=2).prop_flat_map(|(a, b)| (raw_mat(a, a), raw_set(a, b, 1..=3), raw_set(a, b, 1..=3)))) {
-        let m = MatrixSet::singleton(mat::<Rational>(&mr));
+        let m = MatrixSet::singleton(mat::<Rational>(&mr)).unwrap();
         for hull in [false, true] {
-            let mk = |v: &[RawMat]| if hull { MatrixSet::Hull(mats::<Rational>(v)) } else { MatrixSet::Finite(mats::<Rational>(v)) };
+            let mk = |v: &[RawMat]| if hull { MatrixSet::hull(mats::<Rational>(v)).unwrap() } else { MatrixSet::finite(mats::<Rational>(v)).unwrap() };
             let (mx, e1) = m.product(&mk(&xr)).unwrap();
             let (my, e2) = m.product(&mk(&yr)).unwrap();
             prop_assert_eq!((e1, e2), (Exactness::Exact, Exactness::Exact));
@@ -405,18 +405,18 @@ proptest! {
     #[test]
     fn hull_excess_bounds((xr, yr, wts) in shape().prop_flat_map(|(a, b)| (raw_set(a, b, 1..=4), raw_set(a, b, 1..=4), prop::collection::vec(0i64..=3, 4)))) {
         let (x, y) = (mats::<Rational>(&xr), mats::<Rational>(&yr));
-        let conv = excess_sq(&MatrixSet::Hull(x.clone()), &MatrixSet::Hull(y.clone())).unwrap().sq;
-        let fin = excess_sq(&MatrixSet::Finite(x.clone()), &MatrixSet::Finite(y.clone())).unwrap().sq;
+        let conv = excess_sq(&MatrixSet::hull(x.clone()).unwrap(), &MatrixSet::hull(y.clone()).unwrap()).unwrap().sq;
+        let fin = excess_sq(&MatrixSet::finite(x.clone()).unwrap(), &MatrixSet::finite(y.clone()).unwrap()).unwrap().sq;
         prop_assert!(conv <= fin);
-        let ub = excess_sq(&MatrixSet::Hull(x.clone()), &MatrixSet::Finite(y.clone())).unwrap();
+        let ub = excess_sq(&MatrixSet::hull(x.clone()).unwrap(), &MatrixSet::finite(y.clone()).unwrap()).unwrap();
         let total: i64 = wts.iter().take(x.len()).sum::<i64>();
         if total > 0 {
             let mut p = Matrix::<Rational>::zeros(x[0].rows(), x[0].cols());
             for (v, &w) in x.iter().zip(&wts) { p = p.add(&v.scale(&q(w, total))).unwrap(); }
-            prop_assert!(dist_sq(&p, &MatrixSet::Finite(y.clone())).unwrap() <= ub.sq);
+            prop_assert!(dist_sq(&p, &MatrixSet::finite(y.clone()).unwrap()).unwrap() <= ub.sq);
         }
-        let h1 = hausdorff_sq(&MatrixSet::Hull(x.clone()), &MatrixSet::Hull(y.clone())).unwrap().sq;
-        let h2 = hausdorff_sq(&MatrixSet::Hull(y), &MatrixSet::Hull(x)).unwrap().sq;
+        let h1 = hausdorff_sq(&MatrixSet::hull(x.clone()).unwrap(), &MatrixSet::hull(y.clone()).unwrap()).unwrap().sq;
+        let h2 = hausdorff_sq(&MatrixSet::hull(y).unwrap(), &MatrixSet::hull(x).unwrap()).unwrap().sq;
         prop_assert_eq!(h1, h2);
     }
 
@@ -426,18 +426,18 @@ proptest! {
     #[test]
     fn closed_forms_match_vertices((ar, br, yr) in (1usize..=2, 1usize..=2).prop_flat_map(|(a, b)| (raw_set(a, b, 2..=2), raw_set(a, b, 2..=2), raw_set(a, b, 1..=3)))) {
         let (a, b) = (mats::<Rational>(&ar), mats::<Rational>(&br));
-        let bx = MatrixSet::Finite(a.clone()).to_box().unwrap();
-        let by = MatrixSet::Finite(b.clone()).to_box().unwrap();
-        let corners = MatrixSet::Hull(bx.vertices(64).unwrap());
+        let bx = MatrixSet::finite(a.clone()).unwrap().to_box().unwrap();
+        let by = MatrixSet::finite(b.clone()).unwrap().to_box().unwrap();
+        let corners = MatrixSet::hull(bx.vertices(64).unwrap()).unwrap();
         let e1 = excess_sq(&bx, &by).unwrap();
         let e2 = excess_sq(&corners, &by).unwrap();
         prop_assert_eq!((e1.sq, e1.exactness), (e2.sq, e2.exactness));
         let r0 = a[0].rows();
-        let db = MatrixSet::DiagBox { q_lo: vec![q(-1, 2); r0], q_hi: vec![q(1, 1); r0], m: a[0].clone(), offset: a[1].clone() };
+        let db = MatrixSet::diag_box(vec![q(-1, 2); r0], vec![q(1, 1); r0], a[0].clone(), a[1].clone()).unwrap();
         let e3 = excess_sq(&db, &by).unwrap();
-        let e4 = excess_sq(&MatrixSet::Hull(db.vertices(64).unwrap()), &by).unwrap();
+        let e4 = excess_sq(&MatrixSet::hull(db.vertices(64).unwrap()).unwrap(), &by).unwrap();
         prop_assert_eq!(e3.sq, e4.sq);
-        let y = MatrixSet::Hull(mats::<Rational>(&yr));
+        let y = MatrixSet::hull(mats::<Rational>(&yr)).unwrap();
         let e5 = excess_sq(&bx, &y).unwrap();
         let e6 = excess_sq(&corners, &y).unwrap();
         prop_assert_eq!(e5.sq.clone(), e6.sq);
@@ -446,7 +446,7 @@ proptest! {
             prop_assert_eq!(e7.exactness, Exactness::Over);
         }
         prop_assert!(e7.sq >= e5.sq);
-        let fin_x = MatrixSet::Finite(a.clone());
+        let fin_x = MatrixSet::finite(a.clone()).unwrap();
         let s = excess_spectral_upper(&fin_x, &y, 64).unwrap();
         let f = excess_sq(&fin_x, &y).unwrap().sq;
         prop_assert!(Rational::from(&s * &s) <= f * q(1_000_001, 1_000_000) + q(1, 1_000_000_000));
@@ -461,13 +461,13 @@ proptest! {
         let p = mat::<Rational>(&pr);
         let rows = y[0].rows();
         let db = MatrixSet::diag_box((0..rows).map(|i| Rational::from(ql[i])).collect(), (0..rows).map(|i| Rational::from(ql[i] + 1)).collect(), y[0].clone(), y[1].clone()).unwrap();
-        let sets = [MatrixSet::Finite(y.clone()), MatrixSet::Hull(y.clone()), MatrixSet::Finite(y.clone()).to_box().unwrap(), db.clone()];
+        let sets = [MatrixSet::finite(y.clone()).unwrap(), MatrixSet::hull(y.clone()).unwrap(), MatrixSet::finite(y.clone()).unwrap().to_box().unwrap(), db.clone()];
         for set in &sets {
             let n = nearest_point(&p, set).unwrap();
             prop_assert_eq!(set.contains(&n).unwrap(), piggyback::Verdict::True);
             prop_assert_eq!(p.sub(&n).unwrap().norm_frobenius_sq(), dist_sq(&p, set).unwrap());
         }
-        let hv = MatrixSet::Hull(db.vertices(16).unwrap());
+        let hv = MatrixSet::hull(db.vertices(16).unwrap()).unwrap();
         prop_assert_eq!(dist_sq(&p, &db).unwrap(), dist_sq(&p, &hv).unwrap());
     }
 
@@ -483,19 +483,19 @@ proptest! {
         let xi: Vec<Matrix<Interval>> = xf.iter().map(widen).collect();
         let yi: Vec<Matrix<Interval>> = yf.iter().map(widen).collect();
         let pi = widen(&pf);
-        let d_hull = dist_sq(&pi, &MatrixSet::Hull(yi.clone())).unwrap();
-        let e_hull = excess_sq(&MatrixSet::Hull(xi.clone()), &MatrixSet::Hull(yi.clone())).unwrap().sq;
+        let d_hull = dist_sq(&pi, &MatrixSet::hull(yi.clone()).unwrap()).unwrap();
+        let e_hull = excess_sq(&MatrixSet::hull(xi.clone()).unwrap(), &MatrixSet::hull(yi.clone()).unwrap()).unwrap().sq;
         let rows = pf.rows();
-        let dbi = MatrixSet::DiagBox { q_lo: vec![Interval::from_bounds(-1.0, -1.0 + delta).unwrap(); rows], q_hi: vec![Interval::from_bounds(1.0, 1.0 + delta).unwrap(); rows], m: yi[0].clone(), offset: xi[0].clone() };
+        let dbi = MatrixSet::diag_box(vec![Interval::from_bounds(-1.0, -1.0 + delta).unwrap(); rows], vec![Interval::from_bounds(1.0, 1.0 + delta).unwrap(); rows], yi[0].clone(), xi[0].clone()).unwrap();
         let d_db = dist_sq(&pi, &dbi);
         for shift in [0.0, delta] {
             let (x, y, p) = (xf.iter().map(|m| at(m, shift)).collect::<Vec<_>>(), yf.iter().map(|m| at(m, shift)).collect::<Vec<_>>(), at(&pf, shift));
-            let d = dist_sq(&p, &MatrixSet::Hull(y.clone())).unwrap();
+            let d = dist_sq(&p, &MatrixSet::hull(y.clone()).unwrap()).unwrap();
             prop_assert!(d_hull.contains_rational(&d), "{:?} misses {}", d_hull, d);
-            let e = excess_sq(&MatrixSet::Hull(x.clone()), &MatrixSet::Hull(y.clone())).unwrap().sq;
+            let e = excess_sq(&MatrixSet::hull(x.clone()).unwrap(), &MatrixSet::hull(y.clone()).unwrap()).unwrap().sq;
             prop_assert!(e_hull.contains_rational(&e), "{:?} misses {}", e_hull, e);
             let qs = Rational::from_f64(shift).unwrap();
-            let db = MatrixSet::DiagBox { q_lo: vec![Rational::from(-1) + &qs; rows], q_hi: vec![Rational::from(1) + &qs; rows], m: y[0].clone(), offset: x[0].clone() };
+            let db = MatrixSet::diag_box(vec![Rational::from(-1) + &qs; rows], vec![Rational::from(1) + &qs; rows], y[0].clone(), x[0].clone()).unwrap();
             if let Ok(di) = &d_db {
                 let dd = dist_sq(&p, &db).unwrap();
                 prop_assert!(di.contains_rational(&dd), "{:?} misses {}", di, dd);
@@ -503,11 +503,11 @@ proptest! {
         }
         // Box vs box with interval bounds: the value for the widest box (lo.inf, hi.sup)
         // is enclosed... checked against both end realisations of a fixed-width box.
-        let (blo, bhi) = MatrixSet::Finite(xf.clone()).bounding_box().unwrap();
-        let (clo, chi) = MatrixSet::Finite(yf.clone()).bounding_box().unwrap();
-        let eb = excess_sq(&MatrixSet::Box { lo: widen(&blo), hi: widen(&bhi) }, &MatrixSet::Box { lo: widen(&clo), hi: widen(&chi) }).unwrap().sq;
+        let (blo, bhi) = MatrixSet::finite(xf.clone()).unwrap().bounding_box().unwrap();
+        let (clo, chi) = MatrixSet::finite(yf.clone()).unwrap().bounding_box().unwrap();
+        let eb = excess_sq(&MatrixSet::interval_box(widen(&blo), widen(&bhi)).unwrap(), &MatrixSet::interval_box(widen(&clo), widen(&chi)).unwrap()).unwrap().sq;
         for shift in [0.0, delta] {
-            let e = excess_sq(&MatrixSet::Box { lo: at(&blo, shift), hi: at(&bhi, shift) }, &MatrixSet::Box { lo: at(&clo, shift), hi: at(&chi, shift) }).unwrap().sq;
+            let e = excess_sq(&MatrixSet::interval_box(at(&blo, shift), at(&bhi, shift)).unwrap(), &MatrixSet::interval_box(at(&clo, shift), at(&chi, shift)).unwrap()).unwrap().sq;
             prop_assert!(eb.contains_rational(&e));
         }
     }

@@ -12,6 +12,7 @@ use piggyback::linalg::norms::Norm;
 use piggyback::maps::{Csr, Design, ForwardBackward, Penalty, StepRule};
 use piggyback::matset::MatrixSet;
 use piggyback::scalar::{Enclosure, Interval};
+use piggyback::MatrixSetView;
 use piggyback::{FixedPointMap, Matrix, Scalar};
 use proptest::prelude::*;
 use rug::Rational;
@@ -260,6 +261,7 @@ fn fb_theta(rng: &mut Rng, penalty: Penalty) -> Vec<Rational> {
     match penalty {
         Penalty::Lasso => vec![l1],
         Penalty::ElasticNet => vec![l1, Rational::from(((rng.next_u64() % 5) as i64, 2))],
+        other => panic!("no θ for {other:?}"),
     }
 }
 
@@ -396,8 +398,8 @@ fn fb_one_sided_derivatives_at_kinks() {
         "x̂ = (3/2, 0, −1/2) is the exact fixed point at λ = 1"
     );
     let set = fb.conservative_jacobian(&x, &th).unwrap();
-    match &set {
-        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+    match set.view() {
+        MatrixSetView::DiagBox { q_lo, q_hi, .. } => {
             assert_eq!(
                 (q_lo[1].clone(), q_hi[1].clone()),
                 (Rational::new(), Rational::from(1))
@@ -482,8 +484,8 @@ fn heavy_ball_set_at_zero() {
         &[(3, 2), (-3, 4), (0, 1), (0, 1)],
         &[(1, 1), (0, 1), (0, 1), (0, 1)],
     ]);
-    match hb.conservative_jacobian(&x, &th).unwrap() {
-        MatrixSet::Hull(vs) => {
+    match hb.conservative_jacobian(&x, &th).unwrap().view() {
+        MatrixSetView::Hull(vs) => {
             assert_eq!(vs.len(), 2);
             assert!(vs.contains(&m1) && vs.contains(&m2));
         }
@@ -1001,7 +1003,7 @@ fn clarke_map_at_origin() {
     let f = SelectionMap::new::<Rational>(sel, 0).unwrap();
     let zero = vec![Rational::new(), Rational::new()];
     let set = f.conservative_jacobian(&zero, &[]).unwrap();
-    let MatrixSet::Hull(vs) = &set else {
+    let MatrixSetView::Hull(vs) = set.view() else {
         panic!("expected a hull")
     };
     assert_eq!(vs.len(), 4);
@@ -1040,8 +1042,8 @@ fn fb_f64_tolerance_at_degenerate_fixed_point() {
     .unwrap();
     let fb = ForwardBackward::lasso(af, b.iter().map(|&v| v as f64).collect()).unwrap();
     let x = fixed_point(&fb, &[0.0; 3], &[1.0], 1e-16, 100_000);
-    match fb.conservative_jacobian(&x, &[1.0]).unwrap() {
-        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+    match fb.conservative_jacobian(&x, &[1.0]).unwrap().view() {
+        MatrixSetView::DiagBox { q_lo, q_hi, .. } => {
             assert_eq!(
                 (q_lo[1], q_hi[1]),
                 (0.0, 1.0),
@@ -1083,8 +1085,8 @@ fn fb_interval_box_across_kink() {
         .map(|&v| Interval::from_bounds(v - 1e-6, v + 1e-6).unwrap())
         .collect();
     let th = [iv(1.0)];
-    match fbi.conservative_jacobian(&x, &th).unwrap() {
-        MatrixSet::DiagBox { q_lo, q_hi, .. } => {
+    match fbi.conservative_jacobian(&x, &th).unwrap().view() {
+        MatrixSetView::DiagBox { q_lo, q_hi, .. } => {
             assert!(
                 q_lo[1].contains(0.0) && q_hi[1].contains(1.0),
                 "possibly active tie"
@@ -1180,15 +1182,15 @@ fn set_enclosed(exact: &MatrixSet<Rational>, enc: &MatrixSet<Interval>) -> bool 
             .zip(i.as_slice())
             .all(|(q, iv)| iv.contains_rational(q))
     };
-    match (exact, enc) {
+    match (exact.view(), enc.view()) {
         (
-            MatrixSet::DiagBox {
+            MatrixSetView::DiagBox {
                 q_lo,
                 q_hi,
                 m,
                 offset,
             },
-            MatrixSet::DiagBox {
+            MatrixSetView::DiagBox {
                 q_lo: il,
                 q_hi: ih,
                 m: im,
@@ -1207,8 +1209,8 @@ fn set_enclosed(exact: &MatrixSet<Rational>, enc: &MatrixSet<Interval>) -> bool 
             })
         }
         (
-            MatrixSet::Finite(ev) | MatrixSet::Hull(ev),
-            MatrixSet::Finite(iv) | MatrixSet::Hull(iv),
+            MatrixSetView::Finite(ev) | MatrixSetView::Hull(ev),
+            MatrixSetView::Finite(iv) | MatrixSetView::Hull(iv),
         ) => ev.iter().all(|e| iv.iter().any(|i| mat_in(e, i))),
         _ => false,
     }

@@ -443,10 +443,7 @@ fn workspace_falls_back_for_maps_without_relinearize() {
             _: &[Rational],
             _: &[Rational],
         ) -> Result<MatrixSet<Rational>> {
-            Ok(MatrixSet::singleton(Matrix::from_ratio_rows(&[vec![
-                (1, 2),
-                (1, 1),
-            ]])?))
+            MatrixSet::singleton(Matrix::from_ratio_rows(&[vec![(1, 2), (1, 1)]])?)
         }
     }
     check_fused(

@@ -11,6 +11,7 @@ use piggyback::matset::{
 };
 use piggyback::scalar::{BigRational, Enclosure, Exact, Interval, Rational, Scalar, Verdict};
 use piggyback::Matrix;
+use piggyback::MatrixSetView;
 use proptest::prelude::*;
 
 type RawMat = Vec<Vec<(i64, i64)>>;
@@ -114,11 +115,13 @@ fn reference_hull_products_and_action() {
     );
     // J = {[1/2, 1], [−1, 0]} (1×2, n = m = 1) on X = {2}: {1/2·2 + 1, −2} = {2, −2}.
     let j = MatrixSet::finite(vec![r(&[&[(1, 2), (1, 1)]]), r(&[&[(-1, 1), (0, 1)]])]).unwrap();
-    let (jx, e) = j.act(&MatrixSet::singleton(r(&[&[(2, 1)]]))).unwrap();
+    let (jx, e) = j
+        .act(&MatrixSet::singleton(r(&[&[(2, 1)]])).unwrap())
+        .unwrap();
     assert_eq!(e, Exactness::Exact);
     assert_eq!(
         jx,
-        MatrixSet::Finite(vec![r(&[&[(2, 1)]]), r(&[&[(-2, 1)]])])
+        MatrixSet::finite(vec![r(&[&[(2, 1)]]), r(&[&[(-2, 1)]])]).unwrap()
     );
     // Box [1,2]·[−1,3] = [min(−1,3,−2,6), max(...)] = [−2, 6].
     let (lo, hi) = box_matmul(
@@ -142,12 +145,15 @@ fn vertex_cap_and_errors() {
     assert!(MatrixSet::interval_box(hi.clone(), lo.clone()).is_err());
     assert!(MatrixSet::<Rational>::finite(vec![]).is_err());
     assert!(MatrixSet::finite(vec![lo.clone(), Matrix::zeros(2, 3)]).is_err());
-    let f = MatrixSet::singleton(lo.clone());
+    let f = MatrixSet::singleton(lo.clone()).unwrap();
     assert!(f.contains(&Matrix::zeros(2, 2)).is_err());
     assert!(f.act(&f).is_err());
-    assert!(f.sum(&MatrixSet::singleton(Matrix::zeros(2, 3))).is_err());
+    assert!(f
+        .sum(&MatrixSet::singleton(Matrix::zeros(2, 3)).unwrap())
+        .is_err());
     let nan = Matrix::<f64>::from_col_major(1, 1, vec![f64::NAN]).unwrap();
-    assert!(MatrixSet::singleton(nan).check().is_err());
+    // A NaN member is refused by the constructor (the set cannot hold it).
+    assert!(MatrixSet::singleton(nan).is_err());
     // Over the cap the action returns a box that contains the exact finite result.
     let js: Vec<Matrix<Rational>> = (0..3)
         .map(|k| Matrix::from_fn(1, 2, |_, c| Rational::from((k + c) as i64)))
@@ -155,11 +161,12 @@ fn vertex_cap_and_errors() {
     let xs: Vec<Matrix<Rational>> = (0..3)
         .map(|k| Matrix::from_fn(1, 1, |_, _| Rational::from(k as i64 - 1)))
         .collect();
-    let (res, e) = MatrixSet::Finite(js.clone())
-        .act_with_cap(&MatrixSet::Finite(xs.clone()), 4)
+    let (res, e) = MatrixSet::finite(js.clone())
+        .unwrap()
+        .act_with_cap(&MatrixSet::finite(xs.clone()).unwrap(), 4)
         .unwrap();
     assert_eq!(e, Exactness::Over);
-    assert!(matches!(res, MatrixSet::Box { .. }));
+    assert!(matches!(res.view(), MatrixSetView::Box { .. }));
     for m in act_ref(&js, &xs) {
         assert_eq!(res.contains(&m).unwrap(), Verdict::True);
     }
@@ -174,7 +181,10 @@ fn overflow_policies_of_the_action() {
         .iter()
         .map(|&x| r(&[&[x]]))
         .collect();
-    let (j, x) = (MatrixSet::Finite(js.clone()), MatrixSet::Finite(xs.clone()));
+    let (j, x) = (
+        MatrixSet::finite(js.clone()).unwrap(),
+        MatrixSet::finite(xs.clone()).unwrap(),
+    );
     let exact = act_ref(&js, &xs);
     let opts = |overflow| SetOptions {
         cap: 3,
@@ -196,7 +206,7 @@ fn overflow_policies_of_the_action() {
     // KeepLargest: the three members of largest |aₖ x|: −12, −9, −6, all true members.
     let (big, e) = j.act_with(&x, &opts(Overflow::KeepLargest)).unwrap();
     assert_eq!(e, Exactness::Under);
-    let MatrixSet::Finite(kept) = &big else {
+    let MatrixSetView::Finite(kept) = big.view() else {
         panic!("finite operands keep a finite set: {big:?}");
     };
     let want = [(-12, 1), (-9, 1), (-6, 1)].map(|v| r(&[&[v]]));
@@ -210,9 +220,12 @@ fn overflow_policies_of_the_action() {
     let (lo, hi) = (r(&[&[(-12, 1)]]), r(&[&[(4, 1)]]));
     assert!(kept.iter().all(|m| m == &lo || m == &hi));
     // An inner policy on a hull·hull product (itself a superset): `Approximate`.
-    let hull = MatrixSet::Hull(js.clone());
+    let hull = MatrixSet::hull(js.clone()).unwrap();
     let (_, e) = hull
-        .act_with(&MatrixSet::Hull(xs.clone()), &opts(Overflow::KeepLargest))
+        .act_with(
+            &MatrixSet::hull(xs.clone()).unwrap(),
+            &opts(Overflow::KeepLargest),
+        )
         .unwrap();
     assert_eq!(e, Exactness::Approximate);
 }
@@ -253,7 +266,7 @@ fn zero_rows_of_a_diag_box_are_not_free() {
         Matrix::zeros(2, 3),
     )
     .unwrap();
-    let x1 = MatrixSet::singleton(r(&[&[(1, 1)], &[(1, 1)]]));
+    let x1 = MatrixSet::singleton(r(&[&[(1, 1)], &[(1, 1)]])).unwrap();
     let (img, e) = j.act(&x1).unwrap();
     assert_eq!(e, Exactness::Exact);
     // Images: q₀ ∈ {0, 1} → (0, 0) and (1 + 2 + 5, 0) = (8, 0).
@@ -291,13 +304,16 @@ fn corners_hulls_and_column_blocks() {
     assert_eq!(h.member_count(), Some(4));
     assert!(h.is_convex());
     let single = hull_over_box(&hi, &hi, 16, |c| Ok(Matrix::column_vector(c))).unwrap();
-    assert!(matches!(single, MatrixSet::Finite(ref v) if v.len() == 1));
+    assert!(matches!(single.view(), MatrixSetView::Finite(v) if v.len() == 1));
     // Leading columns commute with every representation: check on the members.
     let js = vec![
         r(&[&[(1, 1), (2, 1), (3, 1)], &[(4, 1), (5, 1), (6, 1)]]),
         r(&[&[(0, 1), (1, 1), (1, 1)], &[(1, 1), (0, 1), (1, 1)]]),
     ];
-    let a = MatrixSet::Hull(js.clone()).leading_cols(2).unwrap();
+    let a = MatrixSet::hull(js.clone())
+        .unwrap()
+        .leading_cols(2)
+        .unwrap();
     assert!(same_set(
         a.members().unwrap(),
         &js.iter()
@@ -344,8 +360,8 @@ proptest! {
     fn action_associative((j1, j2, xs) in (1usize..=2, 1usize..=2).prop_flat_map(|(n, m)| (raw_set(n, n + m, 1..=3), raw_set(n, n + m, 1..=3), raw_set(n, m, 1..=3)))) {
         let (j1, j2, xs) = (mats::<Rational>(&j1), mats::<Rational>(&j2), mats::<Rational>(&xs));
         let n = xs[0].rows();
-        let (inner, e1) = MatrixSet::Finite(j2.clone()).act(&MatrixSet::Finite(xs.clone())).unwrap();
-        let (outer, e2) = MatrixSet::Finite(j1.clone()).act(&inner).unwrap();
+        let (inner, e1) = MatrixSet::finite(j2.clone()).unwrap().act(&MatrixSet::finite(xs.clone()).unwrap()).unwrap();
+        let (outer, e2) = MatrixSet::finite(j1.clone()).unwrap().act(&inner).unwrap();
         prop_assert_eq!((e1, e2), (Exactness::Exact, Exactness::Exact));
         let mut composed = vec![];
         for a in &j1 {
@@ -355,7 +371,7 @@ proptest! {
                 composed.push(a1.matmul(&a2).unwrap().hstack(&a1.matmul(&b2).unwrap().add(&b1).unwrap()).unwrap());
             }
         }
-        let (direct, _) = MatrixSet::Finite(composed.clone()).act(&MatrixSet::Finite(xs.clone())).unwrap();
+        let (direct, _) = MatrixSet::finite(composed.clone()).unwrap().act(&MatrixSet::finite(xs.clone()).unwrap()).unwrap();
         prop_assert!(same_set(outer.members().unwrap(), direct.members().unwrap()));
         prop_assert!(same_set(outer.members().unwrap(), &act_ref(&j1, &act_ref(&j2, &xs))));
     }
@@ -363,8 +379,8 @@ proptest! {
     /// J(X ∪ Y) = J(X) ∪ J(Y) for finite sets, exactly.
     #[test]
     fn action_distributes_over_union((js, xs, ys) in (1usize..=2, 1usize..=2).prop_flat_map(|(n, m)| (raw_set(n, n + m, 1..=3), raw_set(n, m, 1..=3), raw_set(n, m, 1..=3)))) {
-        let j = MatrixSet::Finite(mats::<Rational>(&js));
-        let (x, y) = (MatrixSet::Finite(mats::<Rational>(&xs)), MatrixSet::Finite(mats::<Rational>(&ys)));
+        let j = MatrixSet::finite(mats::<Rational>(&js)).unwrap();
+        let (x, y) = (MatrixSet::finite(mats::<Rational>(&xs)).unwrap(), MatrixSet::finite(mats::<Rational>(&ys)).unwrap());
         let (xy, e) = x.union(&y).unwrap();
         prop_assert_eq!(e, Exactness::Exact);
         let (lhs, _) = j.act(&xy).unwrap();
@@ -382,19 +398,19 @@ proptest! {
     fn hull_action_contains_images((js, xs, w1, w2) in (1usize..=2, 1usize..=2).prop_flat_map(|(n, m)| (raw_set(n, n + m, 1..=3), raw_set(n, m, 1..=3), prop::collection::vec(0i64..=2, 3), prop::collection::vec(0i64..=2, 3)))) {
         let (jv, xv) = (mats::<Rational>(&js), mats::<Rational>(&xs));
         let n = xv[0].rows();
-        let (res, e) = MatrixSet::Hull(jv.clone()).act(&MatrixSet::Hull(xv.clone())).unwrap();
+        let (res, e) = MatrixSet::hull(jv.clone()).unwrap().act(&MatrixSet::hull(xv.clone()).unwrap()).unwrap();
         prop_assert_eq!(e, if jv.len() == 1 || xv.len() == 1 { Exactness::Exact } else { Exactness::Over });
         let (jp, xp) = (combo(&jv, &w1), combo(&xv, &w2));
         let (a, b) = jp.split_cols(n).unwrap();
         let img = a.matmul(&xp).unwrap().add(&b).unwrap();
         prop_assert_eq!(res.contains(&img).unwrap(), Verdict::True);
         // Singleton J on a hull: exact, so its hull equals conv of the images.
-        let (res1, e1) = MatrixSet::singleton(jp.clone()).act(&MatrixSet::Hull(xv.clone())).unwrap();
+        let (res1, e1) = MatrixSet::singleton(jp.clone()).unwrap().act(&MatrixSet::hull(xv.clone()).unwrap()).unwrap();
         prop_assert_eq!(e1, Exactness::Exact);
-        let imgs = MatrixSet::Hull(act_ref(std::slice::from_ref(&jp), &xv));
+        let imgs = MatrixSet::hull(act_ref(std::slice::from_ref(&jp), &xv)).unwrap();
         prop_assert_eq!(hausdorff_sq(&res1, &imgs).unwrap().sq, Rational::new());
         // Box enclosure of the same action contains the image too.
-        let (bres, be) = MatrixSet::Hull(jv.clone()).to_box().unwrap().act(&MatrixSet::Hull(xv.clone())).unwrap();
+        let (bres, be) = MatrixSet::hull(jv.clone()).unwrap().to_box().unwrap().act(&MatrixSet::hull(xv.clone()).unwrap()).unwrap();
         prop_assert_eq!(be, Exactness::Over);
         prop_assert_eq!(bres.contains(&img).unwrap(), Verdict::True);
     }
@@ -406,22 +422,22 @@ proptest! {
     #[test]
     fn sums_and_products((xs, ys, zs, w1, w2) in (1usize..=2, 1usize..=2, 1usize..=2).prop_flat_map(|(a, b, c)| (raw_set(a, b, 1..=3), raw_set(a, b, 1..=3), raw_set(b, c, 1..=3), prop::collection::vec(0i64..=2, 3), prop::collection::vec(0i64..=2, 3)))) {
         let (x, y, z) = (mats::<Rational>(&xs), mats::<Rational>(&ys), mats::<Rational>(&zs));
-        let (s, e) = MatrixSet::Hull(x.clone()).sum(&MatrixSet::Hull(y.clone())).unwrap();
+        let (s, e) = MatrixSet::hull(x.clone()).unwrap().sum(&MatrixSet::hull(y.clone()).unwrap()).unwrap();
         prop_assert_eq!(e, Exactness::Exact);
         let mut pairs = vec![];
         for a in &x { for b in &y { pairs.push(a.add(b).unwrap()); } }
-        prop_assert_eq!(hausdorff_sq(&s, &MatrixSet::Hull(pairs)).unwrap().sq, Rational::new());
+        prop_assert_eq!(hausdorff_sq(&s, &MatrixSet::hull(pairs).unwrap()).unwrap().sq, Rational::new());
         let p = combo(&x, &w1).add(&combo(&y, &w2)).unwrap();
         prop_assert_eq!(s.contains(&p).unwrap(), Verdict::True);
-        let (pr, e) = MatrixSet::Finite(x.clone()).product(&MatrixSet::Finite(z.clone())).unwrap();
+        let (pr, e) = MatrixSet::finite(x.clone()).unwrap().product(&MatrixSet::finite(z.clone()).unwrap()).unwrap();
         prop_assert_eq!(e, Exactness::Exact);
         let mut prods = vec![];
         for a in &x { for b in &z { prods.push(a.matmul(b).unwrap()); } }
         prop_assert!(same_set(pr.members().unwrap(), &prods));
-        let (ph, _) = MatrixSet::Hull(x.clone()).product(&MatrixSet::Hull(z.clone())).unwrap();
+        let (ph, _) = MatrixSet::hull(x.clone()).unwrap().product(&MatrixSet::hull(z.clone()).unwrap()).unwrap();
         let prod_pt = combo(&x, &w1).matmul(&combo(&z, &w2)).unwrap();
         prop_assert_eq!(ph.contains(&prod_pt).unwrap(), Verdict::True);
-        let (bx, bz) = (MatrixSet::Hull(x.clone()).bounding_box().unwrap(), MatrixSet::Hull(z.clone()).bounding_box().unwrap());
+        let (bx, bz) = (MatrixSet::hull(x.clone()).unwrap().bounding_box().unwrap(), MatrixSet::hull(z.clone()).unwrap().bounding_box().unwrap());
         let (lo, hi) = box_matmul((&bx.0, &bx.1), (&bz.0, &bz.1)).unwrap();
         let boxed = MatrixSet::interval_box(lo.clone(), hi.clone()).unwrap();
         prop_assert_eq!(boxed.contains(&prod_pt).unwrap(), Verdict::True);
@@ -433,7 +449,7 @@ proptest! {
         }
         // Scaling by a negative number keeps box bounds ordered and members inside.
         let c = q(-3, 2);
-        let sb = MatrixSet::Hull(x.clone()).to_box().unwrap().scale(&c);
+        let sb = MatrixSet::hull(x.clone()).unwrap().to_box().unwrap().scale(&c).unwrap();
         prop_assert_eq!(sb.contains(&combo(&x, &w1).scale(&c)).unwrap(), Verdict::True);
     }
 
@@ -443,7 +459,7 @@ proptest! {
     #[test]
     fn sup_norms((vs, w, ql) in (1usize..=3, 1usize..=3).prop_flat_map(|(a, b)| (raw_set(a, b, 2..=3), prop::collection::vec(0i64..=2, 3), prop::collection::vec(-2i64..=1, 3)))) {
         let v = mats::<Rational>(&vs);
-        let h = MatrixSet::Hull(v.clone());
+        let h = MatrixSet::hull(v.clone()).unwrap();
         let p = combo(&v, &w);
         let norms: [(Norm, NormFn); 3] = [(Norm::One, |m| m.norm_1()), (Norm::Inf, |m| m.norm_inf()), (Norm::Two, |m| piggyback::linalg::norms::spectral_norm_upper(m))];
         for (norm, f) in norms {
@@ -474,9 +490,9 @@ proptest! {
         prop_assert_eq!(db.sup_frobenius_sq().unwrap(), ext.iter().map(|m| m.norm_frobenius_sq()).max().unwrap());
         // Cross-scalar on the hull sup Frobenius²: BigRational equal, interval encloses, f64 close.
         let exact = h.sup_frobenius_sq().unwrap();
-        prop_assert_eq!(MatrixSet::Hull(mats::<BigRational>(&vs)).sup_frobenius_sq().unwrap().to_rational(), exact.clone());
-        prop_assert!(MatrixSet::Hull(mats::<Interval>(&vs)).sup_frobenius_sq().unwrap().contains_rational(&exact));
-        let f = MatrixSet::Hull(mats::<f64>(&vs)).sup_frobenius_sq().unwrap();
+        prop_assert_eq!(MatrixSet::hull(mats::<BigRational>(&vs)).unwrap().sup_frobenius_sq().unwrap().to_rational(), exact.clone());
+        prop_assert!(MatrixSet::hull(mats::<Interval>(&vs)).unwrap().sup_frobenius_sq().unwrap().contains_rational(&exact));
+        let f = MatrixSet::hull(mats::<f64>(&vs)).unwrap().sup_frobenius_sq().unwrap();
         prop_assert!((f - exact.to_f64()).abs() <= 1e-10 * (1.0 + exact.to_f64()));
     }
 
@@ -487,12 +503,12 @@ proptest! {
     fn membership_and_boxes((vs, w, ql) in (1usize..=2, 1usize..=3).prop_flat_map(|(a, b)| (raw_set(a, b, 1..=3), prop::collection::vec(0i64..=2, 3), prop::collection::vec(-2i64..=1, 2)))) {
         let v = mats::<Rational>(&vs);
         let bump = |m: &Matrix<Rational>| { let mut m = m.clone(); m[(0, 0)] += q(1, 7); m };
-        let fin = MatrixSet::Finite(v.clone());
+        let fin = MatrixSet::finite(v.clone()).unwrap();
         for m in &v {
             prop_assert_eq!(fin.contains(m).unwrap(), Verdict::True);
         }
         prop_assert_eq!(fin.contains(&bump(&v[0])).unwrap() == Verdict::True, v.contains(&bump(&v[0])));
-        let h = MatrixSet::Hull(v.clone());
+        let h = MatrixSet::hull(v.clone()).unwrap();
         let p = combo(&v, &w);
         prop_assert_eq!(h.contains(&p).unwrap(), Verdict::True);
         let b = h.to_box().unwrap();
@@ -502,7 +518,7 @@ proptest! {
         out[(0, 0)] += q(1, 3);
         prop_assert_eq!(b.contains(&out).unwrap(), Verdict::False);
         prop_assert_eq!(h.contains(&out).unwrap(), Verdict::False);
-        let (ilo, ihi) = MatrixSet::Hull(mats::<Interval>(&vs)).bounding_box().unwrap();
+        let (ilo, ihi) = MatrixSet::hull(mats::<Interval>(&vs)).unwrap().bounding_box().unwrap();
         for k in 0..lo.as_slice().len() {
             prop_assert!(ilo.as_slice()[k].contains_rational(&lo.as_slice()[k]));
             prop_assert!(ihi.as_slice()[k].contains_rational(&hi.as_slice()[k]));
@@ -534,24 +550,24 @@ proptest! {
         all.push(v[0].clone());
         all.push(combo(&v, &w1));
         all.push(combo(&v, &w2));
-        let pruned = MatrixSet::Hull(all.clone()).prune().unwrap();
+        let pruned = MatrixSet::hull(all.clone()).unwrap().prune().unwrap();
         let n_pruned = pruned.members().unwrap().len();
         prop_assert!(n_pruned <= v.len());
-        prop_assert_eq!(hausdorff_sq(&pruned, &MatrixSet::Hull(v.clone())).unwrap().sq, Rational::new());
+        prop_assert_eq!(hausdorff_sq(&pruned, &MatrixSet::hull(v.clone()).unwrap()).unwrap().sq, Rational::new());
         // No remaining vertex lies in the hull of the others.
         let kept = pruned.members().unwrap().to_vec();
         for i in 0..kept.len() {
             if kept.len() < 2 { break; }
             let others: Vec<_> = kept.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, m)| m.clone()).collect();
-            prop_assert_eq!(MatrixSet::Hull(others).contains(&kept[i]).unwrap(), Verdict::False);
+            prop_assert_eq!(MatrixSet::hull(others).unwrap().contains(&kept[i]).unwrap(), Verdict::False);
         }
-        let fin = MatrixSet::Finite(all.clone()).prune().unwrap();
+        let fin = MatrixSet::finite(all.clone()).unwrap().prune().unwrap();
         prop_assert!(same_set(fin.members().unwrap(), &all));
         let f64_all: Vec<Matrix<f64>> = all.iter().map(|m| m.to_f64()).collect();
-        let pf = MatrixSet::Hull(f64_all).prune().unwrap();
+        let pf = MatrixSet::hull(f64_all).unwrap().prune().unwrap();
         prop_assert_eq!(pf.members().unwrap().len(), n_pruned);
         // The excess of the unpruned hull over the pruned one is 0 in every scalar.
-        let e = excess_sq(&MatrixSet::Hull(all.iter().map(|m| m.map(Interval::from_rational)).collect()), &MatrixSet::Hull(kept.iter().map(|m| m.map(Interval::from_rational)).collect())).unwrap();
+        let e = excess_sq(&MatrixSet::hull(all.iter().map(|m| m.map(Interval::from_rational)).collect()).unwrap(), &MatrixSet::hull(kept.iter().map(|m| m.map(Interval::from_rational)).collect()).unwrap()).unwrap();
         prop_assert!(e.sq.contains_rational(&Rational::new()));
     }
 
@@ -559,10 +575,10 @@ proptest! {
     /// intervals enclose, f64 within 1e-12 relative per entry).
     #[test]
     fn action_cross_scalar((js, xs) in (1usize..=2, 1usize..=2).prop_flat_map(|(n, m)| (raw_set(n, n + m, 1..=3), raw_set(n, m, 1..=3)))) {
-        let exact = MatrixSet::Finite(mats::<Rational>(&js)).act(&MatrixSet::Finite(mats::<Rational>(&xs))).unwrap().0;
-        let big = MatrixSet::Finite(mats::<BigRational>(&js)).act(&MatrixSet::Finite(mats::<BigRational>(&xs))).unwrap().0;
-        let iv = MatrixSet::Finite(mats::<Interval>(&js)).act(&MatrixSet::Finite(mats::<Interval>(&xs))).unwrap().0;
-        let fl = MatrixSet::Finite(mats::<f64>(&js)).act(&MatrixSet::Finite(mats::<f64>(&xs))).unwrap().0;
+        let exact = MatrixSet::finite(mats::<Rational>(&js)).unwrap().act(&MatrixSet::finite(mats::<Rational>(&xs)).unwrap()).unwrap().0;
+        let big = MatrixSet::finite(mats::<BigRational>(&js)).unwrap().act(&MatrixSet::finite(mats::<BigRational>(&xs)).unwrap()).unwrap().0;
+        let iv = MatrixSet::finite(mats::<Interval>(&js)).unwrap().act(&MatrixSet::finite(mats::<Interval>(&xs)).unwrap()).unwrap().0;
+        let fl = MatrixSet::finite(mats::<f64>(&js)).unwrap().act(&MatrixSet::finite(mats::<f64>(&xs)).unwrap()).unwrap().0;
         let ex = exact.members().unwrap();
         // Every exact member is in each other scalar's result (dedup keeps the order
         // of first occurrences, which coincides for exactly-equal duplicates).

@@ -164,8 +164,18 @@ fn poisoning_rejects_bad_settings() {
     };
     assert!(matches!(
         Poisoning::new(&data, [0.1, 0.1], 0.5),
-        Err(Error::InvalidInput(_))
+        Err(Error::InvalidParameter { ref name, ref value, .. })
+            if name == "poisoning: poisoned rows" && value == "row 1 twice"
     ));
+    data.poisoned = vec![2];
+    assert_eq!(
+        Poisoning::new(&data, [0.1, 0.1], 0.5).err(),
+        Some(Error::IndexOutOfRange {
+            what: "poisoning: poisoned rows".into(),
+            index: 2,
+            len: 2
+        })
+    );
     data.poisoned = vec![0];
     assert!(Poisoning::new(&data, [0.1, 0.1], f64::NAN).is_err());
     assert!(Poisoning::new(&data, [-0.1, 0.1], 0.5).is_err());

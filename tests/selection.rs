@@ -5,7 +5,7 @@
 mod common;
 
 use common::{r, Rng};
-use piggyback::matset::MatrixSet;
+use piggyback::matset::MatrixSetView;
 use piggyback::scalar::{Enclosure, Interval};
 use piggyback::selection::primitives::*;
 use piggyback::selection::{Affine, Compose, Coordinatewise, Lift, Selection, Stack, Tolerance};
@@ -287,7 +287,7 @@ fn clarke_example_four_vertices() {
         Matrix::from_ratio_rows(&[vec![(0, 1), (1, 1)], vec![(2, 1), (0, 1)]]).unwrap()
     );
     assert!(
-        matches!(f.conservative_jacobian(&zero, &EXACT).unwrap(), MatrixSet::Hull(v) if v.len() == 4)
+        matches!(f.conservative_jacobian(&zero, &EXACT).unwrap().view(), MatrixSetView::Hull(v) if v.len() == 4)
     );
 }
 

@@ -9,7 +9,7 @@
 use piggyback::excess::min_norm_point;
 use piggyback::linalg::lu::{determinant, lu};
 use piggyback::maps::{Design, Labels, LogisticFb, Penalty, StepRule};
-use piggyback::matset::MatrixSet;
+use piggyback::matset::MatrixSetView;
 use piggyback::scalar::{enclose_rational, Enclosure, Interval};
 use piggyback::{Error, FixedPointMap, Matrix, Scalar};
 use proptest::prelude::*;
@@ -485,7 +485,7 @@ proptest! {
                     "F_{}: f64 {} outside {:?}", i, f[i], image[i]);
             }
             let jp = mi.conservative_jacobian(&degenerate(&pt), &theta_i).unwrap();
-            if let (MatrixSet::DiagBox { m: mb, offset: ob, .. }, MatrixSet::DiagBox { m: mp, offset: op, .. }) = (&jac, &jp) {
+            if let (MatrixSetView::DiagBox { m: mb, offset: ob, .. }, MatrixSetView::DiagBox { m: mp, offset: op, .. }) = (jac.view(), jp.view()) {
                 for (a, b) in mb.as_slice().iter().zip(mp.as_slice()).chain(ob.as_slice().iter().zip(op.as_slice())) {
                     prop_assert!(intersect(a, b), "Jacobian entry: box {:?} vs point {:?}", a, b);
                 }

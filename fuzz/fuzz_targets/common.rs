@@ -34,21 +34,21 @@ impl<'a> Bytes<'a> {
         Matrix::from_fn(r, c, |_, _| self.small())
     }
     pub fn set(&mut self, r: usize, c: usize) -> MatrixSet<Rational> {
-        match self.byte() % 4 {
+        let set = match self.byte() % 4 {
             0 => {
                 let k = self.dim(3);
-                MatrixSet::Finite((0..k).map(|_| self.matrix(r, c)).collect())
+                MatrixSet::finite((0..k).map(|_| self.matrix(r, c)).collect())
             }
             1 => {
                 let k = self.dim(3);
-                MatrixSet::Hull((0..k).map(|_| self.matrix(r, c)).collect())
+                MatrixSet::hull((0..k).map(|_| self.matrix(r, c)).collect())
             }
             2 => {
                 let a = self.matrix(r, c);
                 let b = self.matrix(r, c);
                 let lo = Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().min(b[(i, j)].clone()));
                 let hi = Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().max(b[(i, j)].clone()));
-                MatrixSet::Box { lo, hi }
+                MatrixSet::interval_box(lo, hi)
             }
             _ => {
                 let (q_lo, q_hi) = (0..r)
@@ -62,13 +62,10 @@ impl<'a> Bytes<'a> {
                         }
                     })
                     .unzip();
-                MatrixSet::DiagBox {
-                    q_lo,
-                    q_hi,
-                    m: self.matrix(r, c),
-                    offset: self.matrix(r, c),
-                }
+                let (m, offset) = (self.matrix(r, c), self.matrix(r, c));
+                MatrixSet::diag_box(q_lo, q_hi, m, offset)
             }
-        }
+        };
+        set.expect("valid by construction: one shape, rational entries, lo <= hi")
     }
 }

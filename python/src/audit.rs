@@ -169,6 +169,8 @@ fn kind_name(k: ViolationKind) -> &'static str {
         ViolationKind::NotLocallyBounded => "not_locally_bounded",
         ViolationKind::OutsideClarke => "outside_clarke",
         ViolationKind::InconsistentClaim => "inconsistent_claim",
+        // `ViolationKind` is non-exhaustive: a kind added later keeps a generic name.
+        _ => "other",
     }
 }
 

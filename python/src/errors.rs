@@ -10,9 +10,18 @@ use pyo3::prelude::*;
 fn class_name(e: &Error) -> &'static str {
     match e {
         Error::DimensionMismatch { .. } => "ShapeError",
-        Error::NonFinite { .. } | Error::DivisionByZero { .. } | Error::InvalidInput(_) => {
-            "InputError"
-        }
+        Error::NonFinite { .. }
+        | Error::DivisionByZero { .. }
+        | Error::InvalidParameter { .. }
+        | Error::Empty { .. }
+        | Error::IndexOutOfRange { .. }
+        | Error::Io { .. }
+        | Error::Malformed { .. }
+        | Error::BoundsOutOfOrder { .. }
+        | Error::NotSymmetric { .. }
+        | Error::OutsideDomain { .. }
+        | Error::Unsupported { .. }
+        | Error::InvalidInput(_) => "InputError",
         Error::TooLarge { .. } => "TooLargeError",
         Error::NotConverged { .. } => "NotConvergedError",
         Error::Singular { .. } | Error::NotPositiveDefinite { .. } => "SingularError",

@@ -119,6 +119,8 @@ where
 }
 
 /// Which claim of a [`FixedPointMap`] to audit.
+///
+/// Closed on purpose: it mirrors the two forms of [`Claim`](super::Claim).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClaimMode {
     /// The AD element `[A, B]` from [`FixedPointMap::jacobian`].
@@ -318,7 +320,7 @@ fn fmt_row(v: &[Rational]) -> String {
 ///             let on = Matrix::from_rows(&[vec![S::from_ratio(1, 2)?, S::one()]])?;
 ///             return MatrixSet::hull(vec![a.hstack(&b)?, on]);
 ///         }
-///         Ok(MatrixSet::singleton(a.hstack(&b)?))
+///         MatrixSet::singleton(a.hstack(&b)?)
 ///     }
 /// }
 /// for mode in [ClaimMode::Element, ClaimMode::Set] {

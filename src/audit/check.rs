@@ -39,7 +39,7 @@ use super::report::{Counterexample, Undecided, ViolationKind, Why};
 use super::{Arithmetic, AuditTarget, Claim};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::rational_to_f64;
 use crate::selection::{compare, Side as TolSide};
 use rug::Rational;
@@ -764,16 +764,9 @@ pub(crate) fn combined_noise(a: &Side, b: &Side) -> Option<Vec<f64>> {
     }
 }
 
-/// Errors unless a claim has the target's shape and is nonempty.
+/// Errors unless a claim has the target's shape (a claimed set is nonempty by
+/// construction: [`MatrixSet`]'s constructors refuse empty lists).
 pub(crate) fn check_claim_shape(target: &dyn AuditTarget, c: &Claim) -> Result<()> {
-    if let Claim::Set(MatrixSet::Finite(ms) | MatrixSet::Hull(ms)) = c {
-        if ms.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "{}: claimed set is empty (conservative Jacobians have nonempty values)",
-                target.name()
-            )));
-        }
-    }
     let (n, nz) = target.dims();
     if c.shape() != (n, nz) {
         return Err(Error::DimensionMismatch {
@@ -806,16 +799,16 @@ pub(crate) fn same_branches(a: &[Branch], b: &[Branch]) -> bool {
 /// A short text form of a set for reports.
 pub(crate) fn describe(set: &MatrixSet<Rational>) -> String {
     let fmt = |m: &Matrix<Rational>| super::report::format_matrix(m);
-    match set {
-        MatrixSet::Finite(ms) => {
+    match set.view() {
+        MatrixSetView::Finite(ms) => {
             format!("{{{}}}", ms.iter().map(fmt).collect::<Vec<_>>().join(", "))
         }
-        MatrixSet::Hull(ms) => format!(
+        MatrixSetView::Hull(ms) => format!(
             "conv{{{}}}",
             ms.iter().map(fmt).collect::<Vec<_>>().join(", ")
         ),
-        MatrixSet::Box { lo, hi } => format!("box[{} .. {}]", fmt(lo), fmt(hi)),
-        MatrixSet::DiagBox {
+        MatrixSetView::Box { lo, hi } => format!("box[{} .. {}]", fmt(lo), fmt(hi)),
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,

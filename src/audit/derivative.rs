@@ -94,6 +94,7 @@ impl Window {
 
 /// Why no derivative came out of the window search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NoWindow {
     /// Every step size failed at every degree up to the limit.
     DegreeTooHigh,

@@ -76,6 +76,7 @@ pub const DEFAULT_TOLERANCE: Tolerance = Tolerance {
 };
 
 /// How the claimed Jacobian is given.
+#[non_exhaustive]
 pub enum FloatClaim {
     /// The `n × N` matrix, row-major.
     Jacobian(FloatFn),
@@ -139,10 +140,11 @@ impl FloatTarget {
     pub fn tolerance(mut self, tol: Tolerance) -> Result<Self> {
         let ok = |x: f64| x.is_finite() && x >= 0.0;
         if !ok(tol.abs) || !ok(tol.rel) {
-            return Err(Error::InvalidInput(format!(
-                "audit tolerance must be finite and ≥ 0, got abs = {}, rel = {}",
-                tol.abs, tol.rel
-            )));
+            return Err(Error::parameter(
+                "audit tolerance (abs, rel)",
+                format!("({}, {})", tol.abs, tol.rel),
+                "both finite and ≥ 0",
+            ));
         }
         self.tol = tol;
         Ok(self)
@@ -161,7 +163,9 @@ impl FloatTarget {
         r: std::result::Result<Vec<f64>, String>,
         len: usize,
     ) -> Result<Vec<f64>> {
-        let v = r.map_err(|m| Error::InvalidInput(format!("{}: {what}: {m}", self.name)))?;
+        let v = r.map_err(|m| Error::OutsideDomain {
+            context: format!("{}: {what}: {m}", self.name),
+        })?;
         if v.len() != len {
             return Err(Error::DimensionMismatch {
                 op: "audit::float: output length",

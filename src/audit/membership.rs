@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use rug::Rational;
 use std::cmp::Ordering;
 
@@ -17,7 +17,6 @@ use std::cmp::Ordering;
 /// simplex); `Box`: entrywise bounds; `DiagBox`: a row scaling `q ∈ [q_lo, q_hi]`
 /// with `m = diag(q)·M + C`. Errors only on a shape mismatch.
 pub fn contains(set: &MatrixSet<Rational>, m: &Matrix<Rational>) -> Result<bool> {
-    check_parts(set)?;
     if set.shape() != m.shape() {
         return Err(Error::DimensionMismatch {
             op: "audit::contains",
@@ -25,53 +24,25 @@ pub fn contains(set: &MatrixSet<Rational>, m: &Matrix<Rational>) -> Result<bool>
             right: m.shape(),
         });
     }
-    Ok(match set {
-        MatrixSet::Finite(ms) => ms.iter().any(|x| x == m),
-        MatrixSet::Hull(vs) => {
+    Ok(match set.view() {
+        MatrixSetView::Finite(ms) => ms.iter().any(|x| x == m),
+        MatrixSetView::Hull(vs) => {
             let pts: Vec<Vec<Rational>> = vs.iter().map(|v| v.as_slice().to_vec()).collect();
             in_convex_hull(&pts, m.as_slice())
         }
-        MatrixSet::Box { lo, hi } => lo
+        MatrixSetView::Box { lo, hi } => lo
             .as_slice()
             .iter()
             .zip(hi.as_slice())
             .zip(m.as_slice())
             .all(|((l, h), x)| l <= x && x <= h),
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m: base,
             offset,
         } => diagbox_contains(q_lo, q_hi, base, offset, m),
     })
-}
-
-/// Errors unless every part of the set has the set's shape (a hand-built variant may
-/// not), so that indexing below cannot go out of bounds.
-fn check_parts(set: &MatrixSet<Rational>) -> Result<()> {
-    let shape = set.shape();
-    let parts: Vec<&Matrix<Rational>> = match set {
-        MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms.iter().collect(),
-        MatrixSet::Box { lo, hi } => vec![lo, hi],
-        MatrixSet::DiagBox { m, offset, .. } => vec![m, offset],
-    };
-    if let Some(bad) = parts.iter().find(|p| p.shape() != shape) {
-        return Err(Error::DimensionMismatch {
-            op: "audit: matrix set parts",
-            left: shape,
-            right: bad.shape(),
-        });
-    }
-    if let MatrixSet::DiagBox { q_lo, q_hi, .. } = set {
-        if q_lo.len() != shape.0 || q_hi.len() != shape.0 {
-            return Err(Error::DimensionMismatch {
-                op: "audit: DiagBox q bounds",
-                left: shape,
-                right: (q_lo.len(), q_hi.len()),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn diagbox_contains(
@@ -117,11 +88,10 @@ fn diagbox_contains(
 /// `Finite`/`Hull`: all members/vertices; `Box`: `lo`, `hi`; `DiagBox`: the
 /// elements at `q = q_lo` and `q = q_hi`.
 pub fn representatives(set: &MatrixSet<Rational>) -> Result<Vec<Matrix<Rational>>> {
-    check_parts(set)?;
-    Ok(match set {
-        MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms.clone(),
-        MatrixSet::Box { lo, hi } => vec![lo.clone(), hi.clone()],
-        MatrixSet::DiagBox {
+    Ok(match set.view() {
+        MatrixSetView::Finite(ms) | MatrixSetView::Hull(ms) => ms.to_vec(),
+        MatrixSetView::Box { lo, hi } => vec![lo.clone(), hi.clone()],
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -146,14 +116,13 @@ pub(crate) enum Image {
 /// `conv(set)·d` (for `Box`/`DiagBox` the set is convex with independent rows, so the
 /// image is a product of intervals).
 pub(crate) fn image(set: &MatrixSet<Rational>, d: &[Rational]) -> Result<Image> {
-    check_parts(set)?;
-    Ok(match set {
-        MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => Image::Points(
+    Ok(match set.view() {
+        MatrixSetView::Finite(ms) | MatrixSetView::Hull(ms) => Image::Points(
             ms.iter()
                 .map(|a| a.mul_vec(d))
                 .collect::<Result<Vec<_>>>()?,
         ),
-        MatrixSet::Box { lo, hi } => {
+        MatrixSetView::Box { lo, hi } => {
             let (rows, cols) = lo.shape();
             if d.len() != cols {
                 return Err(Error::DimensionMismatch {
@@ -183,7 +152,7 @@ pub(crate) fn image(set: &MatrixSet<Rational>, d: &[Rational]) -> Result<Image> 
                     .collect(),
             )
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -375,12 +344,8 @@ mod tests {
     fn diagbox_membership() {
         let m = Matrix::from_ratio_rows(&[vec![(1, 1), (2, 1)], vec![(0, 1), (0, 1)]]).unwrap();
         let c = Matrix::zeros(2, 2);
-        let set = MatrixSet::DiagBox {
-            q_lo: vec![q(0, 1), q(1, 1)],
-            q_hi: vec![q(1, 1), q(1, 1)],
-            m,
-            offset: c,
-        };
+        let set =
+            MatrixSet::diag_box(vec![q(0, 1), q(1, 1)], vec![q(1, 1), q(1, 1)], m, c).unwrap();
         let inside =
             Matrix::from_ratio_rows(&[vec![(1, 2), (1, 1)], vec![(0, 1), (0, 1)]]).unwrap();
         let outside =

@@ -158,6 +158,8 @@ use rand_chacha::ChaCha8Rng;
 use rug::Rational;
 
 /// What is claimed at a point: one Jacobian element or a set of them.
+///
+/// Closed on purpose: a claim is one matrix or a set ([`MatrixSet`] itself can grow).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Claim {
     /// One element `A ∈ D_F(z)` (a *selection*, e.g. what AD returns). Checked by the
@@ -181,6 +183,7 @@ impl Claim {
 /// How a target computes: exactly, or in `f64` (derivatives estimated by finite
 /// differences and compared within a tolerance, see [`float`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Arithmetic {
     /// Exact rationals: equalities are decided exactly.
     Exact,
@@ -233,6 +236,7 @@ pub trait AuditTarget {
 
 /// Which claims count as correct at kinks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Conventions {
     /// The definition of a conservative Jacobian: an element claim may take any value
     /// on a null set (e.g. `relu'(0) = 5`, AD's `1` for `relu(−x) + x − relu(x)`).
@@ -630,9 +634,10 @@ pub fn audit(target: &dyn AuditTarget, cfg: &AuditConfig) -> Result<AuditReport>
             })
         }
         Some(b) if b.iter().any(|(lo, hi)| lo >= hi) => {
-            return Err(crate::Error::InvalidInput(
-                "AuditConfig::bounds: every lo must be below its hi".into(),
-            ))
+            return Err(crate::Error::BoundsOutOfOrder {
+                what: "AuditConfig::bounds (each lo must be below its hi)".into(),
+                entry: (b.iter().position(|(lo, hi)| lo >= hi).unwrap_or(0), 0),
+            })
         }
         Some(b) => b.clone(),
         None => sample::default_bounds(nz),

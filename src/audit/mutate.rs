@@ -6,11 +6,12 @@ use super::membership::representatives;
 use super::{AuditTarget, Claim};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use rug::Rational;
 
 /// A systematic error applied to every claimed element.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Mutation {
     /// Every element scaled by a factor (e.g. `1 + ε`).
     Scale(Rational),
@@ -37,9 +38,11 @@ impl Mutation {
             if i < r && j < c {
                 Ok(())
             } else {
-                Err(Error::InvalidInput(format!(
-                    "mutation entry ({i}, {j}) outside a {r}×{c} claim"
-                )))
+                Err(Error::IndexOutOfRange {
+                    what: format!("mutation entry ({i}, {j}) of a {r}×{c} claim (row-major)"),
+                    index: i * c + j,
+                    len: r * c,
+                })
             }
         };
         let mut out = m.clone();
@@ -80,13 +83,16 @@ impl Mutation {
 
     fn apply_claim(&self, c: Claim) -> Result<Claim> {
         Ok(match (self, c) {
-            (Mutation::ElementAsSet, Claim::Element(a)) => Claim::Set(MatrixSet::singleton(a)),
+            (Mutation::ElementAsSet, Claim::Element(a)) => Claim::Set(MatrixSet::singleton(a)?),
             (Mutation::KeepFirst, Claim::Set(s)) => {
-                let first = representatives(&s)?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| Error::InvalidInput("empty claim".into()))?;
-                Claim::Set(MatrixSet::singleton(first))
+                let first =
+                    representatives(&s)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| Error::Empty {
+                            what: "the claimed set".into(),
+                        })?;
+                Claim::Set(MatrixSet::singleton(first)?)
             }
             (_, Claim::Element(a)) => Claim::Element(self.apply(&a)?),
             (_, Claim::Set(s)) => Claim::Set(self.apply_set(&s)?),
@@ -94,33 +100,32 @@ impl Mutation {
     }
 
     fn apply_set(&self, s: &MatrixSet<Rational>) -> Result<MatrixSet<Rational>> {
-        Ok(match s {
-            MatrixSet::Finite(ms) => {
-                MatrixSet::Finite(ms.iter().map(|m| self.apply(m)).collect::<Result<_>>()?)
+        match s.view() {
+            MatrixSetView::Finite(ms) => {
+                MatrixSet::finite(ms.iter().map(|m| self.apply(m)).collect::<Result<_>>()?)
             }
-            MatrixSet::Hull(ms) => {
-                MatrixSet::Hull(ms.iter().map(|m| self.apply(m)).collect::<Result<_>>()?)
+            MatrixSetView::Hull(ms) => {
+                MatrixSet::hull(ms.iter().map(|m| self.apply(m)).collect::<Result<_>>()?)
             }
             // Every mutation acts entrywise-affinely, so a box maps onto the box spanned
             // by the images of its bounds.
-            MatrixSet::Box { lo, hi } if !matches!(self, Mutation::NegatePositive(..)) => {
+            MatrixSetView::Box { lo, hi } if !matches!(self, Mutation::NegatePositive(..)) => {
                 let (a, b) = (self.apply(lo)?, self.apply(hi)?);
                 let (r, c) = a.shape();
-                MatrixSet::Box {
-                    lo: Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().min(b[(i, j)].clone())),
-                    hi: Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().max(b[(i, j)].clone())),
-                }
+                MatrixSet::interval_box(
+                    Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().min(b[(i, j)].clone())),
+                    Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().max(b[(i, j)].clone())),
+                )
             }
             // Otherwise through the extreme points (a linear image of a polytope is the
             // hull of the images of its vertices).
-            other => MatrixSet::Hull(
-                other
-                    .vertices(1 << 12)?
+            _ => MatrixSet::hull(
+                s.vertices(1 << 12)?
                     .iter()
                     .map(|m| self.apply(m))
                     .collect::<Result<_>>()?,
             ),
-        })
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use std::fmt;
 
 /// Which part of the definition a counterexample violates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ViolationKind {
     /// `d/dt F(z + t d) ≠ A d` on a set of `t` that is not null: at the reported
     /// point and at two or more further points of an interval around it.
@@ -85,6 +86,7 @@ impl Counterexample {
 /// Why a check could not be decided. Each reason is counted separately in
 /// [`Undecided`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Why {
     /// The point is on a kink of `t ↦ F(z + t d)` (left and right derivatives differ):
     /// expected at a few points, never a problem.
@@ -157,6 +159,8 @@ impl Undecided {
 }
 
 /// The outcome of an audit.
+///
+/// Closed on purpose: an audit passes, fails or is inconclusive; there is no fourth outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// No violation, and at least the configured minimum of chain-rule checks were

@@ -42,33 +42,30 @@ pub fn any_matrix(max_dim: usize) -> impl Strategy<Value = Matrix<Rational>> {
 pub fn matrix_set(rows: usize, cols: usize) -> impl Strategy<Value = MatrixSet<Rational>> {
     let members = prop::collection::vec(matrix(rows, cols), 1..=4);
     prop_oneof![
-        members.clone().prop_map(MatrixSet::Finite),
-        members.prop_map(MatrixSet::Hull),
-        (matrix(rows, cols), matrix(rows, cols)).prop_map(|(a, b)| {
+        members
+            .clone()
+            .prop_filter_map("valid set", |ms| MatrixSet::finite(ms).ok()),
+        members.prop_filter_map("valid set", |ms| MatrixSet::hull(ms).ok()),
+        (matrix(rows, cols), matrix(rows, cols)).prop_filter_map("valid set", |(a, b)| {
             let lo = Matrix::from_fn(a.rows(), a.cols(), |i, j| {
                 a[(i, j)].clone().min(b[(i, j)].clone())
             });
             let hi = Matrix::from_fn(a.rows(), a.cols(), |i, j| {
                 a[(i, j)].clone().max(b[(i, j)].clone())
             });
-            MatrixSet::Box { lo, hi }
+            MatrixSet::interval_box(lo, hi).ok()
         }),
         (
             prop::collection::vec((rational(), rational()), rows),
             matrix(rows, cols),
             matrix(rows, cols)
         )
-            .prop_map(|(q, m, offset)| {
+            .prop_filter_map("valid set", |(q, m, offset)| {
                 let (q_lo, q_hi) = q
                     .into_iter()
                     .map(|(a, b)| if a <= b { (a, b) } else { (b, a) })
                     .unzip();
-                MatrixSet::DiagBox {
-                    q_lo,
-                    q_hi,
-                    m,
-                    offset,
-                }
+                MatrixSet::diag_box(q_lo, q_hi, m, offset).ok()
             }),
     ]
 }
@@ -133,22 +130,19 @@ impl quickcheck::Arbitrary for MatrixSet<Rational> {
         let c = 1 + qc::<usize>(g) % 3;
         let mat =
             |g: &mut quickcheck::Gen| Matrix::from_fn(r, c, |_, _| SmallRational::arbitrary(g).0);
-        match qc::<u8>(g) % 4 {
+        // Every branch builds valid data (one shape, rational entries, lo ≤ hi).
+        let set = match qc::<u8>(g) % 4 {
             0 | 1 => {
                 let k = 1 + qc::<usize>(g) % 3;
                 let ms = (0..k).map(|_| mat(g)).collect();
-                if qc::<u8>(g) % 2 == 0 {
-                    MatrixSet::Finite(ms)
-                } else {
-                    MatrixSet::Hull(ms)
-                }
+                MatrixSet::finite_or_hull(ms, qc::<u8>(g) % 2 == 0)
             }
             2 => {
                 let a = mat(g);
                 let b = mat(g);
                 let lo = Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().min(b[(i, j)].clone()));
                 let hi = Matrix::from_fn(r, c, |i, j| a[(i, j)].clone().max(b[(i, j)].clone()));
-                MatrixSet::Box { lo, hi }
+                MatrixSet::interval_box(lo, hi)
             }
             _ => {
                 let (q_lo, q_hi): (Vec<Rational>, Vec<Rational>) = (0..r)
@@ -162,14 +156,11 @@ impl quickcheck::Arbitrary for MatrixSet<Rational> {
                         }
                     })
                     .unzip();
-                MatrixSet::DiagBox {
-                    q_lo,
-                    q_hi,
-                    m: mat(g),
-                    offset: mat(g),
-                }
+                let (m, offset) = (mat(g), mat(g));
+                MatrixSet::diag_box(q_lo, q_hi, m, offset)
             }
-        }
+        };
+        set.expect("valid by construction")
     }
 }
 
@@ -181,6 +172,7 @@ fn qc<T: quickcheck::Arbitrary>(g: &mut quickcheck::Gen) -> T {
 /// A one-input primitive of `crate::selection` chosen at random (for generated
 /// selections): `abs`, `relu`, `hinge`, or the piecewise-quadratic derivative.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AnyPrimitive {
     /// `|z|`.
     Abs,

@@ -31,7 +31,7 @@ use crate::linalg::exact::gram_exact;
 use crate::linalg::ldlt::positive_semidefinite;
 use crate::linalg::norms::{spectral_norm_upper, Norm};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{parse_rational, Exact, Rational, Scalar};
 use rug::Integer;
 
@@ -101,14 +101,14 @@ fn convergents(x: &Rational, terms: usize) -> Vec<Rational> {
 /// `M` for a zero-offset diag box with `|q| ≤ 1`, else every extreme point
 /// ([`MatrixSet::vertices`], at most the checker's cap).
 fn targets(set: &MatrixSet<Rational>, weighted: bool) -> Result<Vec<Matrix<Rational>>> {
-    match set {
-        MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(set.members()?.to_vec()),
-        MatrixSet::Box { lo, hi } if !weighted => {
+    match set.view() {
+        MatrixSetView::Finite(_) | MatrixSetView::Hull(_) => Ok(set.members()?.to_vec()),
+        MatrixSetView::Box { lo, hi } if !weighted => {
             Ok(vec![lo.zip_with(hi, "box bound", |a, b| {
                 Scalar::max(&Scalar::abs(a), &Scalar::abs(b))
             })?])
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -211,7 +211,7 @@ pub fn find_norm_bound<S: Exact>(
     norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    let set = &set_to_rug(set);
+    let set = &set_to_rug(set)?;
     norm_bound_search(&family_subject(set)?, set, norm, opts)
 }
 
@@ -224,7 +224,7 @@ pub fn find_norm_bound_for<S: Exact>(
     norm: Norm,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    norm_bound_search(subject, &set_to_rug(set), norm, opts)
+    norm_bound_search(subject, &set_to_rug(set)?, norm, opts)
 }
 
 /// [`find_norm_bound_for`] on a `rug::Rational` family.
@@ -376,7 +376,7 @@ pub fn certify_weighted_at<S: Exact>(
     rho: &S,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    let set = &set_to_rug(set);
+    let set = &set_to_rug(set)?;
     weighted_at_search(&family_subject(set)?, set, &rho.to_rational(), opts)
 }
 
@@ -387,7 +387,7 @@ pub fn certify_weighted_at_for<S: Exact>(
     rho: &S,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    weighted_at_search(subject, &set_to_rug(set), &rho.to_rational(), opts)
+    weighted_at_search(subject, &set_to_rug(set)?, &rho.to_rational(), opts)
 }
 
 /// [`certify_weighted_at_for`] on a `rug::Rational` family.
@@ -428,7 +428,7 @@ pub fn find_weighted_bound<S: Exact>(
     set: &MatrixSet<S>,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    let set = &set_to_rug(set);
+    let set = &set_to_rug(set)?;
     weighted_bound_search(&family_subject(set)?, set, opts)
 }
 
@@ -438,7 +438,7 @@ pub fn find_weighted_bound_for<S: Exact>(
     set: &MatrixSet<S>,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    weighted_bound_search(subject, &set_to_rug(set), opts)
+    weighted_bound_search(subject, &set_to_rug(set)?, opts)
 }
 
 /// [`find_weighted_bound_for`] on a `rug::Rational` family.

@@ -153,6 +153,7 @@ pub struct EnetProof {
 
 /// Why [`prove`] proved nothing (never a false proof).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ProofFailure {
     /// Bad input (dimensions, non-finite numbers, empty parameter intervals, arithmetic
     /// not as trusted).
@@ -214,8 +215,8 @@ impl From<Error> for ProofFailure {
     }
 }
 
-fn input(reason: impl Into<String>) -> ProofFailure {
-    ProofFailure::Input(Error::InvalidInput(reason.into()))
+fn input(name: &str, value: String, expected: &str) -> ProofFailure {
+    ProofFailure::Input(Error::parameter(name, value, expected))
 }
 
 /// `Ĥ = fl(s X_TᵀX_T) + λ₂I` at the parameters' midpoints, and its Gram error bound.
@@ -542,11 +543,17 @@ pub fn prove(
         && d.lambda2.inf() >= 0.0;
     if !valid {
         return Err(input(
-            "need s > 0, λ₁ > 0, λ₂ ≥ 0 as finite non-empty intervals",
+            "(s, λ₁, λ₂)",
+            format!("({:?}, {:?}, {:?})", d.scale, d.lambda1, d.lambda2),
+            "s > 0, λ₁ > 0, λ₂ ≥ 0 as finite non-empty intervals",
         ));
     }
     if !(d.data.rel >= 0.0 && d.data.abs >= 0.0) {
-        return Err(input("data radius must be ≥ 0"));
+        return Err(input(
+            "the data radius (rel, abs)",
+            format!("({}, {})", d.data.rel, d.data.abs),
+            "≥ 0",
+        ));
     }
 
     // Finder: polish (untrusted; only chooses the centre).

@@ -25,7 +25,6 @@ use crate::error::{Error, Result};
 use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
 use crate::maps::FixedPointMap;
-use crate::matset::MatrixSet;
 use crate::scalar::{Enclosure, Interval, Scalar};
 
 /// Settings of [`enclose_fixed_point`].
@@ -304,11 +303,9 @@ pub fn enclose_fixed_point<F: FixedPointMap<Interval> + ?Sized>(
     // The conservative Jacobian at x̄ is contained in the one over the box `cur`. One
     // listed member (one active piece) is a singleton even when its interval entries
     // are not points (equality of wide intervals is undecided).
-    let single_valued = match f.conservative_jacobian(&cur, theta) {
-        Ok(MatrixSet::Finite(v) | MatrixSet::Hull(v)) if v.len() == 1 => true,
-        Ok(j) => j.is_singleton(),
-        Err(_) => false,
-    };
+    let single_valued = f
+        .conservative_jacobian(&cur, theta)
+        .is_ok_and(|j| j.is_singleton());
     Ok(FixedPointEnclosure {
         x: cur,
         domain,

@@ -169,8 +169,10 @@ pub fn certify_fixed_point_with_verdict(
         splitting,
     } = problem;
     if problem.penalty == Penalty::Lasso && (*lambda2 != 0 || *splitting != Splitting::Prox) {
-        return Err(Error::InvalidInput(
-            "a LASSO problem has λ₂ = 0 and the prox splitting".into(),
+        return Err(Error::parameter(
+            "a LASSO problem's (λ₂, splitting)",
+            format!("({lambda2}, {splitting:?})"),
+            "λ₂ = 0 and the prox splitting",
         ));
     }
     let data = problem.problem_data();
@@ -189,19 +191,21 @@ pub fn certify_fixed_point_with_verdict(
         Splitting::Prox => (
             one.clone(),
             one.div(&one.add(&gamma.mul(lambda2)))
-                .ok_or_else(|| Error::InvalidInput("1 + γλ₂ = 0".into()))?,
+                .ok_or_else(|| Error::DivisionByZero {
+                    context: "1 + γλ₂ = 0".into(),
+                })?,
         ),
         Splitting::Smooth => (one.sub(&gamma.mul(lambda2)), one.clone()),
     };
     let m_prime = Matrix::identity(p)
         .scale(&d)
         .sub(&a.transpose().matmul(a)?.scale(gamma))?;
-    let family = MatrixSet::DiagBox {
-        q_lo: vec![Rational::new(); p],
-        q_hi: vec![one.clone(); p],
-        m: m_prime.scale(&c),
-        offset: Matrix::zeros(p, p),
-    };
+    let family = MatrixSet::diag_box(
+        vec![Rational::new(); p],
+        vec![one.clone(); p],
+        m_prime.scale(&c),
+        Matrix::zeros(p, p),
+    )?;
     let subject = Subject::Map {
         problem: data.clone(),
     };

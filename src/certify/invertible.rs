@@ -30,7 +30,7 @@ pub fn certify_invertible<S: Exact>(
     set: &MatrixSet<S>,
     opts: &SearchOptions,
 ) -> Result<Certificate> {
-    let set = &set_to_rug(set);
+    let set = &set_to_rug(set)?;
     let data = family_subject(set)?;
     for norm in [Norm::Inf, Norm::One, Norm::Two] {
         if let Ok(c) = find_norm_bound(set, norm, opts) {

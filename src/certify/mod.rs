@@ -81,7 +81,7 @@ pub use piggyback_kernel::{Budget, CheckFailure, Verdict};
 use crate::error::{Error, Result};
 use crate::linalg::norms::Norm;
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{format_rational, Exact, Rational};
 
 /// Convert an exact matrix to `rug::Rational`.
@@ -90,25 +90,22 @@ pub fn to_rug<S: Exact>(m: &Matrix<S>) -> Matrix<Rational> {
 }
 
 /// Convert a set of exact matrices to `rug::Rational`.
-pub fn set_to_rug<S: Exact>(set: &MatrixSet<S>) -> MatrixSet<Rational> {
-    match set {
-        MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(to_rug).collect()),
-        MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(to_rug).collect()),
-        MatrixSet::Box { lo, hi } => MatrixSet::Box {
-            lo: to_rug(lo),
-            hi: to_rug(hi),
-        },
-        MatrixSet::DiagBox {
+pub fn set_to_rug<S: Exact>(set: &MatrixSet<S>) -> Result<MatrixSet<Rational>> {
+    match set.view() {
+        MatrixSetView::Finite(v) => MatrixSet::finite(v.iter().map(to_rug).collect()),
+        MatrixSetView::Hull(v) => MatrixSet::hull(v.iter().map(to_rug).collect()),
+        MatrixSetView::Box { lo, hi } => MatrixSet::interval_box(to_rug(lo), to_rug(hi)),
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
             offset,
-        } => MatrixSet::DiagBox {
-            q_lo: q_lo.iter().map(|x| x.to_rational()).collect(),
-            q_hi: q_hi.iter().map(|x| x.to_rational()).collect(),
-            m: to_rug(m),
-            offset: to_rug(offset),
-        },
+        } => MatrixSet::diag_box(
+            q_lo.iter().map(|x| x.to_rational()).collect(),
+            q_hi.iter().map(|x| x.to_rational()).collect(),
+            to_rug(m),
+            to_rug(offset),
+        ),
     }
 }
 
@@ -127,13 +124,8 @@ pub fn rows_text(m: &Matrix<Rational>) -> Vec<Vec<String>> {
 /// The certificate form of a set of square matrices. Errors on an empty set or
 /// non-square members.
 pub fn family_data<S: Exact>(set: &MatrixSet<S>) -> Result<FamilyData> {
-    let set = &set_to_rug(set);
-    let (r, c) = match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) if v.is_empty() => {
-            return Err(Error::InvalidInput("empty matrix set".into()));
-        }
-        _ => set.shape(),
-    };
+    let set = &set_to_rug(set)?;
+    let (r, c) = set.shape();
     if r != c {
         return Err(Error::DimensionMismatch {
             op: "certificate data (square matrices)",
@@ -141,18 +133,18 @@ pub fn family_data<S: Exact>(set: &MatrixSet<S>) -> Result<FamilyData> {
             right: (c, c),
         });
     }
-    Ok(match set {
-        MatrixSet::Finite(v) => FamilyData::Finite {
+    Ok(match set.view() {
+        MatrixSetView::Finite(v) => FamilyData::Finite {
             vertices: v.iter().map(rows_text).collect(),
         },
-        MatrixSet::Hull(v) => FamilyData::Hull {
+        MatrixSetView::Hull(v) => FamilyData::Hull {
             vertices: v.iter().map(rows_text).collect(),
         },
-        MatrixSet::Box { lo, hi } => FamilyData::Box {
+        MatrixSetView::Box { lo, hi } => FamilyData::Box {
             lo: rows_text(lo),
             hi: rows_text(hi),
         },
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -183,9 +175,9 @@ pub fn norm_spec(norm: Norm) -> Result<NormSpec> {
 /// The error for a certificate asked in a norm that is not an operator norm
 /// (Frobenius, largest entry).
 pub(crate) fn no_operator_norm_certificate() -> Error {
-    Error::InvalidInput(
-        "certificates state operator norms (one, two, inf, weighted); Frobenius and max have no certificate form".into(),
-    )
+    Error::Unsupported {
+        what: "certificates state operator norms (one, two, inf, weighted); Frobenius and max have no certificate form".into(),
+    }
 }
 
 /// The subject "the written family `set`".

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::io::problem::Problem;
 use crate::io::resolve::Purpose;
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{parse_rational, Rational, Scalar};
 use piggyback_kernel::lp::{self, LpOutcome};
 use piggyback_kernel::problem::{MapData, ProblemData, Splitting};
@@ -40,6 +40,7 @@ pub struct Certified {
 
 /// What [`certify_problem`] concluded.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// A checked certificate.
     Certified(Box<Certified>),
@@ -51,12 +52,12 @@ pub enum Outcome {
 fn problem_error(f: CheckFailure) -> Error {
     match f {
         CheckFailure::InvalidProblem(s) => {
-            Error::InvalidInput(format!("the problem is not a map: {s}"))
+            Error::malformed("", format!("the problem is not a map: {s}"))
         }
         CheckFailure::TooLarge(o) => Error::TooLarge {
             context: o.to_string(),
         },
-        other => Error::InvalidInput(other.to_string()),
+        other => Error::malformed("", other.to_string()),
     }
 }
 
@@ -134,11 +135,11 @@ type Lettered = (Vec<Matrix<Rational>>, Vec<Letter>);
 
 /// The family's extreme points with their letters (`None` when there are too many).
 fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<Lettered>> {
-    Ok(match family {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => {
-            Some((v.clone(), (0..v.len()).map(Letter::Index).collect()))
+    Ok(match family.view() {
+        MatrixSetView::Finite(v) | MatrixSetView::Hull(v) => {
+            Some((v.to_vec(), (0..v.len()).map(Letter::Index).collect()))
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -166,7 +167,7 @@ fn letters_of(family: &MatrixSet<Rational>) -> Result<Option<Lettered>> {
             }
             Some((vs, ls))
         }
-        MatrixSet::Box { .. } => None,
+        MatrixSetView::Box { .. } => None,
     })
 }
 
@@ -294,13 +295,13 @@ impl Exact {
                     MapData::ElasticNet {
                         splitting: Splitting::Smooth,
                         ..
-                    } => Rational::from(1).sub(
-                        &gamma.mul(
-                            theta
-                                .get(1)
-                                .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
-                        ),
-                    ),
+                    } => Rational::from(1).sub(&gamma.mul(theta.get(1).ok_or_else(|| {
+                        Error::IndexOutOfRange {
+                            what: "θ = (λ₁, λ₂)".into(),
+                            index: 1,
+                            len: theta.len(),
+                        }
+                    })?)),
                     _ => Rational::from(1),
                 };
                 let mp = Matrix::identity(p).scale(&diag).sub(&gram.scale(&gamma))?;
@@ -308,7 +309,7 @@ impl Exact {
                 let tau = gamma.mul(
                     theta
                         .first()
-                        .ok_or_else(|| Error::InvalidInput("θ is empty".into()))?,
+                        .ok_or_else(|| Error::Empty { what: "θ".into() })?,
                 );
                 Exact::Fb { mp, s, tau }
             }

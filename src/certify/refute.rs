@@ -11,7 +11,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::linalg::spectral::{self, spectral_radius_estimate, spectral_radius_exceeds};
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::{Exact, Rational, Scalar};
 
 /// Largest number of words scored in f64.
@@ -41,19 +41,17 @@ pub fn find_refutation<S: Exact>(
     r: &S,
     max_len: usize,
 ) -> Result<Option<Certificate>> {
-    let (set, r) = (&set_to_rug(set), &r.to_rational());
-    let vs = match set {
-        MatrixSet::Finite(v) | MatrixSet::Hull(v) => v,
-        _ => {
-            return Err(Error::InvalidInput(
-                "refutation needs a set given by vertices (finite or hull)".into(),
-            ))
-        }
+    let (set, r) = (&set_to_rug(set)?, &r.to_rational());
+    let vs = match set.view() {
+        MatrixSetView::Finite(v) | MatrixSetView::Hull(v) => v,
+        _ => return Err(Error::Unsupported {
+            what:
+                "refutation of a box or DiagBox (it needs a set given by vertices: finite or hull)"
+                    .into(),
+        }),
     };
     if *r < 0 {
-        return Err(Error::InvalidInput(
-            "refutation threshold r must be >= 0".into(),
-        ));
+        return Err(Error::parameter("refutation threshold r", r, ">= 0"));
     }
     let words = scored_words(vs, r, max_len)?;
     let Some((word, witness)) = proven_words(vs, words, r)?.into_iter().next() else {

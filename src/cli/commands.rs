@@ -492,6 +492,7 @@ pub(crate) fn cmd_certify(
 // One value per checked file: the size difference between the variants is irrelevant.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum CheckOutcome {
     /// Accepted by the kernel.
     Valid {
@@ -725,8 +726,7 @@ pub(crate) fn cmd_check(
         ensure_not_input(o, path)?;
         ensure_writable(&[o], force)?;
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path.display(), &e))?;
     let progress = ctx.progress();
     progress.step("checking the certificate (exact kernel, or level 2 by its format)");
     let base = path.parent().unwrap_or(Path::new("."));
@@ -1131,8 +1131,12 @@ fn emit(ctx: &mut Ctx, output: Option<&Path>, json: bool, rendered: &str) -> Res
 }
 
 fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| Error::InvalidInput(format!("cannot serialise the report: {e}")))
+    serde_json::to_string_pretty(value).map_err(|e| Error::Io {
+        action: "serialise",
+        path: "the report".into(),
+        kind: std::io::ErrorKind::Other,
+        message: e.to_string(),
+    })
 }
 
 /// The built-in example problems certified by the demo: `(file name, JSON text)`.
@@ -1212,8 +1216,7 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
     ensure_writable(&refs, force)?;
     for sub in ["problems", "data", "figures"] {
         let d = dir.join(sub);
-        std::fs::create_dir_all(&d)
-            .map_err(|e| Error::InvalidInput(format!("cannot create {}: {e}", d.display())))?;
+        std::fs::create_dir_all(&d).map_err(|e| Error::io("create", d.display(), &e))?;
     }
     for (path, text) in &inputs {
         write_file(path, text.as_bytes())?;
@@ -1239,9 +1242,8 @@ pub(crate) fn cmd_demo(dir: &Path, force: bool, ctx: &mut Ctx) -> Result<i32> {
         if matches!(done.outcome, Outcome::Certified(_)) {
             for file in written {
                 progress.step(format!("check {}", file.display()));
-                let text = std::fs::read_to_string(&file).map_err(|e| {
-                    Error::InvalidInput(format!("cannot read {}: {e}", file.display()))
-                })?;
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| Error::io("read", file.display(), &e))?;
                 let outcome = check_certificate(&text);
                 say.push_str(&check_text(&file, &outcome));
                 let code = outcome.exit_code();

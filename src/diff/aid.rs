@@ -341,7 +341,11 @@ impl<Op: FnMut(&[f64], &mut [f64]) -> Result<()>> Gmres<Op> {
     pub fn new(op: Op, b: &[f64], opts: &GmresOptions) -> Result<Self> {
         check_finite(b, "GMRES right-hand side")?;
         if opts.restart == 0 || !(opts.rel_tol >= 0.0) || !(opts.abs_tol >= 0.0) {
-            return Err(Error::InvalidInput(format!("GmresOptions {opts:?}")));
+            return Err(Error::parameter(
+                "GmresOptions",
+                format!("{opts:?}"),
+                "restart ≥ 1, rel_tol ≥ 0, abs_tol ≥ 0",
+            ));
         }
         let n = b.len();
         let bnorm = dot(b, b).sqrt();

@@ -120,7 +120,11 @@ pub fn cg_with(
 ) -> Result<CgOutput> {
     check_finite(b, "CG right-hand side")?;
     if !(opts.rel_tol >= 0.0 && opts.rel_tol.is_finite()) {
-        return Err(Error::InvalidInput(format!("CgOptions {opts:?}")));
+        return Err(Error::parameter(
+            "CgOptions::rel_tol",
+            opts.rel_tol,
+            "finite and ≥ 0",
+        ));
     }
     let n = b.len();
     let mut mp = vec![0.0; n];
@@ -181,7 +185,7 @@ pub fn cg_with(
 ///
 /// Preconditions, checked with two random probes (seed fixed): `A` has zero rows off
 /// `active`, and `A_SS` is symmetric (relative tolerance `1e-10`). Errors:
-/// [`Error::InvalidInput`] when a probe fails (use GMRES), index and length errors,
+/// [`Error::Unsupported`] when a probe fails (use GMRES), index and length errors,
 /// [`Error::NotPositiveDefinite`] from CG.
 pub fn aid_cg_restricted(
     lin: &mut dyn Linearization<f64>,
@@ -195,10 +199,19 @@ pub fn aid_cg_restricted(
     check_finite(v, "AID-CG adjoint v")?;
     let mut in_s = vec![false; n];
     for &i in active {
-        if i >= n || in_s[i] {
-            return Err(Error::InvalidInput(format!(
-                "AID-CG: active index {i} out of range or repeated (n = {n})"
-            )));
+        if i >= n {
+            return Err(Error::IndexOutOfRange {
+                what: "AID-CG: active set".into(),
+                index: i,
+                len: n,
+            });
+        }
+        if in_s[i] {
+            return Err(Error::parameter(
+                "AID-CG: active set",
+                format!("index {i} twice"),
+                "distinct indices",
+            ));
         }
         in_s[i] = true;
     }
@@ -211,9 +224,9 @@ pub fn aid_cg_restricted(
     lin.a_mul_into(&r, &mut out)?;
     let scale = out.iter().map(|o| o.abs()).fold(0.0, f64::max).max(1e-300);
     if (0..n).any(|i| !in_s[i] && out[i].abs() > 1e-12 * scale) {
-        return Err(Error::InvalidInput(
-            "AID-CG: A has a nonzero row outside the active set (use GMRES)".into(),
-        ));
+        return Err(Error::Unsupported {
+            what: "AID-CG: A has a nonzero row outside the active set (use GMRES)".into(),
+        });
     }
     // The restricted operator u ↦ u − (Aᵀ[u; 0])_S.
     let mut apply = |u: &[f64], res: &mut [f64]| {
@@ -238,9 +251,11 @@ pub fn aid_cg_restricted(
         let size =
             dot(&ma, &ma).sqrt() * dot(&b, &b).sqrt() + dot(&mb, &mb).sqrt() * dot(&a, &a).sqrt();
         if !((x - y).abs() <= 1e-10 * size.max(1e-300)) {
-            return Err(Error::InvalidInput(format!(
-                "AID-CG: the restricted system is not symmetric (probe {x:e} vs {y:e}); use GMRES"
-            )));
+            return Err(Error::Unsupported {
+                what: format!(
+                    "AID-CG: the restricted system is not symmetric (probe {x:e} vs {y:e}); use GMRES"
+                ),
+            });
         }
     }
     let vs: Vec<f64> = active.iter().map(|&i| v[i]).collect();

@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 /// Why an engine stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Termination {
     /// The step residual reached the tolerance ([`IterOptions::tol`]).
     Converged,
@@ -95,6 +96,8 @@ pub struct Progress<'a> {
 }
 
 /// What an observer wants after an iteration.
+///
+/// Closed on purpose: an observer either lets the run continue or stops it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
     /// Keep iterating.
@@ -171,7 +174,7 @@ impl<'o> Driver<'o> {
 
     /// Run `engine` to the end.
     ///
-    /// Errors: [`Error::InvalidInput`] for bad options; [`Error::NotConverged`] when
+    /// Errors: [`Error::InvalidParameter`] for bad options; [`Error::NotConverged`] when
     /// the budget runs out while a tolerance was asked for; [`Error::NotContractive`]
     /// when the residual grows by [`IterOptions::divergence_factor`] over its minimum
     /// (or stops being finite); and every error of the engine's steps.

@@ -188,6 +188,7 @@ pub struct CdWork {
 
 /// How the restricted system `(s X_SᵀX_S + λ₂ I) u = r` is solved.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RestrictedSolver {
     /// Form the Gram matrix and factor it (Cholesky).
     Cholesky,
@@ -336,9 +337,11 @@ impl Enet {
             });
         }
         if !(scale > 0.0 && scale.is_finite()) {
-            return Err(Error::InvalidInput(format!(
-                "Enet::new: scale {scale} must be finite and > 0"
-            )));
+            return Err(Error::parameter(
+                "Enet::new: scale",
+                scale,
+                "finite and > 0",
+            ));
         }
         check_finite(&x, "Enet design")?;
         check_finite(&y, "Enet response")?;
@@ -518,7 +521,7 @@ impl Enet {
     /// Solve by working-set coordinate descent, warm-started from `warm` when given (see
     /// the module documentation for the algorithm and the kink tolerance).
     ///
-    /// Errors: [`Error::InvalidInput`] for `λ₁ < 0`, `λ₂ < 0` or non-finite values,
+    /// Errors: [`Error::InvalidParameter`] for `λ₁ < 0`, `λ₂ < 0` or non-finite values,
     /// [`Error::NotConverged`] when the budget ends before the gap tolerance.
     pub fn solve(
         &self,
@@ -542,9 +545,11 @@ impl Enet {
         observe: &mut dyn FnMut(usize, f64),
     ) -> Result<CdSolution> {
         if !(l1 >= 0.0 && l2 >= 0.0 && l1.is_finite() && l2.is_finite()) {
-            return Err(Error::InvalidInput(format!(
-                "Enet::solve: need λ₁, λ₂ ≥ 0 finite, got ({l1}, {l2})"
-            )));
+            return Err(Error::parameter(
+                "Enet::solve: (λ₁, λ₂)",
+                format!("({l1}, {l2})"),
+                "both finite and ≥ 0",
+            ));
         }
         let mut w = match warm {
             Some(w0) => {

@@ -26,8 +26,10 @@ pub trait OuterLoss {
         coords
             .iter()
             .map(|&j| {
-                g.get(j).copied().ok_or_else(|| {
-                    Error::InvalidInput(format!("coordinate {j} out of range {}", g.len()))
+                g.get(j).copied().ok_or_else(|| Error::IndexOutOfRange {
+                    what: "hypergradient coordinates".into(),
+                    index: j,
+                    len: g.len(),
                 })
             })
             .collect()
@@ -56,9 +58,9 @@ impl SquaredError {
         x_val.check_finite("SquaredError X_val")?;
         check_finite(&y_val, "SquaredError y_val")?;
         if y_val.is_empty() {
-            return Err(Error::InvalidInput(
-                "SquaredError: empty validation set".into(),
-            ));
+            return Err(Error::Empty {
+                what: "the validation set of SquaredError".into(),
+            });
         }
         Ok(SquaredError { x_val, y_val })
     }
@@ -85,9 +87,11 @@ impl OuterLoss for SquaredError {
         let (nv, p) = self.x_val.shape();
         check_len("SquaredError: len(x) vs cols(X_val)", p, x.len())?;
         if let Some(&bad) = coords.iter().find(|&&j| j >= p) {
-            return Err(Error::InvalidInput(format!(
-                "coordinate {bad} out of range {p}"
-            )));
+            return Err(Error::IndexOutOfRange {
+                what: "SquaredError: coordinates".into(),
+                index: bad,
+                len: p,
+            });
         }
         // r = X_val x − y_val over the nonzeros of x, then X_{val,j}ᵀ r / n_val.
         let nz: Vec<usize> = (0..p).filter(|&j| x[j] != 0.0).collect();
@@ -124,9 +128,19 @@ impl CrossEntropy {
         )?;
         x_val.check_finite("CrossEntropy X_val")?;
         if labels.is_empty() || !labels.iter().all(|y| (0.0..=1.0).contains(y)) {
-            return Err(Error::InvalidInput(
-                "CrossEntropy: labels must be in [0, 1], non-empty".into(),
-            ));
+            return Err(match labels.iter().position(|y| !(0.0..=1.0).contains(y)) {
+                Some(i) => {
+                    // "labels must be in [0, 1]": the wording Python users see and test.
+                    Error::parameter(
+                        "CrossEntropy: labels",
+                        format!("{} (label {i})", labels[i]),
+                        "in [0, 1]",
+                    )
+                }
+                None => Error::Empty {
+                    what: "the labels of CrossEntropy".into(),
+                },
+            });
         }
         Ok(CrossEntropy { x_val, labels })
     }
@@ -173,6 +187,7 @@ impl OuterLoss for CrossEntropy {
 
 /// Which engine differentiates the fixed point.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Engine {
     /// ITD reverse mode: `iterations` steps of `F` from the given point, then back-propagation.
     ItdReverse {
@@ -300,11 +315,11 @@ fn descend(
     // LASSO as an elastic net with λ₂ = 0).
     let valid = |(l, t): (&f64, &bool)| l.is_finite() && if *t { *l > 0.0 } else { *l >= 0.0 };
     if opts.tune.len() != lambda0.len() || !lambda0.iter().zip(&opts.tune).all(valid) {
-        return Err(Error::InvalidInput(format!(
-            "tune: need one `tune` flag per λ, λ > 0 where tuned and λ ≥ 0 where fixed, \
-             got λ = {lambda0:?}, tune = {:?}",
-            opts.tune
-        )));
+        return Err(Error::parameter(
+            "tune: (λ, tune flags)",
+            format!("λ = {lambda0:?}, tune = {:?}", opts.tune),
+            "one `tune` flag per λ, λ > 0 where tuned and λ ≥ 0 where fixed",
+        ));
     }
     let mut lambda = lambda0.to_vec();
     let (mut x, mut loss, mut g, mut sv) = eval(&lambda, &x0)?;

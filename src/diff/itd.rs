@@ -174,6 +174,7 @@ pub fn jacobian<S: Scalar, F: FixedPointMap<S> + ?Sized>(
 
 /// Memory policy of reverse-mode ITD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Checkpointing {
     /// Store every iterate: memory `t·n` scalars, no recomputation.
     All,
@@ -209,9 +210,7 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
     let (n, m) = map.dims();
     let k = match checkpointing {
         Checkpointing::All => 1,
-        Checkpointing::Every(0) => {
-            return Err(Error::InvalidInput("Checkpointing::Every(0)".into()))
-        }
+        Checkpointing::Every(0) => return Err(Error::parameter("Checkpointing::Every", 0, "≥ 1")),
         Checkpointing::Every(k) => k,
     };
     // Forward pass (the driver's loop): keep x_0, x_k, x_{2k}, … (all iterates when
@@ -251,7 +250,11 @@ pub fn vjp<S: Scalar, F: FixedPointMap<S> + ?Sized>(
         let first = checkpoints
             .get(c)
             .cloned()
-            .ok_or_else(|| Error::InvalidInput("ITD reverse: missing checkpoint".into()))?;
+            .ok_or_else(|| Error::IndexOutOfRange {
+                what: "ITD reverse: checkpoints".into(),
+                index: c,
+                len: checkpoints.len(),
+            })?;
         seg.push(first);
         for _ in start + 1..end {
             let mut fx = vec![S::zero(); n];

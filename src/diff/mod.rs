@@ -93,10 +93,11 @@ impl IterOptions {
     }
     pub(crate) fn validate(&self) -> Result<()> {
         if !(self.tol >= 0.0 && self.tol.is_finite() && self.divergence_factor > 1.0) {
-            return Err(Error::InvalidInput(format!(
-                "IterOptions: need tol >= 0 finite and divergence_factor > 1, got {:?}",
-                self
-            )));
+            return Err(Error::parameter(
+                "IterOptions (tol, divergence_factor)",
+                format!("({}, {})", self.tol, self.divergence_factor),
+                "tol >= 0 finite and divergence_factor > 1",
+            ));
         }
         Ok(())
     }
@@ -105,11 +106,10 @@ impl IterOptions {
 pub(crate) use crate::linalg::check_len;
 
 pub(crate) fn check_finite<S: Scalar>(v: &[S], context: &str) -> Result<()> {
-    if v.iter().all(|x| x.is_finite()) {
-        Ok(())
-    } else {
-        Err(Error::NonFinite {
-            context: context.to_string(),
-        })
+    match v.iter().position(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::NonFinite {
+            context: format!("{context}, entry {i}"),
+        }),
     }
 }

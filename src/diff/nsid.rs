@@ -55,6 +55,7 @@ pub trait StochasticComposite {
 
 /// Step sizes `η_k`.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StepPolicy {
     /// `η_k = η` (converges to a noise ball of radius `O(η)`).
     Constant(f64),
@@ -82,9 +83,11 @@ impl StepPolicy {
         if ok {
             Ok(())
         } else {
-            Err(Error::InvalidInput(format!(
-                "NSID step policy {self:?}: need 0 < η_k ≤ 1"
-            )))
+            Err(Error::parameter(
+                "NSID step policy",
+                format!("{self:?}"),
+                "0 < η_k ≤ 1",
+            ))
         }
     }
 }
@@ -167,9 +170,14 @@ impl<'a, C: StochasticComposite + ?Sized> Nsid<'a, C> {
             || opts.batch_size > big_n
             || opts.mean_batch.is_some_and(|b| b == 0 || b > big_n)
         {
-            return Err(Error::InvalidInput(format!(
-                "NSID: batch sizes must be in 1..={big_n}"
-            )));
+            return Err(Error::parameter(
+                "NSID: batch sizes",
+                format!(
+                    "batch_size {}, mean_batch {:?}",
+                    opts.batch_size, opts.mean_batch
+                ),
+                format!("in 1..={big_n}"),
+            ));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
         let mean_batch: Vec<usize> = match opts.mean_batch {
@@ -295,8 +303,10 @@ impl StochasticEnet {
         a.check_finite("StochasticEnet A")?;
         check_finite(&y, "StochasticEnet y")?;
         if !(scale > 0.0 && gamma > 0.0 && scale.is_finite() && gamma.is_finite()) {
-            return Err(Error::InvalidInput(
-                "StochasticEnet: scale and γ must be finite and > 0".into(),
+            return Err(Error::parameter(
+                "StochasticEnet: (scale, γ)",
+                format!("({scale}, {gamma})"),
+                "both finite and > 0",
             ));
         }
         Ok(StochasticEnet { a, y, scale, gamma })

@@ -59,7 +59,7 @@ impl<'a, S: Scalar, F: FixedPointMap<S> + ?Sized> Piggyback<'a, S, F> {
     pub fn new(map: &'a F, x0: &[S], theta: &[S], opts: SetOptions) -> Result<Self> {
         map.check_input(x0, theta)?;
         let (n, m) = map.dims();
-        let set = MatrixSet::singleton(Matrix::zeros(n, m));
+        let set = MatrixSet::singleton(Matrix::zeros(n, m))?;
         Ok(Piggyback {
             map,
             theta: theta.to_vec(),
@@ -188,9 +188,9 @@ pub fn fixed_set<S: Scalar>(
     opts: &SetOptions,
 ) -> Result<FixedSetApprox<S>> {
     if matches!(opts.overflow, Overflow::KeepLargest | Overflow::KeepExtreme) {
-        return Err(Error::InvalidInput(
-            "fixed_set needs an outer or exact policy (Enclose or Fail)".into(),
-        ));
+        return Err(Error::Unsupported {
+            what: "fixed_set with an inner overflow policy (use Enclose or Fail)".into(),
+        });
     }
     let (n, nm) = d.shape();
     if x0.rows() != n || nm != n + x0.cols() {
@@ -206,7 +206,7 @@ pub fn fixed_set<S: Scalar>(
         None => {
             // Per extreme point when they are explicit (tighter than the set formulas).
             let family = match &points {
-                Some(p) => MatrixSet::Finite(p.clone()),
+                Some(p) => MatrixSet::finite(p.clone())?,
                 None => d.clone(),
             };
             family.leading_cols(n)?.sup_norm(Norm::Two)?.to_f64()
@@ -218,7 +218,7 @@ pub fn fixed_set<S: Scalar>(
             context: "fixed_set: sup ‖A‖₂ bound".into(),
         });
     }
-    let start = MatrixSet::singleton(x0.clone());
+    let start = MatrixSet::singleton(x0.clone())?;
     let image = d.act_with(&start, opts)?.0;
     let h0 = crate::excess::excess_sq(&image, &start)?
         .sq
@@ -229,7 +229,7 @@ pub fn fixed_set<S: Scalar>(
     let mut exact = points.is_some();
     for _ in 0..t {
         set = d.act_with(&set, opts)?.0;
-        if matches!(set, MatrixSet::Box { .. }) {
+        if set.is_box() {
             exact = false;
         }
     }

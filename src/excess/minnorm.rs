@@ -78,9 +78,9 @@ pub(crate) fn inner_f64(x: &[f64], y: &[f64]) -> f64 {
 /// Errors on an empty list, mismatched shapes, non-finite entries, and (f64 only,
 /// practically never) [`Error::NotConverged`].
 pub fn min_norm_point<S: Scalar>(points: &[Matrix<S>]) -> Result<MinNormPoint<S>> {
-    let first = points
-        .first()
-        .ok_or_else(|| Error::InvalidInput("min_norm_point: no points".into()))?;
+    let first = points.first().ok_or_else(|| Error::Empty {
+        what: "the points given to min_norm_point".into(),
+    })?;
     if let Some(bad) = points.iter().find(|p| p.shape() != first.shape()) {
         return Err(Error::DimensionMismatch {
             op: "min_norm_point",

@@ -81,13 +81,17 @@ pub struct Regression {
 pub fn sparse_regression(spec: &RegressionSpec) -> Result<Regression> {
     let (p, k) = (spec.p, spec.informative);
     if k > p || p == 0 || spec.n_train == 0 || spec.n_val == 0 {
-        return Err(Error::InvalidInput(format!(
-            "sparse regression: need 0 < n, 0 < p, informative ≤ p; got {spec:?}"
-        )));
+        return Err(Error::parameter(
+            "sparse regression: (n_train, n_val, p, informative)",
+            format!("({}, {}, {p}, {k})", spec.n_train, spec.n_val),
+            "0 < n_train, 0 < n_val, 0 < p, informative ≤ p",
+        ));
     }
     if !(spec.noise >= 0.0 && spec.noise.is_finite()) {
-        return Err(Error::InvalidInput(
-            "sparse regression: noise must be ≥ 0".into(),
+        return Err(Error::parameter(
+            "sparse regression: noise",
+            spec.noise,
+            "finite and ≥ 0",
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
@@ -99,12 +103,16 @@ pub fn sparse_regression(spec: &RegressionSpec) -> Result<Regression> {
     let root = if spec.correlated && k > 0 {
         let m = nalgebra::DMatrix::from_fn(k, k, |_, _| g(&mut rng));
         let svd = m.svd(true, false);
-        let u = svd
-            .u
-            .ok_or_else(|| Error::InvalidInput("SVD failed".into()))?;
+        let u = svd.u.ok_or(Error::NotConverged {
+            what: "covariance: SVD",
+            iterations: 0,
+            residual: f64::NAN,
+        })?;
         let smax = svd.singular_values.max();
         if !(smax > 0.0) {
-            return Err(Error::InvalidInput("covariance: zero matrix drawn".into()));
+            return Err(Error::OutsideDomain {
+                context: "covariance: zero matrix drawn".into(),
+            });
         }
         let d: Vec<f64> = svd
             .singular_values
@@ -173,9 +181,11 @@ pub fn poisoning_split(
     seed: u64,
 ) -> Result<PoisoningData> {
     if !(train_frac > 0.0 && train_frac < 1.0 && (0.0..=1.0).contains(&poison_frac)) {
-        return Err(Error::InvalidInput(format!(
-            "poisoning split: need 0 < train_frac < 1, 0 ≤ poison_frac ≤ 1; got {train_frac}, {poison_frac}"
-        )));
+        return Err(Error::parameter(
+            "poisoning split: (train_frac, poison_frac)",
+            format!("({train_frac}, {poison_frac})"),
+            "0 < train_frac < 1 and 0 ≤ poison_frac ≤ 1",
+        ));
     }
     let (total, p) = images.x.shape();
     let mut order: Vec<usize> = (0..total).collect();
@@ -184,10 +194,12 @@ pub fn poisoning_split(
     order.truncate(limit.unwrap_or(total).min(total));
     let n_train = ((order.len() as f64) * train_frac).round() as usize;
     if n_train == 0 || n_train == order.len() {
-        return Err(Error::InvalidInput(format!(
-            "poisoning split: {} images give an empty training or validation set",
-            order.len()
-        )));
+        return Err(Error::Empty {
+            what: format!(
+                "the training or validation set of a poisoning split of {} images",
+                order.len()
+            ),
+        });
     }
     let (tr, va) = order.split_at(n_train);
     let pick = |rows: &[usize]| {

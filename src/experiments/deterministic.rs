@@ -214,10 +214,11 @@ fn scaled(data: &Regression) -> (Matrix<f64>, Vec<f64>) {
 /// Run one panel of Figure 1.
 pub fn run_figure1(spec: &Fig1Spec) -> Result<Fig1Result> {
     if !(spec.lambda[0] > 0.0 && spec.lambda[1] >= 0.0) {
-        return Err(Error::InvalidInput(format!(
-            "Figure 1: need λ₁ > 0, λ₂ ≥ 0, got {:?}",
-            spec.lambda
-        )));
+        return Err(Error::parameter(
+            "Figure 1: (λ₁, λ₂)",
+            format!("{:?}", spec.lambda),
+            "λ₁ > 0 and λ₂ ≥ 0",
+        ));
     }
     let start = std::time::Instant::now();
     let data = sparse_regression(&spec.data)?;

@@ -84,10 +84,10 @@ impl Table {
     }
     /// Write the CSV to `path`.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let mut f = std::fs::File::create(path)
-            .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))?;
+        let mut f =
+            std::fs::File::create(path).map_err(|e| Error::io("write", path.display(), &e))?;
         f.write_all(self.to_csv().as_bytes())
-            .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))
+            .map_err(|e| Error::io("write", path.display(), &e))
     }
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<Vec<f64>> {

@@ -70,22 +70,40 @@ impl Poisoning {
         data.x_train.check_finite("poisoning: training images")?;
         let finite = lambda[0].is_finite() && lambda[1].is_finite() && gamma.is_finite();
         if !(finite && lambda[0] >= 0.0 && lambda[1] >= 0.0 && gamma > 0.0) {
-            return Err(Error::InvalidInput(format!(
-                "poisoning: need λ ≥ 0 and γ > 0 finite, got λ = {lambda:?}, γ = {gamma}"
-            )));
+            return Err(Error::parameter(
+                "poisoning: (λ, γ)",
+                format!("({lambda:?}, {gamma})"),
+                "λ ≥ 0 and γ > 0, finite",
+            ));
         }
         let n = data.x_train.rows();
         if data.labels_train.len() != n || data.labels_train.iter().any(|&c| c >= data.classes) {
-            return Err(Error::InvalidInput(
-                "poisoning: one label per training row, each below the class count".into(),
+            return Err(Error::parameter(
+                "poisoning: training labels",
+                format!(
+                    "{} labels for {n} rows, {} classes",
+                    data.labels_train.len(),
+                    data.classes
+                ),
+                "one label per training row, each below the class count",
             ));
         }
         let mut slot = vec![None; n];
         for (s, &i) in data.poisoned.iter().enumerate() {
             if i >= n || slot[i].is_some() {
-                return Err(Error::InvalidInput(format!(
-                    "poisoning: poisoned row {i} out of range or repeated"
-                )));
+                return Err(if i >= n {
+                    Error::IndexOutOfRange {
+                        what: "poisoning: poisoned rows".into(),
+                        index: i,
+                        len: n,
+                    }
+                } else {
+                    Error::parameter(
+                        "poisoning: poisoned rows",
+                        format!("row {i} twice"),
+                        "distinct rows",
+                    )
+                });
             }
             slot[i] = Some(s);
         }
@@ -403,10 +421,11 @@ pub fn poisoning_problem(
         .l
         / 2.0;
     if !(spec.step_factor > 0.0 && spec.step_factor.is_finite()) {
-        return Err(Error::InvalidInput(format!(
-            "poisoning: step factor must be finite and > 0, got {}",
-            spec.step_factor
-        )));
+        return Err(Error::parameter(
+            "poisoning: step factor",
+            spec.step_factor,
+            "finite and > 0",
+        ));
     }
     let gamma = spec.step_factor / (l + spec.lambda[1]);
     let map = Poisoning::new(data, spec.lambda, gamma)?;

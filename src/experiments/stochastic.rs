@@ -194,7 +194,11 @@ impl<C: StochasticComposite> StochasticProblem<C> {
             ),
             "SID-dec" => (dec, batch, Some(batch), k_sgd),
             "AID-FP" => (StepPolicy::Constant(1.0), big_n, None, epochs),
-            other => return Err(Error::InvalidInput(format!("unknown method {other}"))),
+            other => {
+                return Err(Error::Unsupported {
+                    what: format!("the method {other}"),
+                })
+            }
         };
         let out = nsid(
             &self.map,
@@ -298,7 +302,11 @@ pub fn run_figure2<C: StochasticComposite>(
         || spec.epochs.is_empty()
         || !(spec.batch_frac > 0.0 && spec.batch_frac <= 1.0)
     {
-        return Err(Error::InvalidInput(format!("Figure 2 settings {spec:?}")));
+        return Err(Error::parameter(
+            "Figure 2 settings",
+            format!("{spec:?}"),
+            "runs ≥ 1, repeats ≥ 1, epochs non-empty, 0 < batch_frac ≤ 1",
+        ));
     }
     let start = std::time::Instant::now();
     let ne = spec.epochs.len();

@@ -66,8 +66,7 @@ pub fn read_matrix_f64(path: &Path) -> Result<Matrix<f64>> {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| Error::io("read", path.display(), &e))
 }
 
 /// Write an f64 matrix as CSV (shortest round-trip decimal form of each entry).
@@ -78,8 +77,7 @@ pub fn write_matrix(path: &Path, m: &Matrix<f64>) -> Result<()> {
         out.push_str(&row.join(","));
         out.push('\n');
     }
-    std::fs::write(path, out)
-        .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, out).map_err(|e| Error::io("write", path.display(), &e))
 }
 
 /// The separator: the first of `,` `;` tab on the first line that is not blank and
@@ -109,13 +107,17 @@ fn parse_named<T: Scalar>(
         .from_reader(text.as_bytes());
     let located = |line: u64, col: Option<usize>, p: Problem| -> Error {
         let at = match col {
-            Some(c) => format!("{source}: line {line}, column {}", c + 1),
-            None => format!("{source}: line {line}"),
+            Some(c) => format!("line {line}, column {}", c + 1),
+            None => format!("line {line}"),
         };
         match p {
-            Problem::Invalid(why) => Error::InvalidInput(format!("{at}: {why}")),
+            Problem::Invalid(reason) => Error::Malformed {
+                file: source.to_string(),
+                at,
+                reason,
+            },
             Problem::NonFinite(what) => Error::NonFinite {
-                context: format!("{at} ({what})"),
+                context: format!("{source}: {at} ({what})"),
             },
         }
     };
@@ -174,7 +176,7 @@ fn parse_named<T: Scalar>(
         rows += 1;
     }
     let Some((cols, _)) = shape else {
-        return Err(Error::InvalidInput(format!("{source}: no numeric rows")));
+        return Err(Error::malformed(source, "no numeric rows"));
     };
     // Row-major values into the column-major matrix.
     Ok(Matrix::from_fn(rows, cols, |i, j| {
@@ -213,14 +215,6 @@ fn looks_like_header(cells: &[&str]) -> bool {
         && cells.iter().any(|c| c.chars().any(char::is_alphabetic))
 }
 
-/// An error's message without the "invalid input: " prefix of its display.
-fn plain(e: &Error) -> String {
-    match e {
-        Error::InvalidInput(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn refuse_non_finite_text(cell: &str) -> std::result::Result<(), Problem> {
     let lower = cell.to_ascii_lowercase();
     if lower.contains("nan") || lower.contains("inf") {
@@ -232,7 +226,7 @@ fn refuse_non_finite_text(cell: &str) -> std::result::Result<(), Problem> {
 /// The exact reader: the cell's exact value, converted to `S`.
 fn exact_cell<S: Scalar>(cell: &str) -> std::result::Result<S, Problem> {
     refuse_non_finite_text(cell)?;
-    let q = parse_rational(cell).map_err(|e| invalid(plain(&e)))?;
+    let q = parse_rational(cell).map_err(|e| invalid(e.plain()))?;
     let v = S::from_rational(&q);
     // A finite decimal can still overflow f64 (e.g. `1e309`): refuse, never return ±∞.
     if !v.is_finite() {
@@ -276,7 +270,7 @@ fn f64_cell(cell: &str) -> std::result::Result<f64, Problem> {
         }
     }
     refuse_non_finite_text(cell)?;
-    let q = parse_rational(cell).map_err(|e| invalid(plain(&e)))?;
+    let q = parse_rational(cell).map_err(|e| invalid(e.plain()))?;
     let v = rational_to_f64(&q);
     if !v.is_finite() {
         return Err(Problem::NonFinite(format!(
@@ -387,7 +381,7 @@ mod tests {
         );
         assert!(matches!(
             parse_matrix::<f64>("1/0\n"),
-            Err(Error::InvalidInput(_))
+            Err(Error::Malformed { .. })
         ));
     }
 

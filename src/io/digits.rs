@@ -33,15 +33,21 @@ pub fn parse_digits(text: &str, name: &str) -> Result<LabelledImages> {
     let mut pixels: Vec<f64> = Vec::new();
     let mut labels = Vec::new();
     for (line, rec) in rdr.records().enumerate() {
-        let rec =
-            rec.map_err(|e| Error::InvalidInput(format!("{name}: line {}: {e}", line + 1)))?;
+        let rec = rec.map_err(|e| Error::Malformed {
+            file: name.to_string(),
+            at: format!("line {}", line + 1),
+            reason: e.to_string(),
+        })?;
         if rec.len() != PIXELS + 1 {
-            return Err(Error::InvalidInput(format!(
-                "{name}: line {}: {} cells, expected {} (64 pixels and a label)",
-                line + 1,
-                rec.len(),
-                PIXELS + 1
-            )));
+            return Err(Error::Malformed {
+                file: name.to_string(),
+                at: format!("line {}", line + 1),
+                reason: format!(
+                    "{} cells, expected {} (64 pixels and a label)",
+                    rec.len(),
+                    PIXELS + 1
+                ),
+            });
         }
         for (col, cell) in rec.iter().enumerate() {
             let max = if col == PIXELS { 9 } else { MAX_PIXEL };
@@ -50,12 +56,10 @@ pub fn parse_digits(text: &str, name: &str) -> Result<LabelledImages> {
                 .parse()
                 .ok()
                 .filter(|v| *v <= max)
-                .ok_or_else(|| {
-                    Error::InvalidInput(format!(
-                        "{name}: line {}, column {}: {cell:?} is not an integer in 0..={max}",
-                        line + 1,
-                        col + 1
-                    ))
+                .ok_or_else(|| Error::Malformed {
+                    file: name.to_string(),
+                    at: format!("line {}, column {}", line + 1, col + 1),
+                    reason: format!("{cell:?} is not an integer in 0..={max}"),
                 })?;
             if col == PIXELS {
                 labels.push(v as usize);
@@ -66,7 +70,9 @@ pub fn parse_digits(text: &str, name: &str) -> Result<LabelledImages> {
     }
     let n = labels.len();
     if n == 0 {
-        return Err(Error::InvalidInput(format!("{name}: no images")));
+        return Err(Error::Empty {
+            what: format!("{name} (no images)"),
+        });
     }
     let x = Matrix::from_fn(n, PIXELS, |i, j| pixels[i * PIXELS + j]);
     let classes = labels.iter().max().map_or(0, |m| m + 1);
@@ -76,22 +82,20 @@ pub fn parse_digits(text: &str, name: &str) -> Result<LabelledImages> {
 /// Read the digits file at `path` (gzip-compressed when it starts with `1f 8b`).
 pub fn read_digits(path: &Path) -> Result<LabelledImages> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", &name, &e))?;
     let mut text = String::new();
     if bytes.starts_with(&[0x1f, 0x8b]) {
         flate2::read::GzDecoder::new(&bytes[..])
             .take(MAX_TEXT_BYTES + 1)
             .read_to_string(&mut text)
-            .map_err(|e| Error::InvalidInput(format!("{name}: cannot decompress: {e}")))?;
+            .map_err(|e| Error::malformed(&name, format!("cannot decompress: {e}")))?;
         if text.len() as u64 > MAX_TEXT_BYTES {
             return Err(Error::TooLarge {
                 context: format!("{name}: unpacks to more than {MAX_TEXT_BYTES} bytes"),
             });
         }
     } else {
-        text = String::from_utf8(bytes)
-            .map_err(|_| Error::InvalidInput(format!("{name}: not UTF-8 text")))?;
+        text = String::from_utf8(bytes).map_err(|_| Error::malformed(&name, "not UTF-8 text"))?;
     }
     parse_digits(&text, &name)
 }

@@ -29,7 +29,7 @@ pub struct IdxArray {
 }
 
 fn bad(name: &str, why: impl std::fmt::Display) -> Error {
-    Error::InvalidInput(format!("{name}: malformed IDX file: {why}"))
+    Error::malformed(name, format!("malformed IDX file: {why}"))
 }
 
 /// Element size in bytes of an IDX type code.
@@ -119,8 +119,7 @@ pub fn parse_idx(mut r: impl Read, name: &str) -> Result<IdxArray> {
 /// Read an IDX file, plain or gzip-compressed (recognised by its magic bytes `1f 8b`).
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", &name, &e))?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
         parse_idx(flate2::read::GzDecoder::new(&bytes[..]), &name)
     } else {
@@ -145,12 +144,11 @@ fn find(dir: &Path, candidates: &[&str]) -> Result<PathBuf> {
         .iter()
         .map(|c| dir.join(c))
         .find(|p| p.is_file())
-        .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "{}: none of {} found",
-                dir.display(),
-                candidates.join(", ")
-            ))
+        .ok_or_else(|| Error::Io {
+            action: "find",
+            path: format!("{} in {}", candidates.join(" or "), dir.display()),
+            kind: std::io::ErrorKind::NotFound,
+            message: "no such file".into(),
         })
 }
 
@@ -158,10 +156,13 @@ fn find(dir: &Path, candidates: &[&str]) -> Result<PathBuf> {
 /// pixels `v ∈ [0, 255]` become `2v/255 − 1`.
 pub fn labelled_images(images: &IdxArray, labels: &IdxArray, name: &str) -> Result<LabelledImages> {
     if images.dims.len() != 3 || labels.dims.len() != 1 {
-        return Err(Error::InvalidInput(format!(
-            "{name}: expected 3-D images and 1-D labels, got {:?} and {:?}",
-            images.dims, labels.dims
-        )));
+        return Err(Error::malformed(
+            name,
+            format!(
+                "expected 3-D images and 1-D labels, got {:?} and {:?}",
+                images.dims, labels.dims
+            ),
+        ));
     }
     let n = images.dims[0];
     if labels.dims[0] != n || n == 0 {
@@ -173,16 +174,16 @@ pub fn labelled_images(images: &IdxArray, labels: &IdxArray, name: &str) -> Resu
     }
     let p = images.dims[1] * images.dims[2];
     if images.data.iter().any(|v| !(0.0..=255.0).contains(v)) {
-        return Err(Error::InvalidInput(format!(
-            "{name}: pixel values must lie in 0..=255"
-        )));
+        return Err(Error::malformed(name, "pixel values must lie in 0..=255"));
     }
     let mut ls = Vec::with_capacity(n);
     for (i, &v) in labels.data.iter().enumerate() {
         if !((0.0..=255.0).contains(&v) && v.fract() == 0.0) {
-            return Err(Error::InvalidInput(format!(
-                "{name}: label {i} is {v}, not a class index"
-            )));
+            return Err(Error::Malformed {
+                file: name.to_string(),
+                at: format!("label {i}"),
+                reason: format!("{v} is not a class index"),
+            });
         }
         ls.push(v as usize);
     }

@@ -32,7 +32,7 @@ pub const MAX_NPZ_MEMBER_BYTES: u64 = 1 << 31;
 const MAGIC: &[u8] = b"\x93NUMPY";
 
 fn bad(why: impl std::fmt::Display) -> Error {
-    Error::InvalidInput(format!("malformed .npy: {why}"))
+    Error::malformed("", format!("malformed .npy: {why}"))
 }
 
 /// The elements of an array, exactly.
@@ -228,18 +228,22 @@ pub fn parse_matrix_f64_exactness(bytes: &[u8]) -> Result<(Matrix<f64>, bool)> {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| Error::io("read", path.display(), &e))
 }
 
 /// Prefix an error with where it happened.
 fn within(source: &str, e: Error) -> Error {
     match e {
-        Error::InvalidInput(s) => Error::InvalidInput(format!("{source}: {s}")),
+        Error::Malformed { file, at, reason } if file.is_empty() => Error::Malformed {
+            file: source.to_string(),
+            at,
+            reason,
+        },
         Error::NonFinite { context } => Error::NonFinite {
             context: format!("{source}: {context}"),
         },
-        other => Error::InvalidInput(format!("{source}: {other}")),
+        e @ Error::Io { .. } => e,
+        other => Error::malformed(source, other.plain()),
     }
 }
 
@@ -261,7 +265,7 @@ pub fn read_matrix_f64_exactness(path: &Path) -> Result<(Matrix<f64>, bool)> {
 
 /// The `.npy` bytes of the array `name` in an `.npz` archive given as bytes.
 pub fn npz_member(archive: &[u8], name: &str) -> Result<Vec<u8>> {
-    let zip_err = |e: zip::result::ZipError| Error::InvalidInput(format!("malformed .npz: {e}"));
+    let zip_err = |e: zip::result::ZipError| Error::malformed("", format!("malformed .npz: {e}"));
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).map_err(zip_err)?;
     let member = format!("{name}.npy");
     let available = || {
@@ -273,10 +277,13 @@ pub fn npz_member(archive: &[u8], name: &str) -> Result<Vec<u8>> {
         names.join(", ")
     };
     if zip.index_for_name(&member).is_none() {
-        return Err(Error::InvalidInput(format!(
-            "no array '{name}' in the archive (it holds: {})",
-            available()
-        )));
+        return Err(Error::malformed(
+            "",
+            format!(
+                "no array '{name}' in the archive (it holds: {})",
+                available()
+            ),
+        ));
     }
     let file = zip.by_name(&member).map_err(zip_err)?;
     if file.size() > MAX_NPZ_MEMBER_BYTES {
@@ -291,7 +298,7 @@ pub fn npz_member(archive: &[u8], name: &str) -> Result<Vec<u8>> {
     // The declared size may lie: read at most one byte past the cap.
     file.take(MAX_NPZ_MEMBER_BYTES + 1)
         .read_to_end(&mut out)
-        .map_err(|e| Error::InvalidInput(format!("malformed .npz member '{name}': {e}")))?;
+        .map_err(|e| Error::malformed("", format!("malformed .npz member '{name}': {e}")))?;
     if out.len() as u64 > MAX_NPZ_MEMBER_BYTES {
         return Err(Error::TooLarge {
             context: format!("array '{name}' unpacks to more than {MAX_NPZ_MEMBER_BYTES} bytes"),
@@ -337,8 +344,7 @@ pub fn to_bytes(m: &Matrix<f64>) -> Vec<u8> {
 
 /// Write a matrix to an `.npy` file.
 pub fn write(path: &Path, m: &Matrix<f64>) -> Result<()> {
-    std::fs::write(path, to_bytes(m))
-        .map_err(|e| Error::InvalidInput(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, to_bytes(m)).map_err(|e| Error::io("write", path.display(), &e))
 }
 
 #[cfg(test)]

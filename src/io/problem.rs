@@ -37,6 +37,7 @@ pub const PROBLEM_VERSION: u32 = 1;
 
 /// An exact number in a problem file: a JSON integer or a string (checked when read).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Num {
     /// A JSON integer.
     Int(i64),
@@ -75,7 +76,7 @@ impl<'de> Deserialize<'de> for Num {
                 )))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Num, E> {
-                parse_rational(v).map_err(|e| E::custom(plain(&e)))?;
+                parse_rational(v).map_err(|e| E::custom(e.plain()))?;
                 Ok(Num::Text(v.to_string()))
             }
         }
@@ -83,16 +84,9 @@ impl<'de> Deserialize<'de> for Num {
     }
 }
 
-/// An error's message without the "invalid input: " prefix of its display.
-fn plain(e: &Error) -> String {
-    match e {
-        Error::InvalidInput(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// A matrix given inline or by a data file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum MatrixData {
     /// Rows of exact numbers.
     Inline(Vec<Vec<Num>>),
@@ -182,6 +176,7 @@ impl<'de> Deserialize<'de> for MatrixData {
 
 /// A vector given inline or by a one-column (or one-row) data file.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum VectorData {
     /// Exact numbers.
     Inline(Vec<Num>),
@@ -241,6 +236,7 @@ pub struct PieceSpec {
 /// [`crate::maps::StepRule`]); an exact `"step": "p/q"` overrides it.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StepSpec {
     /// `γ = 1/L̂` (f64 estimate of `λ_max(AᵀA)`).
     #[default]
@@ -253,6 +249,7 @@ pub enum StepSpec {
 
 /// The map of a problem file (the JSON object `map`, dispatched on its `kind`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum MapSpec {
     /// A continuous piecewise-affine map given by its pieces.
     PiecewiseAffine {
@@ -379,7 +376,7 @@ pub struct ProblemFile {
 impl ProblemFile {
     /// Parse problem JSON; errors name `source` (the file) and the field's path.
     pub fn parse(text: &str, source: &str) -> Result<Self> {
-        let at = |msg: String| Error::InvalidInput(format!("{source}: {msg}"));
+        let at = |msg: String| Error::malformed(source, msg);
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| at(format!("not valid JSON: {e}")))?;
         let Some(top) = value.as_object() else {
@@ -472,7 +469,7 @@ impl ProblemFile {
     /// What can be checked without the data files: the version, θ for the
     /// forward–backward kinds (count, λ₁ > 0, λ₂ ≥ 0), a given step > 0.
     fn validate(&self, source: &str) -> Result<()> {
-        let at = |msg: String| Error::InvalidInput(format!("{source}: {msg}"));
+        let at = |msg: String| Error::malformed(source, msg);
         if self.piggyback_problem != PROBLEM_VERSION {
             return Err(at(format!(
                 "piggyback_problem: version {} is not supported (expected {PROBLEM_VERSION})",
@@ -493,7 +490,7 @@ impl ProblemFile {
         }
         // invariant: every Num was checked when parsed, so `rational` cannot fail here;
         // a failure is reported rather than assumed away.
-        let q = |n: &Num| n.rational().map_err(|e| at(plain(&e)));
+        let q = |n: &Num| n.rational().map_err(|e| at(e.plain()));
         if q(&self.theta[0])? <= 0 {
             return Err(at("theta[0]: λ₁ must be > 0".into()));
         }
@@ -515,18 +512,29 @@ fn with_path<T: serde::de::DeserializeOwned>(value: serde_json::Value, source: &
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            Error::InvalidInput(format!("{source}: {inner}"))
-        } else {
-            Error::InvalidInput(format!("{source}: {path}: {inner}"))
+        Error::Malformed {
+            file: source.to_string(),
+            at: if path == "." { String::new() } else { path },
+            reason: inner.to_string(),
         }
     })
 }
 
-/// Prefix an error with where it happened (`source: field: …`).
-fn located(e: Error, at: &str) -> Error {
+/// Say where an error happened: in the problem file `source` at `field` (empty: the
+/// file as a whole). A data file's own name and location follow the field.
+fn located(e: Error, source: &str, field: &str) -> Error {
+    let join = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}: {b}"),
+    };
+    let at = join(source, field);
     match e {
-        Error::InvalidInput(s) => Error::InvalidInput(format!("{at}: {s}")),
+        Error::Malformed { file, at, reason } => Error::Malformed {
+            file: source.to_string(),
+            at: join(field, &join(&file, &at)),
+            reason,
+        },
         Error::NonFinite { context } => Error::NonFinite {
             context: format!("{at}: {context}"),
         },
@@ -536,7 +544,11 @@ fn located(e: Error, at: &str) -> Error {
         Error::TooLarge { context } => Error::TooLarge {
             context: format!("{at}: {context}"),
         },
-        other => Error::InvalidInput(format!("{at}: {other}")),
+        other => Error::Malformed {
+            file: source.to_string(),
+            at: field.to_string(),
+            reason: other.plain(),
+        },
     }
 }
 
@@ -591,11 +603,14 @@ impl Problem {
         }
         match pwa::validate(&exact, n, m, &mut Budget::default()) {
             Ok(None) => Ok(()),
-            Ok(Some(defect)) => Err(Error::InvalidInput(format!(
-                "{}: the pieces do not define a continuous map on all of (x, θ) space: {defect} \
-                 (pieces numbered from 0 in file order, z = (x, θ))",
-                self.source
-            ))),
+            Ok(Some(defect)) => Err(Error::Malformed {
+                file: self.source.clone(),
+                at: "map.pieces".into(),
+                reason: format!(
+                    "the pieces do not define a continuous map on all of (x, θ) space: {defect} \
+                     (pieces numbered from 0 in file order, z = (x, θ))"
+                ),
+            }),
             Err(e) => Err(Error::TooLarge {
                 context: format!(
                     "{}: deciding whether the pieces define a continuous map: {e}",
@@ -607,8 +622,8 @@ impl Problem {
 
     /// Read a problem file.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io("read", path.display(), &e))?;
         Self::parse_named(
             &text,
             path.parent().unwrap_or(Path::new(".")),
@@ -628,13 +643,8 @@ impl Problem {
         })
     }
 
-    /// The message prefix for `field`.
-    fn at(&self, field: &str) -> String {
-        format!("{}: {field}", self.source)
-    }
-
     fn shape_error(&self, msg: String) -> Error {
-        Error::InvalidInput(format!("{}: {msg}", self.source))
+        Error::malformed(&self.source, msg)
     }
 
     /// A matrix in scalar `S` (exact for rationals, enclosed for intervals, nearest for
@@ -717,11 +727,13 @@ impl Problem {
     }
 
     pub(crate) fn matrix_at<S: Scalar>(&self, data: &MatrixData, field: &str) -> Result<Matrix<S>> {
-        self.matrix(data).map_err(|e| located(e, &self.at(field)))
+        self.matrix(data)
+            .map_err(|e| located(e, &self.source, field))
     }
 
     fn vector_at<S: Scalar>(&self, data: &VectorData, field: &str) -> Result<Vec<S>> {
-        self.vector(data).map_err(|e| located(e, &self.at(field)))
+        self.vector(data)
+            .map_err(|e| located(e, &self.source, field))
     }
 }
 
@@ -729,11 +741,14 @@ fn as_vector<S: Scalar>(m: Matrix<S>) -> Result<Vec<S>> {
     if m.cols() == 1 || m.rows() == 1 {
         Ok(m.into_vec())
     } else {
-        Err(Error::InvalidInput(format!(
-            "expected a vector (one column or one row), found a {}x{} matrix",
-            m.rows(),
-            m.cols()
-        )))
+        Err(Error::malformed(
+            "",
+            format!(
+                "expected a vector (one column or one row), found a {}x{} matrix",
+                m.rows(),
+                m.cols()
+            ),
+        ))
     }
 }
 
@@ -790,7 +805,7 @@ impl Problem {
             }
         };
         let read = |m: &MatrixData, field: &str| -> Result<(Matrix<f64>, DataRadius)> {
-            let at = |e| located(e, &self.at(field));
+            let at = |e| located(e, &self.source, field);
             Ok(match m {
                 MatrixData::Npy { npy } => {
                     let (m, exact) =
@@ -799,9 +814,7 @@ impl Problem {
                 }
                 MatrixData::Npz { npz, array } => {
                     let bytes = std::fs::read(self.base.join(npz))
-                        .map_err(|e| {
-                            Error::InvalidInput(format!("cannot read {}: {e}", npz.display()))
-                        })
+                        .map_err(|e| Error::io("read", npz.display(), &e))
                         .and_then(|zip| super::npy::npz_member(&zip, array))
                         .map_err(at)?;
                     let (m, exact) = super::npy::parse_matrix_f64_exactness(&bytes).map_err(at)?;
@@ -818,8 +831,8 @@ impl Problem {
             VectorData::File(m) => {
                 let (m, r) = read(m, "map.response")?;
                 if m.cols() != 1 && m.rows() != 1 {
-                    return Err(Error::InvalidInput(format!(
-                        "expected a vector, found a {}x{} matrix",
+                    return Err(self.shape_error(format!(
+                        "map.response: expected a vector, found a {}x{} matrix",
                         m.rows(),
                         m.cols()
                     )));
@@ -843,8 +856,8 @@ impl Problem {
             .collect::<Result<_>>()?;
         let want = if elastic { 2 } else { 1 };
         if theta.len() != want {
-            return Err(Error::InvalidInput(format!(
-                "a {} problem needs θ with {want} entries, found {}",
+            return Err(self.shape_error(format!(
+                "theta: a {} problem needs θ with {want} entries, found {}",
                 if elastic { "elastic_net" } else { "lasso" },
                 theta.len()
             )));
@@ -884,7 +897,9 @@ impl Problem {
             MapSpec::PiecewiseAffine { pieces } => Box::new(self.piecewise_affine::<S>(pieces)?),
             MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. } => Box::new(
                 self.forward_backward_map::<S>()?
-                    .ok_or_else(|| Error::InvalidInput("not a forward–backward map".into()))?,
+                    .ok_or_else(|| Error::Unsupported {
+                        what: "not a forward–backward map".into(),
+                    })?,
             ),
             MapSpec::ReluLayer { w, u, b } => {
                 let w: Matrix<S> = self.matrix_at(w, "map.w")?;
@@ -926,7 +941,7 @@ impl Problem {
                     Some(b) => self.numbers(b)?,
                     None => vec![S::zero(); n],
                 };
-                Box::new(ReluLayer::new(w, u, b).map_err(|e| located(e, &self.source))?)
+                Box::new(ReluLayer::new(w, u, b).map_err(|e| located(e, &self.source, ""))?)
             }
         })
     }
@@ -1018,7 +1033,7 @@ impl Problem {
             };
             out.push(AffinePiece { a, b, c, g, h });
         }
-        PiecewiseAffine::new(out).map_err(|e| located(e, &self.source))
+        PiecewiseAffine::new(out).map_err(|e| located(e, &self.source, ""))
     }
 
     /// The forward–backward map of a `lasso` / `elastic_net` problem (`None` for
@@ -1076,7 +1091,7 @@ impl Problem {
                 .theta::<S>()?
                 .get(1)
                 .cloned()
-                .ok_or_else(|| Error::InvalidInput("θ needs (λ₁, λ₂)".into()))?,
+                .ok_or_else(|| self.shape_error("theta: θ needs (λ₁, λ₂)".into()))?,
         };
         ForwardBackward::with_splitting(
             Design::Dense(a),
@@ -1087,7 +1102,7 @@ impl Problem {
             &step_lambda2,
         )
         .map(Some)
-        .map_err(|e| located(e, &self.source))
+        .map_err(|e| located(e, &self.source, ""))
     }
 }
 

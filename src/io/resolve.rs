@@ -18,6 +18,7 @@ pub const MAX_DENSE_ENTRIES: usize = 1 << 24;
 
 /// What a problem is about to be used for (the two commands have different limits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Purpose {
     /// Exact certification (`certify`).
     Certify,
@@ -101,9 +102,11 @@ impl Problem {
         let texts = |v: &[Rational]| v.iter().map(num_text).collect::<Vec<_>>();
         let map = match &self.file.map {
             MapSpec::Lasso { .. } | MapSpec::ElasticNet { .. } => {
-                let fb = self
-                    .forward_backward_map::<Rational>()?
-                    .ok_or_else(|| Error::InvalidInput("not a forward–backward problem".into()))?;
+                let fb =
+                    self.forward_backward_map::<Rational>()?
+                        .ok_or_else(|| Error::Unsupported {
+                            what: "not a forward–backward problem".into(),
+                        })?;
                 let design = rows_text(&fb.design().to_dense());
                 let response = texts(fb.response());
                 let step = num_text(fb.gamma());
@@ -159,9 +162,7 @@ impl Problem {
                         }
                         (None, None) => (vec![], vec![]),
                         _ => {
-                            return Err(Error::InvalidInput(
-                                "a piece's region needs both g and h".into(),
-                            ))
+                            return Err(Error::malformed("", "a piece's region needs both g and h"))
                         }
                     };
                     let b_rows = if m == 0 {

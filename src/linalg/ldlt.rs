@@ -34,9 +34,7 @@ pub fn check_symmetric<S: Exact>(m: &Matrix<S>) -> Result<()> {
     for j in 0..m.cols() {
         for i in j + 1..m.rows() {
             if m[(i, j)] != m[(j, i)] {
-                return Err(Error::InvalidInput(format!(
-                    "matrix is not symmetric: entry ({i}, {j}) differs from ({j}, {i})"
-                )));
+                return Err(Error::NotSymmetric { row: i, col: j });
             }
         }
     }
@@ -46,7 +44,7 @@ pub fn check_symmetric<S: Exact>(m: &Matrix<S>) -> Result<()> {
 /// Exact `LDLᵀ` without pivoting of a symmetric matrix.
 ///
 /// Errors: [`Error::Singular`] at the first zero pivot (the factorisation without
-/// pivoting may not exist then), [`Error::InvalidInput`] if `m` is not symmetric,
+/// pivoting may not exist then), [`Error::NotSymmetric`] if `m` is not symmetric,
 /// [`Error::DimensionMismatch`] if not square.
 pub fn ldlt<S: Exact>(m: &Matrix<S>) -> Result<Ldlt<S>> {
     check_symmetric(m)?;
@@ -230,7 +228,10 @@ mod tests {
         assert!(!positive_semidefinite(&e)?);
         // Asymmetric input is an error.
         let s = m(&[vec![(1, 1), (1, 1)], vec![(0, 1), (1, 1)]])?;
-        assert!(matches!(positive_definite(&s), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            positive_definite(&s),
+            Err(Error::NotSymmetric { row: 1, col: 0 } | Error::NotSymmetric { row: 0, col: 1 })
+        ));
         Ok(())
     }
 }

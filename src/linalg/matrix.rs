@@ -175,12 +175,11 @@ impl<S: Scalar> Matrix<S> {
     }
     /// Errors with [`Error::NonFinite`] if an entry is NaN or infinite.
     pub fn check_finite(&self, context: &str) -> Result<()> {
-        if self.is_finite() {
-            Ok(())
-        } else {
-            Err(Error::NonFinite {
-                context: context.to_string(),
-            })
+        match self.data.iter().position(|x| !x.is_finite()) {
+            None => Ok(()),
+            Some(k) => Err(Error::NonFinite {
+                context: format!("{context}, entry ({}, {})", k % self.rows, k / self.rows),
+            }),
         }
     }
 

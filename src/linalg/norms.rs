@@ -30,6 +30,7 @@ use std::fmt;
 /// upper bound [`spectral_norm_upper`] for `Two`, while the certificate finders
 /// decide `‖A‖₂ ≤ ρ` exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Norm {
     /// Induced 1-norm (vectors: sum of absolute values).
     One,

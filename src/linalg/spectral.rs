@@ -67,6 +67,7 @@ pub fn poly_eval<S: Scalar>(p: &[S], x: &S) -> S {
 /// An exactly checkable proof that the spectral radius of a matrix exceeds `r`
 /// (see the module documentation for the three kinds).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RadiusWitness<S> {
     /// A real eigenvalue in `[lo, hi]`, an interval beyond `±r`.
     RealRoot {
@@ -103,8 +104,10 @@ pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>
         });
     }
     if r.sign() == Some(Ordering::Less) {
-        return Err(Error::InvalidInput(
-            "spectral radius threshold r must be >= 0".into(),
+        return Err(Error::parameter(
+            "spectral radius threshold r",
+            format!("{r:?}"),
+            ">= 0",
         ));
     }
     let n = m.rows();
@@ -200,8 +203,10 @@ pub fn spectral_radius_exceeds<S: Exact>(m: &Matrix<S>, r: &S) -> Result<Option<
         });
     }
     if r.sign() == Some(Ordering::Less) {
-        return Err(Error::InvalidInput(
-            "spectral radius threshold r must be >= 0".into(),
+        return Err(Error::parameter(
+            "spectral radius threshold r",
+            format!("{r:?}"),
+            ">= 0",
         ));
     }
     let n = m.rows();

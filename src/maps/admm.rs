@@ -7,7 +7,7 @@
 //! **Jacobian.** `dv = G (dz; du)` with `G = [ρP, I − ρP]`; with `q_i ∈ ∂S_{λ/ρ}(v_i)`:
 //! `A = [diag(q) G; (I − diag(q)) G]`, `B = (−q ⊙ sign(v)/ρ; +q ⊙ sign(v)/ρ)`. The
 //! same `q_i` scales a `z`-row and a `u`-row, so the whole conservative Jacobian is
-//! the hull over the `2^k` choices of `q` at the `k` ties ([`MatrixSet::Hull`]; a
+//! the hull over the `2^k` choices of `q` at the `k` ties ([`MatrixSetView::Hull`](crate::MatrixSetView::Hull); a
 //! singleton without ties).
 //!
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `P` is formed once.
@@ -38,12 +38,22 @@ impl<S: Scalar> Admm<S> {
     pub fn new(design: Design<S>, b: Vec<S>, rho: S) -> Result<Self> {
         design.check_finite()?;
         if b.len() != design.rows() || !b.iter().all(|v| v.is_finite()) {
-            return Err(Error::InvalidInput(
-                "ADMM: b must be finite with rows(A) entries".into(),
-            ));
+            return Err(Error::InvalidParameter {
+                name: "ADMM: b".into(),
+                value: format!(
+                    "{} entries (finite: {})",
+                    b.len(),
+                    b.iter().all(|x| x.is_finite())
+                ),
+                expected: format!("{} finite entries (rows of A)", design.rows()),
+            });
         }
         if !rho.is_finite() || !rho.gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput("ADMM: ρ must be finite and > 0".into()));
+            return Err(Error::parameter(
+                "ADMM: ρ",
+                format!("{rho:?}"),
+                "finite and > 0",
+            ));
         }
         let n = design.cols();
         let mut tmp = vec![S::zero(); design.rows()];
@@ -93,7 +103,11 @@ impl<S: Scalar> Admm<S> {
     /// `v = x⁺ + u` into `v` (`d`: scratch of length `n`) and `τ = λ/ρ`.
     fn parts_into(&self, s: &[S], theta: &[S], d: &mut [S], v: &mut [S]) -> Result<S> {
         if !theta[0].gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput("ADMM: λ must be > 0".into()));
+            return Err(Error::parameter(
+                "ADMM: λ",
+                format!("{:?}", theta[0]),
+                "> 0",
+            ));
         }
         let n = self.features();
         let (z, u) = s.split_at(n);

@@ -31,9 +31,15 @@ impl<S: Transcendental> EntropicNnls<S> {
     pub fn new(design: Design<S>, b: Vec<S>, step: StepRule<S>) -> Result<Self> {
         design.check_finite()?;
         if b.len() != design.rows() || !b.iter().all(|v| v.is_finite()) {
-            return Err(Error::InvalidInput(
-                "EntropicNnls: b must be finite with rows(A) entries".into(),
-            ));
+            return Err(Error::InvalidParameter {
+                name: "EntropicNnls: b".into(),
+                value: format!(
+                    "{} entries (finite: {})",
+                    b.len(),
+                    b.iter().all(|x| x.is_finite())
+                ),
+                expected: format!("{} finite entries (rows of A)", design.rows()),
+            });
         }
         let design = design.into_row_major();
         let spec = design.spectral_estimate();
@@ -48,9 +54,9 @@ impl<S: Transcendental> EntropicNnls<S> {
     /// errors unless the state is positive.
     fn factors_into(&self, x: &[S], theta: &[S], e: &mut [S], rows: &mut [S]) -> Result<()> {
         if !x.iter().all(|v| v.gt(&S::zero()).is_true()) {
-            return Err(Error::InvalidInput(
-                "EntropicNnls: the state must be > 0".into(),
-            ));
+            return Err(Error::OutsideDomain {
+                context: "EntropicNnls: the state must be > 0".into(),
+            });
         }
         self.design.normal_impl(x, Some(&self.b), e, rows);
         for ei in e.iter_mut() {
@@ -86,7 +92,7 @@ impl<S: Transcendental> FixedPointMap<S> for EntropicNnls<S> {
     }
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
         let (a, b) = self.linearize(x, theta)?.to_dense()?;
-        Ok(MatrixSet::singleton(a.hstack(&b)?))
+        MatrixSet::singleton(a.hstack(&b)?)
     }
 }
 

@@ -40,7 +40,7 @@ impl<S: Scalar> Csr<S> {
         indices: Vec<usize>,
         values: Vec<S>,
     ) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidInput(format!("Csr::new: {why}"));
+        let bad = |why: &str| Error::malformed("Csr::new", why);
         if indptr.len() != rows + 1 || indptr.first() != Some(&0) {
             return Err(bad("indptr must have rows + 1 entries starting at 0"));
         }
@@ -237,6 +237,7 @@ impl<S: Scalar> DenseRows<S> {
 /// A design matrix `A` (samples × features): dense by columns (as given by users),
 /// dense by rows (the learning maps' working layout), or sparse by rows.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Design<S> {
     /// Dense, column-major.
     Dense(Matrix<S>),

@@ -8,7 +8,7 @@
 //!
 //! **Jacobian.** With `w = 2x(z) − z` and `q_i ∈ ∂S_{γλ}(w_i)`:
 //! `A = I − R + diag(q)(2R − I)`, `B = −γ q ⊙ sign(w)`; the whole conservative
-//! Jacobian is the [`MatrixSet::DiagBox`] with `M = [2R − I, −γ sign(w)]`,
+//! Jacobian is the [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox) with `M = [2R − I, −γ sign(w)]`,
 //! `C = [I − R, 0]`.
 //!
 //! **AD convention**: soft-threshold derivative 0 at the threshold. `R` is formed once
@@ -41,9 +41,15 @@ impl<S: Scalar> DouglasRachford<S> {
     pub fn new(design: Design<S>, b: Vec<S>, step: StepRule<S>) -> Result<Self> {
         design.check_finite()?;
         if b.len() != design.rows() || !b.iter().all(|v| v.is_finite()) {
-            return Err(Error::InvalidInput(
-                "Douglas–Rachford: b must be finite with rows(A) entries".into(),
-            ));
+            return Err(Error::InvalidParameter {
+                name: "Douglas–Rachford: b".into(),
+                value: format!(
+                    "{} entries (finite: {})",
+                    b.len(),
+                    b.iter().all(|x| x.is_finite())
+                ),
+                expected: format!("{} finite entries (rows of A)", design.rows()),
+            });
         }
         let spec = design.spectral_estimate();
         let gamma = choose_step(&design, &step, &spec, 1.0, &S::zero())?;
@@ -101,8 +107,10 @@ impl<S: Scalar> DouglasRachford<S> {
     /// `τ = γλ` (errors unless `λ > 0`).
     fn tau(&self, theta: &[S]) -> Result<S> {
         if !theta[0].gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput(
-                "Douglas–Rachford: λ must be > 0".into(),
+            return Err(Error::parameter(
+                "Douglas–Rachford: λ",
+                format!("{:?}", theta[0]),
+                "> 0",
             ));
         }
         Ok(self.gamma.mul(&theta[0]))
@@ -149,12 +157,7 @@ impl<S: Scalar> FixedPointMap<S> for DouglasRachford<S> {
             }
             m[(i, n)] = self.gamma.mul(&t.sign[i]).neg();
         }
-        Ok(MatrixSet::DiagBox {
-            q_lo: t.q_lo,
-            q_hi: t.q_hi,
-            m,
-            offset: off,
-        })
+        MatrixSet::diag_box(t.q_lo, t.q_hi, m, off)
     }
 }
 

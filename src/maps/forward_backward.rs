@@ -11,7 +11,7 @@
 //! `q_i ∈ ∂_z S_τ(z_i)` (1 if `|z_i| > τ`, 0 if `|z_i| < τ`, `[0, 1]` at a tie):
 //! `A_F = c·diag(q)(I − γAᵀA)`, `∂F_i/∂λ₁ = −cγ q_i sign(z_i)`,
 //! `∂F_i/∂λ₂ = −γ c² S_τ(z_i)`. The whole conservative Jacobian is
-//! `{diag(q)·M + C : q ∈ [q_lo, q_hi]}` (a [`MatrixSet::DiagBox`]) with
+//! `{diag(q)·M + C : q ∈ [q_lo, q_hi]}` (a [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox)) with
 //! `M = c[(I − γAᵀA), −γ sign(z), 0]` and `C = [0, 0, −γc²S_τ(z)]`: the same `q_i`
 //! scales the `x` and `λ₁` derivatives because at a tie the active pieces are
 //! `z − τ sign z` (Jacobian `(1, −sign z)`) and `0` (Jacobian `(0, 0)`).
@@ -50,6 +50,7 @@ pub use piggyback_kernel::problem::Splitting;
 
 /// Which regulariser, hence which parameters `θ`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Penalty {
     /// `λ₁‖x‖₁`, `θ = (λ₁)`, `λ₁ > 0`.
     Lasso,
@@ -77,10 +78,18 @@ impl Penalty {
             S::zero()
         };
         if !l1.gt(&S::zero()).is_true() {
-            return Err(Error::InvalidInput(format!("{map}: λ₁ must be > 0")));
+            return Err(Error::parameter(
+                format!("{map}: λ₁"),
+                format!("{l1:?}"),
+                "> 0",
+            ));
         }
         if !crate::selection::nonnegative(&l2) {
-            return Err(Error::InvalidInput(format!("{map}: λ₂ must be ≥ 0")));
+            return Err(Error::parameter(
+                format!("{map}: λ₂"),
+                format!("{l2:?}"),
+                "≥ 0",
+            ));
         }
         Ok((l1, l2))
     }
@@ -88,6 +97,7 @@ impl Penalty {
 
 /// How the step size `γ` is chosen.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum StepRule<S> {
     /// `γ = 1/L̂` with `L̂` the f64 estimate of `λ_max(AᵀA)` (the default). For exact
     /// scalars `γ` is the exact value of that f64 number: an estimate, not a proof of
@@ -117,9 +127,11 @@ pub(crate) fn choose_step<S: Scalar>(
     let extra_f = extra_l.to_f64();
     let from_est = |g: f64| -> Result<S> {
         if !(g.is_finite() && g > 0.0) {
-            return Err(Error::InvalidInput(format!(
-                "step size: estimated Lipschitz constant gives γ = {g} (is the design matrix zero?)"
-            )));
+            return Err(Error::parameter(
+                "step size γ from the estimated Lipschitz constant",
+                g,
+                "finite and > 0 (is the design matrix zero?)",
+            ));
         }
         S::from_f64(g)
     };
@@ -135,8 +147,10 @@ pub(crate) fn choose_step<S: Scalar>(
         StepRule::Given(g) => g.clone(),
     };
     if !gamma.is_finite() || !gamma.gt(&S::zero()).is_true() {
-        return Err(Error::InvalidInput(
-            "step size γ must be finite and > 0".into(),
+        return Err(Error::parameter(
+            "step size γ",
+            format!("{gamma:?}"),
+            "finite and > 0",
         ));
     }
     Ok(gamma)
@@ -183,14 +197,16 @@ impl<S: Scalar> ForwardBackward<S> {
         step_lambda2: &S,
     ) -> Result<Self> {
         if splitting == Splitting::Smooth && penalty == Penalty::Lasso {
-            return Err(Error::InvalidInput(
-                "ForwardBackward: the smooth splitting is for the elastic net (the LASSO has no λ₂)"
+            return Err(Error::Unsupported {
+                what: "ForwardBackward: the smooth splitting is for the elastic net (the LASSO has no λ₂)"
                     .into(),
-            ));
+            });
         }
         if !step_lambda2.is_finite() || !crate::selection::nonnegative(step_lambda2) {
-            return Err(Error::InvalidInput(
-                "ForwardBackward: the λ₂ of the step rule must be finite and ≥ 0".into(),
+            return Err(Error::parameter(
+                "ForwardBackward: the λ₂ of the step rule",
+                format!("{step:?}"),
+                "finite and ≥ 0",
             ));
         }
         design.check_finite()?;
@@ -424,12 +440,12 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
         let n = self.design.cols();
         self.check_input(&vec![S::zero(); n], theta)?;
         let (_, c, d) = self.prox_params(theta)?;
-        Ok(MatrixSet::DiagBox {
-            q_lo: vec![S::zero(); n],
-            q_hi: vec![S::one(); n],
-            m: self.smooth_jacobian(&d).scale(&c),
-            offset: Matrix::zeros(n, n),
-        })
+        MatrixSet::diag_box(
+            vec![S::zero(); n],
+            vec![S::one(); n],
+            self.smooth_jacobian(&d).scale(&c),
+            Matrix::zeros(n, n),
+        )
     }
 
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
@@ -455,12 +471,7 @@ impl<S: Scalar> FixedPointMap<S> for ForwardBackward<S> {
                 }
             }
         }
-        Ok(MatrixSet::DiagBox {
-            q_lo: loc.q_lo,
-            q_hi: loc.q_hi,
-            m: mm,
-            offset: off,
-        })
+        MatrixSet::diag_box(loc.q_lo, loc.q_hi, mm, off)
     }
 }
 

@@ -66,9 +66,9 @@ impl<P> HeavyBall<P> {
     {
         FixedPointMap::<S>::check_input(self, x, theta)?;
         if self.grad.arity() != 1 {
-            return Err(Error::InvalidInput(
-                "heavy ball: f' must have one input".into(),
-            ));
+            return Err(Error::Unsupported {
+                what: "heavy ball: f' must have one input".into(),
+            });
         }
         Ok(())
     }
@@ -117,11 +117,8 @@ impl<S: Scalar, P: PiecewiseScalar<S>> FixedPointMap<S> for HeavyBall<P> {
             .map(|h| Self::a_block(&theta[0], &theta[1], &h[0]).hstack(&b))
             .collect();
         let vs = vs?;
-        if vs.len() == 1 {
-            Ok(MatrixSet::Finite(vs))
-        } else {
-            MatrixSet::hull(vs)
-        }
+        let single = vs.len() == 1;
+        MatrixSet::finite_or_hull(vs, single)
     }
 }
 
@@ -146,7 +143,9 @@ impl<S: Scalar, P: PiecewiseScalar<S>> Linearization<S> for HbLinearization<'_, 
             .ad_gradient(&x[..1])?
             .into_iter()
             .next()
-            .ok_or_else(|| Error::InvalidInput("heavy ball: f' has no gradient".into()))?;
+            .ok_or_else(|| Error::OutsideDomain {
+                context: "heavy ball: f' has no gradient".into(),
+            })?;
         let g = grad.value(&x[..1])?;
         self.smooth = grad.active_gradients(&x[..1], &tol)?.len() == 1;
         self.a00 = S::one().sub(&theta[0].mul(&h)).add(&theta[1]);

@@ -6,7 +6,7 @@
 use super::{FixedPointMap, Linearization};
 use crate::error::Result;
 use crate::linalg::Matrix;
-use crate::matset::MatrixSet;
+use crate::matset::{MatrixSet, MatrixSetView};
 use crate::scalar::Transcendental;
 
 /// `F(x, exp η)` for an inner map `F(x, θ)` (every parameter log-transformed).
@@ -67,28 +67,27 @@ impl<S: Transcendental, M: FixedPointMap<S>> FixedPointMap<S> for LogParams<M> {
         self.check_input(x, eta)?;
         let e = exp_all(eta);
         let n = x.len();
-        Ok(match self.inner.conservative_jacobian(x, &e)? {
-            MatrixSet::Finite(vs) => {
-                MatrixSet::Finite(vs.iter().map(|v| scale_theta_cols(v, n, &e)).collect())
+        Ok(match self.inner.conservative_jacobian(x, &e)?.view() {
+            MatrixSetView::Finite(vs) => {
+                MatrixSet::finite(vs.iter().map(|v| scale_theta_cols(v, n, &e)).collect())?
             }
-            MatrixSet::Hull(vs) => {
-                MatrixSet::Hull(vs.iter().map(|v| scale_theta_cols(v, n, &e)).collect())
+            MatrixSetView::Hull(vs) => {
+                MatrixSet::hull(vs.iter().map(|v| scale_theta_cols(v, n, &e)).collect())?
             }
-            MatrixSet::Box { lo, hi } => MatrixSet::Box {
-                lo: scale_theta_cols(&lo, n, &e),
-                hi: scale_theta_cols(&hi, n, &e),
-            },
-            MatrixSet::DiagBox {
+            MatrixSetView::Box { lo, hi } => {
+                MatrixSet::interval_box(scale_theta_cols(lo, n, &e), scale_theta_cols(hi, n, &e))?
+            }
+            MatrixSetView::DiagBox {
                 q_lo,
                 q_hi,
                 m,
                 offset,
-            } => MatrixSet::DiagBox {
-                q_lo,
-                q_hi,
-                m: scale_theta_cols(&m, n, &e),
-                offset: scale_theta_cols(&offset, n, &e),
-            },
+            } => MatrixSet::diag_box(
+                q_lo.to_vec(),
+                q_hi.to_vec(),
+                scale_theta_cols(m, n, &e),
+                scale_theta_cols(offset, n, &e),
+            )?,
         })
     }
 }

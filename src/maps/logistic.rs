@@ -12,7 +12,7 @@
 //! **Jacobian.** `A = c·diag(q)(I − γ∇²f(x))` and `B` exactly as in
 //! [`ForwardBackward`](super::ForwardBackward) (same prox); `∇²f = (1/N) Aᵀ diag(σ(1 − σ)) A`
 //! (binary) or the block form with `diag(pᵢ) − pᵢpᵢᵀ` per sample (multiclass), applied
-//! matrix-free. The whole conservative Jacobian is a [`MatrixSet::DiagBox`].
+//! matrix-free. The whole conservative Jacobian is a [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox).
 //!
 //! **AD convention**: soft-threshold derivative 0 at the threshold.
 //! **Step**: `L = L_A/(4N)` (binary) or `L_A/(2N)` (multiclass, `diag(p) − ppᵀ ≼ ½I`),
@@ -31,6 +31,7 @@ use crate::selection::Tolerance;
 
 /// Labels of the training samples.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Labels {
     /// Binary labels `±1` (one per sample).
     Binary(Vec<i8>),
@@ -91,23 +92,29 @@ impl<S: Transcendental> LogisticFb<S> {
         let scale = match &labels {
             Labels::Binary(y) => {
                 if y.iter().any(|&v| v != 1 && v != -1) {
-                    return Err(Error::InvalidInput("binary labels must be ±1".into()));
+                    return Err(Error::parameter(
+                        "binary labels",
+                        "a value other than ±1",
+                        "every label ±1",
+                    ));
                 }
                 0.25
             }
             Labels::Multiclass { classes, labels } => {
                 if *classes < 2 || labels.iter().any(|&c| c >= *classes) {
-                    return Err(Error::InvalidInput(
-                        "multiclass labels must lie in 0..classes, classes ≥ 2".into(),
+                    return Err(Error::parameter(
+                        "multiclass labels",
+                        format!("{classes} classes, labels up to {:?}", labels.iter().max()),
+                        "classes ≥ 2 and every label in 0..classes",
                     ));
                 }
                 0.5
             }
         };
         if matches!(step, StepRule::Optimal) {
-            return Err(Error::InvalidInput(
-                "logistic loss has μ = 0: use InverseLipschitz, FrobeniusBound or Given".into(),
-            ));
+            return Err(Error::Unsupported {
+                what: "a strong-convexity step rule: the logistic loss has μ = 0 (use InverseLipschitz, FrobeniusBound or Given)".into(),
+            });
         }
         let spectral = design.spectral_estimate();
         let gamma = choose_step(&design, &step, &spectral, scale / nsamp as f64, &S::zero())?;
@@ -399,12 +406,7 @@ impl<S: Transcendental> FixedPointMap<S> for LogisticFb<S> {
                 off[(i, n + 1)] = cg.mul(&c).mul(&soft_threshold(&z[i], &tau)).neg();
             }
         }
-        Ok(MatrixSet::DiagBox {
-            q_lo: t.q_lo,
-            q_hi: t.q_hi,
-            m: mm,
-            offset: off,
-        })
+        MatrixSet::diag_box(t.q_lo, t.q_hi, mm, off)
     }
 }
 

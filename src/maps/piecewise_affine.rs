@@ -47,9 +47,9 @@ impl<S: Scalar> PiecewiseAffine<S> {
     /// problem files are validated exactly when loaded, and exact pieces can be checked
     /// with `piggyback_kernel::pwa::validate`.
     pub fn new(pieces: Vec<AffinePiece<S>>) -> Result<Self> {
-        let first = pieces
-            .first()
-            .ok_or_else(|| Error::InvalidInput("piecewise-affine map without pieces".into()))?;
+        let first = pieces.first().ok_or_else(|| Error::Empty {
+            what: "the pieces of a piecewise-affine map".into(),
+        })?;
         let (n, m) = (first.a.rows(), first.b.cols());
         for p in &pieces {
             let ok = p.a.shape() == (n, n)
@@ -125,9 +125,9 @@ impl<S: Scalar> PiecewiseAffine<S> {
             }
         }
         if sure.is_empty() && maybe.is_empty() {
-            return Err(Error::InvalidInput(
-                "point lies in no piece's region".into(),
-            ));
+            return Err(Error::OutsideDomain {
+                context: "the point lies in no piece's region".into(),
+            });
         }
         Ok((sure, maybe))
     }
@@ -201,7 +201,9 @@ impl<S: Scalar> Linearization<S> for PieceLinearization<'_, S> {
         self.piece = *sure
             .first()
             .or(maybe.first())
-            .ok_or_else(|| Error::InvalidInput("no active piece".into()))?;
+            .ok_or_else(|| Error::OutsideDomain {
+                context: "no active piece".into(),
+            })?;
         self.smooth = sure.len() + maybe.len() == 1;
         if let Some(f) = fx {
             // The value needs a certainly active piece (see `apply`).

@@ -2,7 +2,7 @@
 //!
 //! **Jacobian.** With `s = Wx + Uθ + b` and `q_i ∈ ∂relu(s_i)` (1 if `s_i > 0`, 0 if
 //! `s_i < 0`, `[0, 1]` at a tie): `[A, B] = diag(q)[W, U]`; the whole conservative
-//! Jacobian is the [`MatrixSet::DiagBox`] `{diag(q)[W, U]}`.
+//! Jacobian is the [`MatrixSetView::DiagBox`](crate::MatrixSetView::DiagBox) `{diag(q)[W, U]}`.
 //!
 //! **AD convention**: `relu'(0) = 0` (PyTorch, JAX). The layer is a contraction when
 //! `‖W‖ < 1` in some norm (not enforced: certify it with the crate's certificates).
@@ -108,12 +108,12 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
     fn state_jacobian_family(&self, theta: &[S]) -> Result<MatrixSet<S>> {
         let n = self.w.rows();
         self.check_input(&vec![S::zero(); n], theta)?;
-        Ok(MatrixSet::DiagBox {
-            q_lo: vec![S::zero(); n],
-            q_hi: vec![S::one(); n],
-            m: self.w.clone(),
-            offset: Matrix::zeros(n, n),
-        })
+        MatrixSet::diag_box(
+            vec![S::zero(); n],
+            vec![S::one(); n],
+            self.w.clone(),
+            Matrix::zeros(n, n),
+        )
     }
 
     fn conservative_jacobian(&self, x: &[S], theta: &[S]) -> Result<MatrixSet<S>> {
@@ -130,12 +130,7 @@ impl<S: Scalar> FixedPointMap<S> for ReluLayer<S> {
         }
         let m = self.w.hstack(&self.u)?;
         let offset = Matrix::zeros(m.rows(), m.cols());
-        Ok(MatrixSet::DiagBox {
-            q_lo,
-            q_hi,
-            m,
-            offset,
-        })
+        MatrixSet::diag_box(q_lo, q_hi, m, offset)
     }
 }
 

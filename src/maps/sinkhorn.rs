@@ -42,10 +42,16 @@ impl<S: Transcendental> Sinkhorn<S> {
         }
         cost.check_finite("Sinkhorn cost")?;
         if !positive(epsilon) || !a.iter().all(positive) {
-            return Err(Error::InvalidInput("Sinkhorn: ε and a must be > 0".into()));
+            return Err(Error::parameter(
+                "Sinkhorn: ε and a",
+                format!("ε = {epsilon:?}"),
+                "ε > 0 and every entry of a > 0",
+            ));
         }
         let log_a: Option<Vec<S>> = a.iter().map(|v| v.ln()).collect();
-        let log_a = log_a.ok_or_else(|| Error::InvalidInput("Sinkhorn: log a undefined".into()))?;
+        let log_a = log_a.ok_or_else(|| Error::OutsideDomain {
+            context: "Sinkhorn: log a undefined".into(),
+        })?;
         let mut kernel = Matrix::zeros(cost.rows(), cost.cols());
         for i in 0..cost.rows() {
             for j in 0..cost.cols() {
@@ -58,8 +64,10 @@ impl<S: Transcendental> Sinkhorn<S> {
             }
         }
         if !kernel.as_slice().iter().all(positive) {
-            return Err(Error::InvalidInput(
-                "Sinkhorn: K = exp(−C/ε) underflows to 0 (increase ε)".into(),
+            return Err(Error::parameter(
+                "Sinkhorn: ε",
+                format!("{epsilon:?}"),
+                "large enough that K = exp(−C/ε) does not underflow to 0",
             ));
         }
         Ok(Sinkhorn { log_a, kernel })
@@ -85,7 +93,9 @@ impl<S: Transcendental> Sinkhorn<S> {
     fn parts(&self, x: &[S], b: &[S]) -> Result<(Vec<S>, Vec<S>, Vec<S>)> {
         self.check_input(x, b)?;
         if !b.iter().all(positive) {
-            return Err(Error::InvalidInput("Sinkhorn: b must be > 0".into()));
+            return Err(Error::OutsideDomain {
+                context: "Sinkhorn: b must be > 0".into(),
+            });
         }
         let u: Vec<S> = x.iter().map(|v| v.exp()).collect();
         let mut s = vec![S::zero(); self.kernel.cols()];
@@ -143,7 +153,7 @@ impl<S: Transcendental> FixedPointMap<S> for Sinkhorn<S> {
     }
     fn conservative_jacobian(&self, x: &[S], b: &[S]) -> Result<MatrixSet<S>> {
         let (a, bb) = self.linearize(x, b)?.to_dense()?;
-        Ok(MatrixSet::singleton(a.hstack(&bb)?))
+        MatrixSet::singleton(a.hstack(&bb)?)
     }
 }
 
@@ -198,7 +208,9 @@ impl<S: Transcendental> Linearization<S> for SinkhornLinearization<'_, S> {
     /// `u = eˣ`, `s = Kᵀu`, `v = b/s`, `t = Kv` once for `F = log a − log t` and `[A, B]`.
     fn relinearize_impl(&mut self, x: &[S], b: &[S], fx: Option<&mut [S]>) -> Result<bool> {
         if !b.iter().all(positive) {
-            return Err(Error::InvalidInput("Sinkhorn: b must be > 0".into()));
+            return Err(Error::OutsideDomain {
+                context: "Sinkhorn: b must be > 0".into(),
+            });
         }
         let kernel = &self.map.kernel;
         for (ui, xi) in self.u.iter_mut().zip(x) {

@@ -48,6 +48,8 @@ pub const DEFAULT_CAP: usize = 4096;
 
 /// Whether a computed set (or number) is exact, a sound over-approximation, or an
 /// inner approximation.
+///
+/// Closed on purpose: a result is equal to, contains, is contained in the exact one, or neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exactness {
     /// The result is the exact set (or value; over intervals: an enclosure of it; in
@@ -84,20 +86,53 @@ use crate::scalar::Scalar;
 
 /// A set of `rows × cols` matrices.
 ///
-/// Every variant is compact. Which operations are exact and which return a sound
-/// over-approximation is stated on each operation.
+/// Every representation is compact. Which operations are exact and which return a
+/// sound over-approximation is stated on each operation.
+///
+/// The representation is private: a set is built only by its validating constructors
+/// ([`MatrixSet::singleton`], [`MatrixSet::finite`], [`MatrixSet::hull`],
+/// [`MatrixSet::interval_box`], [`MatrixSet::diag_box`]) or by the set operations, so
+/// every value satisfies the invariants stated on [`MatrixSetView`] (non-empty lists,
+/// one shape, finite entries, `lo ≤ hi`). [`MatrixSet::view`] looks inside.
 #[derive(Clone, Debug, PartialEq)]
-pub enum MatrixSet<S> {
-    /// A finite set `{M₁, …, M_k}` (k ≥ 1).
+pub struct MatrixSet<S>(Repr<S>);
+
+/// The private representation behind [`MatrixSet`] (its variants mirror
+/// [`MatrixSetView`]).
+#[derive(Clone, Debug, PartialEq)]
+enum Repr<S> {
     Finite(Vec<Matrix<S>>),
-    /// The convex hull `conv{V₁, …, V_k}` of finitely many vertices (k ≥ 1).
     Hull(Vec<Matrix<S>>),
-    /// The interval matrix `{M : lo ≤ M ≤ hi}` (entrywise; `lo ≤ hi`).
+    Box {
+        lo: Matrix<S>,
+        hi: Matrix<S>,
+    },
+    DiagBox {
+        q_lo: Vec<S>,
+        q_hi: Vec<S>,
+        m: Matrix<S>,
+        offset: Matrix<S>,
+    },
+}
+
+/// A read-only view of a [`MatrixSet`]: which representation it has and its data.
+///
+/// Every view satisfies the constructors' invariants: lists are non-empty and of one
+/// shape, entries are finite, and `lo ≤ hi` (`q_lo ≤ q_hi`) is not refuted entrywise.
+/// More representations may be added, so matches need a wildcard arm.
+#[derive(Debug, PartialEq)]
+#[non_exhaustive]
+pub enum MatrixSetView<'a, S> {
+    /// A finite set `{M₁, …, M_k}` (k ≥ 1).
+    Finite(&'a [Matrix<S>]),
+    /// The convex hull `conv{V₁, …, V_k}` of finitely many vertices (k ≥ 1).
+    Hull(&'a [Matrix<S>]),
+    /// The interval matrix `{M : lo ≤ M ≤ hi}` (entrywise).
     Box {
         /// Entrywise lower bounds.
-        lo: Matrix<S>,
+        lo: &'a Matrix<S>,
         /// Entrywise upper bounds.
-        hi: Matrix<S>,
+        hi: &'a Matrix<S>,
     },
     /// The structured set `{diag(q)·M + C : q ∈ [q_lo, q_hi]}` (a box of row
     /// scalings), e.g. forward–backward with ties at the threshold. Its extreme points
@@ -105,158 +140,271 @@ pub enum MatrixSet<S> {
     /// coordinates.
     DiagBox {
         /// Lower bounds of `q` (one per row).
-        q_lo: Vec<S>,
+        q_lo: &'a [S],
         /// Upper bounds of `q`.
-        q_hi: Vec<S>,
+        q_hi: &'a [S],
         /// The matrix whose rows are scaled.
-        m: Matrix<S>,
+        m: &'a Matrix<S>,
         /// The constant offset `C` (same shape as `m`).
-        offset: Matrix<S>,
+        offset: &'a Matrix<S>,
     },
 }
 
+impl<S> Clone for MatrixSetView<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for MatrixSetView<'_, S> {}
+
+impl<S> MatrixSet<S> {
+    /// A read-only view of the representation (see [`MatrixSetView`]).
+    pub fn view(&self) -> MatrixSetView<'_, S> {
+        match &self.0 {
+            Repr::Finite(ms) => MatrixSetView::Finite(ms),
+            Repr::Hull(ms) => MatrixSetView::Hull(ms),
+            Repr::Box { lo, hi } => MatrixSetView::Box { lo, hi },
+            Repr::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            } => MatrixSetView::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            },
+        }
+    }
+
+    /// Whether the set is given as a finite list of members ([`MatrixSetView::Finite`]).
+    pub fn is_finite_set(&self) -> bool {
+        matches!(self.0, Repr::Finite(_))
+    }
+
+    /// Whether the set is given as an interval matrix ([`MatrixSetView::Box`]).
+    pub fn is_box(&self) -> bool {
+        matches!(self.0, Repr::Box { .. })
+    }
+}
+
 impl<S: Scalar> MatrixSet<S> {
-    /// The one-element set `{M}`.
-    pub fn singleton(m: Matrix<S>) -> Self {
-        MatrixSet::Finite(vec![m])
+    /// The one-element set `{M}`; errors if `m` has a non-finite entry.
+    pub fn singleton(m: Matrix<S>) -> Result<Self> {
+        Self::finite(vec![m])
     }
 
-    /// A finite set; errors if empty or if shapes differ.
+    /// A finite set; errors if empty, if shapes differ or if an entry is not finite.
     pub fn finite(ms: Vec<Matrix<S>>) -> Result<Self> {
-        check_same_shape(&ms, "MatrixSet::finite")?;
-        Ok(MatrixSet::Finite(ms))
+        check_list(&ms, "MatrixSet::finite")?;
+        Ok(MatrixSet(Repr::Finite(ms)))
     }
 
-    /// A convex hull of vertices; errors if empty or if shapes differ.
+    /// A convex hull of vertices; errors if empty, if shapes differ or if an entry is
+    /// not finite.
     pub fn hull(vs: Vec<Matrix<S>>) -> Result<Self> {
-        check_same_shape(&vs, "MatrixSet::hull")?;
-        Ok(MatrixSet::Hull(vs))
+        check_list(&vs, "MatrixSet::hull")?;
+        Ok(MatrixSet(Repr::Hull(vs)))
     }
 
     /// A box `{M : lo ≤ M ≤ hi}`; errors unless shapes agree, entries are finite and
     /// `lo ≤ hi` is not refuted entrywise.
     pub fn interval_box(lo: Matrix<S>, hi: Matrix<S>) -> Result<Self> {
-        if lo.shape() != hi.shape() {
-            return Err(Error::DimensionMismatch {
-                op: "MatrixSet::interval_box",
-                left: lo.shape(),
-                right: hi.shape(),
-            });
-        }
-        if !lo.is_finite() || !hi.is_finite() {
-            return Err(Error::NonFinite {
-                context: "MatrixSet::interval_box".into(),
-            });
-        }
-        if lo
-            .as_slice()
-            .iter()
-            .zip(hi.as_slice())
-            .any(|(a, b)| a.le(b).is_false())
-        {
-            return Err(Error::InvalidInput(
-                "MatrixSet::interval_box: lo > hi".into(),
-            ));
-        }
-        Ok(MatrixSet::Box { lo, hi })
+        check_box(&lo, &hi)?;
+        Ok(MatrixSet(Repr::Box { lo, hi }))
     }
 
     /// The structured set `{diag(q)·M + C : q_lo ≤ q ≤ q_hi}`; errors on bad shapes,
     /// non-finite entries or `q_lo > q_hi`.
     pub fn diag_box(q_lo: Vec<S>, q_hi: Vec<S>, m: Matrix<S>, offset: Matrix<S>) -> Result<Self> {
-        if q_lo.len() != m.rows() || q_hi.len() != m.rows() {
-            return Err(Error::DimensionMismatch {
-                op: "MatrixSet::diag_box",
-                left: m.shape(),
-                right: (q_lo.len(), q_hi.len()),
-            });
-        }
-        if offset.shape() != m.shape() {
-            return Err(Error::DimensionMismatch {
-                op: "MatrixSet::diag_box",
-                left: m.shape(),
-                right: offset.shape(),
-            });
-        }
-        if !m.is_finite() || !offset.is_finite() || !q_lo.iter().chain(&q_hi).all(|x| x.is_finite())
-        {
-            return Err(Error::NonFinite {
-                context: "MatrixSet::diag_box".into(),
-            });
-        }
-        if q_lo.iter().zip(&q_hi).any(|(a, b)| a.le(b).is_false()) {
-            return Err(Error::InvalidInput(
-                "MatrixSet::diag_box: q_lo > q_hi".into(),
-            ));
-        }
-        Ok(MatrixSet::DiagBox {
+        check_diag_box(&q_lo, &q_hi, &m, &offset)?;
+        Ok(MatrixSet(Repr::DiagBox {
             q_lo,
             q_hi,
             m,
             offset,
-        })
+        }))
+    }
+
+    /// A finite set (`finite = true`) or a hull of `ms`, validated.
+    pub(crate) fn finite_or_hull(ms: Vec<Matrix<S>>, finite: bool) -> Result<Self> {
+        if finite {
+            Self::finite(ms)
+        } else {
+            Self::hull(ms)
+        }
+    }
+
+    /// The same representation with every matrix replaced by `f` of it (and the `q`
+    /// bounds of a `DiagBox` kept), validated again: for maps that commute with the
+    /// representation (linear maps for hulls, boxes and row scalings; any map for a
+    /// finite set). A `Box` maps its two corners, so `f` must be monotone entrywise.
+    pub(crate) fn map_matrices(
+        &self,
+        mut f: impl FnMut(&Matrix<S>) -> Result<Matrix<S>>,
+    ) -> Result<Self> {
+        match &self.0 {
+            Repr::Finite(v) => Self::finite(v.iter().map(f).collect::<Result<_>>()?),
+            Repr::Hull(v) => Self::hull(v.iter().map(f).collect::<Result<_>>()?),
+            Repr::Box { lo, hi } => Self::interval_box(f(lo)?, f(hi)?),
+            Repr::DiagBox {
+                q_lo,
+                q_hi,
+                m,
+                offset,
+            } => Self::diag_box(q_lo.clone(), q_hi.clone(), f(m)?, f(offset)?),
+        }
     }
 
     /// Whether the set has a single member for certain (a one-element finite set or
     /// hull, a box with `lo = hi`, a `DiagBox` whose rows cannot move).
     pub fn is_singleton(&self) -> bool {
-        match self {
-            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => {
-                ms.iter().all(|m| same(m, &ms[0]).is_true())
+        match &self.0 {
+            // One member is a singleton even over intervals (where `M − M` need not be
+            // certainly zero).
+            Repr::Finite(ms) | Repr::Hull(ms) => {
+                ms.len() == 1 || ms.iter().all(|m| same(m, &ms[0]).is_true())
             }
-            MatrixSet::Box { lo, hi } => same(lo, hi).is_true(),
-            MatrixSet::DiagBox { .. } => vertices::free_rows(self).is_empty(),
+            Repr::Box { lo, hi } => same(lo, hi).is_true(),
+            Repr::DiagBox { .. } => vertices::free_rows(self).is_empty(),
         }
     }
 
     /// Whether the set is convex by construction (hull, box, `DiagBox`, singleton).
     pub fn is_convex(&self) -> bool {
-        !matches!(self, MatrixSet::Finite(_)) || self.is_singleton()
+        !matches!(self.0, Repr::Finite(_)) || self.is_singleton()
     }
 
-    /// Check that every entry is finite (boxes also: `lo ≤ hi` not refuted).
+    /// Check the invariants again (every entry finite, one shape, `lo ≤ hi` not
+    /// refuted). The constructors already did; kept for callers that want to assert it.
     pub fn check(&self) -> Result<()> {
-        let ok = match self {
-            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => {
-                check_same_shape(ms, "MatrixSet::check")?;
-                ms.iter().all(|m| m.is_finite())
-            }
-            MatrixSet::Box { lo, hi } => {
-                return Self::interval_box(lo.clone(), hi.clone()).map(|_| ());
-            }
-            MatrixSet::DiagBox {
+        match &self.0 {
+            Repr::Finite(ms) | Repr::Hull(ms) => check_list(ms, "MatrixSet::check"),
+            Repr::Box { lo, hi } => check_box(lo, hi),
+            Repr::DiagBox {
                 q_lo,
                 q_hi,
                 m,
                 offset,
-            } => {
-                return Self::diag_box(q_lo.clone(), q_hi.clone(), m.clone(), offset.clone())
-                    .map(|_| ());
-            }
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::NonFinite {
-                context: "MatrixSet::check".into(),
-            })
+            } => check_diag_box(q_lo, q_hi, m, offset),
         }
     }
 
     /// Shape `(rows, cols)` of the member matrices.
     pub fn shape(&self) -> (usize, usize) {
-        match self {
-            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) => ms.first().map_or((0, 0), |m| m.shape()),
-            MatrixSet::Box { lo, .. } => lo.shape(),
-            MatrixSet::DiagBox { m, .. } => m.shape(),
+        match &self.0 {
+            Repr::Finite(ms) | Repr::Hull(ms) => ms.first().map_or((0, 0), |m| m.shape()),
+            Repr::Box { lo, .. } => lo.shape(),
+            Repr::DiagBox { m, .. } => m.shape(),
         }
     }
 }
 
+/// A list of members or vertices: non-empty, one shape, finite entries.
+fn check_list<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()> {
+    check_same_shape(ms, op)?;
+    for (k, m) in ms.iter().enumerate() {
+        if let Some((i, j)) = first_non_finite(m) {
+            return Err(Error::NonFinite {
+                context: format!("{op}: matrix {k}, entry ({i}, {j})"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The first entry `(i, j)` (column-major order) that is not finite.
+fn first_non_finite<S: Scalar>(m: &Matrix<S>) -> Option<(usize, usize)> {
+    let k = m.as_slice().iter().position(|x| !x.is_finite())?;
+    Some((k % m.rows().max(1), k / m.rows().max(1)))
+}
+
+/// The first `(i, j)` where `lo > hi` is certain.
+fn first_out_of_order<S: Scalar>(lo: &Matrix<S>, hi: &Matrix<S>) -> Option<(usize, usize)> {
+    let k = lo
+        .as_slice()
+        .iter()
+        .zip(hi.as_slice())
+        .position(|(a, b)| a.le(b).is_false())?;
+    Some((k % lo.rows().max(1), k / lo.rows().max(1)))
+}
+
+/// The bounds of a box: one shape, finite, `lo ≤ hi` not refuted.
+fn check_box<S: Scalar>(lo: &Matrix<S>, hi: &Matrix<S>) -> Result<()> {
+    if lo.shape() != hi.shape() {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::interval_box",
+            left: lo.shape(),
+            right: hi.shape(),
+        });
+    }
+    for (name, m) in [("lo", lo), ("hi", hi)] {
+        if let Some((i, j)) = first_non_finite(m) {
+            return Err(Error::NonFinite {
+                context: format!("MatrixSet::interval_box: {name}, entry ({i}, {j})"),
+            });
+        }
+    }
+    if let Some(entry) = first_out_of_order(lo, hi) {
+        return Err(Error::BoundsOutOfOrder {
+            what: "MatrixSet::interval_box".into(),
+            entry,
+        });
+    }
+    Ok(())
+}
+
+/// The data of a `DiagBox`: one `q` bound per row of `m`, `offset` of `m`'s shape,
+/// finite entries, `q_lo ≤ q_hi` not refuted.
+fn check_diag_box<S: Scalar>(
+    q_lo: &[S],
+    q_hi: &[S],
+    m: &Matrix<S>,
+    offset: &Matrix<S>,
+) -> Result<()> {
+    if q_lo.len() != m.rows() || q_hi.len() != m.rows() {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::diag_box",
+            left: m.shape(),
+            right: (q_lo.len(), q_hi.len()),
+        });
+    }
+    if offset.shape() != m.shape() {
+        return Err(Error::DimensionMismatch {
+            op: "MatrixSet::diag_box",
+            left: m.shape(),
+            right: offset.shape(),
+        });
+    }
+    for (name, x) in [("m", m), ("offset", offset)] {
+        if let Some((i, j)) = first_non_finite(x) {
+            return Err(Error::NonFinite {
+                context: format!("MatrixSet::diag_box: {name}, entry ({i}, {j})"),
+            });
+        }
+    }
+    for (name, q) in [("q_lo", q_lo), ("q_hi", q_hi)] {
+        if let Some(i) = q.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFinite {
+                context: format!("MatrixSet::diag_box: {name}, entry {i}"),
+            });
+        }
+    }
+    if let Some(i) = q_lo.iter().zip(q_hi).position(|(a, b)| a.le(b).is_false()) {
+        return Err(Error::BoundsOutOfOrder {
+            what: "MatrixSet::diag_box (q_lo, q_hi)".into(),
+            entry: (i, 0),
+        });
+    }
+    Ok(())
+}
+
 fn check_same_shape<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()> {
-    let first = ms
-        .first()
-        .ok_or_else(|| Error::InvalidInput(format!("{op}: empty set")))?;
+    let first = ms.first().ok_or_else(|| Error::Empty {
+        what: format!("the list given to {op}"),
+    })?;
     if let Some(bad) = ms.iter().find(|m| m.shape() != first.shape()) {
         return Err(Error::DimensionMismatch {
             op,

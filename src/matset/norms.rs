@@ -6,7 +6,7 @@
 //! the norms separate over rows (∞, Frobenius²) or over entries of a column (1), and
 //! each piece is convex in `qᵢ`, so it is maximised at `qᵢ ∈ {q_lo, q_hi}`.
 
-use super::MatrixSet;
+use super::{MatrixSet, Repr};
 use crate::error::Result;
 use crate::linalg::norms::{spectral_bound_from, Norm};
 use crate::linalg::Matrix;
@@ -19,12 +19,12 @@ fn max_all<S: Scalar>(xs: impl Iterator<Item = S>) -> S {
 impl<S: Scalar> MatrixSet<S> {
     /// `sup_{M ∈ self} ‖M‖²_F`, exact over rationals (enclosed over intervals).
     pub fn sup_frobenius_sq(&self) -> Result<S> {
-        match self {
-            MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(max_all(
+        match &self.0 {
+            Repr::Finite(_) | Repr::Hull(_) => Ok(max_all(
                 self.members()?.iter().map(|m| m.norm_frobenius_sq()),
             )),
-            MatrixSet::Box { .. } => Ok(self.abs_corner()?.norm_frobenius_sq()),
-            MatrixSet::DiagBox {
+            Repr::Box { .. } => Ok(self.abs_corner()?.norm_frobenius_sq()),
+            Repr::DiagBox {
                 q_lo,
                 q_hi,
                 m,
@@ -51,19 +51,17 @@ impl<S: Scalar> MatrixSet<S> {
     /// and hulls; [`spectral_bound_from`] the sups of the other three for boxes and
     /// `DiagBox`).
     pub fn sup_norm(&self, norm: Norm) -> Result<S> {
-        match (self, norm) {
-            (MatrixSet::Finite(_) | MatrixSet::Hull(_), _) => {
+        match (&self.0, norm) {
+            (Repr::Finite(_) | Repr::Hull(_), _) => {
                 Ok(max_all(self.members()?.iter().map(|m| norm.of_matrix(m))))
             }
             (_, Norm::Frobenius) => Ok(self.sup_frobenius_sq()?.sqrt_upper()),
             // Each entry is affine in the box / diagonal parameters: its largest absolute
             // value is at a corner of the bounding box.
             (_, Norm::Max) => Ok(Norm::Max.of_matrix(&self.abs_corner()?)),
-            (MatrixSet::Box { .. }, Norm::One | Norm::Inf) => {
-                Ok(norm.of_matrix(&self.abs_corner()?))
-            }
+            (Repr::Box { .. }, Norm::One | Norm::Inf) => Ok(norm.of_matrix(&self.abs_corner()?)),
             (
-                MatrixSet::DiagBox {
+                Repr::DiagBox {
                     q_lo,
                     q_hi,
                     m,

@@ -5,7 +5,7 @@
 use super::dispatch::{as_f64_matrix, from_f64_matrices, F64View};
 use super::overflow::{keep_extreme, keep_largest, Overflow, SetOptions};
 use super::prune::dedup;
-use super::{check_pair, Exactness, MatrixSet};
+use super::{check_pair, Exactness, MatrixSet, Repr};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::scalar::Scalar;
@@ -121,8 +121,8 @@ fn classify(
 
 /// `(is finite-like, is a single point)` of an operand whose point list is `pts`.
 fn kind_of<S>(set: &MatrixSet<S>, pts: &[Matrix<S>]) -> (bool, bool) {
-    let single = pts.len() == 1 && matches!(set, MatrixSet::Finite(_) | MatrixSet::Hull(_));
-    (single || matches!(set, MatrixSet::Finite(_)), single)
+    let single = pts.len() == 1 && matches!(set.0, Repr::Finite(_) | Repr::Hull(_));
+    (single || matches!(set.0, Repr::Finite(_)), single)
 }
 
 /// The one implementation of the pointwise set operations (sum, product, action):
@@ -138,13 +138,6 @@ fn combine<S: Scalar>(
     if let (Some(xs), Some(ys)) = (x.points(vcap)?, y.points(vcap)?) {
         let count = xs.len().saturating_mul(ys.len());
         let (finite, mut ex) = classify(kind_of(x, &xs), kind_of(y, &ys), op != Op::Sum);
-        let wrap = |ms| {
-            if finite {
-                MatrixSet::Finite(ms)
-            } else {
-                MatrixSet::Hull(ms)
-            }
-        };
         let policy = opts.overflow;
         if count <= opts.cap || matches!(policy, Overflow::KeepLargest | Overflow::KeepExtreme) {
             let mut pts = dedup(&op.points(&xs, &ys)?);
@@ -156,7 +149,7 @@ fn combine<S: Scalar>(
                 };
                 ex = ex.and(Exactness::Under);
             }
-            return Ok((wrap(pts), ex));
+            return Ok((MatrixSet::finite_or_hull(pts, finite)?, ex));
         }
         if policy == Overflow::Fail {
             return Err(Error::TooLarge {
@@ -169,7 +162,7 @@ fn combine<S: Scalar>(
     }
     let (a, b) = (x.bounding_box()?, y.bounding_box()?);
     let (lo, hi) = op.boxes((&a.0, &a.1), (&b.0, &b.1))?;
-    Ok((MatrixSet::Box { lo, hi }, Exactness::Over))
+    Ok((MatrixSet::interval_box(lo, hi)?, Exactness::Over))
 }
 
 /// `[A]·[X] + [B]` for interval matrices given by endpoints, with `[A, B]` an
@@ -210,52 +203,45 @@ impl<S: Scalar> MatrixSet<S> {
     /// matrices the overflow policy decides (by default the bounding box of the result).
     pub fn sum_with(&self, rhs: &Self, opts: &SetOptions) -> Result<(MatrixSet<S>, Exactness)> {
         check_pair(self, rhs, "MatrixSet::sum")?;
-        match (self, rhs) {
-            (MatrixSet::Box { lo: a, hi: b }, MatrixSet::Box { lo: c, hi: d }) => {
+        match (&self.0, &rhs.0) {
+            (Repr::Box { lo: a, hi: b }, Repr::Box { lo: c, hi: d }) => {
                 return Ok((
-                    MatrixSet::Box {
-                        lo: a.add(c)?,
-                        hi: b.add(d)?,
-                    },
+                    MatrixSet::interval_box(a.add(c)?, b.add(d)?)?,
                     Exactness::Exact,
                 ))
             }
-            (MatrixSet::Box { lo, hi }, MatrixSet::Finite(ms))
-            | (MatrixSet::Finite(ms), MatrixSet::Box { lo, hi })
+            (Repr::Box { lo, hi }, Repr::Finite(ms)) | (Repr::Finite(ms), Repr::Box { lo, hi })
                 if ms.len() == 1 =>
             {
                 return Ok((
-                    MatrixSet::Box {
-                        lo: lo.add(&ms[0])?,
-                        hi: hi.add(&ms[0])?,
-                    },
+                    MatrixSet::interval_box(lo.add(&ms[0])?, hi.add(&ms[0])?)?,
                     Exactness::Exact,
                 ))
             }
             (
-                MatrixSet::DiagBox {
+                Repr::DiagBox {
                     q_lo,
                     q_hi,
                     m,
                     offset,
                 },
-                MatrixSet::Finite(ms),
+                Repr::Finite(ms),
             )
             | (
-                MatrixSet::Finite(ms),
-                MatrixSet::DiagBox {
+                Repr::Finite(ms),
+                Repr::DiagBox {
                     q_lo,
                     q_hi,
                     m,
                     offset,
                 },
             ) if ms.len() == 1 => {
-                let set = MatrixSet::DiagBox {
-                    q_lo: q_lo.clone(),
-                    q_hi: q_hi.clone(),
-                    m: m.clone(),
-                    offset: offset.add(&ms[0])?,
-                };
+                let set = MatrixSet::diag_box(
+                    q_lo.clone(),
+                    q_hi.clone(),
+                    m.clone(),
+                    offset.add(&ms[0])?,
+                )?;
                 return Ok((set, Exactness::Exact));
             }
             _ => {}
@@ -292,28 +278,17 @@ impl<S: Scalar> MatrixSet<S> {
     }
 
     /// `c·X`, exact for every variant (a box swaps its bounds when `c < 0`; over
-    /// intervals the new bounds are the interval min/max of both products).
-    pub fn scale(&self, c: &S) -> MatrixSet<S> {
-        match self {
-            MatrixSet::Finite(ms) => MatrixSet::Finite(ms.iter().map(|m| m.scale(c)).collect()),
-            MatrixSet::Hull(ms) => MatrixSet::Hull(ms.iter().map(|m| m.scale(c)).collect()),
-            MatrixSet::Box { lo, hi } => {
+    /// intervals the new bounds are the interval min/max of both products). Errors
+    /// with [`Error::NonFinite`] when `c` (or a product, in f64) is not finite.
+    pub fn scale(&self, c: &S) -> Result<MatrixSet<S>> {
+        match &self.0 {
+            Repr::Box { lo, hi } => {
                 let (a, b) = (lo.scale(c), hi.scale(c));
                 let lo2 = Matrix::from_fn(a.rows(), a.cols(), |i, j| a[(i, j)].min(&b[(i, j)]));
                 let hi2 = Matrix::from_fn(a.rows(), a.cols(), |i, j| a[(i, j)].max(&b[(i, j)]));
-                MatrixSet::Box { lo: lo2, hi: hi2 }
+                MatrixSet::interval_box(lo2, hi2)
             }
-            MatrixSet::DiagBox {
-                q_lo,
-                q_hi,
-                m,
-                offset,
-            } => MatrixSet::DiagBox {
-                q_lo: q_lo.clone(),
-                q_hi: q_hi.clone(),
-                m: m.scale(c),
-                offset: offset.scale(c),
-            },
+            _ => self.map_matrices(|m| Ok(m.scale(c))),
         }
     }
 
@@ -321,23 +296,23 @@ impl<S: Scalar> MatrixSet<S> {
     /// both point lists (over), or the bounding box of both (over) past the cap.
     pub fn union(&self, rhs: &Self) -> Result<(MatrixSet<S>, Exactness)> {
         check_pair(self, rhs, "MatrixSet::union")?;
-        if let (MatrixSet::Finite(a), MatrixSet::Finite(b)) = (self, rhs) {
+        if let (Repr::Finite(a), Repr::Finite(b)) = (&self.0, &rhs.0) {
             let mut all = a.clone();
             all.extend(b.iter().cloned());
-            return Ok((MatrixSet::Finite(all).pruned(), Exactness::Exact));
+            return Ok((MatrixSet::finite(all)?.pruned(), Exactness::Exact));
         }
         let cap = super::DEFAULT_CAP;
         if let (Some(mut a), Some(b)) = (self.points(cap)?, rhs.points(cap)?) {
             if a.len() + b.len() <= cap {
                 a.extend(b);
                 // conv X ∪ conv Y ⊆ conv(X ∪ Y): a superset.
-                return Ok((MatrixSet::Hull(a).pruned(), Exactness::Over));
+                return Ok((MatrixSet::hull(a)?.pruned(), Exactness::Over));
             }
         }
         let ((a0, a1), (b0, b1)) = (self.bounding_box()?, rhs.bounding_box()?);
         let lo = a0.zip_with(&b0, "union", |x, y| x.min(y))?;
         let hi = a1.zip_with(&b1, "union", |x, y| x.max(y))?;
-        Ok((MatrixSet::Box { lo, hi }, Exactness::Over))
+        Ok((MatrixSet::interval_box(lo, hi)?, Exactness::Over))
     }
 
     /// The action `J(X) = {A X + B : [A, B] ∈ J, X ∈ X}` with the default limits;

@@ -7,6 +7,7 @@ use crate::scalar::Scalar;
 /// What an operation does when its exact result would have more than
 /// [`SetOptions::cap`] explicit matrices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Overflow {
     /// Return the interval-matrix enclosure computed from the operands' bounding
     /// boxes (a sound outer enclosure, [`Exactness::Over`](super::Exactness::Over)).

@@ -2,7 +2,7 @@
 //! so repeated actions do not blow up where it can be avoided.
 
 use super::dispatch::{kind, Kind};
-use super::{same, MatrixSet};
+use super::{same, MatrixSet, Repr};
 use crate::error::Result;
 use crate::linalg::Matrix;
 use crate::scalar::Scalar;
@@ -43,11 +43,12 @@ impl<S: Scalar> MatrixSet<S> {
     /// The same set with duplicate members (certainly equal matrices) removed; cheap
     /// (hashing), applied by the set operations to their results.
     pub fn pruned(self) -> MatrixSet<S> {
-        match self {
-            MatrixSet::Finite(ms) => MatrixSet::Finite(dedup(&ms)),
-            MatrixSet::Hull(ms) => MatrixSet::Hull(dedup(&ms)),
+        // `dedup` keeps the first member and only members: the invariants carry over.
+        MatrixSet(match self.0 {
+            Repr::Finite(ms) => Repr::Finite(dedup(&ms)),
+            Repr::Hull(ms) => Repr::Hull(dedup(&ms)),
             other => other,
-        }
+        })
     }
 
     /// Full pruning: duplicates removed, and for a hull every vertex lying in the
@@ -59,7 +60,7 @@ impl<S: Scalar> MatrixSet<S> {
     /// Costs one min-norm-point problem per vertex.
     pub fn prune(&self) -> Result<MatrixSet<S>> {
         let set = self.clone().pruned();
-        let MatrixSet::Hull(vs) = &set else {
+        let Repr::Hull(vs) = &set.0 else {
             return Ok(set);
         };
         if kind::<S>() == Kind::Interval || vs.len() < 2 {
@@ -74,12 +75,12 @@ impl<S: Scalar> MatrixSet<S> {
                 .filter(|&(j, _)| j != i)
                 .map(|(_, v)| v.clone())
                 .collect();
-            if MatrixSet::Hull(others).contains(&keep[i])?.is_true() {
+            if MatrixSet::hull(others)?.contains(&keep[i])?.is_true() {
                 keep.remove(i);
             } else {
                 i += 1;
             }
         }
-        Ok(MatrixSet::Hull(keep))
+        MatrixSet::hull(keep)
     }
 }

@@ -1,6 +1,6 @@
 //! Extreme points, bounding boxes and membership.
 
-use super::{same, MatrixSet};
+use super::{same, MatrixSet, Repr};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::scalar::{Scalar, Verdict};
@@ -8,8 +8,8 @@ use crate::scalar::{Scalar, Verdict};
 /// Rows of a `DiagBox` whose scaling `qᵢ` can actually move the set: `q_lo ≠ q_hi`
 /// (not certainly equal) and row `i` of `M` not certainly zero.
 pub(super) fn free_rows<S: Scalar>(set: &MatrixSet<S>) -> Vec<usize> {
-    match set {
-        MatrixSet::DiagBox { q_lo, q_hi, m, .. } => (0..m.rows())
+    match &set.0 {
+        Repr::DiagBox { q_lo, q_hi, m, .. } => (0..m.rows())
             .filter(|&i| {
                 let fixed = q_hi[i].sub(&q_lo[i]).is_zero().is_true();
                 let zero_row = (0..m.cols()).all(|j| m[(i, j)].is_zero().is_true());
@@ -86,24 +86,18 @@ pub fn hull_over_box<S: Scalar>(
         vs.push(build(q)?);
         Ok(())
     })?;
-    if vs.len() == 1 {
-        Ok(MatrixSet::Finite(vs))
-    } else {
-        MatrixSet::hull(vs)
-    }
+    let single = vs.len() == 1;
+    MatrixSet::finite_or_hull(vs, single)
 }
 
 impl<S: Scalar> MatrixSet<S> {
     /// The members of a finite set or the vertices of a hull (errors if empty).
     pub fn members(&self) -> Result<&[Matrix<S>]> {
-        match self {
-            MatrixSet::Finite(ms) | MatrixSet::Hull(ms) if !ms.is_empty() => Ok(ms),
-            MatrixSet::Finite(_) | MatrixSet::Hull(_) => {
-                Err(Error::InvalidInput("empty matrix set".into()))
-            }
-            _ => Err(Error::InvalidInput(
-                "members: not a finite set or hull".into(),
-            )),
+        match &self.0 {
+            Repr::Finite(ms) | Repr::Hull(ms) => Ok(ms),
+            _ => Err(Error::Unsupported {
+                what: "members of a box or DiagBox (only finite sets and hulls list them)".into(),
+            }),
         }
     }
 
@@ -113,8 +107,8 @@ impl<S: Scalar> MatrixSet<S> {
     ///
     /// Errors with [`Error::TooLarge`] when more than `cap` points would be listed.
     pub fn vertices(&self, cap: usize) -> Result<Vec<Matrix<S>>> {
-        match self {
-            MatrixSet::Finite(_) | MatrixSet::Hull(_) => {
+        match &self.0 {
+            Repr::Finite(_) | Repr::Hull(_) => {
                 let ms = self.members()?;
                 if ms.len() > cap {
                     return Err(Error::TooLarge {
@@ -123,7 +117,7 @@ impl<S: Scalar> MatrixSet<S> {
                 }
                 Ok(ms.to_vec())
             }
-            MatrixSet::Box { lo, hi } => {
+            Repr::Box { lo, hi } => {
                 let (l, h) = (lo.as_slice(), hi.as_slice());
                 let mut out = Vec::new();
                 for_each_corner(l, h, &free_coordinates(l, h), cap, |c| {
@@ -132,7 +126,7 @@ impl<S: Scalar> MatrixSet<S> {
                 })?;
                 Ok(out)
             }
-            MatrixSet::DiagBox {
+            Repr::DiagBox {
                 q_lo,
                 q_hi,
                 m,
@@ -153,10 +147,10 @@ impl<S: Scalar> MatrixSet<S> {
     /// `diagbox_cap` of them. `None` for boxes and larger `DiagBox`es (callers then
     /// work with the bounding box).
     pub fn points(&self, diagbox_cap: usize) -> Result<Option<Vec<Matrix<S>>>> {
-        match self {
-            MatrixSet::Finite(_) | MatrixSet::Hull(_) => Ok(Some(self.members()?.to_vec())),
-            MatrixSet::Box { .. } => Ok(None),
-            MatrixSet::DiagBox { .. } => match self.vertices(diagbox_cap) {
+        match &self.0 {
+            Repr::Finite(_) | Repr::Hull(_) => Ok(Some(self.members()?.to_vec())),
+            Repr::Box { .. } => Ok(None),
+            Repr::DiagBox { .. } => match self.vertices(diagbox_cap) {
                 Ok(v) => Ok(Some(v)),
                 Err(Error::TooLarge { .. }) => Ok(None),
                 Err(e) => Err(e),
@@ -167,8 +161,8 @@ impl<S: Scalar> MatrixSet<S> {
     /// Number of explicit members (finite set) or vertices (hull); `None` for boxes and
     /// `DiagBox`es.
     pub fn member_count(&self) -> Option<usize> {
-        match self {
-            MatrixSet::Finite(v) | MatrixSet::Hull(v) => Some(v.len()),
+        match &self.0 {
+            Repr::Finite(v) | Repr::Hull(v) => Some(v.len()),
             _ => None,
         }
     }
@@ -177,40 +171,21 @@ impl<S: Scalar> MatrixSet<S> {
     /// of a set of Jacobians `[A, B]`), in the same representation: taking columns is
     /// linear, so it commutes with hulls, boxes and row scalings.
     pub fn leading_cols(&self, k: usize) -> Result<MatrixSet<S>> {
-        let left = |m: &Matrix<S>| m.split_cols(k).map(|(a, _)| a);
-        Ok(match self {
-            MatrixSet::Finite(v) => MatrixSet::Finite(v.iter().map(left).collect::<Result<_>>()?),
-            MatrixSet::Hull(v) => MatrixSet::Hull(v.iter().map(left).collect::<Result<_>>()?),
-            MatrixSet::Box { lo, hi } => MatrixSet::Box {
-                lo: left(lo)?,
-                hi: left(hi)?,
-            },
-            MatrixSet::DiagBox {
-                q_lo,
-                q_hi,
-                m,
-                offset,
-            } => MatrixSet::DiagBox {
-                q_lo: q_lo.clone(),
-                q_hi: q_hi.clone(),
-                m: left(m)?,
-                offset: left(offset)?,
-            },
-        })
+        self.map_matrices(|m| m.split_cols(k).map(|(a, _)| a))
     }
 
     /// The convex hull of `self` as a `Hull` (exact for hulls, boxes and `DiagBox`,
     /// which are convex; for a finite set it is `conv X ⊇ X`).
     pub fn to_hull(&self, cap: usize) -> Result<MatrixSet<S>> {
-        Ok(MatrixSet::Hull(self.vertices(cap)?))
+        MatrixSet::hull(self.vertices(cap)?)
     }
 
     /// The entrywise bounding box `{M : lo ≤ M ≤ hi}` of the set. Sound: every member
     /// lies in it (over intervals, between `lo.inf` and `hi.sup`). It is the smallest
     /// such box over rationals.
     pub fn bounding_box(&self) -> Result<(Matrix<S>, Matrix<S>)> {
-        match self {
-            MatrixSet::Finite(_) | MatrixSet::Hull(_) => {
+        match &self.0 {
+            Repr::Finite(_) | Repr::Hull(_) => {
                 let ms = self.members()?;
                 let mut lo = ms[0].clone();
                 let mut hi = ms[0].clone();
@@ -220,8 +195,8 @@ impl<S: Scalar> MatrixSet<S> {
                 }
                 Ok((lo, hi))
             }
-            MatrixSet::Box { lo, hi } => Ok((lo.clone(), hi.clone())),
-            MatrixSet::DiagBox {
+            Repr::Box { lo, hi } => Ok((lo.clone(), hi.clone())),
+            Repr::DiagBox {
                 q_lo,
                 q_hi,
                 m,
@@ -240,10 +215,10 @@ impl<S: Scalar> MatrixSet<S> {
         }
     }
 
-    /// The bounding box as a `MatrixSet::Box` (see [`MatrixSet::bounding_box`]).
+    /// The bounding box as a box set ([`MatrixSetView::Box`](super::MatrixSetView::Box)) (see [`MatrixSet::bounding_box`]).
     pub fn to_box(&self) -> Result<MatrixSet<S>> {
         let (lo, hi) = self.bounding_box()?;
-        Ok(MatrixSet::Box { lo, hi })
+        MatrixSet::interval_box(lo, hi)
     }
 
     /// Membership `m ∈ self`, three-valued.
@@ -262,12 +237,12 @@ impl<S: Scalar> MatrixSet<S> {
                 right: m.shape(),
             });
         }
-        match self {
-            MatrixSet::Finite(ms) => {
+        match &self.0 {
+            Repr::Finite(ms) => {
                 self.members()?;
                 Ok(ms.iter().fold(Verdict::False, |v, x| or(v, same(x, m))))
             }
-            MatrixSet::Hull(vs) => {
+            Repr::Hull(vs) => {
                 self.members()?;
                 let at_vertex = vs.iter().fold(Verdict::False, |v, x| or(v, same(x, m)));
                 if at_vertex.is_true() {
@@ -295,12 +270,12 @@ impl<S: Scalar> MatrixSet<S> {
                     }
                 })
             }
-            MatrixSet::Box { lo, hi } => Ok(m
+            Repr::Box { lo, hi } => Ok(m
                 .as_slice()
                 .iter()
                 .zip(lo.as_slice().iter().zip(hi.as_slice()))
                 .fold(Verdict::True, |v, (x, (l, h))| v.and(l.le(x)).and(x.le(h)))),
-            MatrixSet::DiagBox {
+            Repr::DiagBox {
                 q_lo,
                 q_hi,
                 m: base,

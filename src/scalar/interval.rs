@@ -137,8 +137,10 @@ impl Enclosure for Interval {
                 context: format!("interval [{lo}, {hi}]"),
             });
         }
-        Interval::try_from((lo, hi))
-            .map_err(|_| Error::InvalidInput(format!("interval bounds out of order: [{lo}, {hi}]")))
+        Interval::try_from((lo, hi)).map_err(|_| Error::BoundsOutOfOrder {
+            what: format!("interval [{lo}, {hi}]"),
+            entry: (0, 0),
+        })
     }
     fn width(&self) -> f64 {
         self.wid()

@@ -69,6 +69,8 @@ use std::cmp::Ordering;
 use std::fmt::Debug;
 
 /// Three-valued truth: intervals can leave a comparison undecided.
+///
+/// Closed on purpose: three-valued logic has exactly these three values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Certainly true (for every point of the operands).
@@ -120,6 +122,7 @@ impl std::ops::Not for Verdict {
 /// What kind of arithmetic a scalar type performs; algorithms choose their decision
 /// rule from it (exact test, certified enclosure, or test with a tolerance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ArithmeticKind {
     /// Rounded floating point (`f64`): comparisons need a stated tolerance.
     Rounded,

@@ -21,7 +21,7 @@ pub fn parse_rational(text: &str) -> Result<Rational> {
                 context: format!("rational {:?}", e.text),
             }
         } else {
-            Error::InvalidInput(e.to_string())
+            Error::malformed("", e.to_string())
         }
     })
 }
@@ -37,6 +37,6 @@ mod tests {
             parse_rational("1/0"),
             Err(Error::DivisionByZero { .. })
         ));
-        assert!(matches!(parse_rational("x"), Err(Error::InvalidInput(_))));
+        assert!(matches!(parse_rational("x"), Err(Error::Malformed { .. })));
     }
 }

@@ -47,6 +47,8 @@ impl Tolerance {
 }
 
 /// Outcome of comparing `a` with `b`.
+///
+/// Closed on purpose: a comparison is below, a tie or above (trichotomy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
     /// `a < b` (decided, outside the tolerance).

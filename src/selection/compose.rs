@@ -111,9 +111,9 @@ impl<P> Coordinatewise<P> {
     {
         check_len(x, self.n, "Coordinatewise input")?;
         if self.primitive.arity() != 1 {
-            return Err(Error::InvalidInput(
-                "Coordinatewise needs a one-input primitive".into(),
-            ));
+            return Err(Error::Unsupported {
+                what: "Coordinatewise needs a one-input primitive".into(),
+            });
         }
         x.iter()
             .map(|xi| {
@@ -182,7 +182,7 @@ impl<S: Scalar, P: PiecewiseScalar<S>> Selection<S> for Coordinatewise<P> {
                 hi[(i, i)] = s.iter().fold(first.clone(), |m, v| m.max(v));
             }
         }
-        Ok(MatrixSet::Box { lo, hi })
+        MatrixSet::interval_box(lo, hi)
     }
 }
 

@@ -139,9 +139,9 @@ impl<S: Scalar> PiecewiseScalar<S> for Max {
     }
     fn value(&self, x: &[S]) -> Result<S> {
         check_arity(x, self.0, "max")?;
-        let first = x
-            .first()
-            .ok_or_else(|| Error::InvalidInput("max of no inputs".into()))?;
+        let first = x.first().ok_or_else(|| Error::Empty {
+            what: "the inputs of max".into(),
+        })?;
         Ok(x.iter().skip(1).fold(first.clone(), |m, v| m.max(v)))
     }
     fn active_gradients(&self, x: &[S], tol: &Tolerance) -> Result<Vec<Vec<S>>> {
@@ -224,7 +224,11 @@ fn check_tau<S: Scalar>(tau: &S) -> Result<()> {
     if crate::selection::nonnegative(tau) {
         Ok(())
     } else {
-        Err(Error::InvalidInput("soft-threshold: τ must be ≥ 0".into()))
+        Err(Error::parameter(
+            "soft-threshold: τ",
+            format!("{tau:?}"),
+            "≥ 0",
+        ))
     }
 }
 
@@ -263,8 +267,10 @@ impl<S: Scalar> ElasticNetProx<S> {
         let tau = self.gamma.mul(&x[1]);
         check_tau(&tau)?;
         if !crate::selection::nonnegative(&x[2]) {
-            return Err(Error::InvalidInput(
-                "elastic-net prox: λ₂ must be ≥ 0".into(),
+            return Err(Error::parameter(
+                "elastic-net prox: λ₂",
+                format!("{:?}", x[2]),
+                "≥ 0",
             ));
         }
         let c = S::one()

@@ -178,26 +178,21 @@ fn soft_target(name: &str, v: SoftVariant) -> Target {
             let m = mat(vec![vec![qi(1), qi(-s)]]);
             let zero = Matrix::zeros(1, 2);
             match v {
-                SoftVariant::Exact | SoftVariant::WrongLambdaSign => {
-                    Ok(Claim::Set(MatrixSet::DiagBox {
-                        q_lo: vec![qi(0)],
-                        q_hi: vec![qi(1)],
-                        m,
-                        offset: zero,
-                    }))
-                }
-                SoftVariant::HalfTie => Ok(Claim::Set(MatrixSet::DiagBox {
-                    q_lo: vec![qi(0)],
-                    q_hi: vec![q(1, 2)],
-                    m,
-                    offset: zero,
-                })),
+                SoftVariant::Exact | SoftVariant::WrongLambdaSign => Ok(Claim::Set(
+                    MatrixSet::diag_box(vec![qi(0)], vec![qi(1)], m, zero).unwrap(),
+                )),
+                SoftVariant::HalfTie => Ok(Claim::Set(
+                    MatrixSet::diag_box(vec![qi(0)], vec![q(1, 2)], m, zero).unwrap(),
+                )),
                 SoftVariant::AdElement => el(vec![vec![qi(0), qi(0)]]),
                 SoftVariant::MixedTie => el(vec![vec![qi(0), qi(-s)]]),
-                SoftVariant::BoxTie => Ok(Claim::Set(MatrixSet::Box {
-                    lo: mat(vec![vec![qi(0), qi(-s.max(0))]]),
-                    hi: mat(vec![vec![qi(1), qi((-s).max(0))]]),
-                })),
+                SoftVariant::BoxTie => Ok(Claim::Set(
+                    MatrixSet::interval_box(
+                        mat(vec![vec![qi(0), qi(-s.max(0))]]),
+                        mat(vec![vec![qi(1), qi((-s).max(0))]]),
+                    )
+                    .unwrap(),
+                )),
             }
         },
     )
@@ -336,10 +331,13 @@ fn clarke_target(name: &str, w: i64, transposed: bool) -> Target {
             let (a_lo, a_hi) = iv(&z[0]);
             let (b_lo, b_hi) = iv(&z[1]);
             let (o1, o2) = if transposed { (2, 1) } else { (1, 2) };
-            Ok(Claim::Set(MatrixSet::Box {
-                lo: mat(vec![vec![a_lo, qi(o1)], vec![qi(o2), b_lo]]),
-                hi: mat(vec![vec![a_hi, qi(o1)], vec![qi(o2), b_hi]]),
-            }))
+            Ok(Claim::Set(
+                MatrixSet::interval_box(
+                    mat(vec![vec![a_lo, qi(o1)], vec![qi(o2), b_lo]]),
+                    mat(vec![vec![a_hi, qi(o1)], vec![qi(o2), b_hi]]),
+                )
+                .unwrap(),
+            ))
         },
     )
 }
@@ -464,12 +462,9 @@ fn lasso_target(name: &str, v: LassoVariant) -> Target {
             if v == LassoVariant::AdElement {
                 return Ok(Claim::Element(m.scale_rows(&q_lo)?));
             }
-            Ok(Claim::Set(MatrixSet::DiagBox {
-                q_lo,
-                q_hi,
-                offset: Matrix::zeros(2, 3),
-                m,
-            }))
+            Ok(Claim::Set(
+                MatrixSet::diag_box(q_lo, q_hi, m, Matrix::zeros(2, 3)).unwrap(),
+            ))
         },
     )
 }
@@ -525,12 +520,9 @@ fn relu_layer_target(name: &str, mode: u8) -> Target {
                 .unzip();
             let m = mat(rows);
             if mode == 0 {
-                return Ok(Claim::Set(MatrixSet::DiagBox {
-                    q_lo: lo,
-                    q_hi: hi,
-                    offset: Matrix::zeros(2, 3),
-                    m,
-                }));
+                return Ok(Claim::Set(
+                    MatrixSet::diag_box(lo, hi, m, Matrix::zeros(2, 3)).unwrap(),
+                ));
             }
             Ok(Claim::Element(m.scale_rows(&lo)?))
         },
@@ -554,7 +546,7 @@ fn zero_composite(name: &str, mode: u8) -> Target {
                 0 => el(vec![vec![qi(i64::from(at0))]]),
                 1 if at0 => finite(vec![vec![vec![qi(0)]], vec![vec![qi(1)]]]),
                 1 => el(vec![vec![qi(0)]]).map(|c| match c {
-                    Claim::Element(m) => Claim::Set(MatrixSet::singleton(m)),
+                    Claim::Element(m) => Claim::Set(MatrixSet::singleton(m).unwrap()),
                     s => s,
                 }),
                 _ => el(vec![vec![qi(1)]]),
@@ -994,12 +986,15 @@ fn soft_tie_range(name: &str, q_lo: Q, q_hi: Q) -> Target {
             match a.cmp(&z[1]) {
                 std::cmp::Ordering::Greater => el(vec![vec![qi(1), qi(-s)]]),
                 std::cmp::Ordering::Less => el(vec![vec![qi(0), qi(0)]]),
-                std::cmp::Ordering::Equal => Ok(Claim::Set(MatrixSet::DiagBox {
-                    q_lo: vec![q_lo.clone()],
-                    q_hi: vec![q_hi.clone()],
-                    m: mat(vec![vec![qi(1), qi(-s)]]),
-                    offset: Matrix::zeros(1, 2),
-                })),
+                std::cmp::Ordering::Equal => Ok(Claim::Set(
+                    MatrixSet::diag_box(
+                        vec![q_lo.clone()],
+                        vec![q_hi.clone()],
+                        mat(vec![vec![qi(1), qi(-s)]]),
+                        Matrix::zeros(1, 2),
+                    )
+                    .unwrap(),
+                )),
             }
         },
     )

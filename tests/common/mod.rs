@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use piggyback::matset::MatrixSet;
+use piggyback::MatrixSetView;
 use piggyback::{FixedPointMap, Matrix, Scalar};
 use rug::Rational;
 
@@ -60,11 +61,11 @@ pub fn apply_full<S: Scalar>(m: &Matrix<S>, dx: &[S], dth: &[S]) -> Vec<S> {
 /// checks `v_i − (C d)_i = q_i (M d)_i` with `q_i ∈ [q_lo_i, q_hi_i]`; for `Box`,
 /// checks `v` lies in the interval product `[lo, hi] d`.
 pub fn applied_in_set(set: &MatrixSet<Rational>, d: &[Rational], v: &[Rational]) -> bool {
-    match set {
-        MatrixSet::Finite(vs) | MatrixSet::Hull(vs) => {
+    match set.view() {
+        MatrixSetView::Finite(vs) | MatrixSetView::Hull(vs) => {
             vs.iter().any(|m| m.mul_vec(d).unwrap() == v)
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -81,7 +82,7 @@ pub fn applied_in_set(set: &MatrixSet<Rational>, d: &[Rational], v: &[Rational])
                 q_lo[i] <= q && q <= q_hi[i]
             })
         }
-        MatrixSet::Box { lo, hi } => (0..v.len()).all(|i| {
+        MatrixSetView::Box { lo, hi } => (0..v.len()).all(|i| {
             let (mut a, mut b) = (Rational::new(), Rational::new());
             for (j, dj) in d.iter().enumerate() {
                 let x = Rational::from(&lo[(i, j)] * dj);
@@ -91,15 +92,16 @@ pub fn applied_in_set(set: &MatrixSet<Rational>, d: &[Rational], v: &[Rational])
             }
             a <= v[i] && v[i] <= b
         }),
+        other => panic!("no test oracle for {other:?}"),
     }
 }
 
 /// Whether the dense matrix `[A, B]` belongs to the set (exact; `Hull` only checks
 /// vertices and 2-vertex segments, enough for the AD elements tested here).
 pub fn matrix_in_set(set: &MatrixSet<Rational>, j: &Matrix<Rational>) -> bool {
-    match set {
-        MatrixSet::Finite(vs) => vs.contains(j),
-        MatrixSet::Hull(vs) => {
+    match set.view() {
+        MatrixSetView::Finite(vs) => vs.contains(j),
+        MatrixSetView::Hull(vs) => {
             vs.contains(j)
                 || vs.iter().enumerate().any(|(k, a)| {
                     vs[k + 1..].iter().any(|b| {
@@ -125,7 +127,7 @@ pub fn matrix_in_set(set: &MatrixSet<Rational>, j: &Matrix<Rational>) -> bool {
                     })
                 })
         }
-        MatrixSet::DiagBox {
+        MatrixSetView::DiagBox {
             q_lo,
             q_hi,
             m,
@@ -151,12 +153,13 @@ pub fn matrix_in_set(set: &MatrixSet<Rational>, j: &Matrix<Rational>) -> bool {
             let q = q.unwrap_or_else(|| q_lo[i].clone());
             q_lo[i] <= q && q <= q_hi[i]
         }),
-        MatrixSet::Box { lo, hi } => lo
+        MatrixSetView::Box { lo, hi } => lo
             .as_slice()
             .iter()
             .zip(hi.as_slice())
             .zip(j.as_slice())
             .all(|((a, b), x)| a <= x && x <= b),
+        other => panic!("no test oracle for {other:?}"),
     }
 }
 

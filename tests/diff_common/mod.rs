@@ -56,7 +56,7 @@ impl<S: Scalar> FixedPointMap<S> for Affine<S> {
         }))
     }
     fn conservative_jacobian(&self, _x: &[S], _theta: &[S]) -> Result<MatrixSet<S>> {
-        Ok(MatrixSet::singleton(self.m.hstack(&self.n)?))
+        MatrixSet::singleton(self.m.hstack(&self.n)?)
     }
 }
 
@@ -183,12 +183,12 @@ impl<S: Scalar> FixedPointMap<S> for LassoFb<S> {
         let (a, b) = self.element(&ones, &s);
         let m = a.hstack(&b)?;
         let (r, c) = m.shape();
-        Ok(MatrixSet::DiagBox {
-            q_lo: pat.iter().map(|p| p.0.clone()).collect(),
-            q_hi: pat.iter().map(|p| p.1.clone()).collect(),
+        MatrixSet::diag_box(
+            pat.iter().map(|p| p.0.clone()).collect(),
+            pat.iter().map(|p| p.1.clone()).collect(),
             m,
-            offset: Matrix::zeros(r, c),
-        })
+            Matrix::zeros(r, c),
+        )
     }
 }
 

@@ -26,6 +26,7 @@ use piggyback::certify::{to_json, Certificate, FixedPointCertificate};
 use piggyback::linalg::spectral::char_poly;
 use piggyback::maps::{AffinePiece, Penalty, PiecewiseAffine, ReluLayer, Splitting};
 use piggyback::scalar::{format_rational, parse_rational, Rational};
+use piggyback::MatrixSetView;
 use piggyback::{FixedPointMap, Matrix, MatrixSet, Scalar};
 use rug::Float;
 use serde_json::{json, Value};
@@ -433,16 +434,14 @@ fn family_members(
                 (fam["type"] == "hull" && vs.len() == 2).then(|| (vs[0].clone(), vs[1].clone()));
             return (vs, pair);
         }
-        Some("box") => MatrixSet::Box {
-            lo: mat(&fam["lo"]),
-            hi: mat(&fam["hi"]),
-        },
-        _ => MatrixSet::DiagBox {
-            q_lo: vector(&fam["q_lo"]),
-            q_hi: vector(&fam["q_hi"]),
-            m: mat(&fam["m"]),
-            offset: mat(&fam["offset"]),
-        },
+        Some("box") => MatrixSet::interval_box(mat(&fam["lo"]), mat(&fam["hi"])).unwrap(),
+        _ => MatrixSet::diag_box(
+            vector(&fam["q_lo"]),
+            vector(&fam["q_hi"]),
+            mat(&fam["m"]),
+            mat(&fam["offset"]),
+        )
+        .unwrap(),
     };
     (set.vertices(1 << 16).unwrap_or_default(), None)
 }
@@ -796,8 +795,8 @@ fn letter_in_field(
     let Ok(j) = map.conservative_jacobian(x, theta) else {
         return Judgement::Inconclusive("no conservative Jacobian".into());
     };
-    let ok = match &j {
-        MatrixSet::DiagBox { q_lo, q_hi, m, .. } => {
+    let ok = match j.view() {
+        MatrixSetView::DiagBox { q_lo, q_hi, m, .. } => {
             // l = diag(q)·W for some q with q_lo ≤ q ≤ q_hi: read q off a nonzero entry per row.
             (0..n).all(|i| {
                 let row: Vec<(Rational, Rational)> = (0..n)
@@ -814,10 +813,10 @@ fn letter_in_field(
                 }
             })
         }
-        MatrixSet::Hull(vs) | MatrixSet::Finite(vs) => vs
+        MatrixSetView::Hull(vs) | MatrixSetView::Finite(vs) => vs
             .iter()
             .any(|v| (0..n).all(|i| (0..n).all(|k| v[(i, k)] == l[(i, k)]))),
-        MatrixSet::Box { .. } => false,
+        _ => false,
     };
     if ok {
         Judgement::Confirmed
@@ -1006,9 +1005,9 @@ fn family_json(src: &mut Source, n: usize) -> (Value, MatrixSet<Rational>) {
             let vs: Vec<Matrix<Rational>> = (0..k).map(|_| src.matrix(n, n, 6, 4)).collect();
             let ty = if src.below(2) == 0 { "hull" } else { "finite" };
             let set = if ty == "hull" {
-                MatrixSet::Hull(vs.clone())
+                MatrixSet::hull(vs.clone()).unwrap()
             } else {
-                MatrixSet::Finite(vs.clone())
+                MatrixSet::finite(vs.clone()).unwrap()
             };
             (
                 json!({"type": ty, "vertices": vs.iter().map(rows).collect::<Vec<_>>()}),
@@ -1027,7 +1026,7 @@ fn family_json(src: &mut Source, n: usize) -> (Value, MatrixSet<Rational>) {
             });
             (
                 json!({"type": "box", "lo": rows(&lo), "hi": rows(&hi)}),
-                MatrixSet::Box { lo, hi },
+                MatrixSet::interval_box(lo, hi).unwrap(),
             )
         }
         _ => {
@@ -1051,15 +1050,7 @@ fn family_json(src: &mut Source, n: usize) -> (Value, MatrixSet<Rational>) {
                 src.matrix(n, n, 1, 4)
             };
             let v = json!({"type": "diag_box", "q_lo": q_lo.iter().map(t).collect::<Vec<_>>(), "q_hi": q_hi.iter().map(t).collect::<Vec<_>>(), "m": rows(&m), "offset": rows(&offset)});
-            (
-                v,
-                MatrixSet::DiagBox {
-                    q_lo,
-                    q_hi,
-                    m,
-                    offset,
-                },
-            )
+            (v, MatrixSet::diag_box(q_lo, q_hi, m, offset).unwrap())
         }
     }
 }
@@ -1180,7 +1171,7 @@ fn gen_family_refutation(src: &mut Source) -> Value {
     let n = 1 + src.below(3) as usize;
     let k = 1 + src.below(3) as usize;
     let vs: Vec<Matrix<Rational>> = (0..k).map(|_| src.matrix(n, n, 5, 3)).collect();
-    let set = MatrixSet::Hull(vs.clone());
+    let set = MatrixSet::hull(vs.clone()).unwrap();
     let r = if src.below(3) == 0 {
         src.small(3, 2).abs()
     } else {
@@ -1210,7 +1201,7 @@ fn gen_family_refutation(src: &mut Source) -> Value {
 fn gen_invertible(src: &mut Source) -> Value {
     let n = 1 + src.below(3) as usize;
     let vs: Vec<Matrix<Rational>> = (0..2).map(|_| src.matrix(n, n, 4, 3)).collect();
-    let set = MatrixSet::Hull(vs.clone());
+    let set = MatrixSet::hull(vs.clone()).unwrap();
     if src.below(2) == 0 {
         if let Ok(c) = certify_invertible(
             &set,
@@ -1364,6 +1355,7 @@ fn gen_fixed_point(src: &mut Source) -> Value {
     let theta: Vec<f64> = match penalty {
         Penalty::Lasso => vec![problem.lambda1.to_f64()],
         Penalty::ElasticNet => vec![problem.lambda1.to_f64(), problem.lambda2.to_f64()],
+        other => panic!("no θ for {other:?}"),
     };
     let x = fb
         .ok()
