@@ -439,8 +439,9 @@ fn poisoning_hypergradient_matches_central_differences_of_the_bilevel_objective(
     let k = data.classes;
     // Outer objective U ↦ L_val(x̄(U)), each x̄ solved to the f64 floor.
     let objective = |u: &[f64]| {
-        let (x, _) =
-            fixed_point(&prob.map, u, &prob.x, |z| prob.map.outer(z), 50_000, 1e-15).unwrap();
+        let x = fixed_point(&prob.map, u, &prob.x, |z| prob.map.outer(z), 50_000, 1e-15)
+            .unwrap()
+            .x;
         validation_loss(&data.x_val, &data.labels_val, k, &x).0
     };
     let mut rng = ChaCha8Rng::seed_from_u64(1);

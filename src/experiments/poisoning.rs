@@ -430,7 +430,7 @@ pub fn poisoning_problem(
     let gamma = spec.step_factor / (l + spec.lambda[1]);
     let map = Poisoning::new(data, spec.lambda, gamma)?;
     let k = data.classes;
-    let (x, res) = super::stochastic::fixed_point(
+    let fp = super::stochastic::fixed_point(
         &map,
         &u,
         &vec![0.0; p * k],
@@ -438,6 +438,7 @@ pub fn poisoning_problem(
         spec.max_iter,
         1e-14,
     )?;
+    let (x, res) = (fp.x, fp.last_step);
     let (_, v, acc) = validation_loss(&data.x_val, &data.labels_val, k, &x);
     let prob = super::stochastic::StochasticProblem::new(map, u, x, res, v, vec![0.0; m * p])?;
     Ok((prob, acc))

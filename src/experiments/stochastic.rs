@@ -20,8 +20,10 @@
 use super::rates;
 use super::Table;
 use crate::diff::aid::{gmres, GmresOptions};
+use crate::diff::driver::{self, Report, Stepper};
 use crate::diff::hypergrad::{OuterLoss, SquaredError};
 use crate::diff::nsid::{nsid, NsidOptions, StepPolicy, StochasticComposite, StochasticEnet};
+use crate::diff::IterOptions;
 use crate::error::{Error, Result};
 use crate::maps::design::Design;
 use crate::plot::{Band, LegendAt, LineChart, LineStyle, Scale, Series};
@@ -51,8 +53,72 @@ pub struct StochasticProblem<C> {
     pub rho: f64,
 }
 
+/// The last iterate of [`fixed_point`].
+#[derive(Clone, Debug)]
+pub struct CompositeFixedPoint {
+    /// The last iterate `x_k`.
+    pub x: Vec<f64>,
+    /// Its last step `‖x_k − x_{k−1}‖₂` (`+∞` when no step was made).
+    pub last_step: f64,
+    /// The engine driver's report (iterations, termination, time).
+    pub report: Report,
+}
+
+/// `x ← outer(T(x, θ))` on all samples, as a [`Stepper`] of the engine driver; it is
+/// finished when the step is below `tol·max(1, ‖x‖)`.
+struct CompositeIteration<'a, C: ?Sized, O> {
+    map: &'a C,
+    theta: &'a [f64],
+    all: Vec<usize>,
+    outer: O,
+    x: Vec<f64>,
+    step: f64,
+    tol: f64,
+    done: bool,
+}
+
+impl<C, O> Stepper for CompositeIteration<'_, C, O>
+where
+    C: StochasticComposite + ?Sized,
+    O: Fn(&[f64]) -> Vec<f64>,
+{
+    type Output = CompositeFixedPoint;
+
+    fn name(&self) -> &'static str {
+        "fixed-point iteration on all samples"
+    }
+
+    fn next(&mut self) -> Result<f64> {
+        let next = (self.outer)(&self.map.inner(&self.x, self.theta, &self.all)?);
+        self.step = dist(&next, &self.x);
+        self.x = next;
+        if !self.step.is_finite() {
+            return Err(Error::NonFinite {
+                context: "fixed-point iteration".into(),
+            });
+        }
+        self.done = self.step <= self.tol * norm(&self.x).max(1.0);
+        Ok(self.step)
+    }
+
+    fn is_done(&self) -> bool {
+        self.done
+    }
+
+    fn finish(self, report: Report) -> Result<CompositeFixedPoint> {
+        Ok(CompositeFixedPoint {
+            x: self.x,
+            last_step: self.step,
+            report,
+        })
+    }
+}
+
 /// The deterministic iteration `x ← outer(T(x, θ))` on all samples, from `x0`, until
-/// the step is below `tol·max(1, ‖x‖)` or `max_iter` steps. Returns `(x, last step)`.
+/// the step is below `tol·max(1, ‖x‖)` or `max_iter` steps (running out of steps is
+/// not an error: the caller reads [`CompositeFixedPoint::last_step`]). The loop is the
+/// engine driver's ([`crate::diff::driver`]); the relative stopping rule is this
+/// stepper's.
 pub fn fixed_point<C: StochasticComposite + ?Sized>(
     map: &C,
     theta: &[f64],
@@ -60,24 +126,25 @@ pub fn fixed_point<C: StochasticComposite + ?Sized>(
     outer: impl Fn(&[f64]) -> Vec<f64>,
     max_iter: usize,
     tol: f64,
-) -> Result<(Vec<f64>, f64)> {
-    let all: Vec<usize> = (0..map.num_samples()).collect();
-    let mut x = x0.to_vec();
-    let mut step = f64::INFINITY;
-    for _ in 0..max_iter {
-        let next = outer(&map.inner(&x, theta, &all)?);
-        step = dist(&next, &x);
-        x = next;
-        if !step.is_finite() {
-            return Err(Error::NonFinite {
-                context: "fixed-point iteration".into(),
-            });
-        }
-        if step <= tol * norm(&x).max(1.0) {
-            break;
-        }
-    }
-    Ok((x, step))
+) -> Result<CompositeFixedPoint> {
+    let engine = CompositeIteration {
+        map,
+        theta,
+        all: (0..map.num_samples()).collect(),
+        outer,
+        x: x0.to_vec(),
+        step: f64::INFINITY,
+        tol,
+        done: false,
+    };
+    // No driver tolerance (the stopping rule is relative, above) and no growth
+    // monitor: the step sequence of these maps is not monotone early on.
+    let opts = IterOptions {
+        max_iter,
+        tol: 0.0,
+        divergence_factor: f64::INFINITY,
+    };
+    driver::run(engine, &opts)
 }
 
 fn norm(a: &[f64]) -> f64 {
@@ -455,7 +522,8 @@ pub fn enet_problem(
             .collect()
     };
     let p = data.x_train.cols();
-    let (x, res) = fixed_point(&map, &theta, &vec![0.0; p], soft, 100_000, 1e-15)?;
+    let fp = fixed_point(&map, &theta, &vec![0.0; p], soft, 100_000, 1e-15)?;
+    let (x, res) = (fp.x, fp.last_step);
     let loss = SquaredError::new(data.x_val.clone(), data.y_val.clone())?;
     let v = loss.grad_x(&x, &theta)?;
     StochasticProblem::new(map, theta, x, res, v, vec![0.0; 2])

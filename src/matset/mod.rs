@@ -237,6 +237,18 @@ impl<S: Scalar> MatrixSet<S> {
         }
     }
 
+    /// [`MatrixSet::finite_or_hull`] for the results of a set operation, whose entries
+    /// the operation has already checked to be finite while each result was in cache
+    /// ([`check_result`]); only the list and the shapes are validated here.
+    pub(crate) fn finite_or_hull_of_results(ms: Vec<Matrix<S>>, finite: bool) -> Result<Self> {
+        check_same_shape(&ms, "a set operation")?;
+        Ok(MatrixSet(if finite {
+            Repr::Finite(ms)
+        } else {
+            Repr::Hull(ms)
+        }))
+    }
+
     /// The same representation with every matrix replaced by `f` of it (and the `q`
     /// bounds of a `DiagBox` kept), validated again: for maps that commute with the
     /// representation (linear maps for hulls, boxes and row scalings; any map for a
@@ -313,6 +325,21 @@ fn check_list<S: Scalar>(ms: &[Matrix<S>], op: &'static str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Errors when the `k`-th result of the set operation `op` (its column-major entries
+/// `data`, `rows` rows) has a non-finite entry (an f64 overflow, say).
+pub(crate) fn check_result<S: Scalar>(data: &[S], rows: usize, op: &str, k: usize) -> Result<()> {
+    match data.iter().position(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(e) => Err(Error::NonFinite {
+            context: format!(
+                "{op}: result {k}, entry ({}, {})",
+                e % rows.max(1),
+                e / rows.max(1)
+            ),
+        }),
+    }
 }
 
 /// The first entry `(i, j)` (column-major order) that is not finite.

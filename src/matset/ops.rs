@@ -5,7 +5,7 @@
 use super::dispatch::{as_f64_matrix, from_f64_matrices, F64View};
 use super::overflow::{keep_extreme, keep_largest, Overflow, SetOptions};
 use super::prune::dedup;
-use super::{check_pair, Exactness, MatrixSet, Repr};
+use super::{check_pair, check_result, Exactness, MatrixSet, Repr};
 use crate::error::{Error, Result};
 use crate::linalg::Matrix;
 use crate::scalar::Scalar;
@@ -69,10 +69,12 @@ impl Op {
         let mut out = Vec::with_capacity(xs.len() * ys.len());
         for x in xs {
             for y in ys {
-                out.push(match self {
+                let r = match self {
                     Op::Sum => x.add(y)?,
                     _ => x.matmul(y)?,
-                });
+                };
+                check_result(r.as_slice(), r.rows(), "MatrixSet::sum/product", out.len())?;
+                out.push(r);
             }
         }
         Ok(out)
@@ -140,7 +142,7 @@ fn combine<S: Scalar>(
         let (finite, mut ex) = classify(kind_of(x, &xs), kind_of(y, &ys), op != Op::Sum);
         let policy = opts.overflow;
         if count <= opts.cap || matches!(policy, Overflow::KeepLargest | Overflow::KeepExtreme) {
-            let mut pts = dedup(&op.points(&xs, &ys)?);
+            let mut pts = dedup(op.points(&xs, &ys)?);
             if pts.len() > opts.cap {
                 pts = if policy == Overflow::KeepLargest {
                     keep_largest(pts, opts.cap)
@@ -149,7 +151,7 @@ fn combine<S: Scalar>(
                 };
                 ex = ex.and(Exactness::Under);
             }
-            return Ok((MatrixSet::finite_or_hull(pts, finite)?, ex));
+            return Ok((MatrixSet::finite_or_hull_of_results(pts, finite)?, ex));
         }
         if policy == Overflow::Fail {
             return Err(Error::TooLarge {
@@ -379,6 +381,7 @@ fn act_points<S: Scalar>(js: &[Matrix<S>], xs: &[Matrix<S>], n: usize) -> Result
                 .zip(b.as_slice())
                 .map(|(p, q)| p.add(q))
                 .collect();
+            check_result(&sum, n, "MatrixSet::act", out.len())?;
             out.push(Matrix::from_col_major(n, m, sum)?);
         }
     }
@@ -429,6 +432,7 @@ fn act_points_f64(js: &[F64View], xs: &[F64View], n: usize) -> Result<Vec<Matrix
             1.0,
         );
         for block in buf.chunks_exact(n * m) {
+            check_result(block, n, "MatrixSet::act", out.len())?;
             out.push(Matrix::from_col_major(n, m, block.to_vec())?);
         }
     }

@@ -25,16 +25,18 @@ fn key<S: Scalar>(m: &Matrix<S>) -> u64 {
 }
 
 /// Keep the first of every group of certainly-equal matrices (order preserved).
-pub(super) fn dedup<S: Scalar>(ms: &[Matrix<S>]) -> Vec<Matrix<S>> {
+/// The members are moved, not copied: a set operation's thousands of results are
+/// read once here, never duplicated.
+pub(super) fn dedup<S: Scalar>(ms: Vec<Matrix<S>>) -> Vec<Matrix<S>> {
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut out: Vec<Matrix<S>> = Vec::with_capacity(ms.len());
     for m in ms {
-        let bucket = seen.entry(key(m)).or_default();
-        if bucket.iter().any(|&i| same(&out[i], m).is_true()) {
+        let bucket = seen.entry(key(&m)).or_default();
+        if bucket.iter().any(|&i| same(&out[i], &m).is_true()) {
             continue;
         }
         bucket.push(out.len());
-        out.push(m.clone());
+        out.push(m);
     }
     out
 }
@@ -45,8 +47,8 @@ impl<S: Scalar> MatrixSet<S> {
     pub fn pruned(self) -> MatrixSet<S> {
         // `dedup` keeps the first member and only members: the invariants carry over.
         MatrixSet(match self.0 {
-            Repr::Finite(ms) => Repr::Finite(dedup(&ms)),
-            Repr::Hull(ms) => Repr::Hull(dedup(&ms)),
+            Repr::Finite(ms) => Repr::Finite(dedup(ms)),
+            Repr::Hull(ms) => Repr::Hull(dedup(ms)),
             other => other,
         })
     }
