@@ -823,7 +823,10 @@ fn plot_defaults_to_kind_svg_and_never_overwrites_without_force() {
     assert_eq!(code, EXIT_INPUT);
     assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("heavy-ball.svg exists; refusing to overwrite it (use --force to replace it)"),
+        err.contains(
+            "cannot overwrite heavy-ball.svg: it exists; refusing to overwrite it \
+             (use --force to replace it)"
+        ),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
@@ -843,7 +846,7 @@ fn plot_refuses_bad_kinds_extensions_and_flags() {
         (vec!["plot"], "required arguments were not provided"),
         (
             vec!["plot", "heavy-ball", "-o", s(&pdf)],
-            "must end in .svg or .png",
+            "must be a name ending in .svg or .png, got",
         ),
         (
             vec!["plot", "heavy-ball", "--bogus"],
@@ -861,10 +864,13 @@ fn plot_refuses_bad_kinds_extensions_and_flags() {
             vec!["plot", "heavy-ball", "--iterations", "0"],
             "--iterations must be at least 1",
         ),
-        (vec!["plot", "heavy-ball", "--keep", "1"], "--keep 1"),
+        (
+            vec!["plot", "heavy-ball", "--keep", "1"],
+            "--keep must be at least 2 and at most 4096 extreme points per step, got 1",
+        ),
         (
             vec!["plot", "hypergrad-path", "--grid", "100000"],
-            "--grid 100000",
+            "--grid must be at least 2 and at most 400 points per axis, got 100000",
         ),
         (
             vec!["plot", "heavy-ball", "--iterations", "-3"],

@@ -247,3 +247,155 @@ fn set_operations_keep_the_invariants() {
     let big = MatrixSet::singleton(Matrix::from_col_major(1, 1, vec![1e200]).unwrap()).unwrap();
     assert!(matches!(big.product(&big), Err(Error::NonFinite { .. })));
 }
+
+/// A problem file in a fresh temporary directory.
+fn problem_in(tag: &str, map: &str) -> (std::path::PathBuf, piggyback::io::problem::Problem) {
+    let dir = std::env::temp_dir().join(format!("piggyback-errors-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.json");
+    let text = format!(r#"{{"piggyback_problem": 1, "map": {map}, "theta": ["1/10"]}}"#);
+    std::fs::write(&path, text).unwrap();
+    let problem = piggyback::io::problem::Problem::read(&path).unwrap();
+    (dir, problem)
+}
+
+#[test]
+fn plot_options_name_the_flag_and_its_range() {
+    use piggyback::cli::plot::{make_picture, PlotKind, PlotOptions};
+    let bad = |kind, opts: PlotOptions| make_picture(kind, &opts).err().unwrap();
+    let e = bad(
+        PlotKind::HeavyBall,
+        PlotOptions {
+            keep: Some(1),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        e,
+        Error::InvalidParameter {
+            name: "--keep".into(),
+            value: "1".into(),
+            expected: "at least 2 and at most 4096 extreme points per step".into()
+        }
+    );
+    is_input(&e);
+    let e = bad(
+        PlotKind::HeavyBall,
+        PlotOptions {
+            iterations: Some(0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid input: --iterations must be at least 1 and at most 100000, got 0"
+    );
+    let e = bad(
+        PlotKind::HeavyBall,
+        PlotOptions {
+            grid: Some(5),
+            ..Default::default()
+        },
+    );
+    assert!(
+        matches!(&e, Error::Unsupported { what }
+            if what == "--grid applies to hypergrad-path only, not to heavy-ball"),
+        "{e:?}"
+    );
+    is_input(&e);
+    let e = piggyback::experiments::pictures::heavy_ball_run(3, 1).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidParameter { value, .. } if value == "1"),
+        "{e:?}"
+    );
+    is_input(&e);
+}
+
+#[test]
+fn level2_refusals_are_typed() {
+    use piggyback::certify::level2::{certify_level2, round_up_significant, Placement};
+    for x in [f64::NAN, -1.0, 0.0] {
+        let e = round_up_significant(x, 9).unwrap_err();
+        assert!(matches!(e, Error::InvalidParameter { .. }), "{e:?}");
+        is_input(&e);
+    }
+    // A map level 2 does not know, and a step rule it cannot reproduce.
+    let clarke = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/problems/clarke.json");
+    let problem = piggyback::io::problem::Problem::read(&clarke).unwrap();
+    let e = certify_level2(&problem, None).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unsupported { what } if what.contains("piecewise_affine")
+            && what.contains("clarke.json")),
+        "{e:?}"
+    );
+    is_input(&e);
+    let (_, problem) = problem_in(
+        "frob",
+        r#"{"kind": "lasso", "design": [["1", "0"], ["0", "1"]], "response": ["1", "1"],
+            "step_rule": "frobenius"}"#,
+    );
+    let e = certify_level2(&problem, None).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unsupported { what } if what.contains("frobenius")),
+        "{e:?}"
+    );
+    // A missing .npz: the path and the OS's kind of failure.
+    let (dir, problem) = problem_in(
+        "npz",
+        r#"{"kind": "lasso", "design": {"npz": "gone.npz", "array": "X"}, "response": ["1"],
+            "step": "1/2"}"#,
+    );
+    let e = certify_level2(&problem, None).unwrap_err();
+    let gone = dir.join("gone.npz").display().to_string();
+    assert!(
+        matches!(&e, Error::Io { action: "read", kind: std::io::ErrorKind::NotFound, path, .. }
+            if *path == gone),
+        "{e:?}"
+    );
+    is_input(&e);
+    // A large binary64 design whose data file exists: refused without `force`, kept.
+    let (n, p) = (257, 256);
+    let design = Matrix::from_fn(n, p, |i, j| if i == j { 1.0 } else { 0.0 });
+    let (dir, problem) = problem_in(
+        "exists",
+        r#"{"kind": "lasso", "design": {"npy": "x.npy"}, "response": {"npy": "y.npy"},
+            "step": "1/2"}"#,
+    );
+    std::fs::write(dir.join("x.npy"), piggyback::io::npy::to_bytes(&design)).unwrap();
+    let y = Matrix::from_fn(n, 1, |_, _| 1.0);
+    std::fs::write(dir.join("y.npy"), piggyback::io::npy::to_bytes(&y)).unwrap();
+    let taken = dir.join("c.design.npy");
+    std::fs::write(&taken, "mine").unwrap();
+    let place = Placement {
+        dir: dir.clone(),
+        stem: "c".into(),
+        force: false,
+    };
+    let e = certify_level2(&problem, Some(&place)).unwrap_err();
+    assert!(
+        matches!(&e, Error::Io { action: "overwrite", kind: std::io::ErrorKind::AlreadyExists, path, .. }
+            if *path == taken.display().to_string()),
+        "{e:?}"
+    );
+    is_input(&e);
+    assert_eq!(std::fs::read_to_string(&taken).unwrap(), "mine");
+    // Non-finite binary64 data: refused, naming the file (the .npy reader refuses it
+    // before level 2 would write the value).
+    let mut nan = Matrix::from_fn(2, 2, |i, j| if i == j { 1.0 } else { 0.0 });
+    nan[(1, 0)] = f64::NAN;
+    std::fs::write(dir.join("x.npy"), piggyback::io::npy::to_bytes(&nan)).unwrap();
+    std::fs::write(
+        dir.join("y.npy"),
+        piggyback::io::npy::to_bytes(&Matrix::from_fn(2, 1, |_, _| 1.0)),
+    )
+    .unwrap();
+    let problem = piggyback::io::problem::Problem::read(&dir.join("p.json")).unwrap();
+    let e = certify_level2(&problem, None).unwrap_err();
+    assert!(
+        matches!(&e, Error::NonFinite { context } if context.contains("x.npy")),
+        "{e:?}"
+    );
+    is_input(&e);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -99,9 +99,9 @@ impl Writer<'_> {
                 Some(crate::io::npy::read_matrix_f64_exactness(&base.join(npy))?)
             }
             MatrixData::Npz { npz, array } => {
-                let zip = std::fs::read(base.join(npz)).map_err(|e| {
-                    Error::InvalidInput(format!("cannot read {}: {e}", npz.display()))
-                })?;
+                let path = base.join(npz);
+                let zip =
+                    std::fs::read(&path).map_err(|e| Error::io("read", path.display(), &e))?;
                 Some(crate::io::npy::parse_matrix_f64_exactness(
                     &crate::io::npy::npz_member(&zip, array)?,
                 )?)
@@ -122,15 +122,17 @@ impl Writer<'_> {
                 let name = format!("{}.{field}.npy", place.stem);
                 let path = place.dir.join(&name);
                 if path.exists() && !place.force {
-                    return Err(Error::InvalidInput(format!(
-                        "{} exists (use --force to replace it)",
-                        path.display()
-                    )));
+                    return Err(Error::Io {
+                        action: "overwrite",
+                        path: path.display().to_string(),
+                        kind: std::io::ErrorKind::AlreadyExists,
+                        message: "it exists; refusing to overwrite it (use --force to replace it)"
+                            .into(),
+                    });
                 }
                 let bytes = crate::io::npy::to_bytes(&m);
-                std::fs::write(&path, &bytes).map_err(|e| {
-                    Error::InvalidInput(format!("cannot write {}: {e}", path.display()))
-                })?;
+                std::fs::write(&path, &bytes)
+                    .map_err(|e| Error::io("write", path.display(), &e))?;
                 self.files.push(path);
                 let sha256 = piggyback_kernel_fp::data::sha256_hex(&bytes);
                 return Ok((MatrixRef::File(FileRef { npy: name, sha256 }), m));
@@ -138,7 +140,14 @@ impl Writer<'_> {
             let rows = (0..m.rows())
                 .map(|i| {
                     (0..m.cols())
-                        .map(|j| f64_text(m[(i, j)]))
+                        .map(|j| {
+                            f64_text(m[(i, j)]).ok_or_else(|| Error::NonFinite {
+                                context: format!(
+                                    "{}: map.{field}, entry ({i}, {j})",
+                                    problem.source
+                                ),
+                            })
+                        })
                         .collect::<Result<Vec<_>>>()
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -174,17 +183,16 @@ impl Writer<'_> {
     }
 }
 
-fn f64_text(x: f64) -> Result<String> {
-    Rational::from_f64(x)
-        .map(|q| num_text(&q))
-        .ok_or_else(|| Error::InvalidInput(format!("non-finite data value {x}")))
+/// The exact decimal text of a finite `x` (`None` for NaN and infinities).
+fn f64_text(x: f64) -> Option<String> {
+    Rational::from_f64(x).map(|q| num_text(&q))
 }
 
 /// `⌈x⌉` to `digits` significant decimal digits, exactly (`x > 0`).
 pub fn round_up_significant(x: f64, digits: i32) -> Result<Rational> {
     let q = Rational::from_f64(x)
         .filter(|q| q.cmp0().is_gt())
-        .ok_or_else(|| Error::InvalidInput(format!("cannot round {x} up")))?;
+        .ok_or_else(|| Error::parameter("round_up_significant: x", x, "finite and > 0"))?;
     let k = digits - 1 - x.log10().floor() as i32;
     let scale = Rational::from(Integer::from(Integer::u_pow_u(10, k.unsigned_abs())));
     let scale = if k >= 0 { scale } else { scale.recip() };
@@ -202,9 +210,11 @@ fn gram_extremes(x: &Matrix<f64>) -> (f64, f64) {
 /// Find and level-2-check a spectral-norm contraction bound of `problem`'s map (see the
 /// module documentation). Data files go to `place` (`None`: everything inline).
 ///
-/// Errors: [`Error::InvalidInput`] for maps level 2 does not know or a step rule it
-/// cannot reproduce exactly (`frobenius`: give `step`), unreadable data, or a certificate
-/// level 2 refused; [`Error::CouldNotVerify`] when no margin up to `10⁻³` was verified.
+/// Errors: [`Error::Unsupported`] for maps level 2 does not know or a step rule it
+/// cannot reproduce exactly (`frobenius`: give `step`); [`Error::Io`] for data files that
+/// cannot be read or written (or exist, without `force`); [`Error::NonFinite`] for NaN or
+/// infinite data; [`Error::CouldNotVerify`] (or [`Error::TooLarge`]) for a certificate
+/// level 2 refused, and when no margin up to `10⁻³` was verified.
 pub fn certify_level2(problem: &Problem, place: Option<&Placement>) -> Result<FpCertified> {
     let start = Instant::now();
     let mut w = Writer {
@@ -236,17 +246,33 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
         } => {
             let gamma = match (step, step_rule) {
                 (Some(g), _) => g.rational()?,
-                (None, StepSpec::Frobenius) => return Err(Error::InvalidInput(
-                    "level 2 does not reproduce the exact step 1/‖A‖_F²: give an exact \"step\" \
-                         (or use the step rule inverse_lipschitz or optimal)"
-                        .into(),
-                )),
+                (None, StepSpec::Frobenius) => {
+                    return Err(Error::Unsupported {
+                        what: format!(
+                            "{}: map.step_rule frobenius at level 2, which does not reproduce \
+                             the exact step 1/‖A‖_F²: give an exact \"step\" (or use the step \
+                             rule inverse_lipschitz or optimal)",
+                            problem.source
+                        ),
+                    })
+                }
                 (None, _) => {
-                    let fb = problem
-                        .forward_backward_map::<f64>()?
-                        .ok_or_else(|| Error::InvalidInput("not a forward–backward map".into()))?;
-                    Rational::from_f64(*fb.gamma())
-                        .ok_or_else(|| Error::InvalidInput("non-finite step".into()))?
+                    let fb = problem.forward_backward_map::<f64>()?.ok_or_else(|| {
+                        Error::Unsupported {
+                            what: format!(
+                                "{}: a {} map is not a forward–backward map",
+                                problem.source,
+                                problem.file.map.kind()
+                            ),
+                        }
+                    })?;
+                    Rational::from_f64(*fb.gamma()).ok_or_else(|| Error::NonFinite {
+                        context: format!(
+                            "{}: the step γ = {} given by map.step_rule",
+                            problem.source,
+                            fb.gamma()
+                        ),
+                    })?
                 }
             };
             let (design, values) = w.matrix(problem, design, "design", false)?;
@@ -314,9 +340,13 @@ fn find(problem: &Problem, w: &mut Writer, start: Instant) -> Result<FpCertified
             )
         }
         MapSpec::PiecewiseAffine { .. } => {
-            return Err(Error::InvalidInput(
-                "level 2 certifies lasso, elastic_net and relu_layer maps only".into(),
-            ))
+            return Err(Error::Unsupported {
+                what: format!(
+                    "{}: a piecewise_affine map at level 2, which certifies lasso, elastic_net \
+                     and relu_layer maps only (use the exact level)",
+                    problem.source
+                ),
+            })
         }
     };
     if !(estimate.is_finite() && estimate > 0.0) {

@@ -101,52 +101,35 @@ impl PlotOptions {
         for (flag, present, kinds) in given {
             if present && !kinds.contains(&kind) {
                 let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-                return Err(Error::InvalidInput(format!(
-                    "{flag} applies to {} only, not to {}",
-                    names.join(" and "),
-                    kind.name()
-                )));
+                return Err(Error::Unsupported {
+                    what: format!(
+                        "{flag} applies to {} only, not to {}",
+                        names.join(" and "),
+                        kind.name()
+                    ),
+                });
             }
         }
         if self.seed.is_some() && self.problem.is_some() {
-            return Err(Error::InvalidInput(
-                "--seed chooses the built-in data; it cannot be combined with --problem".into(),
-            ));
+            return Err(Error::Unsupported {
+                what: "--seed chooses the built-in data; it cannot be combined with --problem"
+                    .into(),
+            });
         }
-        let positive = [
-            ("--iterations", self.iterations),
-            ("--steps", self.steps),
-            ("--keep", self.keep),
+        // (flag, value, smallest, largest, what is counted).
+        let ranges = [
+            ("--iterations", self.iterations, 1, 100_000, ""),
+            ("--steps", self.steps, 1, 10_000, ""),
+            ("--keep", self.keep, 2, 4096, " extreme points per step"),
+            ("--grid", self.grid, 2, 400, " points per axis"),
         ];
-        for (flag, v) in positive {
-            if v == Some(0) {
-                return Err(Error::InvalidInput(format!("{flag} must be at least 1")));
-            }
-        }
-        if let Some(t) = self.iterations {
-            if t > 100_000 {
-                return Err(Error::InvalidInput(format!(
-                    "--iterations {t}: at most 100000"
-                )));
-            }
-        }
-        if let Some(k) = self.keep {
-            if !(2..=4096).contains(&k) {
-                return Err(Error::InvalidInput(format!(
-                    "--keep {k}: keep between 2 and 4096 extreme points"
-                )));
-            }
-        }
-        if let Some(s) = self.steps {
-            if s > 10_000 {
-                return Err(Error::InvalidInput(format!("--steps {s}: at most 10000")));
-            }
-        }
-        if let Some(g) = self.grid {
-            if !(2..=400).contains(&g) {
-                return Err(Error::InvalidInput(format!(
-                    "--grid {g}: between 2 and 400 points per axis"
-                )));
+        for (flag, v, lo, hi, unit) in ranges {
+            if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
+                return Err(Error::parameter(
+                    flag,
+                    v,
+                    format!("at least {lo} and at most {hi}{unit}"),
+                ));
             }
         }
         Ok(())
@@ -307,9 +290,9 @@ pub fn make_picture(kind: PlotKind, opts: &PlotOptions) -> Result<Picture> {
             let (first, last) = match (land.path.first(), land.path.last()) {
                 (Some(a), Some(b)) => (a.clone(), b.clone()),
                 _ => {
-                    return Err(Error::InvalidInput(
-                        "hypergradient descent returned no step".into(),
-                    ))
+                    return Err(Error::Empty {
+                        what: "the path returned by hypergradient descent".into(),
+                    })
                 }
             };
             let grid_min = land
@@ -345,20 +328,22 @@ pub fn make_picture(kind: PlotKind, opts: &PlotOptions) -> Result<Picture> {
 /// LASSO (whose `λ₂ = 0` has no logarithm).
 fn task_from_problem(path: &Path) -> Result<EnetTask> {
     let problem = Problem::read(path)?;
-    let input = problem.enet_input()?.ok_or_else(|| {
-        Error::InvalidInput(format!(
-            "{}: --problem needs a lasso or elastic_net problem",
-            path.display()
-        ))
+    let input = problem.enet_input()?.ok_or_else(|| Error::Unsupported {
+        what: format!(
+            "{}: a {} map; --problem needs a lasso or elastic_net problem",
+            path.display(),
+            problem.file.map.kind()
+        ),
     })?;
     let (n, p) = (input.n, input.p);
     let val_rows: Vec<usize> = (0..n).filter(|i| i % 3 == 2).collect();
     let train_rows: Vec<usize> = (0..n).filter(|i| i % 3 != 2).collect();
     if val_rows.len() < 2 {
-        return Err(Error::InvalidInput(format!(
-            "{}: {n} rows; at least 6 are needed (every third row is held out for validation)",
-            path.display()
-        )));
+        return Err(Error::parameter(
+            format!("{}: the number of data rows", path.display()),
+            n,
+            "at least 6 (every third row is held out for validation)",
+        ));
     }
     let pick = |rows: &[usize]| -> (Matrix<f64>, Vec<f64>) {
         let m = Matrix::from_fn(rows.len(), p, |r, j| input.x[j * n + rows[r]]);
@@ -375,10 +360,16 @@ fn task_from_problem(path: &Path) -> Result<EnetTask> {
         l1
     };
     if !(l1 > 0.0 && l2 > 0.0) {
-        return Err(Error::InvalidInput(format!(
-            "{}: the descent moves log λ, so it needs λ₁ > 0 and λ₂ > 0, got ({l1}, {l2})",
-            path.display()
-        )));
+        let (name, value) = if input.elastic {
+            ("theta (λ₁, λ₂)", format!("({l1}, {l2})"))
+        } else {
+            ("theta (λ₁)", format!("({l1})"))
+        };
+        return Err(Error::parameter(
+            format!("{}: {name}", path.display()),
+            value,
+            "> 0 (the descent moves log λ)",
+        ));
     }
     Ok(EnetTask {
         problem: enet,
@@ -464,8 +455,12 @@ pub(crate) fn cmd_plot(
             summary: pic.summary,
             exit_code: EXIT_OK,
         };
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Error::InvalidInput(format!("cannot serialise the report: {e}")))?;
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Io {
+            action: "serialise",
+            path: "the report".into(),
+            kind: std::io::ErrorKind::Other,
+            message: e.to_string(),
+        })?;
         writeln!(ctx.out, "{text}").map_err(io_err)?;
     } else if !ctx.quiet {
         write!(ctx.out, "{}", picture_text(kind, &path, &pic)).map_err(io_err)?;

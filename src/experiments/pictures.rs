@@ -144,9 +144,11 @@ pub struct HeavyBallRun {
 /// `[Mᵢ, B]` (what AD computes when it always picks piece `i`).
 pub fn heavy_ball_run(iterations: usize, cap: usize) -> Result<HeavyBallRun> {
     if cap < 2 {
-        return Err(Error::InvalidInput(format!(
-            "heavy ball: keep at least 2 extreme points per step, got {cap}"
-        )));
+        return Err(Error::parameter(
+            "heavy ball: extreme points kept per step",
+            cap,
+            "at least 2",
+        ));
     }
     let (x0, theta) = ([0.0, 0.0], [0.0]);
     let opts = SetOptions {
@@ -175,9 +177,13 @@ pub fn heavy_ball_run(iterations: usize, cap: usize) -> Result<HeavyBallRun> {
         let mut errors = vec![limit.iter().map(|v| v * v).sum::<f64>().sqrt()];
         for _ in 0..iterations {
             p.step()?;
-            let j =
-                p.set().members()?.first().cloned().ok_or_else(|| {
-                    Error::InvalidInput("heavy ball: empty single-matrix set".into())
+            let j = p
+                .set()
+                .members()?
+                .first()
+                .cloned()
+                .ok_or_else(|| Error::Empty {
+                    what: format!("heavy ball: the single-matrix set of M{}", k + 1),
                 })?;
             norms.push(j.norm_frobenius_sq().sqrt());
             let e: f64 = j
@@ -340,9 +346,11 @@ pub struct Landscape {
 /// `λ₁ ∈ [10⁻³λ_max, λ_max]`, `λ₂ ∈ [10⁻³, 10²]`.
 pub fn hypergrad_landscape(task: &EnetTask, steps: usize, grid: usize) -> Result<Landscape> {
     if !(2..=400).contains(&grid) {
-        return Err(Error::InvalidInput(format!(
-            "hypergradient landscape: the grid needs 2 to 400 points per axis, got {grid}"
-        )));
+        return Err(Error::parameter(
+            "hypergradient landscape: grid points per axis",
+            grid,
+            "at least 2 and at most 400",
+        ));
     }
     let cd = CdOptions {
         tol: 1e-10,
@@ -362,9 +370,12 @@ pub fn hypergrad_landscape(task: &EnetTask, steps: usize, grid: usize) -> Result
     )?;
     let lmax = task.problem.lambda_max();
     if !(lmax > 0.0) {
-        return Err(Error::InvalidInput(
-            "hypergradient landscape: λ_max = 0 (the response is orthogonal to the design)".into(),
-        ));
+        return Err(Error::OutsideDomain {
+            context: format!(
+                "hypergradient landscape: the grid is spaced in log λ₁ up to log λ_max, but \
+                 λ_max = {lmax} (the response is orthogonal to the design)"
+            ),
+        });
     }
     let span = |lo: f64, hi: f64, values: &mut dyn Iterator<Item = f64>| -> (f64, f64) {
         let (mut a, mut b) = (lo, hi);
