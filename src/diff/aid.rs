@@ -591,7 +591,7 @@ pub fn gmres(
 /// `budget` steps. Returns the iterate after exactly `budget` products (or fewer, if
 /// the residual becomes exactly zero or the Krylov space invariant) with its report.
 ///
-/// Errors: `restart = 0` ([`Error::InvalidInput`]); non-finite input or iterate; a
+/// Errors: `restart = 0` ([`Error::InvalidParameter`]); non-finite input or iterate; a
 /// singular triangular factor ([`Error::Singular`]).
 pub fn gmres_fixed_budget(
     op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,

@@ -110,7 +110,7 @@ pub fn cg(
 /// [`crate::linalg::fast`].
 ///
 /// Errors: [`Error::NotPositiveDefinite`] on a direction `p` with `pᵀMp ≤ 0`;
-/// [`Error::InvalidInput`] for a negative or non-finite `rel_tol`; length and
+/// [`Error::InvalidParameter`] for a negative or non-finite `rel_tol`; length and
 /// finiteness errors (right-hand side, start, final iterate); the operator's errors.
 pub fn cg_with(
     mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
