@@ -3,21 +3,12 @@
 //! and one test per command-line convention (help, version, stderr, exit codes,
 //! JSON, no silent overwrite, unknown flags, quiet).
 
-use piggyback::cli::{run, EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED, EXIT_UNDECIDED};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+mod cli_support;
 
-/// Run in-process: (exit status, stdout, stderr).
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let code = run(&args, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use cli_support::{json, run_cli, s, tmpdir};
+use piggyback::cli::{EXIT_INPUT, EXIT_OK, EXIT_REFUTED, EXIT_REJECTED, EXIT_UNDECIDED};
+use serde_json::Value;
+use std::path::Path;
 
 /// Run the real binary: (exit status, stdout, stderr).
 fn run_bin(args: &[&str], cwd: &Path) -> (i32, String, String) {
@@ -33,22 +24,6 @@ fn run_bin(args: &[&str], cwd: &Path) -> (i32, String, String) {
     )
 }
 
-/// A fresh empty directory for one test.
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("piggyback-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
 /// A problem whose Jacobian is the single matrix [[1]]: spectral radius exactly 1, so
 /// no norm bound below 1 exists and no product has spectral radius above 1.
 const UNDECIDABLE: &str = r#"{"piggyback_problem": 1, "name": "identity",
@@ -56,7 +31,7 @@ const UNDECIDABLE: &str = r#"{"piggyback_problem": 1, "name": "identity",
 
 #[test]
 fn relu_layer_is_certified_at_nine_tenths_and_tampering_is_caught() {
-    let dir = tmpdir("relu");
+    let dir = tmpdir("cli", "relu");
     let cert = dir.join("relu.cert.json");
     let (code, out, _) = run_cli(&[
         "certify",
@@ -88,7 +63,7 @@ fn relu_layer_is_certified_at_nine_tenths_and_tampering_is_caught() {
 
 #[test]
 fn heavy_ball_is_refuted_and_a_wrong_word_is_rejected() {
-    let dir = tmpdir("hb");
+    let dir = tmpdir("cli", "hb");
     let cert = dir.join("hb.cert.json");
     let (code, out, _) = run_cli(&[
         "certify",
@@ -117,7 +92,7 @@ fn elastic_net_is_certified_at_its_analytic_rate() {
     // eigenvalues are L = 4, μ = 1. With γ = 2/(L + μ) = 2/5 and λ₂ = 0 the family is
     // {diag(q)(I − γAᵀA)}, q ∈ [0,1]², whose largest norm (q = 1) is
     // max |1 − γσ| = 3/5 = (L − μ)/(L + μ).
-    let dir = tmpdir("enet");
+    let dir = tmpdir("cli", "enet");
     let cert = dir.join("enet.cert.json");
     let (code, out, _) = run_cli(&[
         "certify",
@@ -168,7 +143,7 @@ fn help_on_every_command_goes_to_stdout_with_status_0() {
     }
     // `demo --help` used to create a directory named `--help`: run the binary in an
     // empty directory and look.
-    let dir = tmpdir("demo-help");
+    let dir = tmpdir("cli", "demo-help");
     let (code, out, _) = run_bin(&["demo", "--help"], &dir);
     assert_eq!(code, EXIT_OK);
     assert!(out.contains("Usage: piggyback demo"), "{out}");
@@ -198,7 +173,7 @@ fn version_is_printed_by_the_program_and_every_command() {
 
 #[test]
 fn errors_go_to_stderr_and_nothing_to_stdout() {
-    let dir = tmpdir("stderr");
+    let dir = tmpdir("cli", "stderr");
     for args in [
         vec!["certify", "no/such/file.json"],
         vec!["solve", "no/such/file.json"],
@@ -245,7 +220,7 @@ fn unknown_flags_and_commands_are_refused() {
 
 #[test]
 fn every_exit_status() {
-    let dir = tmpdir("exit");
+    let dir = tmpdir("cli", "exit");
     // 0: a contraction certified.
     let c0 = dir.join("relu.cert.json");
     let args = ["certify", "examples/problems/relu_layer.json", "-o", s(&c0)];
@@ -287,7 +262,7 @@ fn every_exit_status() {
 
 #[test]
 fn certify_json_report_has_the_documented_fields() {
-    let dir = tmpdir("json-certify");
+    let dir = tmpdir("cli", "json-certify");
     let cert = dir.join("enet.cert.json");
     let (code, out, _) = run_cli(&[
         "certify",
@@ -334,7 +309,7 @@ fn certify_json_report_has_the_documented_fields() {
 
 #[test]
 fn check_json_report_has_the_documented_fields() {
-    let dir = tmpdir("json-check");
+    let dir = tmpdir("cli", "json-check");
     let cert = dir.join("relu.cert.json");
     let args = [
         "certify",
@@ -429,7 +404,7 @@ fn solve_json_report_has_the_documented_fields_at_full_precision() {
 
 #[test]
 fn outputs_are_never_overwritten_without_force() {
-    let dir = tmpdir("overwrite");
+    let dir = tmpdir("cli", "overwrite");
     let problem = dir.join("enet.json");
     std::fs::copy("examples/problems/elastic_net.json", &problem).unwrap();
     // Default certificate path: next to the problem.
@@ -507,7 +482,7 @@ fn outputs_are_never_overwritten_without_force() {
 
 #[test]
 fn solve_honours_output_and_json() {
-    let dir = tmpdir("solve-o");
+    let dir = tmpdir("cli", "solve-o");
     let report = dir.join("relu.json");
     let (code, out, err) = run_cli(&[
         "solve",
@@ -537,7 +512,7 @@ fn solve_honours_output_and_json() {
 
 #[test]
 fn quiet_prints_nothing_but_keeps_status_and_files() {
-    let dir = tmpdir("quiet");
+    let dir = tmpdir("cli", "quiet");
     let cert = dir.join("relu.cert.json");
     let (code, out, err) = run_cli(&[
         "--quiet",
@@ -566,7 +541,7 @@ fn solve_without_theta_is_proved_not_a_panic() {
     // derivative ∂x̄/∂θ of a problem without θ is an n × 0 matrix. Here
     // x = relu(W x + b) with W = [[1/2, 1/4], [0, 1/3]], b = (1, 1): x₂ = 3/2,
     // x₁ = 2(1 + 3/8) = 11/4, both positive.
-    let dir = tmpdir("no-theta");
+    let dir = tmpdir("cli", "no-theta");
     let p = dir.join("relu.json");
     std::fs::write(
         &p,
@@ -594,7 +569,7 @@ fn solve_without_theta_is_proved_not_a_panic() {
 
 #[test]
 fn demo_runs_and_every_certificate_checks() {
-    let dir = tmpdir("demo");
+    let dir = tmpdir("cli", "demo");
     let (code, out, err) = run_cli(&["demo", "-o", s(&dir)]);
     assert_eq!(code, EXIT_OK, "{out}{err}");
     assert_eq!(
@@ -705,7 +680,7 @@ fn svg_texts(path: &Path) -> Vec<String> {
 
 #[test]
 fn plot_draws_each_kind_as_svg_with_its_labels() {
-    let dir = tmpdir("plot-svg");
+    let dir = tmpdir("cli", "plot-svg");
     let labels: [(&str, &[&str]); 3] = [
         (
             "itd-aid",
@@ -762,7 +737,7 @@ fn plot_draws_each_kind_as_svg_with_its_labels() {
 
 #[test]
 fn plot_writes_png_by_extension_and_a_json_report() {
-    let dir = tmpdir("plot-png");
+    let dir = tmpdir("cli", "plot-png");
     let file = dir.join("hb.PNG");
     let (code, out, err) = run_bin(
         &[
@@ -812,7 +787,7 @@ fn plot_writes_png_by_extension_and_a_json_report() {
 
 #[test]
 fn plot_defaults_to_kind_svg_and_never_overwrites_without_force() {
-    let dir = tmpdir("plot-force");
+    let dir = tmpdir("cli", "plot-force");
     let args = ["plot", "heavy-ball", "--iterations", "30"];
     let (code, _, err) = run_bin(&args, &dir);
     assert_eq!(code, EXIT_OK, "{err}");
@@ -838,7 +813,7 @@ fn plot_defaults_to_kind_svg_and_never_overwrites_without_force() {
 
 #[test]
 fn plot_refuses_bad_kinds_extensions_and_flags() {
-    let dir = tmpdir("plot-bad");
+    let dir = tmpdir("cli", "plot-bad");
     let pdf = dir.join("x.pdf");
     let lasso = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/problems/lasso.json");
     for (args, needle) in [
@@ -913,7 +888,7 @@ fn plot_refuses_bad_kinds_extensions_and_flags() {
 fn plot_hypergrad_path_reads_a_problem_file() {
     // A problem that is not a LASSO / elastic net is refused; an elastic net file is
     // tuned on its own rows.
-    let dir = tmpdir("plot-problem");
+    let dir = tmpdir("cli", "plot-problem");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let relu = root.join("examples/problems/relu_layer.json");
     let file = dir.join("p.svg");

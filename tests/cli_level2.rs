@@ -2,35 +2,11 @@
 //! (fast in debug builds): the level named in text and JSON, the data files bound by
 //! SHA-256, tampering caught, the exact path unchanged for small problems.
 
-use piggyback::cli::{run, EXIT_INPUT, EXIT_OK, EXIT_REJECTED, EXIT_UNDECIDED};
-use serde_json::Value;
+mod cli_support;
+
+use cli_support::{json, run_cli, s, tmpdir};
+use piggyback::cli::{EXIT_INPUT, EXIT_OK, EXIT_REJECTED, EXIT_UNDECIDED};
 use std::path::{Path, PathBuf};
-
-fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let code = run(&args, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("piggyback-cli2-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
 
 /// A deterministic pseudo-random design (`n × p`, binary64 values) as an `.npy` file.
 fn write_design(dir: &Path, name: &str, n: usize, p: usize, seed: u64) {
@@ -63,7 +39,7 @@ fn enet_problem(dir: &Path, p: usize) -> PathBuf {
 
 #[test]
 fn certify_at_level_two_writes_a_bound_certificate_that_check_accepts() {
-    let dir = tmpdir("enet");
+    let dir = tmpdir("cli2", "enet");
     let problem = enet_problem(&dir, 260);
     let cert = dir.join("enet.cert.json");
     // auto: the state dimension 260 is beyond the exact path, so level 2 decides.
@@ -121,7 +97,7 @@ fn certify_at_level_two_writes_a_bound_certificate_that_check_accepts() {
 
 #[test]
 fn small_problems_keep_the_exact_path_and_float_is_available() {
-    let dir = tmpdir("small");
+    let dir = tmpdir("cli2", "small");
     let problem = Path::new("examples/problems/relu_layer.json");
     let exact = dir.join("exact.cert.json");
     let (code, out, _) = run_cli(&["certify", s(problem), "-o", s(&exact), "--json"]);

@@ -93,12 +93,11 @@ fn trace<S: Scalar>(m: &Matrix<S>) -> S {
     (0..m.rows().min(m.cols())).fold(S::zero(), |acc, i| acc.add(&m[(i, i)]))
 }
 
-/// Exact check of a [`RadiusWitness`] for `ρ(M) > r`. `Ok(false)` means the witness
-/// does not prove the claim; errors on non-square `M` or `r < 0`.
-pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>) -> Result<bool> {
+/// The arguments of a claim `ρ(M) > r`: `M` square, `r ≥ 0`.
+fn check_radius_args<S: Exact>(m: &Matrix<S>, r: &S, op: &'static str) -> Result<()> {
     if !m.is_square() {
         return Err(Error::DimensionMismatch {
-            op: "check_radius_witness",
+            op,
             left: m.shape(),
             right: m.shape(),
         });
@@ -110,6 +109,13 @@ pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>
             ">= 0",
         ));
     }
+    Ok(())
+}
+
+/// Exact check of a [`RadiusWitness`] for `ρ(M) > r`. `Ok(false)` means the witness
+/// does not prove the claim; errors on non-square `M` or `r < 0`.
+pub fn check_radius_witness<S: Exact>(m: &Matrix<S>, r: &S, w: &RadiusWitness<S>) -> Result<bool> {
+    check_radius_args(m, r, "check_radius_witness")?;
     let n = m.rows();
     match w {
         RadiusWitness::RealRoot { lo, hi } => {
@@ -195,20 +201,7 @@ fn convergents(x: &rug::Rational, max_terms: usize) -> Vec<rug::Rational> {
 /// up to `k = max(32, 4n)`. Every returned witness has passed
 /// [`check_radius_witness`]. `Ok(None)`: no proof found (not a proof of `ρ(M) ≤ r`).
 pub fn spectral_radius_exceeds<S: Exact>(m: &Matrix<S>, r: &S) -> Result<Option<RadiusWitness<S>>> {
-    if !m.is_square() {
-        return Err(Error::DimensionMismatch {
-            op: "spectral_radius_exceeds",
-            left: m.shape(),
-            right: m.shape(),
-        });
-    }
-    if r.sign() == Some(Ordering::Less) {
-        return Err(Error::parameter(
-            "spectral radius threshold r",
-            format!("{r:?}"),
-            ">= 0",
-        ));
-    }
+    check_radius_args(m, r, "spectral_radius_exceeds")?;
     let n = m.rows();
     if n == 0 {
         return Ok(None);
