@@ -87,7 +87,12 @@ impl Caller {
         let called = match arrays.as_slice() {
             [x] => self.func.bind(py).call1((x,)),
             [x, v] => self.func.bind(py).call1((x, v)),
-            _ => unreachable!("invariant: callables take one or two arrays"),
+            // Callers pass `[x]` (f, jacobian) or `[x, v]` (jvp); anything else is a bug
+            // here, reported as an error rather than a panic across the FFI boundary.
+            _ => Err(pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "piggyback internal error: a callable was given {} arrays (1 or 2 expected)",
+                arrays.len()
+            ))),
         };
         let value = called.map_err(|e| {
             let domain = self
